@@ -1,0 +1,219 @@
+//! `mirror`: the command the city's school support team runs. It only wires
+//! the stages together: ingest -> anonymise -> benchmark -> render.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::{Parser, Subcommand};
+use mirror_model::{Calendar, Config, SchoolId, SchoolYear};
+use rayon::prelude::*;
+
+#[derive(Parser)]
+#[command(
+    name = "mirror",
+    version,
+    about = "School mirrors: truancy figures beside similar schools, one PDF per school"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Make the mirror of every school for a school year.
+    #[command(
+        after_help = "Examples:\n  mirror run\n  mirror run --year 2024-2025 --config /secure/city/mirror.toml"
+    )]
+    Run {
+        /// The configuration file.
+        #[arg(long, default_value = "config/mirror.toml")]
+        config: PathBuf,
+        /// The school year to report (default: the latest with data), e.g. 2024-2025.
+        #[arg(long)]
+        year: Option<SchoolYear>,
+    },
+    /// Write a synthetic city in the documented input formats.
+    #[command(
+        after_help = "Example (the shipped sample):\n  mirror sample-data --schools 40 --years 3 --seed 2026 --out sample-data"
+    )]
+    SampleData {
+        #[arg(long, default_value_t = 40)]
+        schools: usize,
+        #[arg(long, default_value_t = 3)]
+        years: usize,
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+        /// The last school year generated.
+        #[arg(long, default_value = "2025-2026")]
+        last_year: SchoolYear,
+        #[arg(long)]
+        out: PathBuf,
+        /// The configuration whose school calendar the data follows.
+        #[arg(long, default_value = "config/mirror.toml")]
+        config: PathBuf,
+    },
+}
+
+/// An error for the person running the tool, with what to do about it.
+#[derive(Debug, thiserror::Error)]
+enum CliError {
+    #[error(transparent)]
+    Config(#[from] mirror_model::ConfigError),
+    #[error(transparent)]
+    Calendar(#[from] mirror_model::CalendarError),
+    #[error(transparent)]
+    Ingest(#[from] mirror_ingest::IngestError),
+    #[error(transparent)]
+    Anonymise(#[from] mirror_anonymise::AnonymiseError),
+    #[error(transparent)]
+    Benchmark(#[from] mirror_benchmark::BenchmarkError),
+    #[error(transparent)]
+    Render(#[from] mirror_render::RenderError),
+    #[error(transparent)]
+    Sample(#[from] mirror_sample_city::SampleError),
+    #[error("school {school}: {source}")]
+    RenderSchool {
+        school: SchoolId,
+        #[source]
+        source: mirror_render::RenderError,
+    },
+    #[error("{path}: cannot write: {source}")]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Run { config, year } => run(&config, year),
+        Command::SampleData {
+            schools,
+            years,
+            seed,
+            last_year,
+            out,
+            config,
+        } => sample_data(&config, schools, years, seed, last_year, &out),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let mut message = format!("error: {e}");
+            let mut source = std::error::Error::source(&e);
+            while let Some(s) = source {
+                message.push_str(&format!("\n  caused by: {s}"));
+                source = s.source();
+            }
+            eprintln!("{message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(config_path: &Path, year: Option<SchoolYear>) -> Result<(), CliError> {
+    let started = Instant::now();
+    let config = Config::load(config_path)?;
+    let calendar = Calendar::load(&config.calendar)?;
+    let raw = mirror_ingest::run(&config, calendar)?;
+    let key =
+        mirror_anonymise::PseudonymKey::load(config.pseudonym_key_file.as_deref(), &config.source)?;
+    let city = mirror_anonymise::run(raw, &key);
+    let settings = mirror_benchmark::BenchmarkSettings {
+        thresholds: config.thresholds.clone(),
+        peers: config.peers.clone(),
+        privacy: config.privacy.clone(),
+    };
+    let benchmark = mirror_benchmark::run(&city, &settings, year)?;
+    let renderer = mirror_render::Renderer::new(&config.templates_dir)?;
+    let meta = mirror_render::ReportMeta {
+        issue_date: config
+            .issue_date
+            .unwrap_or_else(|| benchmark.year.last_day() + chrono::Days::new(1)),
+        min_pupils: config.privacy.min_pupils,
+        min_peers: config.peers.min_peers,
+    };
+    let dir = config
+        .out_dir
+        .join(benchmark.year.to_string())
+        .join("schools");
+    std::fs::create_dir_all(&dir).map_err(|source| CliError::Write {
+        path: dir.clone(),
+        source,
+    })?;
+    // Render everything before writing anything: a failure leaves no partial batch.
+    let reports = benchmark
+        .mirrors
+        .par_iter()
+        .map(|m| {
+            renderer
+                .render(m, &meta)
+                .map(|pdf| (m.school.clone(), pdf))
+                .map_err(|source| CliError::RenderSchool {
+                    school: m.school.clone(),
+                    source,
+                })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    for (school, pdf) in &reports {
+        write_atomically(&dir.join(format!("{school}.pdf")), pdf)?;
+    }
+    let mut out = std::io::stdout().lock();
+    // A closed stdout is no reason to fail a run whose reports are written.
+    let _ = writeln!(
+        out,
+        "{} mirrors for school year {} written to {} in {:.1} s",
+        reports.len(),
+        benchmark.year,
+        dir.display(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// Writes to a temporary file beside `path`, then renames it: an interrupted
+/// run never leaves a truncated report.
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
+    let tmp = path.with_extension("pdf.partial");
+    let err = |source| CliError::Write {
+        path: path.to_owned(),
+        source,
+    };
+    std::fs::write(&tmp, bytes).map_err(err)?;
+    std::fs::rename(&tmp, path).map_err(err)
+}
+
+fn sample_data(
+    config_path: &Path,
+    schools: usize,
+    years: usize,
+    seed: u64,
+    last_year: SchoolYear,
+    out: &Path,
+) -> Result<(), CliError> {
+    let config = Config::load(config_path)?;
+    let calendar = Calendar::load(&config.calendar)?;
+    let spec = mirror_sample_city::SampleSpec {
+        schools,
+        years,
+        seed,
+        last_year,
+    };
+    let summary = mirror_sample_city::generate(&spec, &calendar, out)?;
+    let _ = writeln!(
+        std::io::stdout().lock(),
+        "{} schools, {} pupils, {} enrolments, {} absence registrations and {} guidance files written to {}",
+        summary.schools,
+        summary.pupils,
+        summary.enrolments,
+        summary.registrations,
+        summary.guidance_files,
+        out.display()
+    );
+    Ok(())
+}

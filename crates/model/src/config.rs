@@ -1,0 +1,238 @@
+//! The run configuration (`config/mirror.toml`): read as raw serde structs that
+//! refuse unknown keys, then validated into [`Config`] with resolved paths.
+
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{path}: cannot read the configuration: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: {message}")]
+    Invalid { path: PathBuf, message: String },
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    data_dir: String,
+    out_dir: String,
+    templates_dir: String,
+    calendar: String,
+    absence_codes: String,
+    #[serde(default = "default_code_list")]
+    absence_code_list: String,
+    pseudonyms: RawPseudonyms,
+    #[serde(default)]
+    thresholds: Thresholds,
+    #[serde(default)]
+    peers: PeerSettings,
+    #[serde(default)]
+    privacy: PrivacySettings,
+    #[serde(default)]
+    report: RawReport,
+}
+
+fn default_code_list() -> String {
+    "flemish".to_owned()
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPseudonyms {
+    key_file: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawReport {
+    issue_date: Option<NaiveDate>,
+}
+
+/// Problematic half days from which a pupil is counted, in increasing order.
+/// Flanders: guidance file from 5, truant from 15, heavy truancy from 30;
+/// Antwerp also reports from 10.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Thresholds {
+    pub problematic_half_days: Vec<u32>,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Self {
+            problematic_half_days: vec![5, 10, 15, 30],
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PeerSettings {
+    /// How many of the most similar schools of the same level form the group.
+    pub size: usize,
+    /// Peer figures are shown only with at least this many peers.
+    pub min_peers: usize,
+}
+
+impl Default for PeerSettings {
+    fn default() -> Self {
+        Self {
+            size: 8,
+            min_peers: 5,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PrivacySettings {
+    /// A figure built on fewer pupils is suppressed.
+    pub min_pupils: u32,
+}
+
+impl Default for PrivacySettings {
+    fn default() -> Self {
+        Self { min_pupils: 5 }
+    }
+}
+
+/// The validated configuration; every path is absolute or relative to the
+/// working directory, resolved against the configuration file's folder.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub source: PathBuf,
+    pub data_dir: PathBuf,
+    pub out_dir: PathBuf,
+    pub templates_dir: PathBuf,
+    pub calendar: PathBuf,
+    pub absence_codes: PathBuf,
+    pub absence_code_list: String,
+    pub pseudonym_key_file: Option<PathBuf>,
+    pub thresholds: Thresholds,
+    pub peers: PeerSettings,
+    pub privacy: PrivacySettings,
+    /// The date printed on reports; `None` means the day after the school year.
+    pub issue_date: Option<NaiveDate>,
+}
+
+impl Config {
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        Self::parse(&text, path)
+    }
+
+    /// `path` names the file in errors and anchors its relative paths.
+    pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
+        let invalid = |message: String| ConfigError::Invalid {
+            path: path.to_owned(),
+            message,
+        };
+        let raw: RawConfig = toml::from_str(text).map_err(|e| invalid(e.to_string()))?;
+        let base = path.parent().unwrap_or(Path::new(""));
+        let resolve = |key: &str, value: &str| -> Result<PathBuf, ConfigError> {
+            // School data never leaves the machine: only local paths are accepted.
+            if value.contains("://") {
+                return Err(invalid(format!(
+                    "{key} = \"{value}\": only local paths are accepted, not web addresses"
+                )));
+            }
+            // `components` drops `.` segments, so errors show clean paths.
+            Ok(base.join(value).components().collect())
+        };
+        let t = &raw.thresholds.problematic_half_days;
+        if t.is_empty() || t.windows(2).any(|w| w[0] >= w[1]) || t[0] == 0 {
+            return Err(invalid(format!(
+                "thresholds.problematic_half_days = {t:?}: give increasing numbers above 0, such as [5, 10, 15, 30]"
+            )));
+        }
+        if raw.peers.min_peers == 0 || raw.peers.size < raw.peers.min_peers {
+            return Err(invalid(format!(
+                "peers.size ({}) must be at least peers.min_peers ({}), which must be at least 1",
+                raw.peers.size, raw.peers.min_peers
+            )));
+        }
+        if raw.privacy.min_pupils == 0 {
+            return Err(invalid(
+                "privacy.min_pupils must be at least 1 (the default is 5)".to_owned(),
+            ));
+        }
+        Ok(Self {
+            source: path.to_owned(),
+            data_dir: resolve("data_dir", &raw.data_dir)?,
+            out_dir: resolve("out_dir", &raw.out_dir)?,
+            templates_dir: resolve("templates_dir", &raw.templates_dir)?,
+            calendar: resolve("calendar", &raw.calendar)?,
+            absence_codes: resolve("absence_codes", &raw.absence_codes)?,
+            absence_code_list: raw.absence_code_list,
+            pseudonym_key_file: raw
+                .pseudonyms
+                .key_file
+                .as_deref()
+                .map(|k| resolve("pseudonyms.key_file", k))
+                .transpose()?,
+            thresholds: raw.thresholds,
+            peers: raw.peers,
+            privacy: raw.privacy,
+            issue_date: raw.report.issue_date,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = r#"
+data_dir = "../data"
+out_dir = "../out"
+templates_dir = "../report-templates"
+calendar = "calendar.toml"
+absence_codes = "absence-codes.toml"
+[pseudonyms]
+key_file = "/secure/key"
+"#;
+
+    #[test]
+    fn resolves_paths_against_the_config_folder() {
+        let c = Config::parse(MINIMAL, Path::new("config/mirror.toml")).unwrap();
+        assert_eq!(c.data_dir, Path::new("config/../data"));
+        assert_eq!(
+            c.pseudonym_key_file.as_deref(),
+            Some(Path::new("/secure/key"))
+        );
+        assert_eq!(c.thresholds.problematic_half_days, [5, 10, 15, 30]);
+        assert_eq!(c.peers.min_peers, 5);
+    }
+
+    #[test]
+    fn refuses_unknown_keys_and_web_addresses() {
+        let e = Config::parse(&format!("{MINIMAL}\ncolour = 1"), Path::new("m.toml")).unwrap_err();
+        assert!(e.to_string().contains("colour"), "{e}");
+        let e = Config::parse(
+            &MINIMAL.replace("../data", "https://example.org/data"),
+            Path::new("m.toml"),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("only local paths"), "{e}");
+    }
+
+    #[test]
+    fn refuses_thresholds_out_of_order() {
+        let e = Config::parse(
+            &format!("{MINIMAL}\n[thresholds]\nproblematic_half_days = [10, 5]"),
+            Path::new("m.toml"),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("increasing"), "{e}");
+    }
+}

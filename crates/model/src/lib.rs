@@ -1,0 +1,39 @@
+//! Domain types every stage shares: schools, school years, half days, absence
+//! categories, the school calendar and the run configuration.
+//!
+//! Nothing here names a pupil: pupil numbers are ingest's raw type and never
+//! leave the anonymise stage. Stages refer to pupils by [`PupilRef`] only.
+
+mod absence;
+mod calendar;
+pub mod config;
+mod school;
+mod time;
+
+pub use absence::AbsenceCategory;
+pub use calendar::{Calendar, CalendarError, SchoolYearCalendar};
+pub use config::{Config, ConfigError};
+pub use school::{
+    EducationForm, Grade, Level, ReportLanguage, SchoolId, SchoolRef, SocioEconomicProfile,
+};
+pub use time::{HalfDay, HalfDaySlot, PupilRef, SchoolYear};
+
+/// An error for a value read from a file that is not one of the allowed values.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{value}` is not {expected}")]
+pub struct ParseValueError {
+    pub value: String,
+    pub expected: &'static str,
+}
+
+impl ParseValueError {
+    pub(crate) fn new(value: &str, expected: &'static str) -> Self {
+        Self {
+            value: value.to_owned(),
+            expected,
+        }
+    }
+}
+
+mod records;
+pub use records::{Absence, Enrolment};
