@@ -62,7 +62,7 @@ impl PseudonymKey {
             source_name: source_name.to_owned(),
         };
         let hex = hex.trim();
-        if hex.len() < 64 || hex.len() % 2 != 0 {
+        if hex.len() < 64 || !hex.len().is_multiple_of(2) {
             return Err(malformed());
         }
         let bytes = (0..hex.len())

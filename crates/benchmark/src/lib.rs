@@ -294,8 +294,8 @@ mod tests {
         assert_eq!(bands.len(), 6);
         assert_eq!((bands[1].0, bands[1].1), (1, Some(4)));
         assert_eq!((bands[5].0, bands[5].1), (30, None));
-        for k in 0..3 {
-            assert!(close(bands[k].2, 1.0 / 3.0));
+        for band in &bands[..3] {
+            assert!(close(band.2, 1.0 / 3.0));
         }
     }
 
