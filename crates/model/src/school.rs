@@ -86,24 +86,32 @@ impl std::str::FromStr for Level {
 }
 
 /// Education forms: nursery and primary, and the Flemish secondary forms.
+/// Serialised as their input-file codes (`aso`, `tso`, ...).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum EducationForm {
     Nursery,
     Primary,
     /// ASO, general secondary.
+    #[serde(rename = "aso")]
     General,
     /// TSO, technical secondary.
+    #[serde(rename = "tso")]
     Technical,
     /// KSO, arts secondary.
+    #[serde(rename = "kso")]
     Arts,
     /// BSO, vocational secondary.
+    #[serde(rename = "bso")]
     Vocational,
     /// DBSO, part-time vocational with work-based learning.
+    #[serde(rename = "dbso")]
     PartTime,
     /// OKAN, reception classes for newcomers who do not speak Dutch yet.
+    #[serde(rename = "okan")]
     Reception,
     /// BuSO, special needs secondary.
+    #[serde(rename = "buso")]
     SpecialNeeds,
 }
 

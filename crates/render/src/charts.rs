@@ -1,0 +1,395 @@
+//! The report's charts, drawn with plotters as SVG. The school is always dark
+//! blue and solid, peers grey and dashed or light, so the charts read in
+//! colour, for colour-blind readers and in black-and-white print.
+
+use mirror_benchmark::{Band, Figure, SchoolMirror};
+use plotters::prelude::*;
+use serde::Deserialize;
+
+use crate::RenderError;
+
+const WIDTH: u32 = 640;
+const HEIGHT: u32 = 300;
+/// plotters draws text at about 0.8 of the size asked; placed 16 cm wide,
+/// 18 comes out near 10 pt on paper.
+const FONT: &str = "Libertinus Serif";
+const TEXT_SIZE: f64 = 18.0;
+const SCHOOL: RGBColor = RGBColor(0, 63, 125);
+const PEERS: RGBColor = RGBColor(90, 90, 90);
+const PEER_BAND: RGBColor = RGBColor(214, 214, 214);
+
+/// Chart words from the language's strings file (`[chart]`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ChartLabels {
+    pub school: String,
+    pub peers_median: String,
+    pub peers_middle_half: String,
+    pub rate_axis: String,
+    pub year_axis: String,
+    pub band_axis: String,
+    pub pupils_axis: String,
+    pub suppressed: String,
+    /// The decimal separator: "," in Dutch, "." in English.
+    pub decimal: String,
+    /// Between a number and `%`: a space in Dutch, nothing in English.
+    pub percent_space: String,
+}
+
+impl ChartLabels {
+    fn percent(&self, fraction: f64, decimals: usize) -> String {
+        let s = format!("{:.*}", decimals, fraction * 100.0).replace('.', &self.decimal);
+        format!("{s}{}%", self.percent_space)
+    }
+}
+
+fn font(size: f64) -> TextStyle<'static> {
+    (FONT, size).into_font().color(&BLACK)
+}
+
+fn chart_error(chart: &'static str) -> impl Fn(String) -> RenderError {
+    move |message| RenderError::Chart { chart, message }
+}
+
+/// The upper end of a percentage axis: a little above the highest value.
+fn axis_top(values: impl Iterator<Item = f64>) -> f64 {
+    let max = values.fold(0.0_f64, f64::max);
+    if max <= 0.0 { 0.01 } else { max * 1.2 }
+}
+
+/// The problematic-absence rate over the school years, against the peers'
+/// median and middle half (interquartile range).
+pub(crate) fn trend(m: &SchoolMirror, l: &ChartLabels) -> Result<String, RenderError> {
+    let err = chart_error("trend");
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| err(e.to_string()))?;
+        let (plot, legend) = root.split_vertically(HEIGHT - 34);
+        let years: Vec<String> = m.history.iter().map(|y| y.year.to_string()).collect();
+        let n = years.len();
+        let top = axis_top(m.history.iter().flat_map(|y| {
+            let r = &y.problematic_rate;
+            r.school
+                .value()
+                .into_iter()
+                .chain(r.peers.map(|p| p.upper_quartile))
+        }));
+        let mut chart = ChartBuilder::on(&plot)
+            .margin_top(14)
+            .margin_right(24)
+            .x_label_area_size(48)
+            .y_label_area_size(72)
+            .build_cartesian_2d(-0.5_f64..(n as f64 - 0.5), 0.0..top)
+            .map_err(|e| err(e.to_string()))?;
+        let year_label = |x: &f64| {
+            let i = x.round();
+            if (x - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < n {
+                years[i as usize].clone()
+            } else {
+                String::new()
+            }
+        };
+        let y_label = |y: &f64| l.percent(*y, if top < 0.05 { 1 } else { 0 });
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_labels(n.max(2))
+            .y_labels(6)
+            .x_label_formatter(&year_label)
+            .y_label_formatter(&y_label)
+            .x_desc(&l.year_axis)
+            .y_desc(&l.rate_axis)
+            .label_style(font(TEXT_SIZE))
+            .axis_desc_style(font(TEXT_SIZE))
+            .light_line_style(WHITE)
+            .bold_line_style(RGBColor(235, 235, 235))
+            .draw()
+            .map_err(|e| err(e.to_string()))?;
+
+        // The peers' middle half, as a band over consecutive years that have it.
+        let spreads: Vec<Option<(f64, f64, f64)>> = m
+            .history
+            .iter()
+            .map(|y| {
+                y.problematic_rate
+                    .peers
+                    .map(|p| (p.lower_quartile, p.median, p.upper_quartile))
+            })
+            .collect();
+        for run in runs(&spreads) {
+            let band: Vec<(f64, f64)> = if run.len() == 1 {
+                let (i, (q1, _, q3)) = run[0];
+                vec![
+                    (i - 0.12, q1),
+                    (i + 0.12, q1),
+                    (i + 0.12, q3),
+                    (i - 0.12, q3),
+                ]
+            } else {
+                run.iter()
+                    .map(|(i, (q1, _, _))| (*i, *q1))
+                    .chain(run.iter().rev().map(|(i, (_, _, q3))| (*i, *q3)))
+                    .collect()
+            };
+            chart
+                .draw_series(std::iter::once(Polygon::new(band, PEER_BAND.filled())))
+                .map_err(|e| err(e.to_string()))?;
+            chart
+                .draw_series(DashedLineSeries::new(
+                    run.iter().map(|(i, (_, med, _))| (*i, *med)),
+                    8,
+                    5,
+                    PEERS.stroke_width(2),
+                ))
+                .map_err(|e| err(e.to_string()))?;
+            chart
+                .draw_series(run.iter().map(|(i, (_, med, _))| {
+                    Rectangle::new(
+                        [
+                            (*i - 0.03, *med - top * 0.012),
+                            (*i + 0.03, *med + top * 0.012),
+                        ],
+                        PEERS.filled(),
+                    )
+                }))
+                .map_err(|e| err(e.to_string()))?;
+        }
+
+        // The school: a solid line with its value at each point.
+        let own: Vec<Option<f64>> = m
+            .history
+            .iter()
+            .map(|y| y.problematic_rate.school.value())
+            .collect();
+        for run in runs(&own) {
+            chart
+                .draw_series(LineSeries::new(
+                    run.iter().map(|(i, v)| (*i, *v)),
+                    SCHOOL.stroke_width(3),
+                ))
+                .map_err(|e| err(e.to_string()))?;
+        }
+        for (i, v) in own.iter().enumerate() {
+            let x = i as f64;
+            match v {
+                Some(v) => chart.draw_series(std::iter::once(
+                    EmptyElement::at((x, *v))
+                        + Circle::new((0, 0), 5, SCHOOL.filled())
+                        + Text::new(l.percent(*v, 1), (-18, -24), font(TEXT_SIZE).color(&SCHOOL)),
+                )),
+                None => chart.draw_series(std::iter::once(
+                    EmptyElement::at((x, 0.0))
+                        + Text::new(l.suppressed.clone(), (-30, -22), font(TEXT_SIZE - 2.0)),
+                )),
+            }
+            .map_err(|e| err(e.to_string()))?;
+        }
+        legend_row(&legend, l, true).map_err(|e| err(e.to_string()))?;
+        root.present().map_err(|e| err(e.to_string()))?;
+    }
+    Ok(svg)
+}
+
+/// Runs of consecutive indices that have a value, as (x, value).
+fn runs<T: Copy>(values: &[Option<T>]) -> Vec<Vec<(f64, T)>> {
+    let mut out: Vec<Vec<(f64, T)>> = Vec::new();
+    let mut current = Vec::new();
+    for (i, v) in values.iter().enumerate() {
+        match v {
+            Some(v) => current.push((i as f64, *v)),
+            None if !current.is_empty() => out.push(std::mem::take(&mut current)),
+            None => {}
+        }
+    }
+    if !current.is_empty() {
+        out.push(current);
+    }
+    out
+}
+
+/// The legend, below the plot so it never covers data.
+fn legend_row<DB: DrawingBackend>(
+    area: &DrawingArea<DB, plotters::coord::Shift>,
+    l: &ChartLabels,
+    lines: bool,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let y = 17;
+    let mut x = 80;
+    let text = |s: &str, x: i32| Text::new(s.to_owned(), (x, y - 8), font(TEXT_SIZE));
+    if lines {
+        area.draw(&PathElement::new(
+            vec![(x, y), (x + 30, y)],
+            SCHOOL.stroke_width(3),
+        ))?;
+        area.draw(&Circle::new((x + 15, y), 5, SCHOOL.filled()))?;
+    } else {
+        area.draw(&Rectangle::new(
+            [(x, y - 7), (x + 24, y + 7)],
+            SCHOOL.filled(),
+        ))?;
+    }
+    area.draw(&text(&l.school, x + 38))?;
+    x += 60 + (l.school.len() as i32) * 7;
+    if lines {
+        for dash in [x, x + 12, x + 24] {
+            area.draw(&PathElement::new(
+                vec![(dash, y), (dash + 7, y)],
+                PEERS.stroke_width(2),
+            ))?;
+        }
+    } else {
+        area.draw(&Rectangle::new(
+            [(x, y - 7), (x + 24, y + 7)],
+            PEER_BAND.filled(),
+        ))?;
+        area.draw(&Rectangle::new(
+            [(x, y - 7), (x + 24, y + 7)],
+            PEERS.stroke_width(1),
+        ))?;
+    }
+    area.draw(&text(&l.peers_median, x + 38))?;
+    x += 60 + (l.peers_median.len() as i32) * 7;
+    if lines {
+        area.draw(&Rectangle::new(
+            [(x, y - 7), (x + 30, y + 7)],
+            PEER_BAND.filled(),
+        ))?;
+    } else {
+        area.draw(&PathElement::new(
+            vec![(x + 12, y - 8), (x + 12, y + 8)],
+            PEERS.stroke_width(2),
+        ))?;
+    }
+    area.draw(&text(&l.peers_middle_half, x + 38))?;
+    Ok(())
+}
+
+/// The bands' labels: 1-4, 5-9, ..., 30+.
+pub(crate) fn band_label(b: &Band) -> String {
+    match b.to {
+        Some(to) if to == b.from => to.to_string(),
+        Some(to) => format!("{}\u{2013}{to}", b.from),
+        None => format!("{}+", b.from),
+    }
+}
+
+/// Pupils with at least one problematic half day, by band, against the peers'
+/// median (bar) and middle half (whisker). The band without problematic
+/// absence holds most pupils and would flatten the others: the report gives
+/// it in the table beside the chart.
+pub(crate) fn bands(m: &SchoolMirror, l: &ChartLabels) -> Result<String, RenderError> {
+    let err = chart_error("bands");
+    let shown: Vec<_> = m.bands.iter().filter(|b| b.band.from > 0).collect();
+    let n = shown.len();
+    let labels: Vec<String> = shown.iter().map(|b| band_label(&b.band)).collect();
+    let top = axis_top(shown.iter().flat_map(|b| {
+        b.share
+            .school
+            .value()
+            .into_iter()
+            .chain(b.share.peers.map(|p| p.upper_quartile))
+    }));
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| err(e.to_string()))?;
+        let (plot, legend) = root.split_vertically(HEIGHT - 34);
+        let mut chart = ChartBuilder::on(&plot)
+            .margin_top(14)
+            .margin_right(24)
+            .x_label_area_size(48)
+            .y_label_area_size(72)
+            .build_cartesian_2d(-0.5_f64..(n as f64 - 0.5), 0.0..top)
+            .map_err(|e| err(e.to_string()))?;
+        let band_label = |x: &f64| {
+            let i = x.round();
+            if (x - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < n {
+                labels[i as usize].clone()
+            } else {
+                String::new()
+            }
+        };
+        let y_label = |y: &f64| l.percent(*y, if top < 0.05 { 1 } else { 0 });
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_labels(n.max(2))
+            .y_labels(6)
+            .x_label_formatter(&band_label)
+            .y_label_formatter(&y_label)
+            .x_desc(&l.band_axis)
+            .y_desc(&l.pupils_axis)
+            .label_style(font(TEXT_SIZE))
+            .axis_desc_style(font(TEXT_SIZE))
+            .light_line_style(WHITE)
+            .bold_line_style(RGBColor(235, 235, 235))
+            .draw()
+            .map_err(|e| err(e.to_string()))?;
+        for (k, b) in shown.iter().enumerate() {
+            let x = k as f64;
+            if let Some(p) = b.share.peers {
+                chart
+                    .draw_series([
+                        Rectangle::new([(x + 0.03, 0.0), (x + 0.36, p.median)], PEER_BAND.filled()),
+                        Rectangle::new(
+                            [(x + 0.03, 0.0), (x + 0.36, p.median)],
+                            PEERS.stroke_width(1),
+                        ),
+                    ])
+                    .map_err(|e| err(e.to_string()))?;
+                chart
+                    .draw_series([
+                        PathElement::new(
+                            vec![(x + 0.195, p.lower_quartile), (x + 0.195, p.upper_quartile)],
+                            PEERS.stroke_width(2),
+                        ),
+                        PathElement::new(
+                            vec![(x + 0.14, p.lower_quartile), (x + 0.25, p.lower_quartile)],
+                            PEERS.stroke_width(2),
+                        ),
+                        PathElement::new(
+                            vec![(x + 0.14, p.upper_quartile), (x + 0.25, p.upper_quartile)],
+                            PEERS.stroke_width(2),
+                        ),
+                    ])
+                    .map_err(|e| err(e.to_string()))?;
+            }
+            match b.share.school {
+                Figure::Value(v) => {
+                    chart
+                        .draw_series(std::iter::once(Rectangle::new(
+                            [(x - 0.36, 0.0), (x - 0.03, v)],
+                            SCHOOL.filled(),
+                        )))
+                        .map_err(|e| err(e.to_string()))?;
+                    chart
+                        .draw_series(std::iter::once(
+                            EmptyElement::at((x - 0.195, v))
+                                + Text::new(
+                                    l.percent(v, 1),
+                                    (-18, -20),
+                                    font(TEXT_SIZE - 1.0).color(&SCHOOL),
+                                ),
+                        ))
+                        .map_err(|e| err(e.to_string()))?;
+                }
+                Figure::Suppressed => {
+                    chart
+                        .draw_series(std::iter::once(
+                            EmptyElement::at((x - 0.195, 0.0))
+                                + Text::new(
+                                    l.suppressed.clone(),
+                                    (-62, -20),
+                                    font(TEXT_SIZE - 2.0),
+                                ),
+                        ))
+                        .map_err(|e| err(e.to_string()))?;
+                }
+            }
+        }
+        legend_row(&legend, l, false).map_err(|e| err(e.to_string()))?;
+        root.present().map_err(|e| err(e.to_string()))?;
+    }
+    Ok(svg)
+}

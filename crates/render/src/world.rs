@@ -1,0 +1,143 @@
+//! Our Typst `World`: templates and fonts loaded once and shared by every
+//! report, plus a cheap per-report world that serves that report's data.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use typst::diag::{FileError, FileResult};
+use typst::foundations::{Bytes, Datetime, Duration};
+use typst::syntax::{FileId, RootedPath, Source, VirtualPath, VirtualRoot};
+use typst::text::{Font, FontBook};
+use typst::utils::LazyHash;
+use typst::{Library, LibraryExt, World};
+
+use crate::RenderError;
+
+/// The id of a file at a fixed virtual path. Ids are interned for the life of
+/// the process, so per-report files reuse the same few paths.
+pub(crate) fn file_id(path: &str) -> FileId {
+    let vpath = VirtualPath::new(path).expect("our virtual paths are valid");
+    RootedPath::new(VirtualRoot::Project, vpath).intern()
+}
+
+/// What every report shares: the standard library, the embedded fonts and
+/// the templates folder, read once.
+pub(crate) struct Shared {
+    library: LazyHash<Library>,
+    book: LazyHash<FontBook>,
+    fonts: Vec<Font>,
+    sources: HashMap<FileId, Source>,
+    files: HashMap<FileId, Bytes>,
+}
+
+impl Shared {
+    pub fn load(templates_dir: &Path) -> Result<Self, RenderError> {
+        let fonts: Vec<Font> = typst_kit::fonts::embedded().map(|(font, _)| font).collect();
+        let book = FontBook::from_fonts(&fonts);
+        let mut sources = HashMap::new();
+        let mut files = HashMap::new();
+        let mut stack = vec![templates_dir.to_owned()];
+        let read_err = |path: &Path, source| RenderError::Template {
+            path: path.to_owned(),
+            source,
+        };
+        while let Some(dir) = stack.pop() {
+            let entries = std::fs::read_dir(&dir).map_err(|e| read_err(&dir, e))?;
+            for entry in entries {
+                let path = entry.map_err(|e| read_err(&dir, e))?.path();
+                if path.is_dir() {
+                    stack.push(path);
+                    continue;
+                }
+                let relative = path
+                    .strip_prefix(templates_dir)
+                    .expect("walked from the templates folder");
+                let virtual_path = format!(
+                    "/{}",
+                    relative
+                        .components()
+                        .map(|c| c.as_os_str().to_string_lossy())
+                        .collect::<Vec<_>>()
+                        .join("/")
+                );
+                let id = file_id(&virtual_path);
+                let bytes = std::fs::read(&path).map_err(|e| read_err(&path, e))?;
+                if path.extension().is_some_and(|e| e == "typ") {
+                    let text = String::from_utf8(bytes.clone()).map_err(|_| {
+                        read_err(
+                            &path,
+                            std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8"),
+                        )
+                    })?;
+                    sources.insert(id, Source::new(id, text));
+                }
+                files.insert(id, Bytes::new(bytes));
+            }
+        }
+        Ok(Self {
+            library: LazyHash::new(Library::builder().build()),
+            book: LazyHash::new(book),
+            fonts,
+            sources,
+            files,
+        })
+    }
+
+    pub fn has_file(&self, path: &str) -> bool {
+        self.files.contains_key(&file_id(path))
+    }
+
+    pub fn file_text(&self, path: &str) -> Option<&[u8]> {
+        self.files.get(&file_id(path)).map(|b| b.as_slice())
+    }
+}
+
+/// One report's world: the shared parts plus its data and charts.
+pub(crate) struct ReportWorld<'a> {
+    pub shared: &'a Shared,
+    pub main: FileId,
+    pub files: HashMap<FileId, Bytes>,
+    pub today: Datetime,
+}
+
+impl World for ReportWorld<'_> {
+    fn library(&self) -> &LazyHash<Library> {
+        &self.shared.library
+    }
+
+    fn book(&self) -> &LazyHash<FontBook> {
+        &self.shared.book
+    }
+
+    fn main(&self) -> FileId {
+        self.main
+    }
+
+    fn source(&self, id: FileId) -> FileResult<Source> {
+        self.shared
+            .sources
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| not_found(id))
+    }
+
+    fn file(&self, id: FileId) -> FileResult<Bytes> {
+        self.files
+            .get(&id)
+            .or_else(|| self.shared.files.get(&id))
+            .cloned()
+            .ok_or_else(|| not_found(id))
+    }
+
+    fn font(&self, index: usize) -> Option<Font> {
+        self.shared.fonts.get(index).cloned()
+    }
+
+    fn today(&self, _offset: Option<Duration>) -> Option<Datetime> {
+        Some(self.today)
+    }
+}
+
+fn not_found(id: FileId) -> FileError {
+    FileError::NotFound(id.get().vpath().get_with_slash().into())
+}
