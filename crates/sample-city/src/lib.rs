@@ -1,0 +1,326 @@
+//! A deterministic synthetic city in the project's input formats
+//! (docs/data-formats.md): a registry, enrolments, absences-only half-day
+//! registrations and guidance files, for any number of schools and years.
+//!
+//! It looks like a real city on purpose: primary and secondary schools with
+//! the Flemish education forms, neighbourhoods that differ in deprivation,
+//! heavy-tailed truancy that is higher in vocational forms, older grades and
+//! poorer neighbourhoods, weekday and holiday patterns, and schools that
+//! improve or get worse. Same spec and calendar, same bytes.
+
+mod city;
+mod simulate;
+mod write;
+
+use std::path::{Path, PathBuf};
+
+use mirror_model::{Calendar, EducationForm, Level, SchoolYear};
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use simulate::{AbsenceRow, EnrolmentRow, GuidanceRow, Pupil, YearPattern};
+
+/// What to generate.
+#[derive(Debug, Clone)]
+pub struct SampleSpec {
+    pub schools: usize,
+    pub years: usize,
+    pub seed: u64,
+    /// The last school year generated; the others come before it.
+    pub last_year: SchoolYear,
+}
+
+/// What was written.
+#[derive(Debug, Clone)]
+pub struct SampleSummary {
+    pub schools: usize,
+    pub pupils: usize,
+    pub enrolments: usize,
+    pub registrations: usize,
+    pub guidance_files: usize,
+    pub files: Vec<PathBuf>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SampleError {
+    #[error("{0}")]
+    Spec(String),
+    #[error("school year {0} is not in the school calendar: add it to config/calendar.toml")]
+    YearNotInCalendar(SchoolYear),
+    #[error("{path}: cannot write: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: cannot write: {source}")]
+    Polars {
+        path: PathBuf,
+        #[source]
+        source: polars::prelude::PolarsError,
+    },
+}
+
+/// Pupils leave the city, stay down a grade, or move school mid-year this often.
+const LEAVES_CITY: f64 = 0.04;
+const STAYS_DOWN: f64 = 0.05;
+const MOVES_MID_YEAR: f64 = 0.03;
+const ARRIVES_MID_YEAR: f64 = 0.02;
+
+/// Writes the sample city to `out_dir`.
+pub fn generate(
+    spec: &SampleSpec,
+    calendar: &Calendar,
+    out_dir: &Path,
+) -> Result<SampleSummary, SampleError> {
+    if spec.schools == 0 || spec.years == 0 {
+        return Err(SampleError::Spec(
+            "ask for at least one school and one school year".to_owned(),
+        ));
+    }
+    let first = spec.last_year.start_year() - spec.years as i32 + 1;
+    let years: Vec<SchoolYear> = (first..=spec.last_year.start_year())
+        .map(SchoolYear::starting)
+        .collect();
+    for y in &years {
+        if calendar.year(*y).is_none() {
+            return Err(SampleError::YearNotInCalendar(*y));
+        }
+    }
+    let mut rng = ChaCha8Rng::seed_from_u64(spec.seed);
+    let hoods = city::neighbourhoods((spec.schools / 4).clamp(6, 100), &mut rng);
+    let schools = city::schools(spec.schools, &hoods, &mut rng)?;
+    let mut next_number = 10_000_001_u32;
+    let mut rosters: Vec<Vec<Pupil>> = schools
+        .iter()
+        .map(|s| {
+            (0..s.pupils)
+                .map(|_| {
+                    next_number += 1;
+                    simulate::new_pupil(&mut rng, next_number - 1, s, first, None)
+                })
+                .collect()
+        })
+        .collect();
+    let writer = write::Writer::new(out_dir)?;
+    let mut summary = SampleSummary {
+        schools: schools.len(),
+        pupils: 0,
+        enrolments: 0,
+        registrations: 0,
+        guidance_files: 0,
+        files: Vec::new(),
+    };
+    for (y_index, year) in years.iter().enumerate() {
+        let calendar = calendar.year(*year).expect("checked above");
+        let pattern = YearPattern::new(calendar);
+        let lessons = calendar.lesson_half_days();
+        let mut enrolments: Vec<EnrolmentRow> = Vec::new();
+        let mut absences: Vec<AbsenceRow> = Vec::new();
+        let mut guidance: Vec<GuidanceRow> = Vec::new();
+        // Pupils who move mid-year: (new school, pupil, first day there).
+        let mut movers: Vec<(usize, Pupil, chrono::NaiveDate)> = Vec::new();
+        let mut stay: Vec<Vec<Pupil>> = vec![Vec::new(); schools.len()];
+        let enrol = |rng: &mut ChaCha8Rng,
+                     pupil: &Pupil,
+                     s: usize,
+                     from: chrono::NaiveDate,
+                     to: Option<chrono::NaiveDate>,
+                     enrolments: &mut Vec<EnrolmentRow>,
+                     absences: &mut Vec<AbsenceRow>,
+                     guidance: &mut Vec<GuidanceRow>| {
+            let school = &schools[s];
+            enrolments.push(EnrolmentRow {
+                pupil: pupil.number,
+                school: s,
+                from,
+                to,
+                grade: pupil.grade_code(school.level),
+                form: pupil.form,
+                birth_year: pupil.birth_year,
+            });
+            let factor = school.climate * school.trend.yearly_factor().powi(y_index as i32);
+            let before = absences.len();
+            simulate::absences(
+                rng,
+                &pattern,
+                pupil,
+                school,
+                &hoods[school.neighbourhood],
+                factor,
+                from,
+                to.unwrap_or(year.last_day()),
+                s,
+                absences,
+            );
+            let problematic: Vec<_> = absences[before..]
+                .iter()
+                .filter(|a| a.code == "B")
+                .map(|a| a.slot)
+                .collect();
+            simulate::guidance(rng, &pattern, pupil.number, s, &problematic, guidance);
+        };
+        for (s, roster) in rosters.iter().enumerate() {
+            let mut r = stream(spec.seed, s, y_index, 0);
+            for pupil in roster {
+                if r.random_bool(MOVES_MID_YEAR) && lessons.len() > 80 {
+                    let day = lessons[r.random_range(40..lessons.len() - 40)].date;
+                    let last = day.pred_opt().expect("not the first day ever");
+                    enrol(
+                        &mut r,
+                        pupil,
+                        s,
+                        year.first_day(),
+                        Some(last),
+                        &mut enrolments,
+                        &mut absences,
+                        &mut guidance,
+                    );
+                    let targets: Vec<usize> = (0..schools.len())
+                        .filter(|t| {
+                            *t != s
+                                && schools[*t].level == schools[s].level
+                                && schools[*t].forms.contains(&pupil.form)
+                        })
+                        .collect();
+                    if !targets.is_empty() && r.random_bool(0.6) {
+                        movers.push((
+                            targets[r.random_range(0..targets.len())],
+                            pupil.clone(),
+                            day,
+                        ));
+                    }
+                } else {
+                    enrol(
+                        &mut r,
+                        pupil,
+                        s,
+                        year.first_day(),
+                        None,
+                        &mut enrolments,
+                        &mut absences,
+                        &mut guidance,
+                    );
+                    stay[s].push(pupil.clone());
+                }
+            }
+            let arrivals = (roster.len() as f64 * ARRIVES_MID_YEAR).round() as usize;
+            for _ in 0..arrivals {
+                let day = lessons[r.random_range(20..lessons.len().max(21))].date;
+                let pupil =
+                    simulate::new_pupil(&mut r, next_number, &schools[s], year.start_year(), None);
+                next_number += 1;
+                enrol(
+                    &mut r,
+                    &pupil,
+                    s,
+                    day,
+                    None,
+                    &mut enrolments,
+                    &mut absences,
+                    &mut guidance,
+                );
+                stay[s].push(pupil);
+            }
+        }
+        for (k, (t, pupil, day)) in movers.into_iter().enumerate() {
+            let mut r = stream(spec.seed, t, y_index, k as u64 + 1);
+            enrol(
+                &mut r,
+                &pupil,
+                t,
+                day,
+                None,
+                &mut enrolments,
+                &mut absences,
+                &mut guidance,
+            );
+            stay[t].push(pupil);
+        }
+        enrolments.sort_by_key(|e| (e.school, e.pupil, e.from));
+        absences.sort_by_key(|a| (a.school, a.pupil, a.slot));
+        guidance.sort_by_key(|g| (g.school, g.pupil, g.opened));
+        summary.enrolments += enrolments.len();
+        summary.registrations += absences.len();
+        summary.guidance_files += guidance.len();
+        summary
+            .files
+            .push(writer.enrolments(*year, &schools, &enrolments)?);
+        summary
+            .files
+            .push(writer.registrations(*year, &schools, &absences)?);
+        summary
+            .files
+            .push(writer.guidance(*year, &schools, &guidance)?);
+        if y_index + 1 < years.len() {
+            let mut r = stream(spec.seed, usize::MAX >> 1, y_index, 0);
+            rosters = next_year(&mut r, &schools, stay, &mut next_number, year.next());
+        } else {
+            rosters = stay;
+        }
+    }
+    let sizes: Vec<usize> = rosters.iter().map(Vec::len).collect();
+    summary
+        .files
+        .push(writer.registry(&schools, &hoods, &sizes)?);
+    summary.files.push(writer.key(spec.seed)?);
+    summary.files.push(writer.readme(spec)?);
+    summary.pupils = (next_number - 10_000_001) as usize;
+    Ok(summary)
+}
+
+/// A random stream of its own for each school and year, so one school's
+/// draws do not depend on how many another school made.
+fn stream(seed: u64, school: usize, year: usize, part: u64) -> ChaCha8Rng {
+    let mut r = ChaCha8Rng::seed_from_u64(seed ^ (part.wrapping_mul(0x9E37_79B9_7F4A_7C15)));
+    r.set_stream(((school as u64) << 8) | year as u64);
+    r
+}
+
+/// Pupils move up a grade, leave after the last grade or the city, and a new
+/// intake fills each school back to about its size.
+fn next_year(
+    rng: &mut ChaCha8Rng,
+    schools: &[city::School],
+    rosters: Vec<Vec<Pupil>>,
+    next_number: &mut u32,
+    year: SchoolYear,
+) -> Vec<Vec<Pupil>> {
+    rosters
+        .into_iter()
+        .enumerate()
+        .map(|(s, roster)| {
+            let school = &schools[s];
+            let mut next: Vec<Pupil> = Vec::with_capacity(roster.len());
+            for mut p in roster {
+                if rng.random_bool(LEAVES_CITY) {
+                    continue;
+                }
+                if !rng.random_bool(STAYS_DOWN) {
+                    p.grade += 1;
+                }
+                if school.level == Level::Primary
+                    && p.form == EducationForm::Nursery
+                    && p.grade == 3
+                {
+                    p.form = EducationForm::Primary;
+                }
+                if simulate::grades_of(p.form).contains(&p.grade) {
+                    next.push(p);
+                }
+            }
+            let target = (f64::from(school.pupils) * (0.97 + 0.06 * rng.random::<f64>())) as usize;
+            while next.len() < target {
+                next.push(simulate::new_pupil(
+                    rng,
+                    *next_number,
+                    school,
+                    year.start_year(),
+                    Some(0),
+                ));
+                *next_number += 1;
+            }
+            next
+        })
+        .collect()
+}

@@ -1,0 +1,192 @@
+//! Writes the generated city in the documented formats: CSV for the files
+//! people open in a spreadsheet, Parquet for the large registrations.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use mirror_model::SchoolYear;
+use polars::prelude::*;
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use crate::city::{Neighbourhood, School};
+use crate::simulate::{AbsenceRow, EnrolmentRow, GuidanceRow};
+use crate::{SampleError, SampleSpec};
+
+pub(crate) struct Writer {
+    dir: PathBuf,
+}
+
+/// A CSV field, quoted when it holds a comma or a quote.
+fn field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_owned()
+    }
+}
+
+impl Writer {
+    pub fn new(dir: &Path) -> Result<Self, SampleError> {
+        for sub in ["", "enrolments", "registrations", "guidance"] {
+            let path = dir.join(sub);
+            std::fs::create_dir_all(&path).map_err(|source| SampleError::Io { path, source })?;
+        }
+        Ok(Self {
+            dir: dir.to_owned(),
+        })
+    }
+
+    fn write_text(&self, name: &str, text: &str) -> Result<PathBuf, SampleError> {
+        let path = self.dir.join(name);
+        std::fs::write(&path, text).map_err(|source| SampleError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        Ok(path)
+    }
+
+    pub fn registry(
+        &self,
+        schools: &[School],
+        hoods: &[Neighbourhood],
+        sizes: &[usize],
+    ) -> Result<PathBuf, SampleError> {
+        let mut out = String::from(
+            "school_id,name,aliases,level,education_forms,address,neighbourhood,pupils,home_language_not_dutch,mother_without_diploma,school_allowance,language\n",
+        );
+        for (s, size) in schools.iter().zip(sizes) {
+            let forms: Vec<&str> = s.forms.iter().map(|f| f.code()).collect();
+            let _ = writeln!(
+                out,
+                "{},{},{},{},{},{},{},{},{:.3},{:.3},{:.3},{}",
+                s.id,
+                field(&s.name),
+                field(&s.aliases.join(";")),
+                s.level.as_str(),
+                forms.join(";"),
+                field(&s.address),
+                field(&hoods[s.neighbourhood].name),
+                size,
+                s.home_language_not_dutch,
+                s.mother_without_diploma,
+                s.school_allowance,
+                s.language
+            );
+        }
+        self.write_text("registry.csv", &out)
+    }
+
+    pub fn enrolments(
+        &self,
+        year: SchoolYear,
+        schools: &[School],
+        rows: &[EnrolmentRow],
+    ) -> Result<PathBuf, SampleError> {
+        let mut out =
+            String::from("pupil_number,school_id,from,to,grade,education_form,birth_year\n");
+        for e in rows {
+            let _ = writeln!(
+                out,
+                "{},{},{},{},{},{},{}",
+                e.pupil,
+                schools[e.school].id,
+                e.from,
+                e.to.map(|d| d.to_string()).unwrap_or_default(),
+                e.grade,
+                e.form.code(),
+                e.birth_year
+            );
+        }
+        self.write_text(&format!("enrolments/{year}.csv"), &out)
+    }
+
+    pub fn guidance(
+        &self,
+        year: SchoolYear,
+        schools: &[School],
+        rows: &[GuidanceRow],
+    ) -> Result<PathBuf, SampleError> {
+        let mut out = String::from("pupil_number,school_id,opened,reason,closed,outcome\n");
+        for g in rows {
+            let _ = writeln!(
+                out,
+                "{},{},{},{},{},{}",
+                g.pupil,
+                schools[g.school].id,
+                g.opened,
+                g.reason,
+                g.closed.map(|d| d.to_string()).unwrap_or_default(),
+                g.outcome
+            );
+        }
+        self.write_text(&format!("guidance/{year}.csv"), &out)
+    }
+
+    pub fn registrations(
+        &self,
+        year: SchoolYear,
+        schools: &[School],
+        rows: &[AbsenceRow],
+    ) -> Result<PathBuf, SampleError> {
+        let path = self.dir.join(format!("registrations/{year}.parquet"));
+        let polars_err = |source| SampleError::Polars {
+            path: path.clone(),
+            source,
+        };
+        let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid date");
+        let pupils: Vec<String> = rows.iter().map(|r| r.pupil.to_string()).collect();
+        let ids: Vec<&str> = rows.iter().map(|r| schools[r.school].id.as_str()).collect();
+        let dates: Vec<i32> = rows
+            .iter()
+            .map(|r| (r.slot.date - epoch).num_days() as i32)
+            .collect();
+        let halves: Vec<&str> = rows.iter().map(|r| r.slot.half.as_str()).collect();
+        let codes: Vec<&str> = rows.iter().map(|r| r.code).collect();
+        let date = Column::new("date".into(), dates)
+            .cast(&DataType::Date)
+            .map_err(polars_err)?;
+        let mut df = DataFrame::new(
+            rows.len(),
+            vec![
+                Column::new("pupil_number".into(), pupils),
+                Column::new("school_id".into(), ids),
+                date,
+                Column::new("half_day".into(), halves),
+                Column::new("code".into(), codes),
+            ],
+        )
+        .map_err(polars_err)?;
+        let file = std::fs::File::create(&path).map_err(|source| SampleError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        ParquetWriter::new(file)
+            .with_compression(ParquetCompression::Zstd(None))
+            .finish(&mut df)
+            .map_err(polars_err)?;
+        Ok(path)
+    }
+
+    /// The pseudonymisation key for this synthetic city only.
+    pub fn key(&self, seed: u64) -> Result<PathBuf, SampleError> {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x6b65_795f_6b65_7921);
+        let mut hex = String::new();
+        for _ in 0..32 {
+            let _ = write!(hex, "{:02x}", rng.random::<u8>());
+        }
+        hex.push('\n');
+        self.write_text("pseudonym.key", &hex)
+    }
+
+    pub fn readme(&self, spec: &SampleSpec) -> Result<PathBuf, SampleError> {
+        self.write_text(
+            "README.md",
+            &format!(
+                "Generated, fictitious data: no real school, pupil or place. See docs/data-formats.md.\n\
+                 Regenerate with `mirror sample-data --schools {} --years {} --seed {} --last-year {} --out DIR`.\n",
+                spec.schools, spec.years, spec.seed, spec.last_year
+            ),
+        )
+    }
+}
