@@ -1,0 +1,234 @@
+//! End to end: generate a small city with the `mirror` binary, make its
+//! mirrors, and read every PDF back as a person would.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use mirror_model::{Calendar, SchoolYear};
+use polars::prelude::*;
+
+const YEAR: &str = "2025-2026";
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn mirror(args: &[&str]) {
+    let out = Command::new(env!("CARGO_BIN_EXE_mirror"))
+        .args(args)
+        .output()
+        .expect("the mirror binary runs");
+    assert!(
+        out.status.success(),
+        "mirror {args:?} failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn text_columns(path: &Path, names: &[&str]) -> Vec<Vec<String>> {
+    let df = if path.extension().is_some_and(|e| e == "parquet") {
+        ParquetReader::new(std::fs::File::open(path).unwrap())
+            .finish()
+            .unwrap()
+    } else {
+        CsvReadOptions::default()
+            .with_infer_schema_length(Some(0))
+            .try_into_reader_with_file_path(Some(path.to_owned()))
+            .unwrap()
+            .finish()
+            .unwrap()
+    };
+    names
+        .iter()
+        .map(|n| {
+            let c = df.column(n).unwrap().cast(&DataType::String).unwrap();
+            c.str()
+                .unwrap()
+                .iter()
+                .map(|v| v.unwrap_or("").to_owned())
+                .collect()
+        })
+        .collect()
+}
+
+struct School {
+    name: String,
+    address: String,
+    language: String,
+}
+
+/// Each school's problematic-absence rate in `YEAR`, straight from the files:
+/// `B` registrations over the lesson half days of every enrolment.
+fn rates_by_hand(city: &Path) -> BTreeMap<String, f64> {
+    let calendar = Calendar::load(&repo().join("config/calendar.toml")).unwrap();
+    let year: SchoolYear = YEAR.parse().unwrap();
+    let lessons = calendar.year(year).unwrap();
+    let e = text_columns(
+        &city.join(format!("enrolments/{YEAR}.csv")),
+        &["school_id", "from", "to"],
+    );
+    let mut expected: HashMap<&str, usize> = HashMap::new();
+    for i in 0..e[0].len() {
+        let from = e[1][i].parse().unwrap();
+        let to = if e[2][i].is_empty() {
+            year.last_day()
+        } else {
+            e[2][i].parse().unwrap()
+        };
+        *expected.entry(&e[0][i]).or_default() += lessons.lesson_half_days_between(from, to);
+    }
+    let r = text_columns(
+        &city.join(format!("registrations/{YEAR}.parquet")),
+        &["school_id", "code"],
+    );
+    let mut problematic: HashMap<&str, usize> = HashMap::new();
+    for i in 0..r[0].len() {
+        if r[1][i] == "B" {
+            *problematic.entry(&r[0][i]).or_default() += 1;
+        }
+    }
+    expected
+        .iter()
+        .map(|(school, n)| {
+            let b = problematic.get(school).copied().unwrap_or(0);
+            (school.to_string(), b as f64 / *n as f64)
+        })
+        .collect()
+}
+
+/// A percentage with one decimal as the templates print it: "3,4 %" in Dutch,
+/// "3.4%" in English, rounded half away from zero on tenths of a percent.
+fn percent(rate: f64, language: &str) -> String {
+    let tenths = (rate * 1000.0).round() as i64;
+    let (whole, tenth) = (tenths / 10, tenths % 10);
+    match language {
+        "nl" => format!("{whole},{tenth} %"),
+        _ => format!("{whole}.{tenth}%"),
+    }
+}
+
+/// PDF text with ligatures undone and white space folded, so phrases match
+/// however the line was broken.
+fn pdf_text(path: &Path) -> String {
+    let bytes = std::fs::read(path).unwrap();
+    let text = pdf_extract::extract_text_from_mem(&bytes).unwrap();
+    text.replace('\u{FB01}', "fi")
+        .replace('\u{FB02}', "fl")
+        .replace('\u{00A0}', " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[test]
+fn every_school_gets_a_mirror_with_its_own_figures_and_nothing_identifying() {
+    let tmp = tempfile::tempdir().unwrap();
+    let city = tmp.path().join("city");
+    let config = repo().join("config/mirror.toml");
+    mirror(&[
+        "sample-data",
+        "--schools",
+        "16",
+        "--years",
+        "2",
+        "--seed",
+        "7",
+        "--last-year",
+        YEAR,
+        "--out",
+        city.to_str().unwrap(),
+        "--config",
+        config.to_str().unwrap(),
+    ]);
+    let own_config = tmp.path().join("mirror.toml");
+    let repo = repo().canonicalize().unwrap();
+    std::fs::write(
+        &own_config,
+        format!(
+            r#"data_dir = "city"
+out_dir = "out"
+templates_dir = "{repo}/report-templates"
+calendar = "{repo}/config/calendar.toml"
+absence_codes = "{repo}/config/absence-codes.toml"
+[pseudonyms]
+key_file = "city/pseudonym.key"
+[report]
+issue_date = "2026-09-15"
+"#,
+            repo = repo.display()
+        ),
+    )
+    .unwrap();
+    mirror(&["run", "--config", own_config.to_str().unwrap()]);
+
+    let reg = text_columns(
+        &city.join("registry.csv"),
+        &["school_id", "name", "address", "language"],
+    );
+    let schools: BTreeMap<String, School> = (0..reg[0].len())
+        .map(|i| {
+            (
+                reg[0][i].clone(),
+                School {
+                    name: reg[1][i].clone(),
+                    address: reg[2][i].clone(),
+                    language: reg[3][i].clone(),
+                },
+            )
+        })
+        .collect();
+    let pupil_numbers: HashSet<String> = text_columns(
+        &city.join(format!("enrolments/{YEAR}.csv")),
+        &["pupil_number"],
+    )
+    .remove(0)
+    .into_iter()
+    .collect();
+    let rates = rates_by_hand(&city);
+    assert_eq!(rates.len(), 16, "every school has pupils in {YEAR}");
+
+    let out = tmp.path().join("out").join(YEAR).join("schools");
+    for (id, rate) in &rates {
+        let school = &schools[id];
+        let pdf = out.join(format!("{id}.pdf"));
+        assert!(pdf.is_file(), "no mirror for school {id}");
+        let text = pdf_text(&pdf);
+        assert!(text.contains(&school.name), "{id}: own name missing");
+        let expected = percent(*rate, &school.language);
+        assert!(
+            text.contains(&expected),
+            "{id}: problematic-absence rate {expected} missing from:\n{text}"
+        );
+        for (other, s) in &schools {
+            assert!(
+                other == id || !text.contains(&s.name),
+                "{id}: names school {other}"
+            );
+            assert!(!text.contains(&s.address), "{id}: prints an address");
+        }
+        // Pupil numbers have 8 digits: look at every run of 8 or more digits.
+        let digits: Vec<&str> = text
+            .split(|c: char| !c.is_ascii_digit())
+            .filter(|w| w.len() >= 8)
+            .collect();
+        for d in digits {
+            assert!(!pupil_numbers.contains(d), "{id}: prints a pupil number");
+        }
+    }
+
+    // The same inputs give the same bytes.
+    let first: Vec<Vec<u8>> = rates
+        .keys()
+        .map(|id| std::fs::read(out.join(format!("{id}.pdf"))).unwrap())
+        .collect();
+    mirror(&["run", "--config", own_config.to_str().unwrap()]);
+    for (id, bytes) in rates.keys().zip(first) {
+        assert_eq!(
+            std::fs::read(out.join(format!("{id}.pdf"))).unwrap(),
+            bytes,
+            "{id}: a second run gave other bytes"
+        );
+    }
+}
