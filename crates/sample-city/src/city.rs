@@ -355,3 +355,29 @@ pub(crate) fn schools(
     }
     Ok(schools)
 }
+
+#[cfg(test)]
+mod tests {
+    use rand::SeedableRng;
+
+    use super::*;
+
+    #[test]
+    fn no_school_name_is_part_of_another() {
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        let hoods = neighbourhoods(100, &mut rng);
+        let schools = schools(3000, &hoods, &mut rng).unwrap();
+        let mut names: Vec<&str> = schools.iter().map(|s| s.name.as_str()).collect();
+        names.sort_by_key(|n| n.len());
+        for (i, a) in names.iter().enumerate() {
+            for b in &names[i + 1..] {
+                assert!(!b.contains(a), "`{a}` is part of `{b}`");
+            }
+        }
+        let mut ids: Vec<&str> = schools.iter().map(|s| s.id.as_str()).collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), 3000);
+        assert!(schools.iter().all(|s| (80..=1500).contains(&s.pupils)));
+    }
+}

@@ -324,3 +324,106 @@ fn next_year(
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use mirror_model::{AbsenceCategory, Config, SchoolYear};
+
+    use super::*;
+
+    fn calendar() -> Calendar {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/calendar.toml");
+        Calendar::load(&path).unwrap()
+    }
+
+    fn spec(schools: usize, years: usize) -> SampleSpec {
+        SampleSpec {
+            schools,
+            years,
+            seed: 11,
+            last_year: SchoolYear::starting(2025),
+        }
+    }
+
+    #[test]
+    fn the_same_spec_gives_the_same_bytes() {
+        let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let first = generate(&spec(8, 2), &calendar(), a.path()).unwrap();
+        generate(&spec(8, 2), &calendar(), b.path()).unwrap();
+        assert_eq!(first.files.len(), 9);
+        for file in &first.files {
+            let relative = file.strip_prefix(a.path()).unwrap();
+            assert_eq!(
+                std::fs::read(file).unwrap(),
+                std::fs::read(b.path().join(relative)).unwrap(),
+                "{}",
+                relative.display()
+            );
+        }
+    }
+
+    #[test]
+    fn generated_data_passes_every_ingest_check_and_looks_like_a_city() {
+        let dir = tempfile::tempdir().unwrap();
+        let summary = generate(&spec(24, 2), &calendar(), dir.path()).unwrap();
+        let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let config = Config::parse(
+            &format!(
+                "data_dir = \"{}\"\nout_dir = \"out\"\ntemplates_dir = \"t\"\ncalendar = \"{}\"\nabsence_codes = \"{}\"\n[pseudonyms]\n",
+                dir.path().display(),
+                repo.join("config/calendar.toml").display(),
+                repo.join("config/absence-codes.toml").display()
+            ),
+            Path::new("mirror.toml"),
+        )
+        .unwrap();
+        // Ingest refuses registrations outside lessons or enrolments, overlaps and unknown codes.
+        let city = mirror_ingest::run(&config, calendar()).unwrap();
+        assert_eq!(city.registry.len(), 24);
+        assert_eq!(city.absences.len(), summary.registrations);
+        assert!(city.registry.iter().any(|s| s.level == Level::Primary));
+        assert!(city.registry.iter().any(|s| s.level == Level::Secondary));
+
+        // Problematic half days per pupil and form in the last year.
+        let last = SchoolYear::starting(2025);
+        let mut problematic: HashMap<_, u32> = HashMap::new();
+        for a in &city.absences {
+            if a.category == AbsenceCategory::Problematic
+                && SchoolYear::containing(a.slot.date) == last
+            {
+                *problematic.entry((a.pupil, a.school)).or_default() += 1;
+            }
+        }
+        let mut by_form: HashMap<EducationForm, Vec<u32>> = HashMap::new();
+        for e in city
+            .enrolments
+            .iter()
+            .filter(|e| SchoolYear::containing(e.from) == last)
+        {
+            let n = problematic.get(&(e.pupil, e.school)).copied().unwrap_or(0);
+            by_form.entry(e.form).or_default().push(n);
+        }
+        let all: Vec<u32> = by_form.values().flatten().copied().collect();
+        let zero = all.iter().filter(|n| **n == 0).count() as f64 / all.len() as f64;
+        assert!(zero > 0.5, "most pupils never truant: {zero}");
+        assert!(all.iter().any(|n| *n >= 30), "a few pupils have 30 or more");
+        let mean = |f| {
+            let v = &by_form[&f];
+            f64::from(v.iter().sum::<u32>()) / v.len() as f64
+        };
+        assert!(mean(EducationForm::Vocational) > 2.0 * mean(EducationForm::General));
+        assert!(mean(EducationForm::General) > mean(EducationForm::Primary));
+    }
+
+    #[test]
+    fn a_year_missing_from_the_calendar_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let e = generate(&spec(3, 9), &calendar(), dir.path()).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "school year 2017-2018 is not in the school calendar: add it to config/calendar.toml"
+        );
+    }
+}

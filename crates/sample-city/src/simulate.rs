@@ -233,7 +233,7 @@ pub(crate) fn absences(
     };
     let year_share = span as f64 / lessons.len() as f64;
     // Sickness: episodes of one to five days, more in winter.
-    for _ in 0..poisson(rng, 3.6 * pupil.sickliness * year_share) {
+    for _ in 0..poisson(rng, 5.0 * pupil.sickliness * year_share) {
         let start = rng.random_range(0..span);
         let days = 1 + poisson(rng, 1.0).min(4);
         let mut i = start;
@@ -285,7 +285,8 @@ pub(crate) fn absences(
             Level::Primary => 1.0,
             Level::Secondary => 0.6 + 0.2 * f64::from(pupil.grade),
         };
-        let rate = base_rate(pupil.form)
+        let rate = 0.8
+            * base_rate(pupil.form)
             * age_factor
             * (0.55 + 1.1 * hood.deprivation)
             * school_factor
