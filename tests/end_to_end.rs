@@ -1,6 +1,9 @@
 //! End to end: generate a small city with the `mirror` binary, make its
 //! mirrors, and read every PDF back as a person would.
 
+// A failed unwrap here is a failed test with its message.
+#![allow(clippy::unwrap_used)]
+
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -70,23 +73,23 @@ fn rates_by_hand(city: &Path) -> BTreeMap<String, f64> {
         &["school_id", "from", "to"],
     );
     let mut expected: HashMap<&str, usize> = HashMap::new();
-    for i in 0..e[0].len() {
-        let from = e[1][i].parse().unwrap();
-        let to = if e[2][i].is_empty() {
+    for ((school, from), to) in e[0].iter().zip(&e[1]).zip(&e[2]) {
+        let from = from.parse().unwrap();
+        let to = if to.is_empty() {
             year.last_day()
         } else {
-            e[2][i].parse().unwrap()
+            to.parse().unwrap()
         };
-        *expected.entry(&e[0][i]).or_default() += lessons.lesson_half_days_between(from, to);
+        *expected.entry(school).or_default() += lessons.lesson_half_days_between(from, to);
     }
     let r = text_columns(
         &city.join(format!("registrations/{YEAR}.parquet")),
         &["school_id", "code"],
     );
     let mut problematic: HashMap<&str, usize> = HashMap::new();
-    for i in 0..r[0].len() {
-        if r[1][i] == "B" {
-            *problematic.entry(&r[0][i]).or_default() += 1;
+    for (school, code) in r[0].iter().zip(&r[1]) {
+        if code == "B" {
+            *problematic.entry(school).or_default() += 1;
         }
     }
     expected

@@ -146,8 +146,7 @@ impl Config {
                     "{key} = \"{value}\": only local paths are accepted, not web addresses"
                 )));
             }
-            // `components` drops `.` segments, so errors show clean paths.
-            Ok(base.join(value).components().collect())
+            Ok(lexically_normal(&base.join(value)))
         };
         let t = &raw.thresholds.problematic_half_days;
         if t.is_empty() || t.windows(2).any(|w| w[0] >= w[1]) || t[0] == 0 {
@@ -188,6 +187,25 @@ impl Config {
     }
 }
 
+/// `config/../out` as `out`, so messages show the paths people expect. By
+/// name only: configure real paths rather than `..` after a symbolic link.
+fn lexically_normal(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir
+                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
+            {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -205,7 +223,11 @@ key_file = "/secure/key"
     #[test]
     fn resolves_paths_against_the_config_folder() {
         let c = Config::parse(MINIMAL, Path::new("config/mirror.toml")).unwrap();
-        assert_eq!(c.data_dir, Path::new("config/../data"));
+        assert_eq!(c.data_dir, Path::new("data"));
+        assert_eq!(
+            lexically_normal(Path::new("../a/./b/../c")),
+            Path::new("../a/c")
+        );
         assert_eq!(
             c.pseudonym_key_file.as_deref(),
             Some(Path::new("/secure/key"))

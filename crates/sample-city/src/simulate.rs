@@ -266,7 +266,7 @@ pub(crate) fn absences(
     match pupil.form {
         EducationForm::PartTime => single(&mut codes, 5.0, "M", false),
         EducationForm::Nursery if pupil.grade < 2 => single(&mut codes, 12.0, "A", false),
-        EducationForm::SpecialNeeds if pupil.number % 4 == 0 => {
+        EducationForm::SpecialNeeds if pupil.number.is_multiple_of(4) => {
             // Weekly therapy on a fixed half day.
             let weekday = lessons[first].date.weekday();
             for (k, c) in codes.iter_mut().enumerate() {
@@ -302,9 +302,10 @@ pub(crate) fn absences(
             if start < first || start >= end {
                 continue;
             }
-            for i in (start - first)..(start - first + run).min(span) {
-                if placed < wanted && codes[i].is_none() {
-                    codes[i] = Some("B");
+            let stop = (start - first + run).min(span);
+            for code in &mut codes[start - first..stop] {
+                if placed < wanted && code.is_none() {
+                    *code = Some("B");
                     placed += 1;
                 }
             }
