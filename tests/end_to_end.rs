@@ -101,14 +101,13 @@ fn rates_by_hand(city: &Path) -> BTreeMap<String, f64> {
         .collect()
 }
 
-/// A percentage with one decimal as the templates print it: "3,4 %" in Dutch,
-/// "3.4%" in English, rounded half away from zero on tenths of a percent.
+/// A percentage with one decimal as reports print it: "3,4 %" in Dutch,
+/// "3.4%" in English.
 fn percent(rate: f64, language: &str) -> String {
-    let tenths = (rate * 1000.0).round() as i64;
-    let (whole, tenth) = (tenths / 10, tenths % 10);
+    let digits = format!("{:.1}", rate * 100.0);
     match language {
-        "nl" => format!("{whole},{tenth} %"),
-        _ => format!("{whole}.{tenth}%"),
+        "nl" => format!("{} %", digits.replace('.', ",")),
+        _ => format!("{digits}%"),
     }
 }
 

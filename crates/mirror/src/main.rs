@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::{Parser, Subcommand};
-use mirror_model::{Calendar, Config, SchoolId, SchoolYear};
+use mirror_model::{Calendar, Config, SchoolYear};
 use rayon::prelude::*;
 
 #[derive(Parser)]
@@ -74,12 +74,6 @@ enum CliError {
     Render(#[from] mirror_render::RenderError),
     #[error(transparent)]
     Sample(#[from] mirror_sample_city::SampleError),
-    #[error("school {school}: {source}")]
-    RenderSchool {
-        school: SchoolId,
-        #[source]
-        source: mirror_render::RenderError,
-    },
     #[error("{path}: cannot write: {source}")]
     Write {
         path: PathBuf,
@@ -150,16 +144,8 @@ fn run(config_path: &Path, year: Option<SchoolYear>) -> Result<(), CliError> {
     let reports = benchmark
         .mirrors
         .par_iter()
-        .map(|m| {
-            renderer
-                .render(m, &meta)
-                .map(|pdf| (m.school.clone(), pdf))
-                .map_err(|source| CliError::RenderSchool {
-                    school: m.school.clone(),
-                    source,
-                })
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+        .map(|m| renderer.render(m, &meta).map(|pdf| (m.school.clone(), pdf)))
+        .collect::<Result<Vec<_>, mirror_render::RenderError>>()?;
     for (school, pdf) in &reports {
         write_atomically(&dir.join(format!("{school}.pdf")), pdf)?;
     }

@@ -4,15 +4,18 @@
 
 use mirror_benchmark::{Band, Figure, SchoolMirror};
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 use serde::Deserialize;
 
-use crate::RenderError;
+/// A chart that could not be drawn: its name and plotters' message.
+pub(crate) type ChartError = (&'static str, String);
 
 const WIDTH: u32 = 640;
-const HEIGHT: u32 = 300;
-/// plotters draws text at about 0.8 of the size asked; placed 16 cm wide,
-/// 18 comes out near 10 pt on paper.
+const HEIGHT: u32 = 280;
+/// An embedded family, named: Typst ignores generic ones such as `serif`.
 const FONT: &str = "Libertinus Serif";
+/// plotters writes text at 1/1.24 of the size asked; with the chart placed
+/// 16.6 cm wide, 18 comes out at about 10.5 pt on paper.
 const TEXT_SIZE: f64 = 18.0;
 const SCHOOL: RGBColor = RGBColor(0, 63, 125);
 const PEERS: RGBColor = RGBColor(90, 90, 90);
@@ -32,34 +35,62 @@ pub(crate) struct ChartLabels {
     pub suppressed: String,
     /// The decimal separator: "," in Dutch, "." in English.
     pub decimal: String,
-    /// Between a number and `%`: a space in Dutch, nothing in English.
+    /// Between a number and `%`: a no-break space in Dutch, nothing in English.
     pub percent_space: String,
 }
 
 impl ChartLabels {
     fn percent(&self, fraction: f64, decimals: usize) -> String {
-        let s = format!("{:.*}", decimals, fraction * 100.0).replace('.', &self.decimal);
+        let s = percent_digits(fraction, decimals).replace('.', &self.decimal);
         format!("{s}{}%", self.percent_space)
     }
+}
+
+/// A fraction as percentage digits with a full stop ("3.4"). The charts and
+/// the template's tables both print these digits, so a figure rounds the same
+/// way everywhere in the report.
+pub(crate) fn percent_digits(fraction: f64, decimals: usize) -> String {
+    format!("{:.*}", decimals, fraction * 100.0)
 }
 
 fn font(size: f64) -> TextStyle<'static> {
     (FONT, size).into_font().color(&BLACK)
 }
 
-fn chart_error(chart: &'static str) -> impl Fn(String) -> RenderError {
-    move |message| RenderError::Chart { chart, message }
+/// Text centred on its point and standing on it: labels above a bar or point
+/// stay centred whatever the length of the words in a language.
+fn above(size: f64) -> TextStyle<'static> {
+    font(size).pos(Pos::new(HPos::Center, VPos::Bottom))
 }
 
-/// The upper end of a percentage axis: a little above the highest value.
-fn axis_top(values: impl Iterator<Item = f64>) -> f64 {
-    let max = values.fold(0.0_f64, f64::max);
-    if max <= 0.0 { 0.01 } else { max * 1.2 }
+fn chart_error(chart: &'static str) -> impl Fn(String) -> ChartError {
+    move |message| (chart, message)
+}
+
+/// At most this many labels on a percentage axis.
+const Y_LABELS: usize = 6;
+
+/// A percentage axis: its top, a round number a little above the highest
+/// value (room for the value labels), and the decimals its labels need.
+/// The step is 1, 2 or 5 times a power of ten, as plotters picks its labels,
+/// so a rate of 0.1% gets labels 0.05, 0.10, ... rather than 0.1, 0.1, ...
+pub(crate) fn percent_axis(values: impl Iterator<Item = f64>) -> (f64, usize) {
+    let max = values.fold(0.0_f64, f64::max).max(0.001) * 1.15;
+    let wanted = max / (Y_LABELS - 1) as f64;
+    let magnitude = 10_f64.powf(wanted.log10().floor());
+    let step = [1.0, 2.0, 5.0]
+        .into_iter()
+        .map(|m| m * magnitude)
+        .find(|s| *s >= wanted * (1.0 - 1e-9))
+        .unwrap_or(10.0 * magnitude);
+    let top = (max / step - 1e-9).ceil() * step;
+    let decimals = (-((step * 100.0).log10() + 1e-9).floor()).max(0.0) as usize;
+    (top, decimals)
 }
 
 /// The problematic-absence rate over the school years, against the peers'
 /// median and middle half (interquartile range).
-pub(crate) fn trend(m: &SchoolMirror, l: &ChartLabels) -> Result<String, RenderError> {
+pub(crate) fn trend(m: &SchoolMirror, l: &ChartLabels) -> Result<String, ChartError> {
     let err = chart_error("trend");
     let mut svg = String::new();
     {
@@ -68,7 +99,7 @@ pub(crate) fn trend(m: &SchoolMirror, l: &ChartLabels) -> Result<String, RenderE
         let (plot, legend) = root.split_vertically(HEIGHT - 34);
         let years: Vec<String> = m.history.iter().map(|y| y.year.to_string()).collect();
         let n = years.len();
-        let top = axis_top(m.history.iter().flat_map(|y| {
+        let (top, decimals) = percent_axis(m.history.iter().flat_map(|y| {
             let r = &y.problematic_rate;
             r.school
                 .value()
@@ -90,12 +121,12 @@ pub(crate) fn trend(m: &SchoolMirror, l: &ChartLabels) -> Result<String, RenderE
                 String::new()
             }
         };
-        let y_label = |y: &f64| l.percent(*y, if top < 0.05 { 1 } else { 0 });
+        let y_label = |y: &f64| l.percent(*y, decimals);
         chart
             .configure_mesh()
             .disable_x_mesh()
             .x_labels(n.max(2))
-            .y_labels(6)
+            .y_labels(Y_LABELS)
             .x_label_formatter(&year_label)
             .y_label_formatter(&y_label)
             .x_desc(&l.year_axis)
@@ -176,16 +207,18 @@ pub(crate) fn trend(m: &SchoolMirror, l: &ChartLabels) -> Result<String, RenderE
                 Some(v) => chart.draw_series(std::iter::once(
                     EmptyElement::at((x, *v))
                         + Circle::new((0, 0), 5, SCHOOL.filled())
-                        + Text::new(l.percent(*v, 1), (-18, -24), font(TEXT_SIZE).color(&SCHOOL)),
+                        + Text::new(l.percent(*v, 1), (0, -10), above(TEXT_SIZE).color(&SCHOOL)),
                 )),
+                // A labelled gap at the foot of the chart, never a point at 0.
                 None => chart.draw_series(std::iter::once(
                     EmptyElement::at((x, 0.0))
-                        + Text::new(l.suppressed.clone(), (-30, -22), font(TEXT_SIZE - 2.0)),
+                        + Text::new(l.suppressed.clone(), (0, -8), above(TEXT_SIZE - 2.0)),
                 )),
             }
             .map_err(|e| err(e.to_string()))?;
         }
-        legend_row(&legend, l, true).map_err(|e| err(e.to_string()))?;
+        let has_peers = spreads.iter().any(Option::is_some);
+        legend_row(&legend, l, true, has_peers).map_err(|e| err(e.to_string()))?;
         root.present().map_err(|e| err(e.to_string()))?;
     }
     Ok(svg)
@@ -208,15 +241,18 @@ fn runs<T: Copy>(values: &[Option<T>]) -> Vec<Vec<(f64, T)>> {
     out
 }
 
-/// The legend, below the plot so it never covers data.
+/// The legend, below the plot so it never covers data. Widths are estimated
+/// (plotters has no font metrics without `ttf`): about 0.5 em per character.
 fn legend_row<DB: DrawingBackend>(
     area: &DrawingArea<DB, plotters::coord::Shift>,
     l: &ChartLabels,
     lines: bool,
+    has_peers: bool,
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
     let y = 17;
     let mut x = 80;
     let text = |s: &str, x: i32| Text::new(s.to_owned(), (x, y - 8), font(TEXT_SIZE));
+    let advance = |s: &str| 64 + s.chars().count() as i32 * 7;
     if lines {
         area.draw(&PathElement::new(
             vec![(x, y), (x + 30, y)],
@@ -230,7 +266,10 @@ fn legend_row<DB: DrawingBackend>(
         ))?;
     }
     area.draw(&text(&l.school, x + 38))?;
-    x += 60 + (l.school.len() as i32) * 7;
+    if !has_peers {
+        return Ok(());
+    }
+    x += advance(&l.school);
     if lines {
         for dash in [x, x + 12, x + 24] {
             area.draw(&PathElement::new(
@@ -249,17 +288,21 @@ fn legend_row<DB: DrawingBackend>(
         ))?;
     }
     area.draw(&text(&l.peers_median, x + 38))?;
-    x += 60 + (l.peers_median.len() as i32) * 7;
+    x += advance(&l.peers_median);
     if lines {
         area.draw(&Rectangle::new(
             [(x, y - 7), (x + 30, y + 7)],
             PEER_BAND.filled(),
         ))?;
     } else {
-        area.draw(&PathElement::new(
-            vec![(x + 12, y - 8), (x + 12, y + 8)],
-            PEERS.stroke_width(2),
-        ))?;
+        // A whisker as in the chart: a vertical line with caps.
+        for path in [
+            vec![(x + 15, y - 8), (x + 15, y + 8)],
+            vec![(x + 10, y - 8), (x + 20, y - 8)],
+            vec![(x + 10, y + 8), (x + 20, y + 8)],
+        ] {
+            area.draw(&PathElement::new(path, PEERS.stroke_width(2)))?;
+        }
     }
     area.draw(&text(&l.peers_middle_half, x + 38))?;
     Ok(())
@@ -278,12 +321,12 @@ pub(crate) fn band_label(b: &Band) -> String {
 /// median (bar) and middle half (whisker). The band without problematic
 /// absence holds most pupils and would flatten the others: the report gives
 /// it in the table beside the chart.
-pub(crate) fn bands(m: &SchoolMirror, l: &ChartLabels) -> Result<String, RenderError> {
+pub(crate) fn bands(m: &SchoolMirror, l: &ChartLabels) -> Result<String, ChartError> {
     let err = chart_error("bands");
     let shown: Vec<_> = m.bands.iter().filter(|b| b.band.from > 0).collect();
     let n = shown.len();
     let labels: Vec<String> = shown.iter().map(|b| band_label(&b.band)).collect();
-    let top = axis_top(shown.iter().flat_map(|b| {
+    let (top, decimals) = percent_axis(shown.iter().flat_map(|b| {
         b.share
             .school
             .value()
@@ -310,12 +353,12 @@ pub(crate) fn bands(m: &SchoolMirror, l: &ChartLabels) -> Result<String, RenderE
                 String::new()
             }
         };
-        let y_label = |y: &f64| l.percent(*y, if top < 0.05 { 1 } else { 0 });
+        let y_label = |y: &f64| l.percent(*y, decimals);
         chart
             .configure_mesh()
             .disable_x_mesh()
             .x_labels(n.max(2))
-            .y_labels(6)
+            .y_labels(Y_LABELS)
             .x_label_formatter(&band_label)
             .y_label_formatter(&y_label)
             .x_desc(&l.band_axis)
@@ -368,27 +411,27 @@ pub(crate) fn bands(m: &SchoolMirror, l: &ChartLabels) -> Result<String, RenderE
                             EmptyElement::at((x - 0.195, v))
                                 + Text::new(
                                     l.percent(v, 1),
-                                    (-18, -20),
-                                    font(TEXT_SIZE - 1.0).color(&SCHOOL),
+                                    (0, -4),
+                                    above(TEXT_SIZE - 1.0).color(&SCHOOL),
                                 ),
                         ))
                         .map_err(|e| err(e.to_string()))?;
                 }
+                // A labelled gap, never a bar of 0: the words stand over the
+                // whole group, clear of the peers' whisker.
                 Figure::Suppressed => {
+                    let clear = b.share.peers.map_or(0.0, |p| p.upper_quartile);
                     chart
                         .draw_series(std::iter::once(
-                            EmptyElement::at((x - 0.195, 0.0))
-                                + Text::new(
-                                    l.suppressed.clone(),
-                                    (-62, -20),
-                                    font(TEXT_SIZE - 2.0),
-                                ),
+                            EmptyElement::at((x, clear))
+                                + Text::new(l.suppressed.clone(), (0, -8), above(TEXT_SIZE - 2.0)),
                         ))
                         .map_err(|e| err(e.to_string()))?;
                 }
             }
         }
-        legend_row(&legend, l, false).map_err(|e| err(e.to_string()))?;
+        let has_peers = shown.iter().any(|b| b.share.peers.is_some());
+        legend_row(&legend, l, false, has_peers).map_err(|e| err(e.to_string()))?;
         root.present().map_err(|e| err(e.to_string()))?;
     }
     Ok(svg)

@@ -8,13 +8,15 @@
 mod charts;
 mod world;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use chrono::{Datelike, NaiveDate};
 use mirror_benchmark::SchoolMirror;
+use mirror_model::SchoolId;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use typst::WorldExt;
 use typst::diag::SourceDiagnostic;
 use typst::foundations::{Bytes, Datetime, Smart};
@@ -37,22 +39,38 @@ pub enum RenderError {
     #[error("{path}: the main report template is missing; restore it from the repository")]
     MissingTemplate { path: PathBuf },
     #[error(
-        "no strings for language `{language}`: add {path} (copy lang/en.toml and translate it), or correct the school's language in the registry"
+        "school {school}: no strings for language `{language}`: add {path} (copy lang/en.toml and translate it), or correct the school's language in the registry"
     )]
-    MissingLanguage { language: String, path: PathBuf },
+    MissingLanguage {
+        school: SchoolId,
+        language: String,
+        path: PathBuf,
+    },
     #[error("{path}: {message}")]
     Strings { path: PathBuf, message: String },
-    #[error("cannot draw the {chart} chart: {message}")]
+    #[error("school {school}: cannot draw the {chart} chart: {message}")]
     Chart {
+        school: SchoolId,
         chart: &'static str,
         message: String,
     },
-    #[error("the report templates do not compile:\n{0}")]
-    Typst(String),
-    #[error("cannot write the PDF:\n{0}")]
-    Pdf(String),
-    #[error("cannot encode the report data: {0}")]
-    Data(#[from] serde_json::Error),
+    #[error("school {school}: the report templates do not compile:\n{diagnostics}")]
+    Typst {
+        school: SchoolId,
+        /// One `file:line:column: message` line per diagnostic.
+        diagnostics: String,
+    },
+    #[error("school {school}: cannot write the PDF:\n{diagnostics}")]
+    Pdf {
+        school: SchoolId,
+        diagnostics: String,
+    },
+    #[error("school {school}: cannot encode the report data: {source}")]
+    Data {
+        school: SchoolId,
+        #[source]
+        source: serde_json::Error,
+    },
 }
 
 /// What a report needs besides the school's figures.
@@ -89,13 +107,69 @@ impl std::fmt::Debug for Renderer {
 /// The JSON the templates read as `/data.json`.
 #[derive(Serialize)]
 struct ReportData<'a> {
-    mirror: &'a SchoolMirror,
+    mirror: Value,
     meta: &'a ReportMeta,
     /// "0", "1–4", ..., "30+", in the order of `mirror.bands`.
     band_labels: Vec<String>,
 }
 
+/// The keys of the mirror's JSON that hold a fraction to print as a percentage.
+const FRACTIONS: [&str; 4] = ["value", "lower_quartile", "median", "upper_quartile"];
+
+/// Beside every fraction `k` in the mirror's JSON, adds `k_pct`: its
+/// percentage digits ("3.4"), rounded by the same code as the chart labels.
+/// The template only swaps the decimal sign, so a table and a chart never
+/// round one figure differently.
+fn add_percent_digits(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            let digits: Vec<(String, Value)> = FRACTIONS
+                .iter()
+                .filter_map(|k| {
+                    let f = map.get(*k)?.as_f64()?;
+                    Some((format!("{k}_pct"), charts::percent_digits(f, 1).into()))
+                })
+                .collect();
+            map.values_mut().for_each(add_percent_digits);
+            map.extend(digits);
+        }
+        Value::Array(items) => items.iter_mut().for_each(add_percent_digits),
+        _ => {}
+    }
+}
+
+/// The bytes of `/data.json`: the mirror with percentage digits, the meta and
+/// the band labels.
+fn report_json(mirror: &SchoolMirror, meta: &ReportMeta) -> Result<Vec<u8>, serde_json::Error> {
+    let mut mirror_json = serde_json::to_value(mirror)?;
+    add_percent_digits(&mut mirror_json);
+    serde_json::to_vec(&ReportData {
+        mirror: mirror_json,
+        meta,
+        band_labels: mirror
+            .bands
+            .iter()
+            .map(|b| charts::band_label(&b.band))
+            .collect(),
+    })
+}
+
+/// Every key of a strings file, dotted (`report.trend_alt`).
+fn string_keys(table: &toml::Table, prefix: &str, out: &mut BTreeSet<String>) {
+    for (key, value) in table {
+        let path = format!("{prefix}{key}");
+        if let toml::Value::Table(inner) = value {
+            string_keys(inner, &format!("{path}."), out);
+        }
+        out.insert(path);
+    }
+}
+
 impl Renderer {
+    /// Loads the templates folder (`mirror.typ`, `style.typ`, `lang/*.toml`)
+    /// and the embedded fonts. Every strings file must have the same keys, so
+    /// a translation that lacks a string fails here, not in the middle of a
+    /// batch.
     pub fn new(templates_dir: &Path) -> Result<Self, RenderError> {
         let shared = Shared::load(templates_dir)?;
         if !shared.has_file(MAIN) {
@@ -103,30 +177,53 @@ impl Renderer {
                 path: templates_dir.join("mirror.typ"),
             });
         }
-        let mut labels = HashMap::new();
         let lang_dir = templates_dir.join("lang");
         let entries = std::fs::read_dir(&lang_dir).map_err(|source| RenderError::Template {
             path: lang_dir.clone(),
             source,
         })?;
-        for entry in entries.flatten() {
-            let path = entry.path();
-            let Some(code) = path
-                .file_stem()
-                .and_then(|s| s.to_str())
-                .filter(|_| path.extension().is_some_and(|e| e == "toml"))
-            else {
-                continue;
+        // Sorted, so the same folder always gives the same error.
+        let mut files: Vec<(String, PathBuf)> = entries
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+            .filter_map(|p| Some((p.file_stem()?.to_str()?.to_owned(), p)))
+            .collect();
+        files.sort();
+        let mut labels = HashMap::new();
+        let mut keys: Vec<(PathBuf, BTreeSet<String>)> = Vec::new();
+        for (code, path) in files {
+            let strings_error = |message: String| RenderError::Strings {
+                path: path.clone(),
+                message,
             };
             let text = shared
                 .file_text(&format!("/lang/{code}.toml"))
-                .and_then(|b| std::str::from_utf8(b).ok())
-                .unwrap_or_default();
-            let strings: Strings = toml::from_str(text).map_err(|e| RenderError::Strings {
-                path: path.clone(),
-                message: e.to_string(),
-            })?;
-            labels.insert(code.to_owned(), strings.chart);
+                .ok_or_else(|| strings_error("not read with the templates".to_owned()))?;
+            let text = std::str::from_utf8(text)
+                .map_err(|_| strings_error("not UTF-8 text".to_owned()))?;
+            let table: toml::Table =
+                toml::from_str(text).map_err(|e| strings_error(e.to_string()))?;
+            let mut found = BTreeSet::new();
+            string_keys(&table, "", &mut found);
+            let strings: Strings = table
+                .try_into()
+                .map_err(|e: toml::de::Error| strings_error(e.to_string()))?;
+            labels.insert(code, strings.chart);
+            keys.push((path, found));
+        }
+        for (path, found) in &keys {
+            for (other, theirs) in &keys {
+                if let Some(missing) = theirs.difference(found).next() {
+                    return Err(RenderError::Strings {
+                        path: path.clone(),
+                        message: format!(
+                            "the string `{missing}` is missing (it is in {}): add it, translated",
+                            other.display()
+                        ),
+                    });
+                }
+            }
         }
         Ok(Self {
             templates_dir: templates_dir.to_owned(),
@@ -138,94 +235,112 @@ impl Renderer {
 
     /// One school's mirror as PDF bytes; the same input gives the same bytes.
     pub fn render(&self, mirror: &SchoolMirror, meta: &ReportMeta) -> Result<Vec<u8>, RenderError> {
+        let school = &mirror.school;
         let language = mirror.language.as_str();
         let labels = self
             .labels
             .get(language)
             .ok_or_else(|| RenderError::MissingLanguage {
+                school: school.clone(),
                 language: language.to_owned(),
                 path: self
                     .templates_dir
                     .join("lang")
                     .join(format!("{language}.toml")),
             })?;
-        let data = ReportData {
-            mirror,
-            meta,
-            band_labels: mirror
-                .bands
-                .iter()
-                .map(|b| charts::band_label(&b.band))
-                .collect(),
+        let data = report_json(mirror, meta).map_err(|source| RenderError::Data {
+            school: school.clone(),
+            source,
+        })?;
+        let chart_error = |(chart, message)| RenderError::Chart {
+            school: school.clone(),
+            chart,
+            message,
         };
         let files: HashMap<_, _> = [
-            ("/data.json", serde_json::to_vec(&data)?),
+            ("/data.json", data),
             (
                 "/charts/trend.svg",
-                charts::trend(mirror, labels)?.into_bytes(),
+                charts::trend(mirror, labels)
+                    .map_err(chart_error)?
+                    .into_bytes(),
             ),
             (
                 "/charts/bands.svg",
-                charts::bands(mirror, labels)?.into_bytes(),
+                charts::bands(mirror, labels)
+                    .map_err(chart_error)?
+                    .into_bytes(),
             ),
         ]
         .into_iter()
         .map(|(path, bytes)| (file_id(path), Bytes::new(bytes)))
         .collect();
         let d = meta.issue_date;
-        let today = Datetime::from_ymd(d.year(), d.month() as u8, d.day() as u8)
-            .expect("a calendar date is a valid Typst date");
+        // Month and day always fit a u8; the year is checked by Typst.
+        let (year, month, day) = (d.year(), d.month() as u8, d.day() as u8);
         let world = ReportWorld {
             shared: &self.shared,
             main: file_id(MAIN),
             files,
-            today,
+            today: Datetime::from_ymd(year, month, day),
         };
         let document = typst::compile::<PagedDocument>(&world)
             .output
-            .map_err(|diags| RenderError::Typst(describe(&world, &diags)))?;
+            .map_err(|diags| RenderError::Typst {
+                school: school.clone(),
+                diagnostics: self.describe(&world, &diags),
+            })?;
         let options = PdfOptions {
-            ident: Smart::Custom(format!("school-mirror/{}/{}", mirror.school, mirror.year)),
-            timestamp: Datetime::from_ymd_hms(d.year(), d.month() as u8, d.day() as u8, 0, 0, 0)
-                .map(Timestamp::new_utc),
+            // Fixed identifier and timestamp: the same input gives the same bytes.
+            ident: Smart::Custom(format!("school-mirror/{school}/{}", mirror.year)),
+            timestamp: Datetime::from_ymd_hms(year, month, day, 0, 0, 0).map(Timestamp::new_utc),
             ..PdfOptions::default()
         };
-        let pdf = typst_pdf::pdf(&document, &options)
-            .map_err(|diags| RenderError::Pdf(describe(&world, &diags)))?;
-        // Typst's memo cache grows with every report; trim it now and then.
+        let pdf = typst_pdf::pdf(&document, &options).map_err(|diags| RenderError::Pdf {
+            school: school.clone(),
+            diagnostics: self.describe(&world, &diags),
+        })?;
+        // Typst's memo cache is global and grows with every report; trimming
+        // it now and then keeps a batch of hundreds near 150 MB.
         if self.rendered.fetch_add(1, Ordering::Relaxed) % 16 == 15 {
             typst::comemo::evict(10);
         }
         Ok(pdf)
     }
-}
 
-/// Diagnostics as `file:line: message` lines, for the person editing templates.
-fn describe(world: &ReportWorld<'_>, diags: &[SourceDiagnostic]) -> String {
-    let mut lines = BTreeMap::new();
-    for d in diags {
-        let place = d
-            .span
-            .id()
-            .map(|id| {
-                let path = id.get().vpath().get_with_slash().to_owned();
-                let line = typst::World::source(world, id).ok().and_then(|source| {
+    /// Diagnostics as `file:line:column: message` lines, for the person
+    /// editing the templates.
+    fn describe(&self, world: &ReportWorld<'_>, diags: &[SourceDiagnostic]) -> String {
+        let mut lines = BTreeSet::new();
+        for d in diags {
+            let place = d.span.id().map(|id| {
+                let vpath = id.get().vpath().get_without_slash().to_owned();
+                let file = if self.shared.has_file(&format!("/{vpath}")) {
+                    self.templates_dir.join(&vpath).display().to_string()
+                } else {
+                    format!("{vpath} (generated by the renderer)")
+                };
+                let position = typst::World::source(world, id).ok().and_then(|source| {
                     let start = world.range(d.span)?.start;
-                    source.lines().byte_to_line(start)
+                    source.lines().byte_to_line_column(start)
                 });
-                match line {
-                    Some(l) => format!("report-templates{path}:{}", l + 1),
-                    None => format!("report-templates{path}"),
+                match position {
+                    Some((line, column)) => format!("{file}:{}:{}", line + 1, column + 1),
+                    None => file,
                 }
-            })
-            .unwrap_or_else(|| "report-templates".to_owned());
-        let mut text = format!("  {place}: {}", d.message);
-        for hint in &d.hints {
-            text.push_str(&format!(" (hint: {})", hint.v));
+            });
+            let mut text = format!(
+                "  {}: {}",
+                place.unwrap_or_else(|| self.templates_dir.display().to_string()),
+                d.message
+            );
+            for hint in &d.hints {
+                text.push_str(&format!(" (hint: {})", hint.v));
+            }
+            lines.insert(text);
         }
-        lines.insert(text, ());
+        lines.into_iter().collect::<Vec<_>>().join("\n")
     }
-    lines.into_keys().collect::<Vec<_>>().join("\n")
 }
 
 #[cfg(test)]
@@ -312,11 +427,55 @@ mod tests {
         }
     }
 
+    /// A school on its own: no peer group, one year, its rate suppressed.
+    fn lonely_mirror() -> SchoolMirror {
+        let mut m = mirror("nl");
+        m.peer_group = None;
+        m.history.drain(..2);
+        let now = &mut m.history[0];
+        now.problematic_rate = Comparison {
+            school: Figure::Suppressed,
+            peers: None,
+        };
+        for c in &mut now.pupils_from_threshold {
+            c.peers = None;
+        }
+        for b in &mut m.bands {
+            b.share.peers = None;
+        }
+        m
+    }
+
+    /// A copy of the templates folder, changed by `edit`, in a fresh folder.
+    fn templates_copy(name: &str, edit: impl Fn(&Path)) -> PathBuf {
+        let to = std::env::temp_dir().join(format!("mirror-render-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&to);
+        let from = templates();
+        for dir in ["", "lang"] {
+            std::fs::create_dir_all(to.join(dir)).unwrap();
+            for entry in std::fs::read_dir(from.join(dir)).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_file() {
+                    std::fs::copy(&path, to.join(dir).join(path.file_name().unwrap())).unwrap();
+                }
+            }
+        }
+        edit(&to);
+        to
+    }
+
     fn meta() -> ReportMeta {
         ReportMeta {
             issue_date: NaiveDate::from_ymd_opt(2026, 9, 15).unwrap(),
             min_pupils: 5,
             min_peers: 5,
+        }
+    }
+
+    /// Keeps a test's PDF in `$MIRROR_KEEP_TEST_PDFS`, to look at it.
+    fn keep(name: &str, pdf: &[u8]) {
+        if let Some(dir) = std::env::var_os("MIRROR_KEEP_TEST_PDFS") {
+            std::fs::write(Path::new(&dir).join(name), pdf).unwrap();
         }
     }
 
@@ -334,9 +493,7 @@ mod tests {
         let pdf = renderer.render(&mirror("nl"), &meta()).unwrap();
         assert!(pdf.starts_with(b"%PDF"));
         assert_eq!(pdf, renderer.render(&mirror("nl"), &meta()).unwrap());
-        if let Ok(path) = std::env::var("MIRROR_KEEP_TEST_PDF") {
-            std::fs::write(path, &pdf).unwrap();
-        }
+        keep("nl.pdf", &pdf);
         let nl = text_of(&pdf);
         assert!(nl.contains("Technisch Instituut Voorbeeld"), "{nl}");
         // 0.0272 in Dutch notation; the peer median 0.021.
@@ -347,7 +504,9 @@ mod tests {
             nl.contains("niet getoond: het cijfer gaat over minder dan 5 leerlingen"),
             "{nl}"
         );
-        let en = text_of(&renderer.render(&mirror("en"), &meta()).unwrap());
+        let en = renderer.render(&mirror("en"), &meta()).unwrap();
+        keep("en.pdf", &en);
+        let en = text_of(&en);
         assert!(en.contains("2.7%"), "{en}");
         assert!(
             en.contains("not shown: the figure is about fewer than 5 pupils"),
@@ -376,5 +535,136 @@ mod tests {
         assert!(svg.contains("15\u{2013}29"));
         // The suppressed 30+ band is said, not drawn as 0.
         assert!(svg.contains("niet getoond"));
+    }
+
+    #[test]
+    fn low_rates_get_axis_labels_fine_enough_to_differ() {
+        let (top, decimals) = charts::percent_axis([0.0012, 0.002].into_iter());
+        assert!(
+            (top - 0.0025).abs() < 1e-12 && decimals == 2,
+            "{top} {decimals}"
+        );
+        let (top, decimals) = charts::percent_axis([0.0345].into_iter());
+        assert!(
+            (top - 0.04).abs() < 1e-12 && decimals == 0,
+            "{top} {decimals}"
+        );
+        let mut m = mirror("nl");
+        for (y, rate) in m.history.iter_mut().zip([0.0012, 0.0013, 0.0007]) {
+            y.problematic_rate = compare(rate, 0.0011);
+        }
+        let renderer = Renderer::new(&templates()).unwrap();
+        let svg = charts::trend(&m, &renderer.labels["nl"]).unwrap();
+        for label in ["0,05\u{a0}%", "0,10\u{a0}%", "0,15\u{a0}%"] {
+            assert!(svg.contains(label), "no axis label {label}: {svg}");
+        }
+    }
+
+    #[test]
+    fn the_renderer_can_be_shared_by_threads() {
+        fn shared<T: Send + Sync>() {}
+        shared::<Renderer>();
+    }
+
+    #[test]
+    fn suppressed_figures_reach_the_template_as_suppressed_not_zero() {
+        let json: serde_json::Value =
+            serde_json::from_slice(&report_json(&mirror("nl"), &meta()).unwrap()).unwrap();
+        let top_band = &json["mirror"]["bands"][5]["share"];
+        assert_eq!(top_band["school"]["status"], "suppressed");
+        assert!(top_band["school"].get("value").is_none());
+        // Every printed figure carries its digits, rounded as in the charts.
+        let rate = &json["mirror"]["history"][2]["problematic_rate"];
+        assert_eq!(rate["school"]["value_pct"], "2.7");
+        assert_eq!(rate["peers"]["median_pct"], "2.1");
+        assert_eq!(rate["peers"]["upper_quartile_pct"], "2.9");
+    }
+
+    #[test]
+    fn a_school_without_peers_is_told_so_and_its_suppressed_rate_is_not_zero() {
+        let renderer = Renderer::new(&templates()).unwrap();
+        let m = lonely_mirror();
+        let pdf = renderer.render(&m, &meta()).unwrap();
+        keep("lonely.pdf", &pdf);
+        let text = text_of(&pdf);
+        assert!(
+            text.contains("te weinig gelijkaardige scholen (minder dan 5)"),
+            "{text}"
+        );
+        assert!(text.contains("te weinig vergelijkbare scholen"), "{text}");
+        assert!(
+            text.contains("Problematische afwezigheid (% van de halve dagen) niet getoond*"),
+            "{text}"
+        );
+        let labels = &renderer.labels["nl"];
+        let svg = charts::trend(&m, labels).unwrap();
+        assert!(svg.contains("niet getoond"));
+        // No peers, so no legend entry for them.
+        assert!(!svg.contains("Mediaan vergelijkbare scholen"));
+    }
+
+    #[test]
+    fn a_template_error_names_the_school_file_line_and_message() {
+        let dir = templates_copy("broken", |to| {
+            let main = to.join("mirror.typ");
+            let mut text = std::fs::read_to_string(&main).unwrap();
+            let line = text.lines().count() + 1;
+            text.push_str("#no-such-function()\n");
+            std::fs::write(&main, text).unwrap();
+            std::fs::write(to.join("line"), line.to_string()).unwrap();
+        });
+        let line = std::fs::read_to_string(dir.join("line")).unwrap();
+        let renderer = Renderer::new(&dir).unwrap();
+        let e = renderer
+            .render(&mirror("nl"), &meta())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("school 104512"), "{e}");
+        assert!(
+            e.contains(&format!("mirror.typ:{line}:2: unknown variable")),
+            "{e}"
+        );
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_translation_that_lacks_a_string_fails_when_loading_and_names_it() {
+        let dir = templates_copy("untranslated", |to| {
+            let nl = to.join("lang/nl.toml");
+            let text = std::fs::read_to_string(&nl).unwrap();
+            let text: String = text
+                .lines()
+                .filter(|l| !l.starts_with("trend_alt"))
+                .map(|l| format!("{l}\n"))
+                .collect();
+            std::fs::write(&nl, text).unwrap();
+        });
+        let e = Renderer::new(&dir).unwrap_err().to_string();
+        assert!(e.contains("nl.toml"), "{e}");
+        assert!(e.contains("`report.trend_alt` is missing"), "{e}");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    /// `cargo test --release -p mirror-render -- --ignored --nocapture`
+    #[test]
+    #[ignore = "a measurement, not a check"]
+    fn render_time_per_report() {
+        let renderer = Renderer::new(&templates()).unwrap();
+        let mut m = mirror("nl");
+        renderer.render(&m, &meta()).unwrap();
+        let t = std::time::Instant::now();
+        for i in 0..200 {
+            // Other figures each time, so Typst's memo cache cannot replay a report.
+            m.history[2].problematic_rate.school = Figure::Value(0.01 + f64::from(i) * 1e-4);
+            m.name = format!("School {i}");
+            renderer.render(&m, &meta()).unwrap();
+        }
+        eprintln!("render: {:?} per report", t.elapsed() / 200);
+        let t = std::time::Instant::now();
+        for _ in 0..200 {
+            charts::trend(&m, &renderer.labels["nl"]).unwrap();
+            charts::bands(&m, &renderer.labels["nl"]).unwrap();
+        }
+        eprintln!("charts: {:?} per report", t.elapsed() / 200);
     }
 }

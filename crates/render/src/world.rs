@@ -97,7 +97,8 @@ pub(crate) struct ReportWorld<'a> {
     pub shared: &'a Shared,
     pub main: FileId,
     pub files: HashMap<FileId, Bytes>,
-    pub today: Datetime,
+    /// The issue date, so `datetime.today()` gives the same date on every run.
+    pub today: Option<Datetime>,
 }
 
 impl World for ReportWorld<'_> {
@@ -134,7 +135,7 @@ impl World for ReportWorld<'_> {
     }
 
     fn today(&self, _offset: Option<Duration>) -> Option<Datetime> {
-        Some(self.today)
+        self.today
     }
 }
 
