@@ -8,6 +8,7 @@ run:
 test:
     cargo fmt --all --check
     cargo test --workspace --locked --release
+    cargo clippy --workspace --all-targets --locked --release -- -D warnings
 
 # Regenerate the shipped sample city (about 40 schools, 3 school years).
 sample:
