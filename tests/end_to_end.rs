@@ -234,3 +234,57 @@ issue_date = "2026-09-15"
         );
     }
 }
+
+#[test]
+fn bad_input_names_file_row_and_column_and_writes_no_report() {
+    let tmp = tempfile::tempdir().unwrap();
+    let fixture = repo().join("tests/fixtures/tiny-city");
+    let city = tmp.path().join("city");
+    for f in [
+        "registry.csv",
+        "enrolments/2024-2025.csv",
+        "registrations/2024-2025.csv",
+    ] {
+        std::fs::create_dir_all(city.join(f).parent().unwrap()).unwrap();
+        std::fs::copy(fixture.join(f), city.join(f)).unwrap();
+    }
+    // One registration with a code that is in no code list.
+    let registrations = city.join("registrations/2024-2025.csv");
+    let text = std::fs::read_to_string(&registrations)
+        .unwrap()
+        .replace("2024-09-13,am,R", "2024-09-13,am,X");
+    std::fs::write(&registrations, text).unwrap();
+    let repo = repo().canonicalize().unwrap();
+    let config = tmp.path().join("mirror.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"data_dir = "city"
+out_dir = "out"
+templates_dir = "{repo}/report-templates"
+calendar = "{fixture}/calendar.toml"
+absence_codes = "{repo}/config/absence-codes.toml"
+[pseudonyms]
+key_file = "{fixture}/pseudonym.key"
+"#,
+            repo = repo.display(),
+            fixture = fixture.canonicalize().unwrap().display()
+        ),
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_mirror"))
+        .args(["run", "--config", config.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("registrations/2024-2025.csv: row 17, column `code`"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("add it to the code list file"), "{stderr}");
+    assert!(
+        !tmp.path().join("out").exists(),
+        "no report, not even a folder"
+    );
+}
