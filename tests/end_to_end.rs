@@ -124,6 +124,33 @@ fn pdf_text(path: &Path) -> String {
         .join(" ")
 }
 
+/// A configuration in `dir` for the city in `dir/city`, with the repository's
+/// templates and code list, writing to `dir/out`.
+fn write_config(dir: &Path, calendar: &Path, key_file: &Path) -> PathBuf {
+    let repo = repo().canonicalize().unwrap();
+    let path = dir.join("mirror.toml");
+    std::fs::write(
+        &path,
+        format!(
+            r#"data_dir = "city"
+out_dir = "out"
+templates_dir = "{repo}/report-templates"
+calendar = "{calendar}"
+absence_codes = "{repo}/config/absence-codes.toml"
+[pseudonyms]
+key_file = "{key}"
+[report]
+issue_date = "2026-09-15"
+"#,
+            repo = repo.display(),
+            calendar = calendar.canonicalize().unwrap().display(),
+            key = key_file.canonicalize().unwrap().display(),
+        ),
+    )
+    .unwrap();
+    path
+}
+
 #[test]
 fn every_school_gets_a_mirror_with_its_own_figures_and_nothing_identifying() {
     let tmp = tempfile::tempdir().unwrap();
@@ -144,25 +171,11 @@ fn every_school_gets_a_mirror_with_its_own_figures_and_nothing_identifying() {
         "--config",
         config.to_str().unwrap(),
     ]);
-    let own_config = tmp.path().join("mirror.toml");
-    let repo = repo().canonicalize().unwrap();
-    std::fs::write(
-        &own_config,
-        format!(
-            r#"data_dir = "city"
-out_dir = "out"
-templates_dir = "{repo}/report-templates"
-calendar = "{repo}/config/calendar.toml"
-absence_codes = "{repo}/config/absence-codes.toml"
-[pseudonyms]
-key_file = "city/pseudonym.key"
-[report]
-issue_date = "2026-09-15"
-"#,
-            repo = repo.display()
-        ),
-    )
-    .unwrap();
+    let own_config = write_config(
+        tmp.path(),
+        &repo().join("config/calendar.toml"),
+        &city.join("pseudonym.key"),
+    );
     mirror(&["run", "--config", own_config.to_str().unwrap()]);
 
     let reg = text_columns(
@@ -254,24 +267,11 @@ fn bad_input_names_file_row_and_column_and_writes_no_report() {
         .unwrap()
         .replace("2024-09-13,am,R", "2024-09-13,am,X");
     std::fs::write(&registrations, text).unwrap();
-    let repo = repo().canonicalize().unwrap();
-    let config = tmp.path().join("mirror.toml");
-    std::fs::write(
-        &config,
-        format!(
-            r#"data_dir = "city"
-out_dir = "out"
-templates_dir = "{repo}/report-templates"
-calendar = "{fixture}/calendar.toml"
-absence_codes = "{repo}/config/absence-codes.toml"
-[pseudonyms]
-key_file = "{fixture}/pseudonym.key"
-"#,
-            repo = repo.display(),
-            fixture = fixture.canonicalize().unwrap().display()
-        ),
-    )
-    .unwrap();
+    let config = write_config(
+        tmp.path(),
+        &fixture.join("calendar.toml"),
+        &fixture.join("pseudonym.key"),
+    );
     let out = Command::new(env!("CARGO_BIN_EXE_mirror"))
         .args(["run", "--config", config.to_str().unwrap()])
         .output()

@@ -98,7 +98,6 @@ pub(crate) fn trend(m: &SchoolMirror, l: &ChartLabels) -> Result<String, ChartEr
         root.fill(&WHITE).map_err(|e| err(e.to_string()))?;
         let (plot, legend) = root.split_vertically(HEIGHT - 34);
         let years: Vec<String> = m.history.iter().map(|y| y.year.to_string()).collect();
-        let n = years.len();
         let (top, decimals) = percent_axis(m.history.iter().flat_map(|y| {
             let r = &y.problematic_rate;
             r.school
@@ -106,37 +105,8 @@ pub(crate) fn trend(m: &SchoolMirror, l: &ChartLabels) -> Result<String, ChartEr
                 .into_iter()
                 .chain(r.peers.map(|p| p.upper_quartile))
         }));
-        let mut chart = ChartBuilder::on(&plot)
-            .margin_top(14)
-            .margin_right(24)
-            .x_label_area_size(48)
-            .y_label_area_size(72)
-            .build_cartesian_2d(-0.5_f64..(n as f64 - 0.5), 0.0..top)
-            .map_err(|e| err(e.to_string()))?;
-        let year_label = |x: &f64| {
-            let i = x.round();
-            if (x - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < n {
-                years[i as usize].clone()
-            } else {
-                String::new()
-            }
-        };
-        let y_label = |y: &f64| l.percent(*y, decimals);
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
-            .x_labels(n.max(2))
-            .y_labels(Y_LABELS)
-            .x_label_formatter(&year_label)
-            .y_label_formatter(&y_label)
-            .x_desc(&l.year_axis)
-            .y_desc(&l.rate_axis)
-            .label_style(font(TEXT_SIZE))
-            .axis_desc_style(font(TEXT_SIZE))
-            .light_line_style(WHITE)
-            .bold_line_style(RGBColor(235, 235, 235))
-            .draw()
-            .map_err(|e| err(e.to_string()))?;
+        let mut chart = category_plot(&plot, &years, top, decimals, &l.year_axis, &l.rate_axis, l)
+            .map_err(&err)?;
 
         // The peers' middle half, as a band over consecutive years that have it.
         let spreads: Vec<Option<(f64, f64, f64)>> = m
@@ -222,6 +192,59 @@ pub(crate) fn trend(m: &SchoolMirror, l: &ChartLabels) -> Result<String, ChartEr
         root.present().map_err(|e| err(e.to_string()))?;
     }
     Ok(svg)
+}
+
+/// The plot both charts share: one category per whole x value (school years,
+/// bands), labelled without quotes, and a percentage y axis from 0 to `top`.
+fn category_plot<'a, 'b>(
+    area: &'a DrawingArea<SVGBackend<'b>, plotters::coord::Shift>,
+    categories: &[String],
+    top: f64,
+    decimals: usize,
+    x_desc: &str,
+    y_desc: &str,
+    l: &ChartLabels,
+) -> Result<
+    ChartContext<
+        'a,
+        SVGBackend<'b>,
+        Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+    >,
+    String,
+> {
+    let n = categories.len();
+    let mut chart = ChartBuilder::on(area)
+        .margin_top(14)
+        .margin_right(24)
+        .x_label_area_size(48)
+        .y_label_area_size(72)
+        .build_cartesian_2d(-0.5_f64..(n as f64 - 0.5), 0.0..top)
+        .map_err(|e| e.to_string())?;
+    let x_label = |x: &f64| {
+        let i = x.round();
+        if (x - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < n {
+            categories[i as usize].clone()
+        } else {
+            String::new()
+        }
+    };
+    let y_label = |y: &f64| l.percent(*y, decimals);
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .x_labels(n.max(2))
+        .y_labels(Y_LABELS)
+        .x_label_formatter(&x_label)
+        .y_label_formatter(&y_label)
+        .x_desc(x_desc)
+        .y_desc(y_desc)
+        .label_style(font(TEXT_SIZE))
+        .axis_desc_style(font(TEXT_SIZE))
+        .light_line_style(WHITE)
+        .bold_line_style(RGBColor(235, 235, 235))
+        .draw()
+        .map_err(|e| e.to_string())?;
+    Ok(chart)
 }
 
 /// Runs of consecutive indices that have a value, as (x, value).
@@ -324,7 +347,6 @@ pub(crate) fn band_label(b: &Band) -> String {
 pub(crate) fn bands(m: &SchoolMirror, l: &ChartLabels) -> Result<String, ChartError> {
     let err = chart_error("bands");
     let shown: Vec<_> = m.bands.iter().filter(|b| b.band.from > 0).collect();
-    let n = shown.len();
     let labels: Vec<String> = shown.iter().map(|b| band_label(&b.band)).collect();
     let (top, decimals) = percent_axis(shown.iter().flat_map(|b| {
         b.share
@@ -338,37 +360,16 @@ pub(crate) fn bands(m: &SchoolMirror, l: &ChartLabels) -> Result<String, ChartEr
         let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
         root.fill(&WHITE).map_err(|e| err(e.to_string()))?;
         let (plot, legend) = root.split_vertically(HEIGHT - 34);
-        let mut chart = ChartBuilder::on(&plot)
-            .margin_top(14)
-            .margin_right(24)
-            .x_label_area_size(48)
-            .y_label_area_size(72)
-            .build_cartesian_2d(-0.5_f64..(n as f64 - 0.5), 0.0..top)
-            .map_err(|e| err(e.to_string()))?;
-        let band_label = |x: &f64| {
-            let i = x.round();
-            if (x - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < n {
-                labels[i as usize].clone()
-            } else {
-                String::new()
-            }
-        };
-        let y_label = |y: &f64| l.percent(*y, decimals);
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
-            .x_labels(n.max(2))
-            .y_labels(Y_LABELS)
-            .x_label_formatter(&band_label)
-            .y_label_formatter(&y_label)
-            .x_desc(&l.band_axis)
-            .y_desc(&l.pupils_axis)
-            .label_style(font(TEXT_SIZE))
-            .axis_desc_style(font(TEXT_SIZE))
-            .light_line_style(WHITE)
-            .bold_line_style(RGBColor(235, 235, 235))
-            .draw()
-            .map_err(|e| err(e.to_string()))?;
+        let mut chart = category_plot(
+            &plot,
+            &labels,
+            top,
+            decimals,
+            &l.band_axis,
+            &l.pupils_axis,
+            l,
+        )
+        .map_err(&err)?;
         for (k, b) in shown.iter().enumerate() {
             let x = k as f64;
             if let Some(p) = b.share.peers {

@@ -115,9 +115,7 @@ pub fn generate(
         let calendar = calendar.year(*year).expect("checked above");
         let pattern = YearPattern::new(calendar);
         let lessons = calendar.lesson_half_days();
-        let mut enrolments: Vec<EnrolmentRow> = Vec::new();
-        let mut absences: Vec<AbsenceRow> = Vec::new();
-        let mut guidance: Vec<GuidanceRow> = Vec::new();
+        let mut rows = YearRows::default();
         // Pupils who move mid-year: (new school, pupil, first day there).
         let mut movers: Vec<(usize, Pupil, chrono::NaiveDate)> = Vec::new();
         let mut stay: Vec<Vec<Pupil>> = vec![Vec::new(); schools.len()];
@@ -126,11 +124,9 @@ pub fn generate(
                      s: usize,
                      from: chrono::NaiveDate,
                      to: Option<chrono::NaiveDate>,
-                     enrolments: &mut Vec<EnrolmentRow>,
-                     absences: &mut Vec<AbsenceRow>,
-                     guidance: &mut Vec<GuidanceRow>| {
+                     rows: &mut YearRows| {
             let school = &schools[s];
-            enrolments.push(EnrolmentRow {
+            rows.enrolments.push(EnrolmentRow {
                 pupil: pupil.number,
                 school: s,
                 from,
@@ -140,7 +136,7 @@ pub fn generate(
                 birth_year: pupil.birth_year,
             });
             let factor = school.climate * school.trend.yearly_factor().powi(y_index as i32);
-            let before = absences.len();
+            let before = rows.absences.len();
             simulate::absences(
                 rng,
                 &pattern,
@@ -151,14 +147,21 @@ pub fn generate(
                 from,
                 to.unwrap_or(year.last_day()),
                 s,
-                absences,
+                &mut rows.absences,
             );
-            let problematic: Vec<_> = absences[before..]
+            let problematic: Vec<_> = rows.absences[before..]
                 .iter()
                 .filter(|a| a.code == "B")
                 .map(|a| a.slot)
                 .collect();
-            simulate::guidance(rng, &pattern, pupil.number, s, &problematic, guidance);
+            simulate::guidance(
+                rng,
+                &pattern,
+                pupil.number,
+                s,
+                &problematic,
+                &mut rows.guidance,
+            );
         };
         for (s, roster) in rosters.iter().enumerate() {
             let mut r = stream(spec.seed, s, y_index, 0);
@@ -166,16 +169,7 @@ pub fn generate(
                 if r.random_bool(MOVES_MID_YEAR) && lessons.len() > 80 {
                     let day = lessons[r.random_range(40..lessons.len() - 40)].date;
                     let last = day.pred_opt().expect("not the first day ever");
-                    enrol(
-                        &mut r,
-                        pupil,
-                        s,
-                        year.first_day(),
-                        Some(last),
-                        &mut enrolments,
-                        &mut absences,
-                        &mut guidance,
-                    );
+                    enrol(&mut r, pupil, s, year.first_day(), Some(last), &mut rows);
                     let targets: Vec<usize> = (0..schools.len())
                         .filter(|t| {
                             *t != s
@@ -191,16 +185,7 @@ pub fn generate(
                         ));
                     }
                 } else {
-                    enrol(
-                        &mut r,
-                        pupil,
-                        s,
-                        year.first_day(),
-                        None,
-                        &mut enrolments,
-                        &mut absences,
-                        &mut guidance,
-                    );
+                    enrol(&mut r, pupil, s, year.first_day(), None, &mut rows);
                     stay[s].push(pupil.clone());
                 }
             }
@@ -210,48 +195,30 @@ pub fn generate(
                 let pupil =
                     simulate::new_pupil(&mut r, next_number, &schools[s], year.start_year(), None);
                 next_number += 1;
-                enrol(
-                    &mut r,
-                    &pupil,
-                    s,
-                    day,
-                    None,
-                    &mut enrolments,
-                    &mut absences,
-                    &mut guidance,
-                );
+                enrol(&mut r, &pupil, s, day, None, &mut rows);
                 stay[s].push(pupil);
             }
         }
         for (k, (t, pupil, day)) in movers.into_iter().enumerate() {
             let mut r = stream(spec.seed, t, y_index, k as u64 + 1);
-            enrol(
-                &mut r,
-                &pupil,
-                t,
-                day,
-                None,
-                &mut enrolments,
-                &mut absences,
-                &mut guidance,
-            );
+            enrol(&mut r, &pupil, t, day, None, &mut rows);
             stay[t].push(pupil);
         }
-        enrolments.sort_by_key(|e| (e.school, e.pupil, e.from));
-        absences.sort_by_key(|a| (a.school, a.pupil, a.slot));
-        guidance.sort_by_key(|g| (g.school, g.pupil, g.opened));
-        summary.enrolments += enrolments.len();
-        summary.registrations += absences.len();
-        summary.guidance_files += guidance.len();
+        rows.enrolments.sort_by_key(|e| (e.school, e.pupil, e.from));
+        rows.absences.sort_by_key(|a| (a.school, a.pupil, a.slot));
+        rows.guidance.sort_by_key(|g| (g.school, g.pupil, g.opened));
+        summary.enrolments += rows.enrolments.len();
+        summary.registrations += rows.absences.len();
+        summary.guidance_files += rows.guidance.len();
         summary
             .files
-            .push(writer.enrolments(*year, &schools, &enrolments)?);
+            .push(writer.enrolments(*year, &schools, &rows.enrolments)?);
         summary
             .files
-            .push(writer.registrations(*year, &schools, &absences)?);
+            .push(writer.registrations(*year, &schools, &rows.absences)?);
         summary
             .files
-            .push(writer.guidance(*year, &schools, &guidance)?);
+            .push(writer.guidance(*year, &schools, &rows.guidance)?);
         if y_index + 1 < years.len() {
             let mut r = stream(spec.seed, usize::MAX >> 1, y_index, 0);
             rosters = next_year(&mut r, &schools, stay, &mut next_number, year.next());
@@ -267,6 +234,14 @@ pub fn generate(
     summary.files.push(writer.readme(spec)?);
     summary.pupils = (next_number - 10_000_001) as usize;
     Ok(summary)
+}
+
+/// One school year's generated records.
+#[derive(Default)]
+struct YearRows {
+    enrolments: Vec<EnrolmentRow>,
+    absences: Vec<AbsenceRow>,
+    guidance: Vec<GuidanceRow>,
 }
 
 /// A random stream of its own for each school and year, so one school's
