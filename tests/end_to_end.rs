@@ -248,8 +248,9 @@ fn every_school_gets_a_mirror_with_its_own_figures_and_nothing_identifying() {
     }
 }
 
-#[test]
-fn bad_input_names_file_row_and_column_and_writes_no_report() {
+/// The tiny city in a temporary folder with one registration's code changed
+/// to `X`, which is in no code list; `extra` is appended to the configuration.
+fn tiny_city_with_a_bad_code(extra: &str) -> (tempfile::TempDir, PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
     let fixture = repo().join("tests/fixtures/tiny-city");
     let city = tmp.path().join("city");
@@ -261,7 +262,7 @@ fn bad_input_names_file_row_and_column_and_writes_no_report() {
         std::fs::create_dir_all(city.join(f).parent().unwrap()).unwrap();
         std::fs::copy(fixture.join(f), city.join(f)).unwrap();
     }
-    // One registration with a code that is in no code list.
+    // Row 17 is school 100005's.
     let registrations = city.join("registrations/2024-2025.csv");
     let text = std::fs::read_to_string(&registrations)
         .unwrap()
@@ -272,6 +273,59 @@ fn bad_input_names_file_row_and_column_and_writes_no_report() {
         &fixture.join("calendar.toml"),
         &fixture.join("pseudonym.key"),
     );
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str(extra);
+    std::fs::write(&config, text).unwrap();
+    (tmp, config)
+}
+
+#[test]
+fn a_bad_row_holds_back_its_school_and_names_file_row_and_column() {
+    let (tmp, config) = tiny_city_with_a_bad_code("");
+    let out = Command::new(env!("CARGO_BIN_EXE_mirror"))
+        .args(["run", "--config", config.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("no mirror for 1 school(s) whose data has errors: 100005"),
+        "{stderr}"
+    );
+    let reports = tmp.path().join("out/2024-2025/schools");
+    assert!(!reports.join("100005.pdf").exists());
+    assert!(reports.join("100001.pdf").exists());
+    let quality = std::fs::read_to_string(tmp.path().join("out/data-quality.txt")).unwrap();
+    assert!(
+        quality.contains(
+            "registrations/2024-2025.csv: row 17, column `code`: code `X` is not in the absence code list `flemish`; add it to the code list file with its category"
+        ),
+        "{quality}"
+    );
+    assert!(
+        quality.contains("  100005            1      0"),
+        "{quality}"
+    );
+
+    // `mirror check` says the same and fails, without making reports.
+    std::fs::remove_dir_all(tmp.path().join("out")).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_mirror"))
+        .args(["check", "--config", config.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success());
+    assert!(
+        stdout.contains("code missing from the code list (error): 1"),
+        "{stdout}"
+    );
+    assert!(tmp.path().join("out/data-quality.csv").exists());
+    assert!(!tmp.path().join("out/2024-2025").exists());
+}
+
+#[test]
+fn stop_on_error_writes_no_report_at_all() {
+    let (tmp, config) = tiny_city_with_a_bad_code("[ingest]\nstop_on_error = true\n");
     let out = Command::new(env!("CARGO_BIN_EXE_mirror"))
         .args(["run", "--config", config.to_str().unwrap()])
         .output()
@@ -282,9 +336,8 @@ fn bad_input_names_file_row_and_column_and_writes_no_report() {
         stderr.contains("registrations/2024-2025.csv: row 17, column `code`"),
         "{stderr}"
     );
-    assert!(stderr.contains("add it to the code list file"), "{stderr}");
     assert!(
-        !tmp.path().join("out").exists(),
+        !tmp.path().join("out/2024-2025").exists(),
         "no report, not even a folder"
     );
 }

@@ -44,6 +44,8 @@ pub struct SchoolProfile {
     pub forms: Vec<EducationForm>,
     pub profile: SocioEconomicProfile,
     pub language: ReportLanguage,
+    /// Its data had errors: no mirror, and no peer of another school.
+    pub held_back: bool,
 }
 
 /// The city with pupils pseudonymised; the only input benchmark accepts.
@@ -96,13 +98,15 @@ pub fn run(raw: RawCity, key: &PseudonymKey) -> AnonymisedCity {
     let schools = raw
         .registry
         .into_iter()
-        .map(|s| SchoolProfile {
+        .enumerate()
+        .map(|(i, s)| SchoolProfile {
             id: s.id,
             name: s.name,
             level: s.level,
             forms: s.forms,
             profile: s.profile,
             language: s.language,
+            held_back: raw.held_back.contains(&SchoolRef(i as u32)),
         })
         .collect();
     AnonymisedCity {

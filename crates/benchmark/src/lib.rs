@@ -79,7 +79,7 @@ pub fn run(
     let mut mirrors = Vec::new();
     for (i, school) in schools.iter().enumerate() {
         let me = SchoolRef(i as u32);
-        if !counts.contains_key(&(me, year)) {
+        if school.held_back || !counts.contains_key(&(me, year)) {
             continue;
         }
         let group = groups[i].as_ref();
@@ -211,7 +211,9 @@ mod tests {
     fn tiny_city() -> CityBenchmark {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/tiny-city");
         let config = Config::load(&dir.join("mirror.toml")).unwrap();
-        let raw = mirror_ingest::run(&config, Calendar::load(&config.calendar).unwrap()).unwrap();
+        let raw = mirror_ingest::run(&config, Calendar::load(&config.calendar).unwrap())
+            .unwrap()
+            .city;
         let key = mirror_anonymise::PseudonymKey::load(
             config.pseudonym_key_file.as_deref(),
             &config.source,
@@ -303,7 +305,9 @@ mod tests {
     fn asking_for_a_year_without_data_names_the_years_there_are() {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/tiny-city");
         let config = Config::load(&dir.join("mirror.toml")).unwrap();
-        let raw = mirror_ingest::run(&config, Calendar::load(&config.calendar).unwrap()).unwrap();
+        let raw = mirror_ingest::run(&config, Calendar::load(&config.calendar).unwrap())
+            .unwrap()
+            .city;
         let key = mirror_anonymise::PseudonymKey::from_hex(&"00".repeat(32), "k").unwrap();
         let city = mirror_anonymise::run(raw, &key);
         let settings = BenchmarkSettings {

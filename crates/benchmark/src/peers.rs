@@ -73,7 +73,7 @@ pub(crate) fn nearest_neighbours(
     levels.dedup();
     for level in levels {
         let members: Vec<usize> = (0..schools.len())
-            .filter(|&i| schools[i].level == level)
+            .filter(|&i| schools[i].level == level && !schools[i].held_back)
             .collect();
         let z = standardised(schools, &members);
         for (a, &school) in members.iter().enumerate() {

@@ -16,7 +16,8 @@ struct RawCodes {
 #[derive(Debug, Clone)]
 pub struct AbsenceCodes {
     name: String,
-    codes: HashMap<String, AbsenceCategory>,
+    /// Each code with a number of its own, to compare codes cheaply.
+    codes: HashMap<String, (u16, AbsenceCategory)>,
 }
 
 impl AbsenceCodes {
@@ -41,11 +42,13 @@ impl AbsenceCodes {
             ))
         })?;
         let mut codes = HashMap::new();
-        for (code, category) in entries {
+        for (number, (code, category)) in entries.iter().enumerate() {
             let category: AbsenceCategory = category
                 .parse()
                 .map_err(|e| err(format!("lists.{list}.{code}: {e}")))?;
-            codes.insert(code.clone(), category);
+            let number = u16::try_from(number)
+                .map_err(|_| err(format!("lists.{list} has more than 65535 codes")))?;
+            codes.insert(code.clone(), (number, category));
         }
         Ok(Self {
             name: list.to_owned(),
@@ -54,6 +57,11 @@ impl AbsenceCodes {
     }
 
     pub fn category(&self, code: &str) -> Option<AbsenceCategory> {
+        self.lookup(code).map(|(_, c)| c)
+    }
+
+    /// The code's number in this list and its category.
+    pub fn lookup(&self, code: &str) -> Option<(u16, AbsenceCategory)> {
         self.codes.get(code).copied()
     }
 

@@ -1,4 +1,4 @@
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 
 use chrono::Datelike;
@@ -6,8 +6,9 @@ use mirror_model::{
     Calendar, EducationForm, Enrolment, Grade, Level, PupilRef, SchoolId, SchoolRef, SchoolYear,
 };
 
-use crate::table::Table;
-use crate::{IngestError, PupilNumber, RegistryEntry};
+use crate::problems::{DataQuality, Problem, ProblemKind};
+use crate::table::{FilePlace, Origin, RowRef, Table, columns};
+use crate::{PupilNumber, RegistryEntry};
 
 const COLUMNS: &[&str] = &[
     "pupil_number",
@@ -46,79 +47,131 @@ impl PupilIndex {
     }
 }
 
-/// Where a record came from, to name it in an error found after reading.
-#[derive(Clone, Copy)]
-pub(crate) struct Origin {
-    file: usize,
-    row: usize,
+/// The registry's schools by number, to resolve the `school_id` of a row.
+pub(crate) struct Schools<'a> {
+    pub registry: &'a [RegistryEntry],
+    index: HashMap<&'a str, SchoolRef>,
+    /// Numbers whose registry row was refused: their rows are skipped
+    /// without a problem of their own, since the registry's says it all.
+    refused: HashSet<String>,
 }
 
-pub(crate) fn school_index(registry: &[RegistryEntry]) -> HashMap<&str, SchoolRef> {
-    registry
-        .iter()
-        .enumerate()
-        .map(|(i, s)| (s.id.as_str(), SchoolRef(i as u32)))
-        .collect()
+impl<'a> Schools<'a> {
+    pub fn new(registry: &'a [RegistryEntry], refused: HashSet<String>) -> Self {
+        let index = registry
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.id.as_str(), SchoolRef(i as u32)))
+            .collect();
+        Self {
+            registry,
+            index,
+            refused,
+        }
+    }
+
+    /// The school in column `position`; `None` for a school whose registry
+    /// row was refused.
+    pub fn lookup(
+        &self,
+        row: &RowRef,
+        values: &[&str],
+        position: usize,
+    ) -> Result<Option<SchoolRef>, Problem> {
+        let id: SchoolId = row.parse(values, position)?;
+        if let Some(school) = self.index.get(id.as_str()) {
+            return Ok(Some(*school));
+        }
+        if self.refused.contains(id.as_str()) {
+            return Ok(None);
+        }
+        Err(row.problem(
+            position,
+            ProblemKind::UnknownSchool,
+            format!("school {id} is not in the registry; add it there or correct the number"),
+        ))
+    }
+
+    pub fn entry(&self, school: SchoolRef) -> &RegistryEntry {
+        &self.registry[school.index()]
+    }
 }
 
 pub(crate) fn read(
     files: &[PathBuf],
-    registry: &[RegistryEntry],
+    schools: &Schools,
     calendar: &Calendar,
     pupils: &mut PupilIndex,
-) -> Result<Vec<Enrolment>, IngestError> {
-    let schools = school_index(registry);
+    quality: &mut DataQuality,
+) -> Vec<Enrolment> {
     let mut records: Vec<(Enrolment, Origin)> = Vec::new();
-    let mut tables = Vec::new();
-    for (file, path) in files.iter().enumerate() {
-        let table = Table::read(path, COLUMNS)?;
-        table.for_each_row(|row, v| {
-            if v[0].is_empty() {
-                return Err(row.error(0, "is empty; every enrolment needs a pupil number"));
-            }
-            let id: SchoolId = row.parse(v, 1)?;
-            let school = *schools.get(id.as_str()).ok_or_else(|| {
-                row.error(1, format!("school {id} is not in the registry; add it there or correct the number"))
-            })?;
-            let entry = &registry[school.index()];
+    let mut places: Vec<FilePlace> = Vec::new();
+    for path in files {
+        let Some(table) = Table::open(path, "enrolments", &columns(COLUMNS, &[]), quality) else {
+            continue;
+        };
+        let file = places.len() as u32;
+        places.push(table.place());
+        table.for_each_row(quality, |row, v, _| {
+            let number = row.non_empty(v, 0)?;
+            let Some(school) = schools.lookup(&row, v, 1)? else {
+                return Ok(());
+            };
+            let entry = schools.entry(school);
+            let id = &entry.id;
             let from = row.date(v, 2)?;
             let year = SchoolYear::containing(from);
             if calendar.year(year).is_none() {
-                return Err(row.error(
+                return Err(row.problem(
                     2,
+                    ProblemKind::OutsideSchoolYear,
                     format!("{from} lies in school year {year}, which the school calendar does not list; add it to the calendar file"),
                 ));
             }
             let to = if v[3].is_empty() { year.last_day() } else { row.date(v, 3)? };
             if to < from || to > year.last_day() {
-                return Err(row.error(
+                return Err(row.problem(
                     3,
+                    ProblemKind::OutsideSchoolYear,
                     format!("{to} must lie between `from` ({from}) and the end of school year {year} ({}); split enrolments at the school year", year.last_day()),
                 ));
             }
             let grade: Grade = row.parse(v, 4)?;
             if grade.level() != entry.level {
-                return Err(row.error(4, format!("grade {grade} is not given at a {} school", entry.level.as_str())));
+                return Err(row.problem(
+                    4,
+                    ProblemKind::BadValue,
+                    format!("grade {grade} is not given at a {} school", entry.level.as_str()),
+                ));
             }
             let form: EducationForm = row.parse(v, 5)?;
             if !entry.forms.contains(&form) {
-                return Err(row.error(
+                return Err(row.problem(
                     5,
+                    ProblemKind::BadValue,
                     format!("school {id} does not offer `{}` according to the registry; correct the form or the registry", form.code()),
                 ));
             }
             let nursery_grade = grade.to_string().starts_with('K');
             if entry.level == Level::Primary && nursery_grade != (form == EducationForm::Nursery) {
-                return Err(row.error(5, format!("form `{}` does not go with grade {grade}", form.code())));
+                return Err(row.problem(
+                    5,
+                    ProblemKind::BadValue,
+                    format!("form `{}` does not go with grade {grade}", form.code()),
+                ));
             }
             let birth_year: i32 = row.parse(v, 6)?;
             let age = from.year() - birth_year;
             if !(2..=26).contains(&age) {
-                return Err(row.error(6, format!("{birth_year} makes the pupil {age} years old on {from}")));
+                return Err(row.problem(
+                    6,
+                    ProblemKind::BadValue,
+                    format!("{birth_year} makes the pupil {age} years old on {from}; correct the year of birth"),
+                ));
             }
             records.push((
                 Enrolment {
-                    pupil: pupils.get_or_insert(v[0]),
+                    pupil: pupils.get_or_insert(number),
                     school,
                     from,
                     to,
@@ -126,32 +179,48 @@ pub(crate) fn read(
                     form,
                     birth_year,
                 },
-                Origin { file, row: row.index },
+                Origin { file, index: row.index as u32 },
             ));
             Ok(())
-        })?;
-        tables.push(table);
+        });
     }
-    // A pupil is at one school at a time.
+    // A pupil is at one school at a time: a later enrolment that starts before
+    // the previous one ends is refused.
     records.sort_by_key(|(e, _)| (e.pupil, e.from));
-    for pair in records.windows(2) {
-        let ((a, _), (b, origin)) = (&pair[0], &pair[1]);
-        if a.pupil == b.pupil && b.from <= a.to {
-            let table = &tables[origin.file];
-            return Err(IngestError::Value {
-                path: table.path.clone(),
-                row: table.row_number(origin.row),
-                column: "from",
-                message: format!(
-                    "this enrolment starts on {} while the same pupil is enrolled until {} (school {}); enrolments of a pupil must not overlap",
-                    b.from,
-                    a.to,
-                    registry[a.school.index()].id
-                ),
-            });
+    let mut keep = vec![true; records.len()];
+    let mut last: Option<usize> = None;
+    for i in 0..records.len() {
+        let (b, origin) = &records[i];
+        if let Some(j) = last
+            && records[j].0.pupil == b.pupil
+            && b.from <= records[j].0.to
+        {
+            let a = &records[j].0;
+            quality.push(
+                places[origin.file as usize]
+                    .problem_at(
+                        origin.index as usize,
+                        2,
+                        ProblemKind::OverlappingEnrolments,
+                        format!(
+                            "this enrolment starts on {} while the same pupil is enrolled until {} (school {}); enrolments of a pupil must not overlap",
+                            b.from,
+                            a.to,
+                            schools.entry(a.school).id
+                        ),
+                    )
+                    .at_school(schools.entry(b.school).id.as_str()),
+            );
+            keep[i] = false;
+            continue;
         }
+        last = Some(i);
     }
-    let mut enrolments: Vec<Enrolment> = records.into_iter().map(|(e, _)| e).collect();
+    let mut enrolments: Vec<Enrolment> = records
+        .into_iter()
+        .zip(keep)
+        .filter_map(|((e, _), k)| k.then_some(e))
+        .collect();
     enrolments.sort_by_key(|e| (e.school, e.pupil, e.from));
-    Ok(enrolments)
+    enrolments
 }

@@ -1,23 +1,28 @@
 //! Ingest: reads the city's sources into typed, validated values.
 //!
-//! Every value is checked on the way in; a bad one stops the run with an error
-//! naming the file, the row, the column and what to do. Pupil numbers are held
-//! here only as [`PupilNumber`], which anonymise replaces before anything else
-//! sees the data.
+//! Every value is checked on the way in. A bad row is recorded in the
+//! [`DataQuality`] report, naming file, row, column and what to do, and is
+//! skipped; the schools it belongs to are held back from the mirrors. Pupil
+//! numbers are held here only as [`PupilNumber`], which anonymise replaces
+//! before anything else sees the data.
 
 mod codes;
 mod enrolments;
+mod problems;
 mod registrations;
 mod registry;
 mod table;
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use mirror_model::{Absence, Calendar, Config, Enrolment, PupilRef};
+use mirror_model::{Absence, Calendar, Config, Enrolment, PupilRef, SchoolRef};
 
 pub use codes::AbsenceCodes;
+pub use problems::{DataQuality, Problem, ProblemKind, Severity, SourceCount};
 pub use registry::RegistryEntry;
 
+/// What stops ingest before any file is read: the setup, not the data.
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
     #[error("{path}: {source}")]
@@ -25,29 +30,6 @@ pub enum IngestError {
         path: PathBuf,
         #[source]
         source: std::io::Error,
-    },
-    #[error("{path}: cannot read the file: {source}")]
-    Read {
-        path: PathBuf,
-        #[source]
-        source: Box<polars::prelude::PolarsError>,
-    },
-    #[error("{path}: only .csv and .parquet files are read")]
-    UnsupportedFile { path: PathBuf },
-    #[error(
-        "{path}: no column `{column}` (the file has: {found}); see docs/data-formats.md for the columns"
-    )]
-    MissingColumn {
-        path: PathBuf,
-        column: &'static str,
-        found: String,
-    },
-    #[error("{path}: row {row}, column `{column}`: {message}")]
-    Value {
-        path: PathBuf,
-        row: usize,
-        column: &'static str,
-        message: String,
     },
     #[error("{path}: {message}")]
     Missing { path: PathBuf, message: String },
@@ -72,7 +54,7 @@ impl std::fmt::Debug for PupilNumber {
     }
 }
 
-/// Everything read from the city's sources, as it came, checked.
+/// Everything read from the city's sources that passed the checks.
 #[derive(Debug)]
 pub struct RawCity {
     /// Index `i` is `SchoolRef(i)`, in the registry's order.
@@ -85,6 +67,9 @@ pub struct RawCity {
     /// sorted by school, pupil and half day.
     pub absences: Vec<Absence>,
     pub calendar: Calendar,
+    /// Schools with errors in their data: no mirror, and no peer of another
+    /// school, until the data is fixed. Sorted.
+    pub held_back: Vec<SchoolRef>,
 }
 
 impl RawCity {
@@ -93,9 +78,27 @@ impl RawCity {
     }
 }
 
-/// Reads the registry, enrolments and half-day registrations under
-/// `config.data_dir`, with the school calendar and the absence code list.
-pub fn run(config: &Config, calendar: Calendar) -> Result<RawCity, IngestError> {
+/// The city as read, and every problem found on the way.
+#[derive(Debug)]
+pub struct Ingested {
+    pub city: RawCity,
+    pub quality: DataQuality,
+}
+
+impl Ingested {
+    /// Whether mirrors may be made: every file could be read and, when the
+    /// configuration says to stop on errors, no row had one.
+    pub fn may_render(&self, config: &Config) -> bool {
+        self.quality.unreadable_files().next().is_none()
+            && !(config.ingest.stop_on_error && self.quality.errors().next().is_some())
+    }
+}
+
+/// Reads every source under `config.data_dir`, with the school calendar and
+/// the absence code list. Errors only when the setup is wrong (no data
+/// folder, no registry, a broken code list); problems in the data are in
+/// [`Ingested::quality`].
+pub fn run(config: &Config, calendar: Calendar) -> Result<Ingested, IngestError> {
     let codes = AbsenceCodes::load(&config.absence_codes, &config.absence_code_list)?;
     let dir = &config.data_dir;
     if !dir.is_dir() {
@@ -107,58 +110,69 @@ pub fn run(config: &Config, calendar: Calendar) -> Result<RawCity, IngestError> 
             ),
         });
     }
-    let registry = registry::read(&registry_file(dir)?)?;
+    let mut quality = DataQuality::default();
+    let registry = registry::read(&registry_file(dir)?, &mut quality).unwrap_or_default();
+    let refused: HashSet<String> = quality
+        .problems()
+        .iter()
+        .filter_map(|p| p.school.clone())
+        .collect();
+    let schools = enrolments::Schools::new(&registry, refused);
     let mut pupils = enrolments::PupilIndex::default();
     let enrolments = enrolments::read(
         &folder_files(dir, "enrolments")?,
-        &registry,
+        &schools,
         &calendar,
         &mut pupils,
-    )?;
+        &mut quality,
+    );
     let absences = registrations::read(
         &folder_files(dir, "registrations")?,
-        &registry,
+        &schools,
         &calendar,
         &codes,
-        &mut pupils,
+        &pupils,
         &enrolments,
-    )?;
-    Ok(RawCity {
-        registry,
-        pupil_numbers: pupils.into_numbers(),
-        enrolments,
-        absences,
-        calendar,
+        &mut quality,
+    );
+    let with_errors = quality.schools_with_errors();
+    let held_back = registry
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| with_errors.contains(s.id.as_str()))
+        .map(|(i, _)| SchoolRef(i as u32))
+        .collect();
+    Ok(Ingested {
+        city: RawCity {
+            registry,
+            pupil_numbers: pupils.into_numbers(),
+            enrolments,
+            absences,
+            calendar,
+            held_back,
+        },
+        quality,
     })
 }
 
 fn registry_file(dir: &Path) -> Result<PathBuf, IngestError> {
-    ["registry.csv", "registry.parquet"]
+    ["registry.csv", "registry.xlsx", "registry.parquet"]
         .iter()
         .map(|f| dir.join(f))
         .find(|p| p.is_file())
         .ok_or_else(|| IngestError::Missing {
             path: dir.to_owned(),
-            message: "no school registry: expected registry.csv or registry.parquet in this folder (see docs/data-formats.md)".to_owned(),
+            message: "no school registry: expected registry.csv, registry.xlsx or registry.parquet in this folder (see docs/data-formats.md)".to_owned(),
         })
 }
 
+/// The data files in `folder` under `dir`; none when the folder is absent.
 fn folder_files(dir: &Path, folder: &str) -> Result<Vec<PathBuf>, IngestError> {
     let path = dir.join(folder);
-    let files = if path.is_dir() {
-        table::data_files(&path)?
-    } else {
-        Vec::new()
-    };
-    if files.is_empty() {
-        return Err(IngestError::Missing {
-            path,
-            message: format!(
-                "no {folder} files: put .csv or .parquet files in this folder (see docs/data-formats.md)"
-            ),
-        });
+    if !path.is_dir() {
+        return Ok(Vec::new());
     }
-    Ok(files)
+    table::data_files(&path).map_err(|source| IngestError::Io { path, source })
 }
 
 #[cfg(test)]
@@ -173,10 +187,10 @@ mod tests {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/tiny-city")
     }
 
-    fn ingest(dir: &Path) -> Result<RawCity, IngestError> {
+    fn ingest(dir: &Path) -> Ingested {
         let config = Config::load(&dir.join("mirror.toml")).unwrap();
         let calendar = Calendar::load(&config.calendar).unwrap();
-        run(&config, calendar)
+        run(&config, calendar).unwrap()
     }
 
     /// The tiny city copied to a temporary folder, with `file` edited.
@@ -208,7 +222,9 @@ mod tests {
 
     #[test]
     fn reads_the_tiny_city() {
-        let city = ingest(&fixture()).unwrap();
+        let Ingested { city, quality } = ingest(&fixture());
+        assert_eq!(quality.problems(), []);
+        assert!(city.held_back.is_empty());
         assert_eq!(city.registry.len(), 7);
         assert_eq!(city.registry[0].aliases, ["Aster"]);
         assert_eq!(city.enrolments.len(), 15);
@@ -223,9 +239,11 @@ mod tests {
         assert_eq!(problematic, 18);
     }
 
+    /// The first problem after editing `file`, as the report prints it.
     fn error_of(file: &str, edit: impl FnOnce(String) -> String) -> String {
         let (_tmp, dir) = edited(file, edit);
-        ingest(&dir).unwrap_err().to_string()
+        let quality = ingest(&dir).quality;
+        quality.problems().first().expect("a problem").to_string()
     }
 
     #[test]
@@ -278,9 +296,9 @@ mod tests {
         let e = error_of("registrations/2024-2025.csv", |t| {
             t + "10000001,100001,2024-09-02,am,Z\n"
         });
-        assert!(e.contains("row 24, column `date`"), "{e}");
+        assert!(e.contains("row 24, column `code`"), "{e}");
         assert!(
-            e.contains("already has a registration for 2024-09-02 am"),
+            e.contains("the same pupil has another code for 2024-09-02 am in an earlier row"),
             "{e}"
         );
     }

@@ -3,10 +3,10 @@ use std::path::Path;
 
 use mirror_model::{EducationForm, Level, ReportLanguage, SchoolId, SocioEconomicProfile};
 
-use crate::IngestError;
-use crate::table::Table;
+use crate::problems::{DataQuality, ProblemKind};
+use crate::table::{Table, columns};
 
-const COLUMNS: &[&str] = &[
+const REQUIRED: &[&str] = &[
     "school_id",
     "name",
     "aliases",
@@ -20,6 +20,8 @@ const COLUMNS: &[&str] = &[
     "school_allowance",
     "language",
 ];
+/// Schools of one local network (an LOP) share action plans; empty means none.
+const OPTIONAL: &[&str] = &["network"];
 
 /// A school as the city's registry describes it. Address and aliases are
 /// needed to recognise the school in free text, never to print.
@@ -35,31 +37,43 @@ pub struct RegistryEntry {
     pub pupils: u32,
     pub profile: SocioEconomicProfile,
     pub language: ReportLanguage,
+    /// The local network of schools the school belongs to, if any.
+    pub network: Option<String>,
 }
 
-pub(crate) fn read(path: &Path) -> Result<Vec<RegistryEntry>, IngestError> {
-    let table = Table::read(path, COLUMNS)?;
+/// Reads the registry; `None` when the file cannot be read (the problem is
+/// recorded), since nothing else can be checked without it.
+pub(crate) fn read(path: &Path, quality: &mut DataQuality) -> Option<Vec<RegistryEntry>> {
+    let table = Table::open(path, "registry", &columns(REQUIRED, OPTIONAL), quality)?;
     let mut schools = Vec::with_capacity(table.height());
     let mut ids = HashSet::new();
-    table.for_each_row(|row, v| {
+    table.for_each_row(quality, |row, v, _| {
         let id = row.parse::<SchoolId>(v, 0)?;
         if !ids.insert(id.clone()) {
-            return Err(row.error(
+            return Err(row.problem(
                 0,
+                ProblemKind::Duplicate,
                 format!("school {id} is listed twice; keep one row per school"),
             ));
         }
         let name = v[1].to_owned();
         if name.is_empty() {
-            return Err(row.error(1, "is empty; every school needs its name"));
+            return Err(row.problem(
+                1,
+                ProblemKind::BadValue,
+                "is empty; every school needs its name",
+            ));
         }
         let level: Level = row.parse(v, 3)?;
         let mut forms = Vec::new();
         for code in v[4].split(';').filter(|c| !c.trim().is_empty()) {
-            let form: EducationForm = code.parse().map_err(|e| row.error(4, format!("{e}")))?;
+            let form: EducationForm = code
+                .parse()
+                .map_err(|e| row.problem(4, ProblemKind::BadValue, format!("{e}")))?;
             if form.level() != level {
-                return Err(row.error(
+                return Err(row.problem(
                     4,
+                    ProblemKind::BadValue,
                     format!(
                         "`{}` is not a form of a {} school",
                         form.code(),
@@ -70,16 +84,12 @@ pub(crate) fn read(path: &Path) -> Result<Vec<RegistryEntry>, IngestError> {
             forms.push(form);
         }
         if forms.is_empty() {
-            return Err(row.error(4, "is empty; list the forms offered, separated by `;`"));
+            return Err(row.problem(
+                4,
+                ProblemKind::BadValue,
+                "is empty; list the forms offered, separated by `;`",
+            ));
         }
-        let share = |position: usize| -> Result<f64, IngestError> {
-            let s: f64 = row.parse(v, position)?;
-            if (0.0..=1.0).contains(&s) {
-                Ok(s)
-            } else {
-                Err(row.error(position, format!("{s} is not a share between 0 and 1")))
-            }
-        };
         schools.push(RegistryEntry {
             id,
             name,
@@ -93,21 +103,17 @@ pub(crate) fn read(path: &Path) -> Result<Vec<RegistryEntry>, IngestError> {
             forms,
             address: v[5].to_owned(),
             neighbourhood: v[6].to_owned(),
-            pupils: row.parse(v, 7)?,
+            pupils: row.count(v, 7)?,
             profile: SocioEconomicProfile {
-                home_language_not_dutch: share(8)?,
-                mother_without_diploma: share(9)?,
-                school_allowance: share(10)?,
+                home_language_not_dutch: row.share(v, 8)?,
+                mother_without_diploma: row.share(v, 9)?,
+                school_allowance: row.share(v, 10)?,
             },
-            language: ReportLanguage::new(v[11]).map_err(|e| row.error(11, e.to_string()))?,
+            language: ReportLanguage::new(v[11])
+                .map_err(|e| row.problem(11, ProblemKind::BadValue, e.to_string()))?,
+            network: Some(v[12]).filter(|n| !n.is_empty()).map(str::to_owned),
         });
         Ok(())
-    })?;
-    if schools.is_empty() {
-        return Err(IngestError::Missing {
-            path: path.to_owned(),
-            message: "the registry lists no schools".to_owned(),
-        });
-    }
-    Ok(schools)
+    });
+    Some(schools)
 }

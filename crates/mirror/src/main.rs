@@ -35,6 +35,14 @@ enum Command {
         #[arg(long)]
         year: Option<SchoolYear>,
     },
+    /// Read and check every source, without making reports: writes a
+    /// data-quality report to the terminal and to the output folder.
+    #[command(after_help = "Example:\n  mirror check --config /secure/city/mirror.toml")]
+    Check {
+        /// The configuration file.
+        #[arg(long, default_value = "config/mirror.toml")]
+        config: PathBuf,
+    },
     /// Write a synthetic city in the documented input formats.
     #[command(
         after_help = "Example (the shipped sample):\n  mirror sample-data --schools 40 --years 3 --seed 2026 --out sample-data"
@@ -74,6 +82,10 @@ enum CliError {
     Render(#[from] mirror_render::RenderError),
     #[error(transparent)]
     Sample(#[from] mirror_sample_city::SampleError),
+    #[error(
+        "the data has problems that stop the run ({count}); nothing was rendered. The list is in {report}"
+    )]
+    Data { count: usize, report: String },
     #[error("{path}: cannot write: {source}")]
     Write {
         path: PathBuf,
@@ -82,10 +94,18 @@ enum CliError {
     },
 }
 
+/// The exit status of a run that made every mirror but those of the schools
+/// whose data has errors.
+const HELD_BACK: u8 = 2;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Run { config, year } => run(&config, year),
+        Command::Run { config, year } => match run(&config, year) {
+            Ok(Outcome::HeldBack) => return ExitCode::from(HELD_BACK),
+            other => other.map(|_| ()),
+        },
+        Command::Check { config } => check(&config),
         Command::SampleData {
             schools,
             years,
@@ -110,11 +130,52 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(config_path: &Path, year: Option<SchoolYear>) -> Result<(), CliError> {
+/// Whether every school got its mirror.
+enum Outcome {
+    Complete,
+    HeldBack,
+}
+
+fn run(config_path: &Path, year: Option<SchoolYear>) -> Result<Outcome, CliError> {
     let started = Instant::now();
     let config = Config::load(config_path)?;
     let calendar = Calendar::load(&config.calendar)?;
-    let raw = mirror_ingest::run(&config, calendar)?;
+    let ingested = mirror_ingest::run(&config, calendar)?;
+    if !ingested.may_render(&config) {
+        let report = write_quality_report(&config, &ingested.quality)?;
+        let _ = write!(std::io::stderr().lock(), "{}", ingested.quality.summary());
+        let count =
+            ingested
+                .quality
+                .unreadable_files()
+                .count()
+                .max(if config.ingest.stop_on_error {
+                    ingested.quality.errors().count()
+                } else {
+                    0
+                });
+        return Err(CliError::Data {
+            count,
+            report: report.display().to_string(),
+        });
+    }
+    let held_back: Vec<String> = ingested
+        .city
+        .held_back
+        .iter()
+        .map(|s| ingested.city.registry[s.index()].id.to_string())
+        .collect();
+    if !held_back.is_empty() {
+        let report = write_quality_report(&config, &ingested.quality)?;
+        let _ = writeln!(
+            std::io::stderr().lock(),
+            "warning: no mirror for {} school(s) whose data has errors: {}. Fix the data (see {}) and run again.",
+            held_back.len(),
+            held_back.join(", "),
+            report.display()
+        );
+    }
+    let raw = ingested.city;
     let key =
         mirror_anonymise::PseudonymKey::load(config.pseudonym_key_file.as_deref(), &config.source)?;
     let city = mirror_anonymise::run(raw, &key);
@@ -159,13 +220,59 @@ fn run(config_path: &Path, year: Option<SchoolYear>) -> Result<(), CliError> {
         dir.display(),
         started.elapsed().as_secs_f64()
     );
+    Ok(if held_back.is_empty() {
+        Outcome::Complete
+    } else {
+        Outcome::HeldBack
+    })
+}
+
+/// Runs ingest alone and reports every problem; fails when any is an error.
+fn check(config_path: &Path) -> Result<(), CliError> {
+    let config = Config::load(config_path)?;
+    let calendar = Calendar::load(&config.calendar)?;
+    let ingested = mirror_ingest::run(&config, calendar)?;
+    let report = write_quality_report(&config, &ingested.quality)?;
+    let mut out = std::io::stdout().lock();
+    let _ = write!(out, "{}", ingested.quality.summary());
+    let _ = writeln!(
+        out,
+        "\nWritten to {} (and .csv beside it).",
+        report.display()
+    );
+    let errors = ingested.quality.errors().count();
+    if errors > 0 {
+        return Err(CliError::Data {
+            count: errors,
+            report: report.display().to_string(),
+        });
+    }
     Ok(())
+}
+
+/// Writes `data-quality.txt` and `data-quality.csv` to the output folder and
+/// returns the path of the first.
+fn write_quality_report(
+    config: &Config,
+    quality: &mirror_ingest::DataQuality,
+) -> Result<PathBuf, CliError> {
+    let dir = &config.out_dir;
+    std::fs::create_dir_all(dir).map_err(|source| CliError::Write {
+        path: dir.clone(),
+        source,
+    })?;
+    let text = dir.join("data-quality.txt");
+    write_atomically(&text, quality.summary().as_bytes())?;
+    write_atomically(&dir.join("data-quality.csv"), quality.to_csv().as_bytes())?;
+    Ok(text)
 }
 
 /// Writes to a temporary file beside `path`, then renames it: an interrupted
 /// run never leaves a truncated report.
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
-    let tmp = path.with_extension("pdf.partial");
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".partial");
+    let tmp = PathBuf::from(tmp);
     let err = |source| CliError::Write {
         path: path.to_owned(),
         source,

@@ -28,6 +28,12 @@ struct RawConfig {
     absence_codes: String,
     #[serde(default = "default_code_list")]
     absence_code_list: String,
+    #[serde(default = "default_questionnaires")]
+    questionnaires: String,
+    #[serde(default = "default_checklist")]
+    checklist: String,
+    #[serde(default = "default_themes")]
+    themes: String,
     pseudonyms: RawPseudonyms,
     #[serde(default)]
     thresholds: Thresholds,
@@ -37,10 +43,24 @@ struct RawConfig {
     privacy: PrivacySettings,
     #[serde(default)]
     report: RawReport,
+    #[serde(default)]
+    ingest: IngestSettings,
 }
 
 fn default_code_list() -> String {
     "flemish".to_owned()
+}
+
+fn default_questionnaires() -> String {
+    "questionnaires".to_owned()
+}
+
+fn default_checklist() -> String {
+    "checklist.toml".to_owned()
+}
+
+fn default_themes() -> String {
+    "themes.toml".to_owned()
 }
 
 #[derive(Debug, Deserialize)]
@@ -103,6 +123,27 @@ impl Default for PrivacySettings {
     }
 }
 
+/// How ingest treats bad input.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct IngestSettings {
+    /// Stop the whole run at the first bad row instead of holding back only
+    /// the schools whose data has errors.
+    pub stop_on_error: bool,
+    /// Government yearly figures and the registrations may differ by this
+    /// share of the enrolled pupils before a warning (0.01 = 1 point).
+    pub cross_check_tolerance: f64,
+}
+
+impl Default for IngestSettings {
+    fn default() -> Self {
+        Self {
+            stop_on_error: false,
+            cross_check_tolerance: 0.01,
+        }
+    }
+}
+
 /// The validated configuration; every path is absolute or relative to the
 /// working directory, resolved against the configuration file's folder.
 #[derive(Debug, Clone)]
@@ -114,12 +155,19 @@ pub struct Config {
     pub calendar: PathBuf,
     pub absence_codes: PathBuf,
     pub absence_code_list: String,
+    /// Folder of questionnaire instruments (`*.toml`).
+    pub questionnaires: PathBuf,
+    /// The checklist items schools answer.
+    pub checklist: PathBuf,
+    /// The themes practices, support offers and questionnaire scales refer to.
+    pub themes: PathBuf,
     pub pseudonym_key_file: Option<PathBuf>,
     pub thresholds: Thresholds,
     pub peers: PeerSettings,
     pub privacy: PrivacySettings,
     /// The date printed on reports; `None` means the day after the school year.
     pub issue_date: Option<NaiveDate>,
+    pub ingest: IngestSettings,
 }
 
 impl Config {
@@ -165,6 +213,12 @@ impl Config {
                 "privacy.min_pupils must be at least 1 (the default is 5)".to_owned(),
             ));
         }
+        let tolerance = raw.ingest.cross_check_tolerance;
+        if !(0.0..1.0).contains(&tolerance) {
+            return Err(invalid(format!(
+                "ingest.cross_check_tolerance = {tolerance}: give a share between 0 and 1, such as 0.01"
+            )));
+        }
         Ok(Self {
             source: path.to_owned(),
             data_dir: resolve("data_dir", &raw.data_dir)?,
@@ -173,6 +227,9 @@ impl Config {
             calendar: resolve("calendar", &raw.calendar)?,
             absence_codes: resolve("absence_codes", &raw.absence_codes)?,
             absence_code_list: raw.absence_code_list,
+            questionnaires: resolve("questionnaires", &raw.questionnaires)?,
+            checklist: resolve("checklist", &raw.checklist)?,
+            themes: resolve("themes", &raw.themes)?,
             pseudonym_key_file: raw
                 .pseudonyms
                 .key_file
@@ -183,6 +240,7 @@ impl Config {
             peers: raw.peers,
             privacy: raw.privacy,
             issue_date: raw.report.issue_date,
+            ingest: raw.ingest,
         })
     }
 }

@@ -12,7 +12,7 @@ mod time;
 
 pub use absence::AbsenceCategory;
 pub use calendar::{Calendar, CalendarError, SchoolYearCalendar};
-pub use config::{Config, ConfigError};
+pub use config::{Config, ConfigError, IngestSettings};
 pub use school::{
     EducationForm, Grade, Level, ReportLanguage, SchoolId, SchoolRef, SocioEconomicProfile,
 };

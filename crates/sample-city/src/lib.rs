@@ -354,8 +354,10 @@ mod tests {
             Path::new("mirror.toml"),
         )
         .unwrap();
-        // Ingest refuses registrations outside lessons or enrolments, overlaps and unknown codes.
-        let city = mirror_ingest::run(&config, calendar()).unwrap();
+        // Ingest reports registrations outside lessons or enrolments, overlaps and unknown codes.
+        let ingested = mirror_ingest::run(&config, calendar()).unwrap();
+        assert_eq!(ingested.quality.problems(), []);
+        let city = ingested.city;
         assert_eq!(city.registry.len(), 24);
         assert_eq!(city.absences.len(), summary.registrations);
         assert!(city.registry.iter().any(|s| s.level == Level::Primary));
