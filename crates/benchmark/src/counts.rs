@@ -1,17 +1,10 @@
 //! Whole-number counts per school and school year, from which every figure is
 //! a ratio: sums of integers do not depend on the order they are added in.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use mirror_anonymise::AnonymisedCity;
-use mirror_model::{AbsenceCategory, PupilRef, SchoolRef, SchoolYear};
-
-/// One pupil's year at one school (over all its enrolments there that year).
-#[derive(Debug, Default, Clone, Copy)]
-struct PupilYear {
-    expected: u32,
-    problematic: u32,
-}
+use mirror_model::{SchoolRef, SchoolYear, pupil_years};
 
 /// A school's truancy counts in one school year.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -32,27 +25,7 @@ pub(crate) fn count(
     city: &AnonymisedCity,
     thresholds: &[u32],
 ) -> BTreeMap<(SchoolRef, SchoolYear), SchoolYearCounts> {
-    let mut pupil_years: HashMap<(SchoolRef, SchoolYear, PupilRef), PupilYear> = HashMap::new();
-    for e in city.enrolments() {
-        let year = SchoolYear::containing(e.from);
-        // Ingest checked that every enrolment's year is in the calendar.
-        let Some(calendar) = city.calendar().year(year) else {
-            continue;
-        };
-        let expected = calendar.lesson_half_days_between(e.from, e.to) as u32;
-        pupil_years
-            .entry((e.school, year, e.pupil))
-            .or_default()
-            .expected += expected;
-    }
-    for a in city.absences() {
-        if a.category == AbsenceCategory::Problematic {
-            let year = SchoolYear::containing(a.slot.date);
-            if let Some(p) = pupil_years.get_mut(&(a.school, year, a.pupil)) {
-                p.problematic += 1;
-            }
-        }
-    }
+    let pupil_years = pupil_years(city.enrolments(), city.absences(), city.calendar());
     let mut counts: BTreeMap<(SchoolRef, SchoolYear), SchoolYearCounts> = BTreeMap::new();
     for ((school, year, _), p) in pupil_years {
         if p.expected == 0 {

@@ -8,15 +8,21 @@
 
 mod codes;
 mod enrolments;
+mod government;
+mod guidance;
 mod problems;
 mod registrations;
 mod registry;
 mod table;
+mod totals;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use mirror_model::{Absence, Calendar, Config, Enrolment, PupilRef, SchoolRef};
+use mirror_model::{
+    Absence, AttendanceTotals, Calendar, Config, Enrolment, GovernmentFigures, GuidanceFile,
+    PupilRef, SchoolRef,
+};
 
 pub use codes::AbsenceCodes;
 pub use problems::{DataQuality, Problem, ProblemKind, Severity, SourceCount};
@@ -66,6 +72,12 @@ pub struct RawCity {
     /// Absences only (present half days of a full register are dropped),
     /// sorted by school, pupil and half day.
     pub absences: Vec<Absence>,
+    /// Sorted by school, opening date and pupil.
+    pub guidance: Vec<GuidanceFile>,
+    /// Only for school years without pupil-level data; sorted by school and period.
+    pub attendance_totals: Vec<AttendanceTotals>,
+    /// Sorted by school and year.
+    pub government: Vec<GovernmentFigures>,
     pub calendar: Calendar,
     /// Schools with errors in their data: no mirror, and no peer of another
     /// school, until the data is fixed. Sorted.
@@ -135,6 +147,30 @@ pub fn run(config: &Config, calendar: Calendar) -> Result<Ingested, IngestError>
         &enrolments,
         &mut quality,
     );
+    let guidance = guidance::read(
+        &folder_files(dir, "guidance")?,
+        &schools,
+        &calendar,
+        &pupils,
+        &enrolments,
+        &mut quality,
+    );
+    let attendance_totals = totals::read(
+        &folder_files(dir, "attendance-totals")?,
+        &schools,
+        &calendar,
+        &enrolments,
+        &mut quality,
+    );
+    let government = government::read(&folder_files(dir, "government")?, &schools, &mut quality);
+    government.cross_check(
+        &schools,
+        &enrolments,
+        &absences,
+        &calendar,
+        config.ingest.cross_check_tolerance,
+        &mut quality,
+    );
     let with_errors = quality.schools_with_errors();
     let held_back = registry
         .iter()
@@ -148,6 +184,9 @@ pub fn run(config: &Config, calendar: Calendar) -> Result<Ingested, IngestError>
             pupil_numbers: pupils.into_numbers(),
             enrolments,
             absences,
+            guidance,
+            attendance_totals,
+            government: government.figures,
             calendar,
             held_back,
         },

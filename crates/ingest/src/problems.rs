@@ -35,6 +35,7 @@ pub enum ProblemKind {
     NoRows,
     SuspectText,
     Mismatch,
+    Superseded,
 }
 
 /// Errors keep a row (or a file) out of the mirrors; warnings do not.
@@ -47,9 +48,11 @@ pub enum Severity {
 impl ProblemKind {
     pub fn severity(self) -> Severity {
         match self {
-            Self::RepeatedRow | Self::NoRows | Self::SuspectText | Self::Mismatch => {
-                Severity::Warning
-            }
+            Self::RepeatedRow
+            | Self::NoRows
+            | Self::SuspectText
+            | Self::Mismatch
+            | Self::Superseded => Severity::Warning,
             _ => Severity::Error,
         }
     }
@@ -86,6 +89,7 @@ impl ProblemKind {
             Self::NoRows => "file without rows",
             Self::SuspectText => "text that looks garbled",
             Self::Mismatch => "government figures disagree",
+            Self::Superseded => "totals not used: pupil-level data exists",
         }
     }
 }
@@ -199,7 +203,7 @@ impl DataQuality {
         for (source, count) in &self.sources {
             let _ = writeln!(
                 out,
-                "  {source:<16} {:>4} file(s) {:>10} row(s)",
+                "  {source:<18} {:>4} file(s) {:>10} row(s)",
                 count.files, count.rows
             );
         }

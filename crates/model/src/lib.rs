@@ -35,5 +35,9 @@ impl ParseValueError {
     }
 }
 
+mod guidance;
 mod records;
-pub use records::{Absence, Enrolment};
+pub use guidance::{GuidanceFile, GuidanceOutcome, GuidanceReason};
+pub use records::{
+    Absence, AttendanceTotals, Enrolment, GovernmentFigures, PupilYear, pupil_years,
+};

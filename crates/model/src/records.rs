@@ -1,6 +1,10 @@
+use std::collections::HashMap;
+
 use chrono::NaiveDate;
 
-use crate::{AbsenceCategory, EducationForm, Grade, HalfDaySlot, PupilRef, SchoolRef};
+use crate::{
+    AbsenceCategory, Calendar, EducationForm, Grade, HalfDaySlot, PupilRef, SchoolRef, SchoolYear,
+};
 
 /// A pupil enrolled at a school from `from` to `to` (both included), within
 /// one school year.
@@ -23,4 +27,81 @@ pub struct Absence {
     pub slot: HalfDaySlot,
     /// Never `Present`: ingest keeps only absences.
     pub category: AbsenceCategory,
+}
+
+/// One pupil's school year at one school, over all its enrolments there.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct PupilYear {
+    /// Half days the pupil was expected at school (enrolment x calendar).
+    pub expected: u32,
+    pub problematic: u32,
+}
+
+/// Every pupil's year per school: the base of every pupil-level figure and of
+/// the cross-check against the government's figures. Absences outside an
+/// enrolment are not counted (ingest refuses them).
+pub fn pupil_years(
+    enrolments: &[Enrolment],
+    absences: &[Absence],
+    calendar: &Calendar,
+) -> HashMap<(SchoolRef, SchoolYear, PupilRef), PupilYear> {
+    let mut years: HashMap<(SchoolRef, SchoolYear, PupilRef), PupilYear> = HashMap::new();
+    for e in enrolments {
+        let year = SchoolYear::containing(e.from);
+        let Some(days) = calendar.year(year) else {
+            continue; // ingest refuses enrolments outside the calendar
+        };
+        years.entry((e.school, year, e.pupil)).or_default().expected +=
+            days.lesson_half_days_between(e.from, e.to) as u32;
+    }
+    for a in absences {
+        if a.category == AbsenceCategory::Problematic {
+            let year = SchoolYear::containing(a.slot.date);
+            if let Some(p) = years.get_mut(&(a.school, year, a.pupil)) {
+                p.problematic += 1;
+            }
+        }
+    }
+    years
+}
+
+/// Half days registered at a school in a period, where only totals exist.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttendanceTotals {
+    pub school: SchoolRef,
+    /// A day, or the first and last day of a month.
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    /// Pupils enrolled in the period.
+    pub enrolled: u32,
+    /// Half days per category, in the order of [`AbsenceCategory::ALL`]
+    /// (present first).
+    pub half_days: [u32; 6],
+}
+
+impl AttendanceTotals {
+    pub fn half_days(&self, category: AbsenceCategory) -> u32 {
+        let i = AbsenceCategory::ALL
+            .iter()
+            .position(|c| *c == category)
+            .expect("ALL lists every category");
+        self.half_days[i]
+    }
+}
+
+/// The Flemish government's yearly figures for one school.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GovernmentFigures {
+    pub school: SchoolRef,
+    pub year: SchoolYear,
+    /// Pupils enrolled on the counting day (1 February).
+    pub enrolled: u32,
+    /// Pupils with at least 15 and 30 problematic half days.
+    pub problematic_15_plus: u32,
+    pub problematic_30_plus: u32,
+    /// Pupils who stay down a grade, are at least a year behind, or left
+    /// without a qualification; `None` where not published (e.g. primary).
+    pub grade_retention: Option<u32>,
+    pub school_delay: Option<u32>,
+    pub early_leavers: Option<u32>,
 }

@@ -9,6 +9,7 @@
 //! improve or get worse. Same spec and calendar, same bytes.
 
 mod city;
+mod figures;
 mod simulate;
 mod write;
 
@@ -111,6 +112,9 @@ pub fn generate(
         guidance_files: 0,
         files: Vec::new(),
     };
+    let city_calendar = calendar;
+    let mut government = Vec::new();
+    let mut first_counts = Vec::new();
     for (y_index, year) in years.iter().enumerate() {
         let calendar = calendar.year(*year).expect("checked above");
         let pattern = YearPattern::new(calendar);
@@ -207,6 +211,18 @@ pub fn generate(
         rows.enrolments.sort_by_key(|e| (e.school, e.pupil, e.from));
         rows.absences.sort_by_key(|a| (a.school, a.pupil, a.slot));
         rows.guidance.sort_by_key(|g| (g.school, g.pupil, g.opened));
+        let counts = figures::count_year(
+            *year,
+            city_calendar,
+            &schools,
+            &rows.enrolments,
+            &rows.absences,
+        );
+        let mut r = stream(spec.seed, usize::MAX >> 2, y_index, 0);
+        government.extend(figures::government_year(&mut r, *year, &schools, &counts));
+        if y_index == 0 {
+            first_counts = counts;
+        }
         summary.enrolments += rows.enrolments.len();
         summary.registrations += rows.absences.len();
         summary.guidance_files += rows.guidance.len();
@@ -226,6 +242,25 @@ pub fn generate(
             rosters = stay;
         }
     }
+    // Before pupil-level data the city had only monthly totals and the
+    // government's figures: two such years where the calendar has them.
+    for back in 1..=2 {
+        let year = SchoolYear::starting(first - back);
+        if city_calendar.year(year).is_none() {
+            continue;
+        }
+        let mut r = stream(spec.seed, usize::MAX >> 3, back as usize, 0);
+        let (totals, earlier) =
+            figures::earlier_year(&mut r, year, back, city_calendar, &schools, &first_counts);
+        summary
+            .files
+            .push(writer.text(&format!("attendance-totals/{year}.csv"), &totals)?);
+        government.extend(earlier);
+    }
+    summary.files.push(writer.text(
+        "government/figures.csv",
+        &figures::government_csv(&schools, &mut government),
+    )?);
     let sizes: Vec<usize> = rosters.iter().map(Vec::len).collect();
     summary
         .files
@@ -327,7 +362,9 @@ mod tests {
         let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
         let first = generate(&spec(8, 2), &calendar(), a.path()).unwrap();
         generate(&spec(8, 2), &calendar(), b.path()).unwrap();
-        assert_eq!(first.files.len(), 9);
+        // Per year enrolments, registrations and guidance; totals for the two
+        // years before; the government's figures, registry, key and README.
+        assert_eq!(first.files.len(), 3 * 2 + 2 + 4);
         for file in &first.files {
             let relative = file.strip_prefix(a.path()).unwrap();
             assert_eq!(
@@ -360,6 +397,12 @@ mod tests {
         let city = ingested.city;
         assert_eq!(city.registry.len(), 24);
         assert_eq!(city.absences.len(), summary.registrations);
+        assert_eq!(city.guidance.len(), summary.guidance_files);
+        // The government's figures for the 2 generated years and the 2
+        // before, which also have 10 months of totals each; the figures
+        // agree with the registrations (no cross-check warning above).
+        assert_eq!(city.government.len(), 24 * 4);
+        assert_eq!(city.attendance_totals.len(), 24 * 10 * 2);
         assert!(city.registry.iter().any(|s| s.level == Level::Primary));
         assert!(city.registry.iter().any(|s| s.level == Level::Secondary));
 

@@ -37,8 +37,15 @@ impl Writer {
         })
     }
 
-    fn write_text(&self, name: &str, text: &str) -> Result<PathBuf, SampleError> {
+    /// Writes `text` to `name` under the output folder, making its folder.
+    pub fn text(&self, name: &str, text: &str) -> Result<PathBuf, SampleError> {
         let path = self.dir.join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|source| SampleError::Io {
+                path: parent.to_owned(),
+                source,
+            })?;
+        }
         std::fs::write(&path, text).map_err(|source| SampleError::Io {
             path: path.clone(),
             source,
@@ -74,7 +81,7 @@ impl Writer {
                 s.language
             );
         }
-        self.write_text("registry.csv", &out)
+        self.text("registry.csv", &out)
     }
 
     pub fn enrolments(
@@ -98,7 +105,7 @@ impl Writer {
                 e.birth_year
             );
         }
-        self.write_text(&format!("enrolments/{year}.csv"), &out)
+        self.text(&format!("enrolments/{year}.csv"), &out)
     }
 
     pub fn guidance(
@@ -120,7 +127,7 @@ impl Writer {
                 g.outcome
             );
         }
-        self.write_text(&format!("guidance/{year}.csv"), &out)
+        self.text(&format!("guidance/{year}.csv"), &out)
     }
 
     pub fn registrations(
@@ -176,11 +183,11 @@ impl Writer {
             let _ = write!(hex, "{:02x}", rng.random::<u8>());
         }
         hex.push('\n');
-        self.write_text("pseudonym.key", &hex)
+        self.text("pseudonym.key", &hex)
     }
 
     pub fn readme(&self, spec: &SampleSpec) -> Result<PathBuf, SampleError> {
-        self.write_text(
+        self.text(
             "README.md",
             &format!(
                 "Generated, fictitious data: no real school, pupil or place. See docs/data-formats.md.\n\
