@@ -123,7 +123,24 @@ pub fn run(config: &Config, calendar: Calendar) -> Result<Ingested, IngestError>
         });
     }
     let mut quality = DataQuality::default();
-    let registry = registry::read(&registry_file(dir)?, &mut quality).unwrap_or_default();
+    let Some(registry) = registry::read(&registry_file(dir)?, &mut quality) else {
+        // Without the registry no school number can be checked: the other
+        // sources would only repeat that.
+        return Ok(Ingested {
+            city: RawCity {
+                registry: Vec::new(),
+                pupil_numbers: Vec::new(),
+                enrolments: Vec::new(),
+                absences: Vec::new(),
+                guidance: Vec::new(),
+                attendance_totals: Vec::new(),
+                government: Vec::new(),
+                calendar,
+                held_back: Vec::new(),
+            },
+            quality,
+        });
+    };
     let refused: HashSet<String> = quality
         .problems()
         .iter()
@@ -215,161 +232,4 @@ fn folder_files(dir: &Path, folder: &str) -> Result<Vec<PathBuf>, IngestError> {
 }
 
 #[cfg(test)]
-mod tests {
-    use std::path::Path;
-
-    use mirror_model::AbsenceCategory;
-
-    use super::*;
-
-    fn fixture() -> PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/tiny-city")
-    }
-
-    fn ingest(dir: &Path) -> Ingested {
-        let config = Config::load(&dir.join("mirror.toml")).unwrap();
-        let calendar = Calendar::load(&config.calendar).unwrap();
-        run(&config, calendar).unwrap()
-    }
-
-    /// The tiny city copied to a temporary folder, with `file` edited.
-    fn edited(file: &str, edit: impl FnOnce(String) -> String) -> (tempfile::TempDir, PathBuf) {
-        let tmp = tempfile::tempdir().unwrap();
-        let dir = tmp.path().join("city");
-        for f in [
-            "registry.csv",
-            "enrolments/2024-2025.csv",
-            "registrations/2024-2025.csv",
-            "calendar.toml",
-            "pseudonym.key",
-        ] {
-            let to = dir.join(f);
-            std::fs::create_dir_all(to.parent().unwrap()).unwrap();
-            std::fs::copy(fixture().join(f), to).unwrap();
-        }
-        let config = std::fs::read_to_string(fixture().join("mirror.toml"))
-            .unwrap()
-            .replace(
-                "../../../config",
-                &fixture().join("../../../config").display().to_string(),
-            );
-        std::fs::write(dir.join("mirror.toml"), config).unwrap();
-        let text = std::fs::read_to_string(dir.join(file)).unwrap();
-        std::fs::write(dir.join(file), edit(text)).unwrap();
-        (tmp, dir)
-    }
-
-    #[test]
-    fn reads_the_tiny_city() {
-        let Ingested { city, quality } = ingest(&fixture());
-        assert_eq!(quality.problems(), []);
-        assert!(city.held_back.is_empty());
-        assert_eq!(city.registry.len(), 7);
-        assert_eq!(city.registry[0].aliases, ["Aster"]);
-        assert_eq!(city.enrolments.len(), 15);
-        assert_eq!(city.pupil_numbers.len(), 14);
-        // 22 rows, one of them a present mark.
-        assert_eq!(city.absences.len(), 21);
-        let problematic = city
-            .absences
-            .iter()
-            .filter(|a| a.category == AbsenceCategory::Problematic)
-            .count();
-        assert_eq!(problematic, 18);
-    }
-
-    /// The first problem after editing `file`, as the report prints it.
-    fn error_of(file: &str, edit: impl FnOnce(String) -> String) -> String {
-        let (_tmp, dir) = edited(file, edit);
-        let quality = ingest(&dir).quality;
-        quality.problems().first().expect("a problem").to_string()
-    }
-
-    #[test]
-    fn unknown_code_names_file_row_and_column() {
-        let e = error_of("registrations/2024-2025.csv", |t| {
-            t.replace("2024-09-13,am,R", "2024-09-13,am,Q")
-        });
-        assert!(
-            e.contains("registrations/2024-2025.csv: row 17, column `code`"),
-            "{e}"
-        );
-        assert!(
-            e.contains("`Q` is not in the absence code list `flemish`"),
-            "{e}"
-        );
-    }
-
-    #[test]
-    fn registration_without_lessons_is_refused() {
-        // Wednesday afternoon has no lessons.
-        let e = error_of("registrations/2024-2025.csv", |t| {
-            t.replace(
-                "30000001,100003,2024-09-04,am",
-                "30000001,100003,2024-09-04,pm",
-            )
-        });
-        assert!(e.contains("row 10, column `date`"), "{e}");
-        assert!(e.contains("has no lessons"), "{e}");
-    }
-
-    #[test]
-    fn registration_outside_enrolment_is_refused() {
-        // 10000002 left Lyceum Beuk on 6 September.
-        let e = error_of("registrations/2024-2025.csv", |t| {
-            t + "10000002,100002,2024-09-10,am,B\n"
-        });
-        assert!(e.contains("row 24, column `pupil_number`"), "{e}");
-        assert!(
-            e.contains("not enrolled at school 100002 on 2024-09-10"),
-            "{e}"
-        );
-        assert!(
-            !e.contains("10000002"),
-            "errors do not repeat pupil numbers: {e}"
-        );
-    }
-
-    #[test]
-    fn duplicate_half_day_is_refused() {
-        let e = error_of("registrations/2024-2025.csv", |t| {
-            t + "10000001,100001,2024-09-02,am,Z\n"
-        });
-        assert!(e.contains("row 24, column `code`"), "{e}");
-        assert!(
-            e.contains("the same pupil has another code for 2024-09-02 am in an earlier row"),
-            "{e}"
-        );
-    }
-
-    #[test]
-    fn overlapping_enrolments_are_refused() {
-        let e = error_of("enrolments/2024-2025.csv", |t| {
-            t.replace("10000002,100001,2024-09-09", "10000002,100001,2024-09-06")
-        });
-        assert!(
-            e.contains("enrolments/2024-2025.csv: row 4, column `from`"),
-            "{e}"
-        );
-    }
-
-    #[test]
-    fn missing_column_lists_the_columns_found() {
-        let e = error_of("registry.csv", |t| t.replacen(",language\n", ",lang\n", 1));
-        assert!(e.contains("no column `language`"), "{e}");
-        assert!(e.contains("school_allowance, lang"), "{e}");
-    }
-
-    #[test]
-    fn bad_share_and_unknown_school_name_their_cell() {
-        let e = error_of("registry.csv", |t| t.replace("0.200,0.100", "1.200,0.100"));
-        assert!(e.contains("row 2, column `home_language_not_dutch`"), "{e}");
-        let e = error_of("enrolments/2024-2025.csv", |t| {
-            t.replace("70000001,100007", "70000001,100008")
-        });
-        assert!(
-            e.contains("row 16, column `school_id`: school 100008 is not in the registry"),
-            "{e}"
-        );
-    }
-}
+mod tests;

@@ -300,18 +300,15 @@ fn missing_column(path: &Path, w: &Wanted, headers: &[String], wanted: &[Wanted]
         None => String::new(),
     };
     let found: Vec<&str> = headers.iter().map(String::as_str).collect();
-    Problem {
-        column: Some(w.name.clone()),
-        ..Problem::file(
-            ProblemKind::MissingColumn,
-            path,
-            format!(
-                "no column `{}`{hint} (the file has: {}); see docs/data-formats.md for the columns",
-                w.name,
-                found.join(", ")
-            ),
-        )
-    }
+    Problem::file(
+        ProblemKind::MissingColumn,
+        path,
+        format!(
+            "no column `{}`{hint} (the file has: {}); see docs/data-formats.md for the columns",
+            w.name,
+            found.join(", ")
+        ),
+    )
 }
 
 fn text_columns(df: &DataFrame, path: &Path) -> Result<(Vec<String>, Vec<StringChunked>), Problem> {

@@ -1,0 +1,442 @@
+//! Ingest of the tiny city, and one test per class of problem, each
+//! asserting the exact message with file, row and column (worked out from
+//! the fixture files in `tests/fixtures/tiny-city`).
+
+use std::path::Path;
+
+use mirror_model::AbsenceCategory;
+
+use super::*;
+
+fn fixture() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/tiny-city")
+}
+
+fn ingest(dir: &Path) -> Ingested {
+    let config = Config::load(&dir.join("mirror.toml")).unwrap();
+    let calendar = Calendar::load(&config.calendar).unwrap();
+    run(&config, calendar).unwrap()
+}
+
+/// A copy of the tiny city in a temporary folder.
+struct City {
+    _tmp: tempfile::TempDir,
+    dir: PathBuf,
+}
+
+impl City {
+    fn new() -> Self {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("city");
+        for f in [
+            "registry.csv",
+            "enrolments/2024-2025.csv",
+            "registrations/2024-2025.csv",
+            "calendar.toml",
+            "pseudonym.key",
+        ] {
+            let to = dir.join(f);
+            std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+            std::fs::copy(fixture().join(f), to).unwrap();
+        }
+        let config = std::fs::read_to_string(fixture().join("mirror.toml"))
+            .unwrap()
+            .replace(
+                "../../../config",
+                &fixture().join("../../../config").display().to_string(),
+            );
+        std::fs::write(dir.join("mirror.toml"), config).unwrap();
+        Self { _tmp: tmp, dir }
+    }
+
+    fn edit(self, file: &str, edit: impl FnOnce(String) -> String) -> Self {
+        let text = std::fs::read_to_string(self.dir.join(file)).unwrap();
+        std::fs::write(self.dir.join(file), edit(text)).unwrap();
+        self
+    }
+
+    fn add(self, file: &str, bytes: impl AsRef<[u8]>) -> Self {
+        let path = self.dir.join(file);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, bytes).unwrap();
+        self
+    }
+
+    fn ingest(&self) -> Ingested {
+        ingest(&self.dir)
+    }
+
+    /// Every problem as the report prints it, paths relative to the city.
+    fn problems(&self) -> Vec<String> {
+        let prefix = format!("{}/", self.dir.display());
+        self.ingest()
+            .quality
+            .problems()
+            .iter()
+            .map(|p| p.to_string().replace(&prefix, ""))
+            .collect()
+    }
+}
+
+const REGISTRATIONS: &str = "registrations/2024-2025.csv";
+
+#[test]
+fn reads_the_tiny_city() {
+    let Ingested { city, quality } = ingest(&fixture());
+    assert_eq!(quality.problems(), []);
+    assert!(city.held_back.is_empty());
+    assert_eq!(city.registry.len(), 7);
+    assert_eq!(city.registry[0].aliases, ["Aster"]);
+    assert_eq!(city.enrolments.len(), 15);
+    assert_eq!(city.pupil_numbers.len(), 14);
+    // 22 rows, one of them a present mark.
+    assert_eq!(city.absences.len(), 21);
+    let problematic = city
+        .absences
+        .iter()
+        .filter(|a| a.category == AbsenceCategory::Problematic)
+        .count();
+    assert_eq!(problematic, 18);
+}
+
+#[test]
+fn a_misspelt_column_is_named_with_the_closest_header() {
+    let city = City::new().edit("registry.csv", |t| {
+        t.replacen(",language\n", ",languag\n", 1)
+    });
+    assert_eq!(
+        city.problems(),
+        [
+            "registry.csv: no column `language`; the column `languag` looks like it: rename it to `language` (the file has: school_id, name, aliases, level, education_forms, address, neighbourhood, pupils, home_language_not_dutch, mother_without_diploma, school_allowance, languag); see docs/data-formats.md for the columns"
+        ]
+    );
+    // Nothing can be checked without the registry, and nothing is rendered.
+    let config = Config::load(&city.dir.join("mirror.toml")).unwrap();
+    assert!(!city.ingest().may_render(&config));
+}
+
+#[test]
+fn an_unparseable_date_names_its_cell() {
+    let city = City::new().edit(REGISTRATIONS, |t| {
+        t.replace(
+            "10000001,100001,2024-09-10,am,Z",
+            "10000001,100001,2024-09-31,am,Z",
+        )
+    });
+    assert_eq!(
+        city.problems(),
+        [
+            "registrations/2024-2025.csv: row 7, column `date`: `2024-09-31` is not a date; write it as 2025-09-01 or 01/09/2025"
+        ]
+    );
+    // The rest of the file is read; the school is held back.
+    let ingested = city.ingest();
+    assert_eq!(ingested.city.absences.len(), 20);
+    assert_eq!(ingested.city.held_back, [SchoolRef(0)]);
+}
+
+#[test]
+fn dates_outside_the_year_or_without_lessons_are_refused() {
+    let city = City::new()
+        // The tiny calendar has no 2025-2026; 7 September 2024 is a
+        // Saturday; Wednesday afternoon is free; 12 September is made a holiday.
+        .edit(REGISTRATIONS, |t| {
+            t.replace("2024-09-02,pm,B", "2025-09-02,pm,B")
+                .replace("2024-09-03,am,B\n10000001", "2024-09-07,am,B\n10000001")
+                .replace(
+                    "30000001,100003,2024-09-04,am",
+                    "30000001,100003,2024-09-04,pm",
+                )
+        })
+        .edit("calendar.toml", |t| {
+            t + "holidays = [{ name = \"strike\", from = \"2024-09-12\", to = \"2024-09-12\" }]\n"
+        });
+    assert_eq!(
+        city.problems(),
+        [
+            "registrations/2024-2025.csv: row 3, column `date`: 2025-09-02 lies in school year 2025-2026, which the school calendar does not list; correct the date or add the year to the calendar file",
+            "registrations/2024-2025.csv: row 4, column `date`: 2024-09-07 am has no lessons according to the school calendar (a weekend, holiday or free half day); correct the date or the calendar",
+            "registrations/2024-2025.csv: row 10, column `date`: 2024-09-04 pm has no lessons according to the school calendar (a weekend, holiday or free half day); correct the date or the calendar",
+            "registrations/2024-2025.csv: row 12, column `date`: 2024-09-12 am has no lessons according to the school calendar (a weekend, holiday or free half day); correct the date or the calendar",
+            "registrations/2024-2025.csv: row 13, column `date`: 2024-09-12 pm has no lessons according to the school calendar (a weekend, holiday or free half day); correct the date or the calendar",
+            "registrations/2024-2025.csv: row 22, column `date`: 2024-09-12 am has no lessons according to the school calendar (a weekend, holiday or free half day); correct the date or the calendar",
+            "registrations/2024-2025.csv: row 23, column `date`: 2024-09-12 pm has no lessons according to the school calendar (a weekend, holiday or free half day); correct the date or the calendar",
+        ]
+    );
+}
+
+#[test]
+fn a_code_missing_from_the_list_names_the_list() {
+    let city = City::new().edit(REGISTRATIONS, |t| {
+        t.replace("2024-09-13,am,R", "2024-09-13,am,Q")
+    });
+    assert_eq!(
+        city.problems(),
+        [
+            "registrations/2024-2025.csv: row 17, column `code`: code `Q` is not in the absence code list `flemish`; add it to the code list file with its category"
+        ]
+    );
+}
+
+#[test]
+fn one_half_day_twice_with_different_codes_is_an_error_and_with_the_same_a_warning() {
+    let city = City::new().edit(REGISTRATIONS, |t| {
+        t + "10000001,100001,2024-09-02,am,Z\n60000001,100006,2024-09-02,am,B\n"
+    });
+    assert_eq!(
+        city.problems(),
+        [
+            "registrations/2024-2025.csv: row 24, column `code`: the same pupil has another code for 2024-09-02 am in an earlier row; keep one registration per half day",
+            "registrations/2024-2025.csv: row 25, column `code`: the same pupil, half day (2024-09-02 am) and code are registered twice; the repeat is ignored",
+        ]
+    );
+    let ingested = city.ingest();
+    // The repeat is dropped and its school is not held back.
+    assert_eq!(ingested.city.absences.len(), 21);
+    assert_eq!(ingested.city.held_back, [SchoolRef(0)]);
+}
+
+#[test]
+fn a_pupil_at_two_schools_on_one_half_day_is_named_at_both() {
+    let city = City::new().edit(REGISTRATIONS, |t| t + "10000001,100002,2024-09-02,am,B\n");
+    assert_eq!(
+        city.problems(),
+        [
+            "registrations/2024-2025.csv: row 2, column `pupil_number`: this pupil is also registered at school 100002 on 2024-09-02 am; a pupil is at one school at a time: correct the pupil number or the enrolments",
+            "registrations/2024-2025.csv: row 24, column `pupil_number`: this pupil is also registered at school 100001 on 2024-09-02 am; a pupil is at one school at a time: correct the pupil number or the enrolments",
+        ]
+    );
+    assert_eq!(city.ingest().city.held_back, [SchoolRef(0), SchoolRef(1)]);
+}
+
+#[test]
+fn registrations_outside_an_enrolment_are_refused_without_the_pupil_number() {
+    // 10000002 left Lyceum Beuk on 6 September; 99999999 has no enrolment.
+    let city = City::new().edit(REGISTRATIONS, |t| {
+        t + "10000002,100002,2024-09-10,am,B\n99999999,100002,2024-09-10,am,B\n"
+    });
+    let problems = city.problems();
+    assert_eq!(
+        problems,
+        [
+            "registrations/2024-2025.csv: row 25, column `pupil_number`: this pupil number has no enrolment at all; add the enrolment or correct the number",
+            "registrations/2024-2025.csv: row 24, column `pupil_number`: this pupil is not enrolled at school 100002 on 2024-09-10; the enrolment files must cover every registration",
+        ]
+    );
+    assert!(
+        problems
+            .iter()
+            .all(|p| !p.contains("10000002") && !p.contains("99999999"))
+    );
+}
+
+#[test]
+fn overlapping_enrolments_are_refused() {
+    let city = City::new().edit("enrolments/2024-2025.csv", |t| {
+        t.replace("10000002,100001,2024-09-09", "10000002,100001,2024-09-06")
+    });
+    assert_eq!(
+        city.problems()[0],
+        "enrolments/2024-2025.csv: row 4, column `from`: this enrolment starts on 2024-09-06 while the same pupil is enrolled until 2024-09-06 (school 100002); enrolments of a pupil must not overlap"
+    );
+}
+
+#[test]
+fn a_school_not_in_the_registry_is_named() {
+    let city = City::new().edit("enrolments/2024-2025.csv", |t| {
+        t.replace("70000001,100007", "70000001,100008")
+    });
+    assert_eq!(
+        city.problems()[0],
+        "enrolments/2024-2025.csv: row 16, column `school_id`: school 100008 is not in the registry; add it there or correct the number"
+    );
+}
+
+#[test]
+fn a_share_outside_0_to_1_holds_back_nothing_else() {
+    let city = City::new().edit("registry.csv", |t| t.replace("0.200,0.100", "1.200,0.100"));
+    // The school's row is refused; its enrolments and registrations are
+    // skipped without a problem each.
+    assert_eq!(
+        city.problems(),
+        [
+            "registry.csv: row 2, column `home_language_not_dutch`: `1.200` is not a share between 0 and 1 (such as 0.42, 0,42 or 42%)"
+        ]
+    );
+    assert_eq!(city.ingest().city.registry.len(), 6);
+}
+
+#[test]
+fn impossible_counts_in_totals_and_government_figures() {
+    let city = City::new()
+        // Two weeks of lessons with Wednesday afternoon free: 18 half days,
+        // so 3 pupils can have at most 54.
+        .add(
+            "attendance-totals/2024.csv",
+            "school_id;period;enrolled;present;sick;authorised_by_law;authorised_by_head;problematic;other\n\
+             100001;2024-09;3;50;2;0;0;3;0\n\
+             100002;2024-09;2;-1;0;0;0;0;0\n",
+        )
+        .add(
+            "government/figures.csv",
+            "school_id,school_year,enrolled,problematic_15_plus,problematic_30_plus\n\
+             100003,2024-2025,2,1,2\n",
+        );
+    assert_eq!(
+        city.problems(),
+        [
+            "attendance-totals/2024.csv: row 2, column `enrolled`: the half days add up to 55, more than 3 enrolled pupils x 18 lesson half days = 54; check the counts and the period",
+            "attendance-totals/2024.csv: row 3, column `present`: -1 is negative; a count is 0 or more",
+            "government/figures.csv: row 2, column `problematic_30_plus`: 2 pupils is more than the pupils with 15 or more (1); check the figures",
+        ]
+    );
+}
+
+#[test]
+fn totals_are_used_only_without_pupil_level_data_and_figures_are_cross_checked() {
+    let city = City::new()
+        .edit("calendar.toml", |t| {
+            t + "\n[[school_year]]\nyear = \"2023-2024\"\nfirst_day = \"2023-09-04\"\nlast_day = \"2023-09-15\"\n"
+        })
+        .add(
+            "attendance-totals/totals.csv",
+            "school_id,period,enrolled,present,sick,authorised_by_law,authorised_by_head,problematic,other\n\
+             100001,04/09/2023,3,5,1,0,0,0,0\n\
+             100001,2024-09,3,50,2,0,0,0,0\n",
+        )
+        // On 1 February 100001 has 2 pupils enrolled (10000003 left on 13
+        // September) and 100002 has 2; nobody has 15 problematic half days.
+        .add(
+            "government/figures.csv",
+            "school_id,school_year,enrolled,problematic_15_plus,problematic_30_plus\n\
+             100001,2024-2025,3,0,0\n\
+             100002,2024-2025,0,0,0\n",
+        );
+    assert_eq!(
+        city.problems(),
+        [
+            "attendance-totals/totals.csv: row 3, column `period`: school 100001 has pupil-level data for 2024-2025; its attendance totals for that year are not used",
+            "government/figures.csv: row 2, column `enrolled`: the government counts 3 pupils enrolled on 1 February in 2024-2025 at school 100001; the enrolments and registrations give 2. The difference (1) is more than 1.0% of the 3 enrolled pupils (ingest.cross_check_tolerance): check that every registration was exported",
+            "government/figures.csv: row 3, column `enrolled`: the government counts 0 pupils enrolled on 1 February in 2024-2025 at school 100002; the enrolments and registrations give 2. The difference (2) is more than 1.0% of the 0 enrolled pupils (ingest.cross_check_tolerance): check that every registration was exported",
+        ]
+    );
+    let ingested = city.ingest();
+    assert_eq!(ingested.city.attendance_totals.len(), 1);
+    assert_eq!(
+        ingested.city.attendance_totals[0].half_days(AbsenceCategory::Sick),
+        1
+    );
+    assert_eq!(ingested.city.government.len(), 2);
+    assert!(
+        ingested.city.held_back.is_empty(),
+        "warnings hold nothing back"
+    );
+}
+
+#[test]
+fn guidance_dates_and_outcomes_must_agree() {
+    let city = City::new().add(
+        "guidance/2024.csv",
+        "pupil_number,school_id,opened,reason,closed,outcome\n\
+         10000001,100001,2024-09-10,spijbelen,,ongoing\n\
+         10000001,100001,2024-09-10,truancy,2024-09-09,resolved\n\
+         10000001,100001,2024-09-10,truancy,2024-09-12,ongoing\n\
+         20000001,100001,2024-09-10,truancy,,ongoing\n",
+    );
+    assert_eq!(
+        city.problems(),
+        [
+            "guidance/2024.csv: row 3, column `closed`: the file is closed on 2024-09-09, before it was opened (2024-09-10); correct one of the dates",
+            "guidance/2024.csv: row 4, column `outcome`: a file without a closing date is `ongoing`, and a closed file has another outcome; correct the outcome or the closing date",
+            "guidance/2024.csv: row 5, column `pupil_number`: this pupil is not enrolled at school 100001 in school year 2024-2025; correct the pupil number or the school",
+        ]
+    );
+    assert_eq!(city.ingest().city.guidance.len(), 1);
+}
+
+#[test]
+fn empty_files_and_wrong_encodings_stop_the_run() {
+    let city = City::new()
+        .add("enrolments/empty.csv", "")
+        .add(
+            "enrolments/header-only.csv",
+            "pupil_number,school_id,from,to,grade,education_form,birth_year\n",
+        )
+        .add("registrations/unicode.csv", b"\xFF\xFEp\0u\0")
+        .add("registrations/book.csv", b"PK\x03\x04rest");
+    assert_eq!(
+        city.problems(),
+        [
+            "enrolments/empty.csv: the file is empty; export it again with a header row and the data, or remove it",
+            "enrolments/header-only.csv: the file has a header but no rows; check the export, or remove the file",
+            "registrations/book.csv: the file is a workbook with a .csv name; rename it to .xlsx or save it as \"CSV UTF-8\"",
+            "registrations/unicode.csv: the file is UTF-16 (Excel's \"Unicode text\"); save it as \"CSV UTF-8\" instead",
+        ]
+    );
+    let config = Config::load(&city.dir.join("mirror.toml")).unwrap();
+    assert!(!city.ingest().may_render(&config));
+}
+
+/// The same registrations as people export them: `;`, a BOM, Windows-1252,
+/// day/month/year, a full register with present marks, or a workbook.
+#[test]
+fn exports_in_every_accepted_format_read_the_same() {
+    let original = std::fs::read_to_string(fixture().join(REGISTRATIONS)).unwrap();
+    let expected = ingest(&fixture()).city.absences;
+    let dutch_dates = |t: &str| {
+        t.lines()
+            .map(|l| {
+                let f: Vec<&str> = l.split(',').collect();
+                let date = match f[2].split('-').collect::<Vec<_>>()[..] {
+                    [y, m, d] => format!("{d}/{m}/{y}"),
+                    _ => f[2].to_owned(),
+                };
+                format!("{};{};{};{};{}\r\n", f[0], f[1], date, f[3], f[4])
+            })
+            .collect::<String>()
+    };
+    let mut semicolons = b"\xEF\xBB\xBF".to_vec();
+    semicolons.extend(dutch_dates(&original).bytes());
+    let city = City::new().add(REGISTRATIONS, semicolons);
+    assert_eq!(city.problems(), Vec::<String>::new());
+    assert_eq!(city.ingest().city.absences, expected);
+
+    // A registry saved by an older Excel: Windows-1252, `é` is one byte.
+    let registry = std::fs::read_to_string(fixture().join("registry.csv")).unwrap();
+    let (before, after) = registry.split_once("Lyceum").unwrap();
+    let latin = [before.as_bytes(), b"Lyc\xe9um", after.as_bytes()].concat();
+    assert!(std::str::from_utf8(&latin).is_err());
+    let city = City::new().add("registry.csv", latin);
+    let name = &city.ingest().city.registry[1].name;
+    assert_eq!(name, "Lycéum Beuk");
+
+    // A workbook with the registrations on a sheet called `registrations`
+    // after another sheet; dates as date cells, as Excel stores them.
+    let mut book = rust_xlsxwriter::Workbook::new();
+    book.add_worksheet().set_name("notes").unwrap();
+    let sheet = book.add_worksheet().set_name("registrations").unwrap();
+    let format = rust_xlsxwriter::Format::new().set_num_format("dd/mm/yyyy");
+    for (r, line) in original.lines().enumerate() {
+        for (c, value) in line.split(',').enumerate() {
+            let (r, c) = (r as u32, c as u16);
+            match (r, c, value.parse::<f64>()) {
+                (1.., 2, _) => {
+                    let d = rust_xlsxwriter::ExcelDateTime::parse_from_str(value).unwrap();
+                    sheet.write_datetime_with_format(r, c, &d, &format).unwrap();
+                }
+                (1.., 0 | 1, Ok(n)) => {
+                    sheet.write_number(r, c, n).unwrap();
+                }
+                _ => {
+                    sheet.write_string(r, c, value).unwrap();
+                }
+            }
+        }
+    }
+    let city = City::new();
+    std::fs::remove_file(city.dir.join(REGISTRATIONS)).unwrap();
+    book.save(city.dir.join("registrations/2024-2025.xlsx"))
+        .unwrap();
+    assert_eq!(city.problems(), Vec::<String>::new());
+    assert_eq!(city.ingest().city.absences, expected);
+}
