@@ -18,3 +18,12 @@ sample:
 bench:
     cargo build --release
     /usr/bin/time -v target/release/mirror run
+
+# Ingest of 10 million half-day registrations (800 schools, one year), from
+# CSV and from Parquet: time and peak memory of `mirror check` (see BENCHMARKS.md).
+bench-ingest:
+    cargo build --release
+    target/release/mirror sample-data --schools 800 --years 1 --seed 7 --out target/bench/parquet
+    target/release/mirror sample-data --schools 800 --years 1 --seed 7 --csv-registrations --out target/bench/csv
+    /usr/bin/time -f "parquet: %e s, peak %M KB" target/release/mirror check --data-dir target/bench/parquet --out-dir target/bench/out-parquet
+    /usr/bin/time -f "csv: %e s, peak %M KB" target/release/mirror check --data-dir target/bench/csv --out-dir target/bench/out-csv

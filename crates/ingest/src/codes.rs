@@ -1,4 +1,4 @@
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use mirror_model::AbsenceCategory;
@@ -17,7 +17,7 @@ struct RawCodes {
 pub struct AbsenceCodes {
     name: String,
     /// Each code with a number of its own, to compare codes cheaply.
-    codes: HashMap<String, (u16, AbsenceCategory)>,
+    codes: crate::enrolments::FastMap<String, (u16, AbsenceCategory)>,
 }
 
 impl AbsenceCodes {
@@ -41,7 +41,7 @@ impl AbsenceCodes {
                 "no list `{list}` (absence_code_list in the configuration); the lists are: {known}"
             ))
         })?;
-        let mut codes = HashMap::new();
+        let mut codes = crate::enrolments::FastMap::default();
         for (number, (code, category)) in entries.iter().enumerate() {
             let category: AbsenceCategory = category
                 .parse()

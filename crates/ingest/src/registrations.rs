@@ -1,7 +1,6 @@
 //! Half-day registrations: the usual absences-only export or a full register
 //! (a row for every half day, present marks included).
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 
 use chrono::NaiveDate;
@@ -12,7 +11,7 @@ use mirror_model::{
 use rayon::slice::ParallelSliceMut;
 
 use crate::AbsenceCodes;
-use crate::enrolments::{PupilIndex, Schools};
+use crate::enrolments::{FastMap, PupilIndex, Schools};
 use crate::problems::{DataQuality, ProblemKind};
 use crate::table::{FilePlace, Origin, Table, columns};
 
@@ -39,7 +38,7 @@ pub(crate) fn read(
     enrolments: &[Enrolment],
     quality: &mut DataQuality,
 ) -> Vec<Absence> {
-    let mut spans: HashMap<(PupilRef, SchoolRef), Vec<(NaiveDate, NaiveDate)>> = HashMap::new();
+    let mut spans: FastMap<(PupilRef, SchoolRef), Vec<(NaiveDate, NaiveDate)>> = FastMap::default();
     for e in enrolments {
         spans
             .entry((e.pupil, e.school))
@@ -56,6 +55,8 @@ pub(crate) fn read(
         let file = places.len() as u32;
         places.push(table.place());
         registrations.reserve(table.height());
+        let mut last_number = String::new();
+        let mut last_pupil: Option<PupilRef> = None;
         table.for_each_row(quality, |row, v, _| {
             let number = row.non_empty(v, 0)?;
             let Some(school) = schools.lookup(&row, v, 1)? else {
@@ -96,13 +97,23 @@ pub(crate) fn read(
                     ),
                 )
             })?;
-            let Some(pupil) = pupils.get(number) else {
+            // Exports list a pupil's half days together: look up a number once.
+            let pupil = match last_pupil {
+                Some(pupil) if last_number == number => Some(pupil),
+                _ => pupils.get(number),
+            };
+            let Some(pupil) = pupil else {
                 return Err(row.problem(
                     0,
                     ProblemKind::NotEnrolled,
                     "this pupil number has no enrolment at all; add the enrolment or correct the number",
                 ));
             };
+            if last_pupil != Some(pupil) {
+                last_number.clear();
+                last_number.push_str(number);
+                last_pupil = Some(pupil);
+            }
             let enrolled = spans.get(&(pupil, school)).is_some_and(|s| {
                 s.iter().any(|(from, to)| *from <= date && date <= *to)
             });

@@ -37,11 +37,19 @@ enum Command {
     },
     /// Read and check every source, without making reports: writes a
     /// data-quality report to the terminal and to the output folder.
-    #[command(after_help = "Example:\n  mirror check --config /secure/city/mirror.toml")]
+    #[command(
+        after_help = "Examples:\n  mirror check --config /secure/city/mirror.toml\n  mirror check --data-dir /secure/exports/2026-03 --out-dir /tmp/check"
+    )]
     Check {
         /// The configuration file.
         #[arg(long, default_value = "config/mirror.toml")]
         config: PathBuf,
+        /// Check this data folder instead of the configuration's `data_dir`.
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        /// Write the report here instead of the configuration's `out_dir`.
+        #[arg(long)]
+        out_dir: Option<PathBuf>,
     },
     /// Write a synthetic city in the documented input formats.
     #[command(
@@ -59,6 +67,9 @@ enum Command {
         last_year: SchoolYear,
         #[arg(long)]
         out: PathBuf,
+        /// Write the registrations as CSV instead of Parquet.
+        #[arg(long)]
+        csv_registrations: bool,
         /// The configuration whose school calendar the data follows.
         #[arg(long, default_value = "config/mirror.toml")]
         config: PathBuf,
@@ -105,15 +116,30 @@ fn main() -> ExitCode {
             Ok(Outcome::HeldBack) => return ExitCode::from(HELD_BACK),
             other => other.map(|_| ()),
         },
-        Command::Check { config } => check(&config),
+        Command::Check {
+            config,
+            data_dir,
+            out_dir,
+        } => check(&config, data_dir, out_dir),
         Command::SampleData {
             schools,
             years,
             seed,
             last_year,
             out,
+            csv_registrations,
             config,
-        } => sample_data(&config, schools, years, seed, last_year, &out),
+        } => sample_data(
+            &config,
+            mirror_sample_city::SampleSpec {
+                schools,
+                years,
+                seed,
+                last_year,
+                csv_registrations,
+            },
+            &out,
+        ),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -228,8 +254,14 @@ fn run(config_path: &Path, year: Option<SchoolYear>) -> Result<Outcome, CliError
 }
 
 /// Runs ingest alone and reports every problem; fails when any is an error.
-fn check(config_path: &Path) -> Result<(), CliError> {
-    let config = Config::load(config_path)?;
+fn check(
+    config_path: &Path,
+    data_dir: Option<PathBuf>,
+    out_dir: Option<PathBuf>,
+) -> Result<(), CliError> {
+    let mut config = Config::load(config_path)?;
+    config.data_dir = data_dir.unwrap_or(config.data_dir);
+    config.out_dir = out_dir.unwrap_or(config.out_dir);
     let calendar = Calendar::load(&config.calendar)?;
     let ingested = mirror_ingest::run(&config, calendar)?;
     let report = write_quality_report(&config, &ingested.quality)?;
@@ -283,20 +315,11 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
 
 fn sample_data(
     config_path: &Path,
-    schools: usize,
-    years: usize,
-    seed: u64,
-    last_year: SchoolYear,
+    spec: mirror_sample_city::SampleSpec,
     out: &Path,
 ) -> Result<(), CliError> {
     let config = Config::load(config_path)?;
     let calendar = Calendar::load(&config.calendar)?;
-    let spec = mirror_sample_city::SampleSpec {
-        schools,
-        years,
-        seed,
-        last_year,
-    };
     let summary = mirror_sample_city::generate(&spec, &calendar, out)?;
     let _ = writeln!(
         std::io::stdout().lock(),

@@ -100,6 +100,12 @@ impl HalfDay {
 impl std::str::FromStr for HalfDay {
     type Err = ParseValueError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
+        // The exact spellings first: this runs for every registration.
+        match s {
+            "am" => return Ok(Self::Morning),
+            "pm" => return Ok(Self::Afternoon),
+            _ => {}
+        }
         match s.trim().to_ascii_lowercase().as_str() {
             "am" | "morning" | "vm" => Ok(Self::Morning),
             "pm" | "afternoon" | "nm" => Ok(Self::Afternoon),

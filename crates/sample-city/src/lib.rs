@@ -29,6 +29,8 @@ pub struct SampleSpec {
     pub seed: u64,
     /// The last school year generated; the others come before it.
     pub last_year: SchoolYear,
+    /// Registrations as CSV instead of Parquet (to measure ingest of both).
+    pub csv_registrations: bool,
 }
 
 /// What was written.
@@ -229,9 +231,12 @@ pub fn generate(
         summary
             .files
             .push(writer.enrolments(*year, &schools, &rows.enrolments)?);
-        summary
-            .files
-            .push(writer.registrations(*year, &schools, &rows.absences)?);
+        summary.files.push(writer.registrations(
+            *year,
+            &schools,
+            &rows.absences,
+            spec.csv_registrations,
+        )?);
         summary
             .files
             .push(writer.guidance(*year, &schools, &rows.guidance)?);
@@ -354,6 +359,7 @@ mod tests {
             years,
             seed: 11,
             last_year: SchoolYear::starting(2025),
+            csv_registrations: false,
         }
     }
 

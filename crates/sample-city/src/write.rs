@@ -135,8 +135,10 @@ impl Writer {
         year: SchoolYear,
         schools: &[School],
         rows: &[AbsenceRow],
+        csv: bool,
     ) -> Result<PathBuf, SampleError> {
-        let path = self.dir.join(format!("registrations/{year}.parquet"));
+        let extension = if csv { "csv" } else { "parquet" };
+        let path = self.dir.join(format!("registrations/{year}.{extension}"));
         let polars_err = |source| SampleError::Polars {
             path: path.clone(),
             source,
@@ -168,10 +170,14 @@ impl Writer {
             path: path.clone(),
             source,
         })?;
-        ParquetWriter::new(file)
-            .with_compression(ParquetCompression::Zstd(None))
-            .finish(&mut df)
-            .map_err(polars_err)?;
+        if csv {
+            CsvWriter::new(file).finish(&mut df).map_err(polars_err)?;
+        } else {
+            ParquetWriter::new(file)
+                .with_compression(ParquetCompression::Zstd(None))
+                .finish(&mut df)
+                .map_err(polars_err)?;
+        }
         Ok(path)
     }
 
