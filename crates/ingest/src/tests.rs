@@ -440,3 +440,50 @@ fn exports_in_every_accepted_format_read_the_same() {
     assert_eq!(city.problems(), Vec::<String>::new());
     assert_eq!(city.ingest().city.absences, expected);
 }
+
+/// A full register (a row for every half day a pupil was expected, present
+/// marks included) gives the same absences as the absences-only export.
+#[test]
+fn a_full_register_reads_as_the_absences_only_export() {
+    let expected = ingest(&fixture()).city.absences;
+    let calendar = Calendar::load(&fixture().join("calendar.toml")).unwrap();
+    let lessons = calendar
+        .year(mirror_model::SchoolYear::starting(2024))
+        .unwrap()
+        .lesson_half_days();
+    let original = std::fs::read_to_string(fixture().join(REGISTRATIONS)).unwrap();
+    let codes: std::collections::HashMap<(String, String, String), String> = original
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            ((f[0].into(), f[2].into(), f[3].into()), f[4].into())
+        })
+        .collect();
+    let mut register = String::from("pupil_number,school_id,date,half_day,code\n");
+    let enrolments = std::fs::read_to_string(fixture().join("enrolments/2024-2025.csv")).unwrap();
+    for line in enrolments.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        let from: chrono::NaiveDate = f[2].parse().unwrap();
+        let to: chrono::NaiveDate = if f[3].is_empty() {
+            "2025-06-30".parse().unwrap()
+        } else {
+            f[3].parse().unwrap()
+        };
+        for slot in lessons.iter().filter(|s| from <= s.date && s.date <= to) {
+            let key = (
+                f[0].to_owned(),
+                slot.date.to_string(),
+                slot.half.as_str().to_owned(),
+            );
+            let code = codes.get(&key).map_or("|", String::as_str);
+            register.push_str(&format!("{},{},{},{},{code}\n", f[0], f[1], key.1, key.2));
+        }
+    }
+    // 18 lesson half days (two weeks without Wednesday afternoons): 13
+    // enrolments cover both weeks, two (10000002 moving school) one each.
+    assert_eq!(register.lines().count(), 1 + 13 * 18 + 9 + 9);
+    let city = City::new().add(REGISTRATIONS, register);
+    assert_eq!(city.problems(), Vec::<String>::new());
+    assert_eq!(city.ingest().city.absences, expected);
+}
