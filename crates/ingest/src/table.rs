@@ -37,12 +37,6 @@ impl Wanted {
         }
     }
 
-    /// Also accept `header` for this column (a survey tool's export name).
-    pub fn or_header(mut self, header: &str) -> Self {
-        self.headers.push(header.to_owned());
-        self
-    }
-
     fn matches(&self, header: &str) -> bool {
         let h = normalise(header);
         h == normalise(&self.name) || self.headers.iter().any(|a| normalise(a) == h)
