@@ -11,6 +11,7 @@ mod enrolments;
 mod government;
 mod guidance;
 mod problems;
+mod questionnaires;
 mod registrations;
 mod registry;
 mod table;
@@ -21,7 +22,7 @@ use std::path::{Path, PathBuf};
 
 use mirror_model::{
     Absence, AttendanceTotals, Calendar, Config, Enrolment, GovernmentFigures, GuidanceFile,
-    PupilRef, SchoolRef,
+    Instrument, PupilRef, Questionnaire, QuestionnaireError, SchoolRef,
 };
 
 pub use codes::AbsenceCodes;
@@ -41,6 +42,8 @@ pub enum IngestError {
     Missing { path: PathBuf, message: String },
     #[error("{path}: {message}")]
     AbsenceCodes { path: PathBuf, message: String },
+    #[error(transparent)]
+    Questionnaire(#[from] QuestionnaireError),
 }
 
 /// A pupil number as the schools' packages export it. It never leaves ingest
@@ -78,6 +81,8 @@ pub struct RawCity {
     pub attendance_totals: Vec<AttendanceTotals>,
     /// Sorted by school and year.
     pub government: Vec<GovernmentFigures>,
+    /// Every configured instrument with its responses, sorted by school and wave.
+    pub questionnaires: Vec<Questionnaire>,
     pub calendar: Calendar,
     /// Schools with errors in their data: no mirror, and no peer of another
     /// school, until the data is fixed. Sorted.
@@ -112,6 +117,7 @@ impl Ingested {
 /// [`Ingested::quality`].
 pub fn run(config: &Config, calendar: Calendar) -> Result<Ingested, IngestError> {
     let codes = AbsenceCodes::load(&config.absence_codes, &config.absence_code_list)?;
+    let instruments = Instrument::load_dir(&config.questionnaires)?;
     let dir = &config.data_dir;
     if !dir.is_dir() {
         return Err(IngestError::Missing {
@@ -135,6 +141,7 @@ pub fn run(config: &Config, calendar: Calendar) -> Result<Ingested, IngestError>
                 guidance: Vec::new(),
                 attendance_totals: Vec::new(),
                 government: Vec::new(),
+                questionnaires: Vec::new(),
                 calendar,
                 held_back: Vec::new(),
             },
@@ -188,6 +195,12 @@ pub fn run(config: &Config, calendar: Calendar) -> Result<Ingested, IngestError>
         config.ingest.cross_check_tolerance,
         &mut quality,
     );
+    let questions = dir.join("questionnaires");
+    let questionnaires = questionnaires::read(&questions, instruments, &schools, &mut quality)
+        .map_err(|source| IngestError::Io {
+            path: questions,
+            source,
+        })?;
     let with_errors = quality.schools_with_errors();
     let held_back = registry
         .iter()
@@ -204,6 +217,7 @@ pub fn run(config: &Config, calendar: Calendar) -> Result<Ingested, IngestError>
             guidance,
             attendance_totals,
             government: government.figures,
+            questionnaires,
             calendar,
             held_back,
         },

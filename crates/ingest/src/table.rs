@@ -37,6 +37,12 @@ impl Wanted {
         }
     }
 
+    /// Also accept `header` for this column (a survey tool's export name).
+    pub fn or_header(mut self, header: &str) -> Self {
+        self.headers.push(header.to_owned());
+        self
+    }
+
     fn matches(&self, header: &str) -> bool {
         let h = normalise(header);
         h == normalise(&self.name) || self.headers.iter().any(|a| normalise(a) == h)
@@ -199,6 +205,11 @@ impl Table {
 
     pub fn height(&self) -> usize {
         self.height
+    }
+
+    /// Whether the file has the wanted column at `position`.
+    pub fn has(&self, position: usize) -> bool {
+        self.columns[position].is_some()
     }
 
     /// Calls `f` with each row's values, in the order of the wanted columns;

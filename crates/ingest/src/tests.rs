@@ -487,3 +487,55 @@ fn a_full_register_reads_as_the_absences_only_export() {
     assert_eq!(city.problems(), Vec::<String>::new());
     assert_eq!(city.ingest().city.absences, expected);
 }
+
+#[test]
+fn questionnaire_responses_in_the_own_and_a_survey_tool_layout() {
+    let instruments = fixture().join("../../../config/questionnaires");
+    let city = City::new()
+        .edit("mirror.toml", |t| {
+            t.replacen(
+                "[pseudonyms]",
+                &format!(
+                    "questionnaires = \"{}\"\n[pseudonyms]",
+                    instruments.display()
+                ),
+                1,
+            )
+        })
+        .add(
+            "questionnaires/safety-wellbeing/wave.csv",
+            "school_id,group,wave,safe_1,safe_2,bully_1,comment\n\
+             100001,pupils,15/03/2025,4,,1,Fijne school\n\
+             100001,teachers,2025-03-15,,3,,\n\
+             100001,pupils,2025-03-15,5,,1,\n\
+             100001,teachers,2025-03-15,,,2,\n\
+             100001,parents,2025-03-15,3,,,\n",
+        )
+        .add(
+            "questionnaires/safety-wellbeing/tool-export.csv",
+            "SCHOOL;GROEP;submitdate;Q01;Q08;OPMERKING\n\
+             100002;Leerling;2025-03-16;Akkoord;helemaal niet akkoord;\n",
+        )
+        .add("questionnaires/parents/x.csv", "school_id\n100001\n");
+    assert_eq!(
+        city.problems(),
+        [
+            "questionnaires/parents: no questionnaire instrument of this name in the configuration (known: safety-wellbeing); name the folder after an instrument file",
+            "questionnaires/safety-wellbeing/wave.csv: row 4, column `safe_1`: `5` is not an answer of the scale (1, 2, 3, 4 or helemaal niet akkoord / niet akkoord / akkoord / helemaal akkoord); correct the answer or the instrument's [answers]",
+            "questionnaires/safety-wellbeing/wave.csv: row 5, column `bully_1`: item `bully_1` is not asked of teachers; check the respondent's group",
+            "questionnaires/safety-wellbeing/wave.csv: row 6, column `group`: `parents` is not a respondent group (pupils, teachers, staff; or leerling, leerkracht, personeel)",
+        ]
+    );
+    let ingested = city.ingest();
+    let q = &ingested.city.questionnaires[0];
+    assert_eq!(q.instrument.id, "safety-wellbeing");
+    // Item order: safe_1, safe_2, safe_3, safe_4, around_1-3, bully_1, ...
+    let answers = |r: &mirror_model::Response| (r.answers[0], r.answers[1], r.answers[7]);
+    assert_eq!(q.responses.len(), 3);
+    assert_eq!(answers(&q.responses[0]), (Some(4), None, Some(1)));
+    assert_eq!(q.responses[0].comment.as_deref(), Some("Fijne school"));
+    assert_eq!(answers(&q.responses[1]), (None, Some(3), None));
+    assert_eq!(q.responses[2].school, SchoolRef(1));
+    assert_eq!(answers(&q.responses[2]), (Some(3), None, Some(1)));
+    assert_eq!(q.responses[2].group, mirror_model::RespondentGroup::Pupils);
+}

@@ -36,8 +36,13 @@ impl ParseValueError {
 }
 
 mod guidance;
+mod questionnaire;
 mod records;
 pub use guidance::{GuidanceFile, GuidanceOutcome, GuidanceReason};
+pub use questionnaire::{
+    AnswerScale, Instrument, Item, Layout, Questionnaire, QuestionnaireError, RespondentGroup,
+    Response, Scale, Wording,
+};
 pub use records::{
     Absence, AttendanceTotals, Enrolment, GovernmentFigures, PupilYear, pupil_years,
 };

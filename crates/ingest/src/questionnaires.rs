@@ -1,0 +1,156 @@
+//! Questionnaire responses: one row per respondent, under
+//! `questionnaires/<instrument id>/`, in the instrument's own column names or
+//! in one of the survey-tool layouts the instrument file lists.
+
+use std::path::Path;
+
+use mirror_model::{Instrument, Questionnaire, RespondentGroup, Response};
+
+use crate::enrolments::Schools;
+use crate::problems::{DataQuality, Problem, ProblemKind};
+use crate::table::{Table, Wanted, data_files};
+
+/// The first columns; the items follow, then the comment.
+const SCHOOL: usize = 0;
+const GROUP: usize = 1;
+const WAVE: usize = 2;
+const FIRST_ITEM: usize = 3;
+
+pub(crate) fn read(
+    dir: &Path,
+    instruments: Vec<Instrument>,
+    schools: &Schools,
+    quality: &mut DataQuality,
+) -> Result<Vec<Questionnaire>, std::io::Error> {
+    if dir.is_dir() {
+        let mut folders: Vec<_> = std::fs::read_dir(dir)?
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.is_dir())
+            .collect();
+        folders.sort();
+        for folder in folders {
+            let name = folder.file_name().map(|n| n.to_string_lossy().into_owned());
+            if !instruments.iter().any(|i| Some(&i.id) == name.as_ref()) {
+                let known: Vec<&str> = instruments.iter().map(|i| i.id.as_str()).collect();
+                quality.push(Problem::file(
+                    ProblemKind::UnreadableFile,
+                    &folder,
+                    format!(
+                        "no questionnaire instrument of this name in the configuration (known: {}); name the folder after an instrument file",
+                        known.join(", ")
+                    ),
+                ));
+            }
+        }
+    }
+    let mut questionnaires = Vec::new();
+    for instrument in instruments {
+        let folder = dir.join(&instrument.id);
+        let files = if folder.is_dir() {
+            data_files(&folder)?
+        } else {
+            Vec::new()
+        };
+        let wanted = wanted_columns(&instrument);
+        let mut responses = Vec::new();
+        for path in files {
+            let Some(table) = Table::open(&path, "responses", &wanted, quality) else {
+                continue;
+            };
+            let items = instrument.items.len();
+            if !(0..items).any(|i| table.has(FIRST_ITEM + i)) {
+                quality.push(Problem::file(
+                    ProblemKind::MissingColumn,
+                    &path,
+                    format!(
+                        "no column of any item of `{}`; name the columns after the item ids (safe_1, ...) or add the survey tool's layout to the instrument file",
+                        instrument.id
+                    ),
+                ));
+                continue;
+            }
+            table.for_each_row(quality, |row, v, _| {
+                let Some(school) = schools.lookup(&row, v, SCHOOL)? else {
+                    return Ok(());
+                };
+                let group: RespondentGroup = row.parse(v, GROUP)?;
+                let wave = row.date(v, WAVE)?;
+                let mut answers = Vec::with_capacity(items);
+                for (i, item) in instrument.items.iter().enumerate() {
+                    let answer = v[FIRST_ITEM + i];
+                    if answer.is_empty() {
+                        answers.push(None);
+                        continue;
+                    }
+                    let value = instrument.answers.value_of(answer).ok_or_else(|| {
+                        row.problem(
+                            FIRST_ITEM + i,
+                            ProblemKind::AnswerOutOfScale,
+                            format!(
+                                "`{answer}` is not an answer of the scale ({}); correct the answer or the instrument's [answers]",
+                                instrument.answers.describe()
+                            ),
+                        )
+                    })?;
+                    if !item.groups.contains(&group) {
+                        return Err(row.problem(
+                            FIRST_ITEM + i,
+                            ProblemKind::BadValue,
+                            format!(
+                                "item `{}` is not asked of {}; check the respondent's group",
+                                item.id,
+                                group.as_str()
+                            ),
+                        ));
+                    }
+                    answers.push(Some(value));
+                }
+                if answers.iter().all(Option::is_none) {
+                    return Ok(()); // opened and left without answering
+                }
+                let comment = v[FIRST_ITEM + items];
+                responses.push(Response {
+                    school,
+                    group,
+                    wave,
+                    answers,
+                    comment: (!comment.is_empty()).then(|| comment.to_owned()),
+                });
+                Ok(())
+            });
+        }
+        responses.sort_by_key(|r| (r.school, r.wave, r.group));
+        questionnaires.push(Questionnaire {
+            instrument,
+            responses,
+        });
+    }
+    Ok(questionnaires)
+}
+
+/// School, group, wave, every item, comment: by the instrument's own names
+/// or any layout's headers.
+fn wanted_columns(instrument: &Instrument) -> Vec<Wanted> {
+    let with_layouts = |name: &str, header: &dyn Fn(&mirror_model::Layout) -> Option<String>| {
+        instrument
+            .layouts
+            .iter()
+            .filter_map(header)
+            .fold(Wanted::required(name), |w, h| w.or_header(&h))
+    };
+    let mut wanted = vec![
+        with_layouts("school_id", &|l| Some(l.school.clone())),
+        with_layouts("group", &|l| Some(l.group.clone())),
+        with_layouts("wave", &|l| Some(l.wave.clone())),
+    ];
+    for item in &instrument.items {
+        let mut w = with_layouts(&item.id, &|l| l.items.get(&item.id).cloned());
+        w.required = false;
+        wanted.push(w);
+    }
+    let mut comment = with_layouts("comment", &|l| l.comment.clone());
+    comment.required = false;
+    wanted.push(comment);
+    wanted
+}
