@@ -10,6 +10,7 @@
 
 mod city;
 mod figures;
+mod questionnaires;
 mod simulate;
 mod write;
 
@@ -262,6 +263,17 @@ pub fn generate(
             .push(writer.text(&format!("attendance-totals/{year}.csv"), &totals)?);
         government.extend(earlier);
     }
+    let mut r = stream(spec.seed, usize::MAX >> 4, 0, 0);
+    let last = city_calendar.year(spec.last_year).expect("checked above");
+    let (instrument, own, coded) = questionnaires::responses(&mut r, last, &schools)?;
+    summary.files.push(writer.text(
+        &format!("questionnaires/{instrument}/{}.csv", spec.last_year),
+        &own,
+    )?);
+    summary.files.push(writer.text(
+        &format!("questionnaires/{instrument}/survey-tool-export.csv"),
+        &coded,
+    )?);
     summary.files.push(writer.text(
         "government/figures.csv",
         &figures::government_csv(&schools, &mut government),
@@ -370,7 +382,7 @@ mod tests {
         generate(&spec(8, 2), &calendar(), b.path()).unwrap();
         // Per year enrolments, registrations and guidance; totals for the two
         // years before; the government's figures, registry, key and README.
-        assert_eq!(first.files.len(), 3 * 2 + 2 + 4);
+        assert_eq!(first.files.len(), 3 * 2 + 2 + 2 + 4);
         for file in &first.files {
             let relative = file.strip_prefix(a.path()).unwrap();
             assert_eq!(
@@ -389,10 +401,11 @@ mod tests {
         let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
         let config = Config::parse(
             &format!(
-                "data_dir = \"{}\"\nout_dir = \"out\"\ntemplates_dir = \"t\"\ncalendar = \"{}\"\nabsence_codes = \"{}\"\n[pseudonyms]\n",
+                "data_dir = \"{}\"\nout_dir = \"out\"\ntemplates_dir = \"t\"\ncalendar = \"{}\"\nabsence_codes = \"{}\"\nquestionnaires = \"{}\"\n[pseudonyms]\n",
                 dir.path().display(),
                 repo.join("config/calendar.toml").display(),
-                repo.join("config/absence-codes.toml").display()
+                repo.join("config/absence-codes.toml").display(),
+                repo.join("config/questionnaires").display()
             ),
             Path::new("mirror.toml"),
         )
@@ -409,6 +422,22 @@ mod tests {
         // agree with the registrations (no cross-check warning above).
         assert_eq!(city.government.len(), 24 * 4);
         assert_eq!(city.attendance_totals.len(), 24 * 10 * 2);
+        // Questionnaire responses of both layouts; pupils report being
+        // bullied (item bully_1, reverse-coded) more than teachers say
+        // bullying is a problem (bully_3).
+        let q = &city.questionnaires[0];
+        assert!(q.responses.len() > 1000, "{}", q.responses.len());
+        let item = |id: &str| q.instrument.items.iter().position(|i| i.id == id).unwrap();
+        let mean = |i: usize| {
+            let v: Vec<f64> = q
+                .responses
+                .iter()
+                .filter_map(|r| r.answers[i])
+                .map(f64::from)
+                .collect();
+            v.iter().sum::<f64>() / v.len() as f64
+        };
+        assert!(mean(item("bully_1")) > mean(item("bully_3")));
         assert!(city.registry.iter().any(|s| s.level == Level::Primary));
         assert!(city.registry.iter().any(|s| s.level == Level::Secondary));
 
