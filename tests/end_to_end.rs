@@ -137,6 +137,7 @@ out_dir = "out"
 templates_dir = "{repo}/report-templates"
 calendar = "{calendar}"
 absence_codes = "{repo}/config/absence-codes.toml"
+questionnaires = "{repo}/config/questionnaires"
 [pseudonyms]
 key_file = "{key}"
 [report]
