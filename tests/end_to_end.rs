@@ -138,6 +138,8 @@ templates_dir = "{repo}/report-templates"
 calendar = "{calendar}"
 absence_codes = "{repo}/config/absence-codes.toml"
 questionnaires = "{repo}/config/questionnaires"
+themes = "{repo}/config/themes.toml"
+checklist = "{repo}/config/checklist.toml"
 [pseudonyms]
 key_file = "{key}"
 [report]

@@ -96,6 +96,15 @@ impl<'a> Schools<'a> {
         ))
     }
 
+    /// The school with number `id`, for a value outside a table.
+    pub fn find(&self, id: &str) -> Option<SchoolRef> {
+        self.index.get(id).copied()
+    }
+
+    pub fn is_refused(&self, id: &str) -> bool {
+        self.refused.contains(id)
+    }
+
     pub fn entry(&self, school: SchoolRef) -> &RegistryEntry {
         &self.registry[school.index()]
     }

@@ -10,6 +10,7 @@ mod codes;
 mod enrolments;
 mod government;
 mod guidance;
+mod practices;
 mod problems;
 mod questionnaires;
 mod registrations;
@@ -21,8 +22,9 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use mirror_model::{
-    Absence, AttendanceTotals, Calendar, Config, Enrolment, GovernmentFigures, GuidanceFile,
-    Instrument, PupilRef, Questionnaire, QuestionnaireError, SchoolRef,
+    Absence, ActionGoal, AttendanceTotals, Calendar, ChecklistItem, ChecklistResponse, Config,
+    Enrolment, GoodPractice, GovernmentFigures, GuidanceFile, Instrument, PracticeConfigError,
+    PupilRef, Questionnaire, QuestionnaireError, SchoolRef, SupportOffer, Themes,
 };
 
 pub use codes::AbsenceCodes;
@@ -44,6 +46,8 @@ pub enum IngestError {
     AbsenceCodes { path: PathBuf, message: String },
     #[error(transparent)]
     Questionnaire(#[from] QuestionnaireError),
+    #[error(transparent)]
+    PracticeConfig(#[from] PracticeConfigError),
 }
 
 /// A pupil number as the schools' packages export it. It never leaves ingest
@@ -83,6 +87,16 @@ pub struct RawCity {
     pub government: Vec<GovernmentFigures>,
     /// Every configured instrument with its responses, sorted by school and wave.
     pub questionnaires: Vec<Questionnaire>,
+    pub themes: Themes,
+    /// The checklist's items and the schools' answers, sorted by school and item.
+    pub checklist: Vec<ChecklistItem>,
+    pub checklist_answers: Vec<ChecklistResponse>,
+    /// In file name order.
+    pub good_practices: Vec<GoodPractice>,
+    /// In file and row order.
+    pub support_offers: Vec<SupportOffer>,
+    /// Sorted by school or network, then deadline.
+    pub action_plans: Vec<ActionGoal>,
     pub calendar: Calendar,
     /// Schools with errors in their data: no mirror, and no peer of another
     /// school, until the data is fixed. Sorted.
@@ -118,6 +132,8 @@ impl Ingested {
 pub fn run(config: &Config, calendar: Calendar) -> Result<Ingested, IngestError> {
     let codes = AbsenceCodes::load(&config.absence_codes, &config.absence_code_list)?;
     let instruments = Instrument::load_dir(&config.questionnaires)?;
+    let themes = Themes::load(&config.themes)?;
+    let checklist = mirror_model::load_checklist(&config.checklist, &themes)?;
     let dir = &config.data_dir;
     if !dir.is_dir() {
         return Err(IngestError::Missing {
@@ -142,6 +158,12 @@ pub fn run(config: &Config, calendar: Calendar) -> Result<Ingested, IngestError>
                 attendance_totals: Vec::new(),
                 government: Vec::new(),
                 questionnaires: Vec::new(),
+                themes,
+                checklist,
+                checklist_answers: Vec::new(),
+                good_practices: Vec::new(),
+                support_offers: Vec::new(),
+                action_plans: Vec::new(),
                 calendar,
                 held_back: Vec::new(),
             },
@@ -195,6 +217,32 @@ pub fn run(config: &Config, calendar: Calendar) -> Result<Ingested, IngestError>
         config.ingest.cross_check_tolerance,
         &mut quality,
     );
+    let scales = instruments
+        .iter()
+        .flat_map(|i| i.scales.iter().map(|s| s.id.clone()))
+        .collect();
+    let checklist_answers = practices::read_checklists(
+        &folder_files(dir, "checklists")?,
+        &checklist,
+        &schools,
+        &mut quality,
+    );
+    let practices_dir = dir.join("good-practices");
+    let good_practices =
+        practices::read_good_practices(&practices_dir, &themes, &schools, &mut quality).map_err(
+            |source| IngestError::Io {
+                path: practices_dir,
+                source,
+            },
+        )?;
+    let support_offers =
+        practices::read_support_offers(&folder_files(dir, "support")?, &themes, &mut quality);
+    let action_plans = practices::read_action_plans(
+        &folder_files(dir, "action-plans")?,
+        &schools,
+        &scales,
+        &mut quality,
+    );
     let questions = dir.join("questionnaires");
     let questionnaires = questionnaires::read(&questions, instruments, &schools, &mut quality)
         .map_err(|source| IngestError::Io {
@@ -218,6 +266,12 @@ pub fn run(config: &Config, calendar: Calendar) -> Result<Ingested, IngestError>
             attendance_totals,
             government: government.figures,
             questionnaires,
+            themes,
+            checklist,
+            checklist_answers,
+            good_practices,
+            support_offers,
+            action_plans,
             calendar,
             held_back,
         },

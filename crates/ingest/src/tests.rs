@@ -490,18 +490,7 @@ fn a_full_register_reads_as_the_absences_only_export() {
 
 #[test]
 fn questionnaire_responses_in_the_own_and_a_survey_tool_layout() {
-    let instruments = fixture().join("../../../config/questionnaires");
     let city = City::new()
-        .edit("mirror.toml", |t| {
-            t.replacen(
-                "[pseudonyms]",
-                &format!(
-                    "questionnaires = \"{}\"\n[pseudonyms]",
-                    instruments.display()
-                ),
-                1,
-            )
-        })
         .add(
             "questionnaires/safety-wellbeing/wave.csv",
             "school_id,group,wave,safe_1,safe_2,bully_1,comment\n\

@@ -36,9 +36,14 @@ impl ParseValueError {
 }
 
 mod guidance;
+mod practice;
 mod questionnaire;
 mod records;
 pub use guidance::{GuidanceFile, GuidanceOutcome, GuidanceReason};
+pub use practice::{
+    ActionGoal, ChecklistAnswer, ChecklistItem, ChecklistResponse, GoodPractice, INDICATORS,
+    PlanScope, PracticeConfigError, SupportOffer, Themes, load_checklist,
+};
 pub use questionnaire::{
     AnswerScale, Instrument, Item, Layout, Questionnaire, QuestionnaireError, RespondentGroup,
     Response, Scale, Wording,

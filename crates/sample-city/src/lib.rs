@@ -401,11 +401,13 @@ mod tests {
         let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
         let config = Config::parse(
             &format!(
-                "data_dir = \"{}\"\nout_dir = \"out\"\ntemplates_dir = \"t\"\ncalendar = \"{}\"\nabsence_codes = \"{}\"\nquestionnaires = \"{}\"\n[pseudonyms]\n",
+                "data_dir = \"{}\"\nout_dir = \"out\"\ntemplates_dir = \"t\"\ncalendar = \"{}\"\nabsence_codes = \"{}\"\nquestionnaires = \"{}\"\nthemes = \"{}\"\nchecklist = \"{}\"\n[pseudonyms]\n",
                 dir.path().display(),
                 repo.join("config/calendar.toml").display(),
                 repo.join("config/absence-codes.toml").display(),
-                repo.join("config/questionnaires").display()
+                repo.join("config/questionnaires").display(),
+                repo.join("config/themes.toml").display(),
+                repo.join("config/checklist.toml").display()
             ),
             Path::new("mirror.toml"),
         )
