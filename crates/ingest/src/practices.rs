@@ -172,7 +172,8 @@ fn parse_practice(
     let rest = text.strip_prefix("+++").ok_or_else(no_front)?;
     let end = rest.find("\n+++").ok_or_else(no_front)?;
     let (front, body) = (&rest[..end], &rest[end + 4..]);
-    let body_line = front.lines().count() + 2;
+    // Body line 0 is the rest of the closing `+++` line.
+    let body_line = front.lines().count() + 1;
     let front: FrontMatter = toml::from_str(front).map_err(|e| {
         let line = e.span().map(|s| front[..s.start].matches('\n').count() + 1);
         (line, format!("front matter: {}", e.message()))

@@ -528,3 +528,95 @@ fn questionnaire_responses_in_the_own_and_a_survey_tool_layout() {
     assert_eq!(answers(&q.responses[2]), (Some(3), None, Some(1)));
     assert_eq!(q.responses[2].group, mirror_model::RespondentGroup::Pupils);
 }
+
+#[test]
+fn checklists_support_offers_and_action_plans_name_their_cells() {
+    let city = City::new()
+        .add(
+            "checklists/2025.csv",
+            "school_id;item;answer;remark\n\
+             100001;truancy-protocol;ja;sinds 2023\n\
+             100001;truancy-protocl;yes;\n\
+             100001;truancy-protocol;no;\n\
+             100002;anonymous-reporting;maybe;\n",
+        )
+        .add(
+            "support/offers.csv",
+            "organisation,offer,themes,levels,how_to_ask,contact\n\
+             Vzw Veerkracht,Weerbaarheidstraining,bullying;wellbeing,secondary,Mail de coördinator,\n\
+             Stad,Spijbelcoach,truancy;bulying,,Bel de spijbellijn,\n",
+        )
+        .add(
+            "action-plans/plans.csv",
+            "school_id,network,goal,indicator,target,baseline,deadline,partner,evaluation\n\
+             100001,,Minder spijbelen,pupils_from_15,\"0,05\",\"0,08\",30/06/2026,CLB,termly\n\
+             ,LOP Zuid,Minder pesten,questionnaire:bullying,3,,2026-06-30,Stad,yearly\n\
+             100001,,Meer melden,pupils_from_16,1,,2026-06-30,CLB,\n",
+        );
+    assert_eq!(
+        city.problems(),
+        [
+            "checklists/2025.csv: row 3, column `item`: `truancy-protocl` is not an item of the checklist, did you mean `truancy-protocol`?; use the ids of the checklist file",
+            "checklists/2025.csv: row 4, column `item`: school 100001 already answered `truancy-protocol`; keep one answer per item",
+            "checklists/2025.csv: row 5, column `answer`: `maybe` is not an answer (yes, partly, no; or ja, deels, nee)",
+            "support/offers.csv: row 3, column `themes`: `bulying` is not a theme of the themes file, did you mean `bullying`? (the themes: belonging, bullying, guidance, newcomers, parents, rules, safety, support, truancy, wellbeing)",
+            "action-plans/plans.csv: row 3, column `network`: `LOP Zuid` is no school's network in the registry; correct the name or the registry's network column",
+            "action-plans/plans.csv: row 4, column `indicator`: `pupils_from_16` is not an indicator, did you mean `pupils_from_15`?; use one of problematic_rate, pupils_from_5, pupils_from_10, pupils_from_15, pupils_from_30, guidance_files_opened, manual, or questionnaire:<scale id>",
+        ]
+    );
+    let city = city.ingest().city;
+    assert_eq!(city.checklist_answers.len(), 1);
+    assert_eq!(
+        city.checklist_answers[0].remark.as_deref(),
+        Some("sinds 2023")
+    );
+    assert_eq!(city.support_offers.len(), 1);
+    assert_eq!(
+        city.support_offers[0].levels,
+        [mirror_model::Level::Secondary]
+    );
+    assert_eq!(city.action_plans.len(), 1);
+    assert_eq!(city.action_plans[0].target, 0.05);
+    assert_eq!(city.action_plans[0].baseline, Some(0.08));
+}
+
+#[test]
+fn good_practice_notes_name_their_line() {
+    let note = |front: &str, body: &str| format!("+++\n{front}\n+++\n{body}");
+    let front = "school = \"100001\"\nthemes = [\"truancy\"]\ntitle = \"Welkom terug\"";
+    let body = "## Wat\nEen terugkomgesprek.\n## Voor wie\nAlle leerlingen.\n## Wat veranderde\nMinder herhaling.\n";
+    let city = City::new()
+        .add("good-practices/a-good.md", note(front, body))
+        .add("good-practices/b-no-front.md", body)
+        .add(
+            "good-practices/c-bad-toml.md",
+            note("school = \"100001\"\nthemes = truancy", body),
+        )
+        .add(
+            "good-practices/d-theme.md",
+            note(&front.replace("truancy", "truant"), body),
+        )
+        .add(
+            "good-practices/e-section.md",
+            note(front, &body.replace("## Voor wie\nAlle leerlingen.\n", "")),
+        )
+        .add(
+            "good-practices/f-heading.md",
+            note(front, &format!("# Context\n{body}")),
+        );
+    let problems = city.problems();
+    assert_eq!(
+        problems,
+        [
+            "good-practices/b-no-front.md: row 1: no front matter: start the note with a `+++` line, the school, themes and title, and another `+++` line",
+            "good-practices/c-bad-toml.md: row 3: front matter: invalid boolean, expected `true`",
+            "good-practices/d-theme.md: `truant` is not a theme of the themes file, did you mean `truancy`? (the themes: belonging, bullying, guidance, newcomers, parents, rules, safety, support, truancy, wellbeing)",
+            "good-practices/e-section.md: the section `## For whom` is missing or empty",
+            "good-practices/f-heading.md: row 6: unknown section `# Context`; the sections are What was done, For whom, What changed",
+        ]
+    );
+    let practices = city.ingest().city.good_practices;
+    assert_eq!(practices.len(), 1);
+    assert_eq!(practices[0].for_whom, "Alle leerlingen.");
+    assert_eq!(practices[0].themes, ["truancy"]);
+}
