@@ -145,6 +145,7 @@ pub(crate) fn read_good_practices(
     files.sort();
     for path in files {
         let text = std::fs::read_to_string(&path)?;
+        quality.count_file("good-practices", 1);
         match parse_practice(&text, themes, schools) {
             Ok(Some(p)) => practices.push(p),
             Ok(None) => {}

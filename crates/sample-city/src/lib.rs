@@ -10,6 +10,7 @@
 
 mod city;
 mod figures;
+mod practices;
 mod questionnaires;
 mod simulate;
 mod write;
@@ -274,6 +275,23 @@ pub fn generate(
         &format!("questionnaires/{instrument}/survey-tool-export.csv"),
         &coded,
     )?);
+    let mut r = stream(spec.seed, usize::MAX >> 5, 0, 0);
+    summary.files.push(writer.text(
+        &format!("checklists/{}.csv", spec.last_year),
+        &practices::checklists(&mut r, &schools),
+    )?);
+    for (name, text) in practices::good_practices(&mut r, &schools, spec.last_year) {
+        summary
+            .files
+            .push(writer.text(&format!("good-practices/{name}"), &text)?);
+    }
+    summary
+        .files
+        .push(writer.text("support/offers.csv", &practices::support_offers())?);
+    summary.files.push(writer.text(
+        "action-plans/plans.csv",
+        &practices::action_plans(&mut r, &schools, spec.last_year),
+    )?);
     summary.files.push(writer.text(
         "government/figures.csv",
         &figures::government_csv(&schools, &mut government),
@@ -382,7 +400,8 @@ mod tests {
         generate(&spec(8, 2), &calendar(), b.path()).unwrap();
         // Per year enrolments, registrations and guidance; totals for the two
         // years before; the government's figures, registry, key and README.
-        assert_eq!(first.files.len(), 3 * 2 + 2 + 2 + 4);
+        // Questionnaires in two layouts; checklists, 8 practices, offers, plans.
+        assert_eq!(first.files.len(), 3 * 2 + 2 + 2 + 1 + 8 + 2 + 4);
         for file in &first.files {
             let relative = file.strip_prefix(a.path()).unwrap();
             assert_eq!(
@@ -440,6 +459,10 @@ mod tests {
             v.iter().sum::<f64>() / v.len() as f64
         };
         assert!(mean(item("bully_1")) > mean(item("bully_3")));
+        assert_eq!(city.good_practices.len(), 8);
+        assert_eq!(city.support_offers.len(), 10);
+        assert!(!city.checklist_answers.is_empty());
+        assert!(city.action_plans.len() >= 5);
         assert!(city.registry.iter().any(|s| s.level == Level::Primary));
         assert!(city.registry.iter().any(|s| s.level == Level::Secondary));
 

@@ -60,13 +60,13 @@ impl Writer {
         sizes: &[usize],
     ) -> Result<PathBuf, SampleError> {
         let mut out = String::from(
-            "school_id,name,aliases,level,education_forms,address,neighbourhood,pupils,home_language_not_dutch,mother_without_diploma,school_allowance,language\n",
+            "school_id,name,aliases,level,education_forms,address,neighbourhood,pupils,home_language_not_dutch,mother_without_diploma,school_allowance,language,network\n",
         );
         for (s, size) in schools.iter().zip(sizes) {
             let forms: Vec<&str> = s.forms.iter().map(|f| f.code()).collect();
             let _ = writeln!(
                 out,
-                "{},{},{},{},{},{},{},{},{:.3},{:.3},{:.3},{}",
+                "{},{},{},{},{},{},{},{},{:.3},{:.3},{:.3},{},{}",
                 s.id,
                 field(&s.name),
                 field(&s.aliases.join(";")),
@@ -78,7 +78,8 @@ impl Writer {
                 s.home_language_not_dutch,
                 s.mother_without_diploma,
                 s.school_allowance,
-                s.language
+                s.language,
+                crate::practices::network(s.neighbourhood)
             );
         }
         self.text("registry.csv", &out)
