@@ -10,6 +10,7 @@ use std::process::Command;
 
 use mirror_model::{Calendar, SchoolYear};
 use polars::prelude::*;
+use sha2::Digest;
 
 const YEAR: &str = "2025-2026";
 
@@ -127,6 +128,15 @@ fn pdf_text(path: &Path) -> String {
 /// A configuration in `dir` for the city in `dir/city`, with the repository's
 /// templates and code list, writing to `dir/out`.
 fn write_config(dir: &Path, calendar: &Path, key_file: &Path) -> PathBuf {
+    write_config_with_templates(dir, calendar, key_file, &repo().join("report-templates"))
+}
+
+fn write_config_with_templates(
+    dir: &Path,
+    calendar: &Path,
+    key_file: &Path,
+    templates: &Path,
+) -> PathBuf {
     let repo = repo().canonicalize().unwrap();
     let path = dir.join("mirror.toml");
     std::fs::write(
@@ -134,18 +144,20 @@ fn write_config(dir: &Path, calendar: &Path, key_file: &Path) -> PathBuf {
         format!(
             r#"data_dir = "city"
 out_dir = "out"
-templates_dir = "{repo}/report-templates"
+templates_dir = "{templates}"
 calendar = "{calendar}"
 absence_codes = "{repo}/config/absence-codes.toml"
 questionnaires = "{repo}/config/questionnaires"
 themes = "{repo}/config/themes.toml"
 checklist = "{repo}/config/checklist.toml"
+places = "{repo}/config/places.toml"
 [pseudonyms]
 key_file = "{key}"
 [report]
 issue_date = "2026-09-15"
 "#,
             repo = repo.display(),
+            templates = templates.canonicalize().unwrap().display(),
             calendar = calendar.canonicalize().unwrap().display(),
             key = key_file.canonicalize().unwrap().display(),
         ),
@@ -154,17 +166,17 @@ issue_date = "2026-09-15"
     path
 }
 
-#[test]
-fn every_school_gets_a_mirror_with_its_own_figures_and_nothing_identifying() {
-    let tmp = tempfile::tempdir().unwrap();
-    let city = tmp.path().join("city");
+/// A sample city of 16 schools and `years` school years up to `YEAR` in
+/// `dir/city`.
+fn generate_city(dir: &Path, years: usize) -> PathBuf {
+    let city = dir.join("city");
     let config = repo().join("config/mirror.toml");
     mirror(&[
         "sample-data",
         "--schools",
         "16",
         "--years",
-        "2",
+        &years.to_string(),
         "--seed",
         "7",
         "--last-year",
@@ -174,6 +186,13 @@ fn every_school_gets_a_mirror_with_its_own_figures_and_nothing_identifying() {
         "--config",
         config.to_str().unwrap(),
     ]);
+    city
+}
+
+#[test]
+fn every_school_gets_a_mirror_with_its_own_figures_and_nothing_identifying() {
+    let tmp = tempfile::tempdir().unwrap();
+    let city = generate_city(tmp.path(), 2);
     let own_config = write_config(
         tmp.path(),
         &repo().join("config/calendar.toml"),
@@ -234,6 +253,29 @@ fn every_school_gets_a_mirror_with_its_own_figures_and_nothing_identifying() {
         for d in digits {
             assert!(!pupil_numbers.contains(d), "{id}: prints a pupil number");
         }
+    }
+
+    // The manifest lists every report with its hash, and counts what was
+    // withheld without naming anybody.
+    let period = tmp.path().join("out").join(YEAR);
+    let m = manifest(&period);
+    let reports = m["reports"].as_array().unwrap();
+    assert_eq!(reports.len(), rates.len());
+    for r in reports {
+        let bytes = std::fs::read(period.join(r["file"].as_str().unwrap())).unwrap();
+        let digest: String = sha2::Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(r["sha256"], digest.as_str());
+    }
+    assert!(
+        m["redactions"]["total"]["school"].as_u64().unwrap() >= 1,
+        "{m}"
+    );
+    let manifest_text = std::fs::read_to_string(period.join("manifest.json")).unwrap();
+    for s in schools.values() {
+        assert!(!manifest_text.contains(&s.name));
     }
 
     // The same inputs give the same bytes.
@@ -343,4 +385,65 @@ fn stop_on_error_writes_no_report_at_all() {
         !tmp.path().join("out/2024-2025").exists(),
         "no report, not even a folder"
     );
+}
+
+fn manifest(out: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap()
+}
+
+/// A template changed to print another school's name in one school's report:
+/// that report is refused and not written, the others are, and the message
+/// names the rule and the school but not the name found.
+#[test]
+fn the_leak_guard_refuses_a_report_that_names_another_school() {
+    let tmp = tempfile::tempdir().unwrap();
+    let city = generate_city(tmp.path(), 1);
+    let reg = text_columns(&city.join("registry.csv"), &["school_id", "name"]);
+    let (victim, other_name) = (&reg[0][0], &reg[1][1]);
+    assert!(!other_name.contains('"'));
+    let templates = tmp.path().join("templates");
+    std::fs::create_dir_all(templates.join("lang")).unwrap();
+    for f in ["mirror.typ", "style.typ", "lang/nl.toml", "lang/en.toml"] {
+        std::fs::copy(repo().join("report-templates").join(f), templates.join(f)).unwrap();
+    }
+    let mut typ = std::fs::read_to_string(templates.join("mirror.typ")).unwrap();
+    typ.push_str(&format!(
+        "\n#if m.school == \"{victim}\" {{ \"See also {other_name}.\" }}\n"
+    ));
+    std::fs::write(templates.join("mirror.typ"), typ).unwrap();
+    let config = write_config_with_templates(
+        tmp.path(),
+        &repo().join("config/calendar.toml"),
+        &city.join("pseudonym.key"),
+        &templates,
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_mirror"))
+        .args(["run", "--config", config.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "school {victim}: report not written: the report contains the name of another school (1 time)"
+        )),
+        "{stderr}"
+    );
+    assert!(!stderr.contains(other_name.as_str()), "{stderr}");
+    let period = tmp.path().join("out").join(YEAR);
+    assert!(!period.join(format!("schools/{victim}.pdf")).exists());
+    assert!(
+        !period
+            .join(format!("schools/{victim}.pdf.partial"))
+            .exists()
+    );
+    for id in &reg[0][1..] {
+        assert!(period.join(format!("schools/{id}.pdf")).is_file(), "{id}");
+    }
+    let m = manifest(&period);
+    assert_eq!(
+        m["refused_by_leak_guard"],
+        serde_json::json!([{ "school": victim, "found": { "school": 1 } }])
+    );
+    assert_eq!(m["reports"].as_array().unwrap().len(), reg[0].len() - 1);
 }

@@ -1,20 +1,38 @@
 //! Anonymise: the privacy boundary.
 //!
 //! It takes what ingest read and hands out an [`AnonymisedCity`]: pupils are
-//! keyed-hash pseudonyms, schools carry only what a report may show of them.
-//! `AnonymisedCity` can be built only here, so benchmark and render, which
-//! depend on this crate and not on ingest, never see a pupil number, an
-//! address or an alias.
+//! keyed-hash pseudonyms, schools carry only what a report may show of them,
+//! free text is [`RedactedText`], and a questionnaire group too small to show
+//! carries no answers. `AnonymisedCity` can be built only here, so benchmark
+//! and render, which depend on this crate and not on ingest, never see a
+//! pupil number, a roster, an address or an alias.
+//!
+//! Two more guards live here because they need what must not cross the
+//! boundary: [`disclosure`] decides which counts may be printed (small cells,
+//! what could be worked out from the others, what earlier reports released),
+//! and the [`LeakGuard`] reads every finished report for names and numbers.
 
+pub mod disclosure;
+mod guard;
+mod names;
+mod patterns;
 mod pseudonym;
+mod redact;
+
+use std::collections::BTreeMap;
 
 use mirror_ingest::RawCity;
+use mirror_model::config::PrivacySettings;
 use mirror_model::{
-    Absence, Calendar, EducationForm, Enrolment, Level, PupilRef, ReportLanguage, SchoolId,
-    SchoolRef, SocioEconomicProfile,
+    Absence, AttendanceTotals, Calendar, ChecklistAnswer, ChecklistItem, EducationForm, Enrolment,
+    GovernmentFigures, GuidanceFile, Instrument, Level, PlanScope, PupilRef, ReportLanguage,
+    RespondentGroup, SchoolId, SchoolRef, SchoolYear, SocioEconomicProfile, SupportOffer, Themes,
 };
+use serde::Serialize;
 
+pub use guard::{Leak, LeakError, LeakGuard};
 pub use pseudonym::{Pseudonym, PseudonymKey};
+pub use redact::{Places, RedactedText, RedactionCounts, Redactor};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AnonymiseError {
@@ -32,6 +50,56 @@ pub enum AnonymiseError {
         "{source_name}: the pseudonym key must be at least 64 hexadecimal characters (32 bytes)"
     )]
     KeyMalformed { source_name: String },
+    #[error("{path}: {message} (see config/places.toml for the layout)")]
+    Places { path: String, message: String },
+    #[error("{path}: the record of released figures cannot be used: {message}")]
+    History { path: String, message: String },
+}
+
+/// What a redaction or the leak guard found: each rule has a placeholder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Rule {
+    School,
+    Person,
+    Street,
+    Address,
+    Email,
+    Phone,
+    NationalNumber,
+    PupilNumber,
+    WebAddress,
+}
+
+impl Rule {
+    pub fn placeholder(self) -> &'static str {
+        match self {
+            Self::School => "[school]",
+            Self::Person => "[person]",
+            Self::Street => "[street]",
+            Self::Address => "[address]",
+            Self::Email => "[e-mail]",
+            Self::Phone => "[phone]",
+            Self::NationalNumber => "[national number]",
+            Self::PupilNumber => "[pupil number]",
+            Self::WebAddress => "[web address]",
+        }
+    }
+
+    /// What was found, for messages that must not repeat the value.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::School => "the name of another school",
+            Self::Person => "a name from a pupil or staff roster",
+            Self::Street => "a street of the city",
+            Self::Address => "a postal address",
+            Self::Email => "an e-mail address",
+            Self::Phone => "a phone number",
+            Self::NationalNumber => "a national register number",
+            Self::PupilNumber => "a pupil number",
+            Self::WebAddress => "a web address",
+        }
+    }
 }
 
 /// What a report may show of a school: no address, no aliases, no neighbourhood.
@@ -44,17 +112,83 @@ pub struct SchoolProfile {
     pub forms: Vec<EducationForm>,
     pub profile: SocioEconomicProfile,
     pub language: ReportLanguage,
+    /// The local network of schools it belongs to, if any.
+    pub network: Option<String>,
     /// Its data had errors: no mirror, and no peer of another school.
     pub held_back: bool,
 }
 
-/// The city with pupils pseudonymised; the only input benchmark accepts.
+/// One respondent group's answers to one instrument at one school in one
+/// school year. A group smaller than `privacy.min_respondents` for it carries
+/// its size and nothing else.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SurveyGroup {
+    /// Index into [`AnonymisedCity::instruments`].
+    pub instrument: usize,
+    pub school: SchoolRef,
+    pub year: SchoolYear,
+    pub group: RespondentGroup,
+    pub respondents: u32,
+    /// One row per respondent, in the instrument's item order; `None` when
+    /// the group is too small to show.
+    pub answers: Option<Vec<Vec<Option<u8>>>>,
+    /// Redacted comments; empty when the group is too small to show.
+    pub comments: Vec<RedactedText>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChecklistAnswerShown {
+    pub school: SchoolRef,
+    pub item: String,
+    pub answer: ChecklistAnswer,
+    pub remark: Option<RedactedText>,
+}
+
+/// A good practice with every field of free text redacted.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SharedPractice {
+    #[serde(skip)]
+    pub school: SchoolRef,
+    pub themes: Vec<String>,
+    pub title: RedactedText,
+    pub year: Option<SchoolYear>,
+    pub what_was_done: RedactedText,
+    pub for_whom: RedactedText,
+    pub what_changed: RedactedText,
+}
+
+/// A goal of a local action plan, its free text redacted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlanGoal {
+    pub scope: PlanScope,
+    pub goal: RedactedText,
+    pub indicator: String,
+    pub target: f64,
+    pub baseline: Option<f64>,
+    pub deadline: chrono::NaiveDate,
+    pub partner: RedactedText,
+    pub evaluation: Option<RedactedText>,
+}
+
+/// The city with pupils pseudonymised and free text redacted; the only input
+/// benchmark accepts.
 #[derive(Debug)]
 pub struct AnonymisedCity {
     schools: Vec<SchoolProfile>,
     pseudonyms: Vec<Pseudonym>,
     enrolments: Vec<Enrolment>,
     absences: Vec<Absence>,
+    guidance: Vec<GuidanceFile>,
+    attendance_totals: Vec<AttendanceTotals>,
+    government: Vec<GovernmentFigures>,
+    instruments: Vec<Instrument>,
+    surveys: Vec<SurveyGroup>,
+    themes: Themes,
+    checklist: Vec<ChecklistItem>,
+    checklist_answers: Vec<ChecklistAnswerShown>,
+    practices: Vec<SharedPractice>,
+    support_offers: Vec<SupportOffer>,
+    plans: Vec<PlanGoal>,
     calendar: Calendar,
 }
 
@@ -82,14 +216,171 @@ impl AnonymisedCity {
         &self.absences
     }
 
+    /// Sorted by school, opening date and pupil.
+    pub fn guidance(&self) -> &[GuidanceFile] {
+        &self.guidance
+    }
+
+    pub fn attendance_totals(&self) -> &[AttendanceTotals] {
+        &self.attendance_totals
+    }
+
+    pub fn government(&self) -> &[GovernmentFigures] {
+        &self.government
+    }
+
+    pub fn instruments(&self) -> &[Instrument] {
+        &self.instruments
+    }
+
+    /// Sorted by instrument, school, year and group.
+    pub fn surveys(&self) -> &[SurveyGroup] {
+        &self.surveys
+    }
+
+    pub fn themes(&self) -> &Themes {
+        &self.themes
+    }
+
+    pub fn checklist(&self) -> &[ChecklistItem] {
+        &self.checklist
+    }
+
+    pub fn checklist_answers(&self) -> &[ChecklistAnswerShown] {
+        &self.checklist_answers
+    }
+
+    pub fn practices(&self) -> &[SharedPractice] {
+        &self.practices
+    }
+
+    /// The city's own catalogue: public by intent, so not redacted.
+    pub fn support_offers(&self) -> &[SupportOffer] {
+        &self.support_offers
+    }
+
+    pub fn plans(&self) -> &[PlanGoal] {
+        &self.plans
+    }
+
     pub fn calendar(&self) -> &Calendar {
         &self.calendar
     }
 }
 
-/// Replaces every pupil number by its pseudonym and keeps of each school only
+/// What anonymise hands on: the city for benchmark, the leak guard for the
+/// command that writes reports, and what redaction replaced per school (or
+/// network), for the run's audit.
+#[derive(Debug)]
+pub struct Anonymised {
+    pub city: AnonymisedCity,
+    pub guard: LeakGuard,
+    pub redactions: BTreeMap<String, RedactionCounts>,
+}
+
+/// Replaces every pupil number by its pseudonym, redacts free text, withholds
+/// questionnaire groups below their minimum, and keeps of each school only
 /// what a report may show.
-pub fn run(raw: RawCity, key: &PseudonymKey) -> AnonymisedCity {
+pub fn run(
+    raw: RawCity,
+    key: &PseudonymKey,
+    places: &Places,
+    privacy: &PrivacySettings,
+) -> Anonymised {
+    let redactor = Redactor::new(
+        &raw.registry,
+        &raw.rosters,
+        places,
+        raw.pupil_numbers.iter().map(|n| n.as_str()),
+        &privacy.public_web_hosts,
+    );
+    let guard = LeakGuard::new(&raw);
+    let mut redactions: BTreeMap<String, RedactionCounts> = BTreeMap::new();
+    let id_of = |school: SchoolRef| raw.registry[school.index()].id.to_string();
+    let mut redact =
+        |owner: String, text: &str| redactor.redact(text, redactions.entry(owner).or_default());
+
+    let practices = raw
+        .good_practices
+        .iter()
+        .map(|p| {
+            let owner = id_of(p.school);
+            SharedPractice {
+                school: p.school,
+                themes: p.themes.clone(),
+                title: redact(owner.clone(), &p.title),
+                year: p.year,
+                what_was_done: redact(owner.clone(), &p.what_was_done),
+                for_whom: redact(owner.clone(), &p.for_whom),
+                what_changed: redact(owner, &p.what_changed),
+            }
+        })
+        .collect();
+    let checklist_answers = raw
+        .checklist_answers
+        .iter()
+        .map(|a| ChecklistAnswerShown {
+            school: a.school,
+            item: a.item.clone(),
+            answer: a.answer,
+            remark: a.remark.as_deref().map(|r| redact(id_of(a.school), r)),
+        })
+        .collect();
+    let plans = raw
+        .action_plans
+        .iter()
+        .map(|g| {
+            let owner = match &g.scope {
+                PlanScope::School(s) => id_of(*s),
+                PlanScope::Network(n) => format!("network {n}"),
+            };
+            PlanGoal {
+                scope: g.scope.clone(),
+                goal: redact(owner.clone(), &g.goal),
+                indicator: g.indicator.clone(),
+                target: g.target,
+                baseline: g.baseline,
+                deadline: g.deadline,
+                partner: redact(owner.clone(), &g.partner),
+                evaluation: g.evaluation.as_deref().map(|e| redact(owner.clone(), e)),
+            }
+        })
+        .collect();
+    let mut surveys = Vec::new();
+    let mut instruments = Vec::new();
+    for (index, questionnaire) in raw.questionnaires.iter().enumerate() {
+        let mut groups: BTreeMap<(SchoolRef, SchoolYear, RespondentGroup), Vec<_>> =
+            BTreeMap::new();
+        for r in &questionnaire.responses {
+            groups
+                .entry((r.school, SchoolYear::containing(r.wave), r.group))
+                .or_default()
+                .push(r);
+        }
+        for ((school, year, group), responses) in groups {
+            let respondents = responses.len() as u32;
+            let shown = respondents >= privacy.min_respondents(group);
+            surveys.push(SurveyGroup {
+                instrument: index,
+                school,
+                year,
+                group,
+                respondents,
+                answers: shown.then(|| responses.iter().map(|r| r.answers.clone()).collect()),
+                comments: if shown {
+                    responses
+                        .iter()
+                        .filter_map(|r| r.comment.as_deref())
+                        .map(|c| redact(id_of(school), c))
+                        .collect()
+                } else {
+                    Vec::new()
+                },
+            });
+        }
+        instruments.push(questionnaire.instrument.clone());
+    }
+
     let pseudonyms = raw
         .pupil_numbers
         .iter()
@@ -106,14 +397,30 @@ pub fn run(raw: RawCity, key: &PseudonymKey) -> AnonymisedCity {
             forms: s.forms,
             profile: s.profile,
             language: s.language,
+            network: s.network,
             held_back: raw.held_back.contains(&SchoolRef(i as u32)),
         })
         .collect();
-    AnonymisedCity {
-        schools,
-        pseudonyms,
-        enrolments: raw.enrolments,
-        absences: raw.absences,
-        calendar: raw.calendar,
+    Anonymised {
+        city: AnonymisedCity {
+            schools,
+            pseudonyms,
+            enrolments: raw.enrolments,
+            absences: raw.absences,
+            guidance: raw.guidance,
+            attendance_totals: raw.attendance_totals,
+            government: raw.government,
+            instruments,
+            surveys,
+            themes: raw.themes,
+            checklist: raw.checklist,
+            checklist_answers,
+            practices,
+            support_offers: raw.support_offers,
+            plans,
+            calendar: raw.calendar,
+        },
+        guard,
+        redactions,
     }
 }

@@ -5,6 +5,7 @@
 //! in which peers appear as quartiles, never one by one.
 
 mod counts;
+mod disclosed;
 mod mirror;
 mod peers;
 mod stats;
@@ -12,6 +13,7 @@ mod stats;
 use std::collections::BTreeMap;
 
 use mirror_anonymise::AnonymisedCity;
+use mirror_anonymise::disclosure::ReleaseHistory;
 use mirror_model::config::{PeerSettings, PrivacySettings, Thresholds};
 use mirror_model::{SchoolRef, SchoolYear};
 
@@ -47,11 +49,14 @@ pub struct CityBenchmark {
 }
 
 /// Computes every school's mirror for `year` (the latest year with data when
-/// `None`), with the years before it as history.
+/// `None`), with the years before it as history. Counts of pupils are
+/// printed only where [`mirror_anonymise::disclosure::protect`] allows, given what `released`
+/// says earlier reports showed.
 pub fn run(
     city: &AnonymisedCity,
     settings: &BenchmarkSettings,
     year: Option<SchoolYear>,
+    released: &ReleaseHistory,
 ) -> Result<CityBenchmark, BenchmarkError> {
     let thresholds = &settings.thresholds.problematic_half_days;
     let counts = counts::count(city, thresholds);
@@ -74,7 +79,11 @@ pub fn run(
     };
     let history_years: Vec<SchoolYear> = years.into_iter().filter(|y| *y <= year).collect();
     let schools = city.schools();
-    let groups = peers::nearest_neighbours(schools, settings.peers.size, settings.peers.min_peers);
+    let groups = peers::nearest_neighbours(
+        schools,
+        settings.peers.size,
+        settings.privacy.min_peer_schools,
+    );
     let min_pupils = settings.privacy.min_pupils;
     let mut mirrors = Vec::new();
     for (i, school) in schools.iter().enumerate() {
@@ -86,29 +95,61 @@ pub fn run(
         let compare = |y: SchoolYear, figure: &dyn Fn(&SchoolYearCounts) -> f64| Comparison {
             school: own_figure(counts.get(&(me, y)), min_pupils, figure),
             peers: group.and_then(|g| {
-                peer_spread(g, &counts, y, min_pupils, settings.peers.min_peers, figure)
+                peer_spread(
+                    g,
+                    &counts,
+                    y,
+                    min_pupils,
+                    settings.privacy.min_peer_schools,
+                    figure,
+                )
             }),
         };
-        let history = history_years
-            .iter()
-            .filter_map(|&y| {
-                let c = counts.get(&(me, y))?;
-                Some(YearFigures {
-                    year: y,
-                    pupils: c.pupils,
-                    problematic_rate: compare(y, &problematic_rate),
-                    pupils_from_threshold: (0..thresholds.len())
-                        .map(|k| compare(y, &|c| share(c.pupils_from_threshold[k], c.pupils)))
-                        .collect(),
-                })
-            })
-            .collect();
-        let bands = band_ranges(thresholds)
+        let ranges = band_ranges(thresholds);
+        let mut releases = Vec::new();
+        let mut suppressed = BTreeMap::new();
+        let mut history = Vec::new();
+        let mut bands_shown = Vec::new();
+        for &y in &history_years {
+            let Some(c) = counts.get(&(me, y)) else {
+                continue;
+            };
+            let shown = disclosed::Shown::of(
+                c,
+                thresholds,
+                &ranges,
+                min_pupils,
+                &released.earlier(&school.id, y),
+            );
+            // The report holds bands for the reported year only.
+            releases.push(shown.account(y, y == year, &mut suppressed));
+            history.push(YearFigures {
+                year: y,
+                pupils: shown.pupils.then_some(c.pupils),
+                problematic_rate: compare(y, &problematic_rate),
+                pupils_from_threshold: (0..thresholds.len())
+                    .map(|k| {
+                        hide_unless(
+                            shown.from_threshold[k],
+                            compare(y, &|c| share(c.pupils_from_threshold[k], c.pupils)),
+                        )
+                    })
+                    .collect(),
+            });
+            if y == year {
+                bands_shown = shown.bands;
+            }
+        }
+        let bands = ranges
             .into_iter()
+            .zip(bands_shown)
             .enumerate()
-            .map(|(k, band)| BandFigures {
+            .map(|(k, (band, shown))| BandFigures {
                 band,
-                share: compare(year, &|c| share(c.pupils_per_band[k], c.pupils)),
+                share: hide_unless(
+                    shown,
+                    compare(year, &|c| share(c.pupils_per_band[k], c.pupils)),
+                ),
             })
             .collect();
         mirrors.push(SchoolMirror {
@@ -121,9 +162,32 @@ pub fn run(
             peer_group: group.map(|g| peers::describe(schools, g)),
             history,
             bands,
+            practices: practices_for(city, me),
+            releases,
+            suppressed,
         });
     }
     Ok(CityBenchmark { year, mirrors })
+}
+
+/// How many good practices of other schools a mirror's appendix holds.
+const PRACTICES_PER_MIRROR: usize = 3;
+
+/// Practices of other schools, those of schools of the same level first,
+/// otherwise in the order of the notes.
+fn practices_for(city: &AnonymisedCity, me: SchoolRef) -> Vec<PracticeShown> {
+    let level = city.school(me).level;
+    let mut chosen: Vec<_> = city.practices().iter().filter(|p| p.school != me).collect();
+    // A stable sort keeps the notes' order within each level.
+    chosen.sort_by_key(|p| city.school(p.school).level != level);
+    chosen
+        .into_iter()
+        .take(PRACTICES_PER_MIRROR)
+        .map(|p| PracticeShown {
+            from_level: city.school(p.school).level,
+            practice: p.clone(),
+        })
+        .collect()
 }
 
 /// Problematic half days over the half days pupils were expected at school.
@@ -141,6 +205,14 @@ fn share(part: u32, whole: u32) -> f64 {
     } else {
         f64::from(part) / f64::from(whole)
     }
+}
+
+/// The comparison with the school's own figure withheld unless `shown`.
+fn hide_unless(shown: bool, mut c: Comparison) -> Comparison {
+    if !shown {
+        c.school = Figure::Suppressed;
+    }
+    c
 }
 
 fn own_figure(
@@ -203,12 +275,14 @@ fn band_ranges(thresholds: &[u32]) -> Vec<Band> {
 mod tests {
     use std::path::Path;
 
+    use mirror_anonymise::Places;
+    use mirror_anonymise::disclosure::{Release, Suppression};
     use mirror_model::{Calendar, Config};
 
     use super::*;
 
-    /// The tiny city's mirrors; the figures are worked out in its README.
-    fn tiny_city() -> CityBenchmark {
+    /// The tiny city, anonymised, with its benchmark settings.
+    fn tiny_city_anonymised() -> (AnonymisedCity, BenchmarkSettings) {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/tiny-city");
         let config = Config::load(&dir.join("mirror.toml")).unwrap();
         let raw = mirror_ingest::run(&config, Calendar::load(&config.calendar).unwrap())
@@ -219,13 +293,19 @@ mod tests {
             &config.source,
         )
         .unwrap();
-        let city = mirror_anonymise::run(raw, &key);
+        let city = mirror_anonymise::run(raw, &key, &Places::default(), &config.privacy).city;
         let settings = BenchmarkSettings {
             thresholds: config.thresholds,
             peers: config.peers,
             privacy: config.privacy,
         };
-        run(&city, &settings, None).unwrap()
+        (city, settings)
+    }
+
+    /// The tiny city's mirrors; the figures are worked out in its README.
+    fn tiny_city() -> CityBenchmark {
+        let (city, settings) = tiny_city_anonymised();
+        run(&city, &settings, None, &ReleaseHistory::default()).unwrap()
     }
 
     fn close(a: f64, b: f64) -> bool {
@@ -239,7 +319,7 @@ mod tests {
         let aster = &b.mirrors[0];
         assert_eq!(aster.name, "Atheneum Aster");
         let y = &aster.history[0];
-        assert_eq!(y.pupils, 3);
+        assert_eq!(y.pupils, Some(3));
         assert!(close(
             y.problematic_rate.school.value().unwrap(),
             6.0 / 45.0
@@ -279,26 +359,78 @@ mod tests {
 
     #[test]
     fn thresholds_and_bands_by_hand() {
+        let (city, settings) = tiny_city_anonymised();
+        let counts = counts::count(&city, &settings.thresholds.problematic_half_days);
+        let aster = &counts[&(SchoolRef(0), SchoolYear::starting(2024))];
+        assert_eq!(aster.pupils_from_threshold, [1, 0, 0, 0]);
+        assert_eq!(aster.pupils_per_band, [1, 1, 1, 0, 0, 0]);
+    }
+
+    /// Aster's 3 pupils are one in each of the bands 0, 1-4 and 5-9: counts
+    /// of 1 pupil, below the tiny city's min_pupils of 2, so those bands and
+    /// "from 5" (the same one pupil) are withheld; the zeros and the total
+    /// are printed, and from them none of the withheld counts follows.
+    #[test]
+    fn counts_of_one_pupil_are_withheld_and_zeros_printed() {
         let b = tiny_city();
         let aster = &b.mirrors[0];
-        let from: Vec<f64> = aster.history[0]
-            .pupils_from_threshold
-            .iter()
-            .map(|c| c.school.value().unwrap())
-            .collect();
-        assert!(close(from[0], 1.0 / 3.0));
-        assert_eq!(&from[1..], [0.0, 0.0, 0.0]);
-        let bands: Vec<(u32, Option<u32>, f64)> = aster
+        let now = &aster.history[0];
+        assert_eq!(now.pupils, Some(3));
+        let from: Vec<Figure> = now.pupils_from_threshold.iter().map(|c| c.school).collect();
+        assert_eq!(
+            from,
+            [
+                Figure::Suppressed,
+                Figure::Value(0.0),
+                Figure::Value(0.0),
+                Figure::Value(0.0)
+            ]
+        );
+        let bands: Vec<(u32, Option<u32>, Figure)> = aster
             .bands
             .iter()
-            .map(|b| (b.band.from, b.band.to, b.share.school.value().unwrap()))
+            .map(|b| (b.band.from, b.band.to, b.share.school))
             .collect();
-        assert_eq!(bands.len(), 6);
-        assert_eq!((bands[1].0, bands[1].1), (1, Some(4)));
-        assert_eq!((bands[5].0, bands[5].1), (30, None));
-        for band in &bands[..3] {
-            assert!(close(band.2, 1.0 / 3.0));
-        }
+        assert_eq!(
+            bands,
+            [
+                (0, Some(0), Figure::Suppressed),
+                (1, Some(4), Figure::Suppressed),
+                (5, Some(9), Figure::Suppressed),
+                (10, Some(14), Figure::Value(0.0)),
+                (15, Some(29), Figure::Value(0.0)),
+                (30, None, Figure::Value(0.0)),
+            ]
+        );
+        assert_eq!(aster.suppressed[&Suppression::SmallCount], 4);
+        let released = &aster.releases[0].counts;
+        assert_eq!(released["pupils"], 3);
+        assert_eq!(released["from 10"], 0);
+        assert!(!released.contains_key("from 5"));
+    }
+
+    /// Aster's first mirror printed 3 pupils. Had an earlier report printed
+    /// 4 for the same year, the difference would be one pupil: the total is
+    /// withheld now, and so is what would give it back.
+    #[test]
+    fn a_total_one_pupil_away_from_an_earlier_report_is_withheld() {
+        let (city, settings) = tiny_city_anonymised();
+        let dir = tempfile::tempdir().unwrap();
+        let mut history = ReleaseHistory::load(dir.path()).unwrap();
+        let year = SchoolYear::starting(2024);
+        history.record(
+            &"100001".parse().unwrap(),
+            Release {
+                year: year.to_string(),
+                period_end: year.last_day(),
+                counts: [("pupils".to_owned(), 4)].into_iter().collect(),
+            },
+        );
+        let b = run(&city, &settings, None, &history).unwrap();
+        assert_eq!(b.mirrors[0].history[0].pupils, None);
+        assert_eq!(b.mirrors[0].suppressed[&Suppression::Difference], 1);
+        // Other schools are not affected by Aster's history.
+        assert_eq!(b.mirrors[1].history[0].pupils, Some(3));
     }
 
     #[test]
@@ -309,13 +441,19 @@ mod tests {
             .unwrap()
             .city;
         let key = mirror_anonymise::PseudonymKey::from_hex(&"00".repeat(32), "k").unwrap();
-        let city = mirror_anonymise::run(raw, &key);
+        let city = mirror_anonymise::run(raw, &key, &Places::default(), &config.privacy).city;
         let settings = BenchmarkSettings {
             thresholds: config.thresholds,
             peers: config.peers,
             privacy: config.privacy,
         };
-        let e = run(&city, &settings, Some(SchoolYear::starting(2023))).unwrap_err();
+        let e = run(
+            &city,
+            &settings,
+            Some(SchoolYear::starting(2023)),
+            &ReleaseHistory::default(),
+        )
+        .unwrap_err();
         assert_eq!(
             e.to_string(),
             "school year 2023-2024 has no enrolments; the data covers 2024-2025"

@@ -1,15 +1,21 @@
 //! What benchmark hands to render: one school's figures beside its peer group.
 //! Peers appear only as spreads (quartiles), never one by one or by name.
 
+use std::collections::BTreeMap;
+
+use mirror_anonymise::SharedPractice;
+use mirror_anonymise::disclosure::{Release, Suppression};
 use mirror_model::{EducationForm, Level, ReportLanguage, SchoolId, SchoolYear};
 use serde::Serialize;
 
-/// A school's own figure, or the fact that it rests on too few pupils to print.
+/// A school's own figure, or the fact that it may not be printed: it is about
+/// fewer than `privacy.min_pupils` pupils, or would let such a figure be
+/// worked out.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 #[serde(tag = "status", content = "value", rename_all = "lowercase")]
 pub enum Figure {
     Value(f64),
-    /// Built on fewer pupils than `privacy.min_pupils`: printed as suppressed, never as 0.
+    /// Printed as suppressed, never as 0.
     Suppressed,
 }
 
@@ -34,7 +40,7 @@ pub struct PeerSpread {
 }
 
 /// One figure for the school and its peers. `peers` is `None` when fewer than
-/// `peers.min_peers` peers have the figure.
+/// `privacy.min_peer_schools` peers have the figure.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Comparison {
     pub school: Figure,
@@ -66,8 +72,9 @@ pub enum DisadvantageBand {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct YearFigures {
     pub year: SchoolYear,
-    /// Pupils enrolled at the school at some time in the year.
-    pub pupils: u32,
+    /// Pupils enrolled at the school at some time in the year; `None` when
+    /// fewer than `privacy.min_pupils`.
+    pub pupils: Option<u32>,
     /// Problematic half days / half days pupils were expected at school.
     pub problematic_rate: Comparison,
     /// Share of pupils with at least each threshold of problematic half days,
@@ -100,10 +107,31 @@ pub struct SchoolMirror {
     pub language: ReportLanguage,
     pub year: SchoolYear,
     pub thresholds: Vec<u32>,
-    /// `None` when the level has fewer than `min_peers` other schools.
+    /// `None` when the level has fewer than `privacy.min_peer_schools` other schools.
     pub peer_group: Option<PeerGroupDescription>,
     /// Every school year with data, oldest first; the last is `year`.
     pub history: Vec<YearFigures>,
     /// Pupils spread over the bands 0, 1-4, 5-9, ... in `year`.
     pub bands: Vec<BandFigures>,
+    /// Good practices of other schools for the appendix; empty when there
+    /// are none to share.
+    pub practices: Vec<PracticeShown>,
+    /// Every count of pupils this mirror prints, per school year: kept in the
+    /// release history once the report is written, so that a later report
+    /// cannot be subtracted from it.
+    #[serde(skip)]
+    pub releases: Vec<Release>,
+    /// How many counts each rule withheld, for the run's audit.
+    #[serde(skip)]
+    pub suppressed: BTreeMap<Suppression, u32>,
+}
+
+/// A good practice of another school as a mirror's appendix shows it:
+/// redacted by anonymise, and said to come from "a secondary school", never
+/// from a named one.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PracticeShown {
+    pub from_level: Level,
+    #[serde(flatten)]
+    pub practice: SharedPractice,
 }

@@ -15,6 +15,7 @@ mod problems;
 mod questionnaires;
 mod registrations;
 mod registry;
+mod rosters;
 mod table;
 mod totals;
 
@@ -30,6 +31,7 @@ use mirror_model::{
 pub use codes::AbsenceCodes;
 pub use problems::{DataQuality, Problem, ProblemKind, Severity, SourceCount};
 pub use registry::RegistryEntry;
+pub use rosters::RosterName;
 
 /// What stops ingest before any file is read: the setup, not the data.
 #[derive(Debug, thiserror::Error)]
@@ -95,6 +97,8 @@ pub struct RawCity {
     pub good_practices: Vec<GoodPractice>,
     /// In file and row order.
     pub support_offers: Vec<SupportOffer>,
+    /// Names from the pupil and staff rosters, for redaction only.
+    pub rosters: Vec<RosterName>,
     /// Sorted by school or network, then deadline.
     pub action_plans: Vec<ActionGoal>,
     pub calendar: Calendar,
@@ -163,6 +167,7 @@ pub fn run(config: &Config, calendar: Calendar) -> Result<Ingested, IngestError>
                 checklist_answers: Vec::new(),
                 good_practices: Vec::new(),
                 support_offers: Vec::new(),
+                rosters: Vec::new(),
                 action_plans: Vec::new(),
                 calendar,
                 held_back: Vec::new(),
@@ -243,6 +248,7 @@ pub fn run(config: &Config, calendar: Calendar) -> Result<Ingested, IngestError>
         &scales,
         &mut quality,
     );
+    let rosters = rosters::read(&folder_files(dir, "rosters")?, &mut quality);
     let questions = dir.join("questionnaires");
     let questionnaires = questionnaires::read(&questions, instruments, &schools, &mut quality)
         .map_err(|source| IngestError::Io {
@@ -271,6 +277,7 @@ pub fn run(config: &Config, calendar: Calendar) -> Result<Ingested, IngestError>
             checklist_answers,
             good_practices,
             support_offers,
+            rosters,
             action_plans,
             calendar,
             held_back,

@@ -620,3 +620,35 @@ fn good_practice_notes_name_their_line() {
     assert_eq!(practices[0].for_whom, "Alle leerlingen.");
     assert_eq!(practices[0].themes, ["truancy"]);
 }
+
+#[test]
+fn rosters_keep_names_once_and_refuse_a_row_without_one() {
+    let city = City::new().add(
+        "rosters/staff.csv",
+        "first_name;last_name;school_id;role\n\
+         Marieke;Verhoeven;100001;teacher\n\
+         ;;100001;teacher\n\
+         Marieke;Verhoeven;100002;teacher\n\
+         Yusuf;;100002;pupil\n",
+    );
+    assert_eq!(
+        city.problems(),
+        [
+            "rosters/staff.csv: row 3, column `first_name`: no name: give a first name, a last name or both, or delete the row"
+        ]
+    );
+    let names: Vec<(String, String)> = city
+        .ingest()
+        .city
+        .rosters
+        .into_iter()
+        .map(|n| (n.first_name, n.last_name))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("Yusuf".to_owned(), String::new()),
+            ("Marieke".to_owned(), "Verhoeven".to_owned())
+        ]
+    );
+}

@@ -7,8 +7,11 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::{Parser, Subcommand};
-use mirror_model::{Calendar, Config, SchoolYear};
+use mirror_anonymise::disclosure::ReleaseHistory;
+use mirror_model::{Calendar, Config, SchoolRef, SchoolYear};
 use rayon::prelude::*;
+
+mod manifest;
 
 #[derive(Parser)]
 #[command(
@@ -25,7 +28,7 @@ struct Cli {
 enum Command {
     /// Make the mirror of every school for a school year.
     #[command(
-        after_help = "Examples:\n  mirror run\n  mirror run --year 2024-2025 --config /secure/city/mirror.toml"
+        after_help = "Examples:\n  mirror run\n  mirror run --year 2024-2025 --config /secure/city/mirror.toml\n\nExit status: 0 every mirror written; 1 an error stopped the run, nothing written;\n2 schools whose data has errors were held back; 3 the leak guard refused a report\n(the others are written; see manifest.json)."
     )]
     Run {
         /// The configuration file.
@@ -108,12 +111,15 @@ enum CliError {
 /// The exit status of a run that made every mirror but those of the schools
 /// whose data has errors.
 const HELD_BACK: u8 = 2;
+/// The exit status of a run in which the leak guard refused a report.
+const REFUSED: u8 = 3;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run { config, year } => match run(&config, year) {
             Ok(Outcome::HeldBack) => return ExitCode::from(HELD_BACK),
+            Ok(Outcome::Refused) => return ExitCode::from(REFUSED),
             other => other.map(|_| ()),
         },
         Command::Check {
@@ -160,6 +166,8 @@ fn main() -> ExitCode {
 enum Outcome {
     Complete,
     HeldBack,
+    /// The leak guard refused at least one report.
+    Refused,
 }
 
 fn run(config_path: &Path, year: Option<SchoolYear>) -> Result<Outcome, CliError> {
@@ -204,49 +212,93 @@ fn run(config_path: &Path, year: Option<SchoolYear>) -> Result<Outcome, CliError
     let raw = ingested.city;
     let key =
         mirror_anonymise::PseudonymKey::load(config.pseudonym_key_file.as_deref(), &config.source)?;
-    let city = mirror_anonymise::run(raw, &key);
+    let places = mirror_anonymise::Places::load(&config.places)?;
+    let anonymised = mirror_anonymise::run(raw, &key, &places, &config.privacy);
+    let city = &anonymised.city;
+    let mut released = ReleaseHistory::load(&config.privacy.history_dir)?;
     let settings = mirror_benchmark::BenchmarkSettings {
         thresholds: config.thresholds.clone(),
         peers: config.peers.clone(),
         privacy: config.privacy.clone(),
     };
-    let benchmark = mirror_benchmark::run(&city, &settings, year)?;
+    let benchmark = mirror_benchmark::run(city, &settings, year, &released)?;
     let renderer = mirror_render::Renderer::new(&config.templates_dir)?;
     let meta = mirror_render::ReportMeta {
         issue_date: config
             .issue_date
             .unwrap_or_else(|| benchmark.year.last_day() + chrono::Days::new(1)),
         min_pupils: config.privacy.min_pupils,
-        min_peers: config.peers.min_peers,
+        min_peers: config.privacy.min_peer_schools,
     };
-    let dir = config
-        .out_dir
-        .join(benchmark.year.to_string())
-        .join("schools");
+    let period_dir = config.out_dir.join(benchmark.year.to_string());
+    let dir = period_dir.join("schools");
     std::fs::create_dir_all(&dir).map_err(|source| CliError::Write {
         path: dir.clone(),
         source,
     })?;
-    // Render everything before writing anything: a failure leaves no partial batch.
+    // Render and check everything before writing anything: a failure leaves
+    // no partial batch. The leak guard reads each finished PDF as a reader's
+    // tool would.
     let reports = benchmark
         .mirrors
         .par_iter()
-        .map(|m| renderer.render(m, &meta).map(|pdf| (m.school.clone(), pdf)))
+        .map(|m| {
+            let pdf = renderer.render(m, &meta)?;
+            let own = city
+                .schools()
+                .iter()
+                .position(|s| s.id == m.school)
+                .map(|i| SchoolRef(i as u32));
+            let checked = anonymised.guard.check_pdf(own, &pdf);
+            Ok((m, pdf, checked))
+        })
         .collect::<Result<Vec<_>, mirror_render::RenderError>>()?;
-    for (school, pdf) in &reports {
-        write_atomically(&dir.join(format!("{school}.pdf")), pdf)?;
+    let mut audit = manifest::Manifest::new(&benchmark, meta.issue_date, &anonymised.redactions);
+    let mut err = std::io::stderr().lock();
+    for (m, pdf, checked) in &reports {
+        match checked {
+            Ok(()) => {
+                let file = format!("{}.pdf", m.school);
+                write_atomically(&dir.join(&file), pdf)?;
+                audit.written(&m.school, &format!("schools/{file}"), pdf);
+                for release in &m.releases {
+                    released.record(&m.school, release.clone());
+                }
+            }
+            Err(e) => {
+                // Names the rule and the school, never the value found.
+                let _ = writeln!(
+                    err,
+                    "error: school {}: report not written: {e}. Look for it in the report templates and in the free text of the sources, then run again.",
+                    m.school
+                );
+                audit.refused(&m.school, e);
+            }
+        }
     }
+    released.save()?;
+    let manifest = period_dir.join("manifest.json");
+    let json = audit.to_json().map_err(|e| CliError::Write {
+        path: manifest.clone(),
+        source: std::io::Error::other(e),
+    })?;
+    write_atomically(&manifest, &json)?;
+    let refused = audit.refused_count();
     let mut out = std::io::stdout().lock();
     // A closed stdout is no reason to fail a run whose reports are written.
     let _ = writeln!(
         out,
-        "{} mirrors for school year {} written to {} in {:.1} s",
-        reports.len(),
+        "{} mirrors for school year {} written to {} in {:.1} s; {} suppressed counts, {} redactions (see manifest.json)",
+        reports.len() - refused,
         benchmark.year,
         dir.display(),
-        started.elapsed().as_secs_f64()
+        started.elapsed().as_secs_f64(),
+        audit.suppression_total(),
+        audit.redaction_total(),
     );
-    Ok(if held_back.is_empty() {
+    Ok(if refused > 0 {
+        Outcome::Refused
+    } else if held_back.is_empty() {
         Outcome::Complete
     } else {
         Outcome::HeldBack

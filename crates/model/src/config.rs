@@ -3,8 +3,12 @@
 
 use std::path::{Path, PathBuf};
 
+use std::collections::BTreeMap;
+
 use chrono::NaiveDate;
 use serde::Deserialize;
+
+use crate::RespondentGroup;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -34,13 +38,15 @@ struct RawConfig {
     checklist: String,
     #[serde(default = "default_themes")]
     themes: String,
+    #[serde(default = "default_places")]
+    places: String,
     pseudonyms: RawPseudonyms,
     #[serde(default)]
     thresholds: Thresholds,
     #[serde(default)]
     peers: PeerSettings,
     #[serde(default)]
-    privacy: PrivacySettings,
+    privacy: RawPrivacy,
     #[serde(default)]
     report: RawReport,
     #[serde(default)]
@@ -61,6 +67,10 @@ fn default_checklist() -> String {
 
 fn default_themes() -> String {
     "themes.toml".to_owned()
+}
+
+fn default_places() -> String {
+    "places.toml".to_owned()
 }
 
 #[derive(Debug, Deserialize)]
@@ -97,29 +107,77 @@ impl Default for Thresholds {
 pub struct PeerSettings {
     /// How many of the most similar schools of the same level form the group.
     pub size: usize,
-    /// Peer figures are shown only with at least this many peers.
-    pub min_peers: usize,
 }
 
 impl Default for PeerSettings {
     fn default() -> Self {
-        Self {
-            size: 8,
-            min_peers: 5,
-        }
+        Self { size: 8 }
     }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct PrivacySettings {
-    /// A figure built on fewer pupils is suppressed.
-    pub min_pupils: u32,
+#[serde(deny_unknown_fields)]
+struct RawPrivacy {
+    #[serde(default = "default_min_pupils")]
+    min_pupils: u32,
+    #[serde(default = "default_min_respondents")]
+    min_respondents: u32,
+    #[serde(default)]
+    min_respondents_by_group: BTreeMap<String, u32>,
+    #[serde(default = "default_min_peer_schools")]
+    min_peer_schools: usize,
+    history_dir: Option<String>,
+    #[serde(default)]
+    public_web_hosts: Vec<String>,
 }
 
-impl Default for PrivacySettings {
+impl Default for RawPrivacy {
     fn default() -> Self {
-        Self { min_pupils: 5 }
+        Self {
+            min_pupils: default_min_pupils(),
+            min_respondents: default_min_respondents(),
+            min_respondents_by_group: BTreeMap::new(),
+            min_peer_schools: default_min_peer_schools(),
+            history_dir: None,
+            public_web_hosts: Vec::new(),
+        }
+    }
+}
+
+fn default_min_pupils() -> u32 {
+    5
+}
+
+fn default_min_respondents() -> u32 {
+    10
+}
+
+fn default_min_peer_schools() -> usize {
+    5
+}
+
+/// The thresholds below which nothing is shown, and where the record of what
+/// was released is kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrivacySettings {
+    /// A figure about fewer pupils is suppressed.
+    pub min_pupils: u32,
+    /// A questionnaire result from fewer respondents in a group is suppressed.
+    pub min_respondents: BTreeMap<RespondentGroup, u32>,
+    /// Peer figures appear only with at least this many peers (the school
+    /// itself not counted).
+    pub min_peer_schools: usize,
+    /// What each school was shown before, so that a later report cannot be
+    /// subtracted from an earlier one to reveal a suppressed count.
+    pub history_dir: PathBuf,
+    /// Web addresses on these hosts (and their subdomains) stay in free text
+    /// unless they carry a name; every other web address is redacted.
+    pub public_web_hosts: Vec<String>,
+}
+
+impl PrivacySettings {
+    pub fn min_respondents(&self, group: RespondentGroup) -> u32 {
+        self.min_respondents[&group]
     }
 }
 
@@ -161,6 +219,8 @@ pub struct Config {
     pub checklist: PathBuf,
     /// The themes practices, support offers and questionnaire scales refer to.
     pub themes: PathBuf,
+    /// The city's streets and municipalities, redacted from free text.
+    pub places: PathBuf,
     pub pseudonym_key_file: Option<PathBuf>,
     pub thresholds: Thresholds,
     pub peers: PeerSettings,
@@ -202,17 +262,39 @@ impl Config {
                 "thresholds.problematic_half_days = {t:?}: give increasing numbers above 0, such as [5, 10, 15, 30]"
             )));
         }
-        if raw.peers.min_peers == 0 || raw.peers.size < raw.peers.min_peers {
+        let p = &raw.privacy;
+        if p.min_peer_schools == 0 || raw.peers.size < p.min_peer_schools {
             return Err(invalid(format!(
-                "peers.size ({}) must be at least peers.min_peers ({}), which must be at least 1",
-                raw.peers.size, raw.peers.min_peers
+                "peers.size ({}) must be at least privacy.min_peer_schools ({}), which must be at least 1",
+                raw.peers.size, p.min_peer_schools
             )));
         }
-        if raw.privacy.min_pupils == 0 {
+        if p.min_pupils == 0 {
             return Err(invalid(
                 "privacy.min_pupils must be at least 1 (the default is 5)".to_owned(),
             ));
         }
+        let mut min_respondents: BTreeMap<RespondentGroup, u32> = RespondentGroup::ALL
+            .iter()
+            .map(|g| (*g, p.min_respondents))
+            .collect();
+        for (group, n) in &p.min_respondents_by_group {
+            let group: RespondentGroup = group.parse().map_err(|e: crate::ParseValueError| {
+                invalid(format!("privacy.min_respondents_by_group: {e}"))
+            })?;
+            min_respondents.insert(group, *n);
+        }
+        if min_respondents.values().any(|n| *n == 0) {
+            return Err(invalid(
+                "privacy.min_respondents must be at least 1 for every group (the default is 10)"
+                    .to_owned(),
+            ));
+        }
+        let out_dir = resolve("out_dir", &raw.out_dir)?;
+        let history_dir = match &p.history_dir {
+            Some(h) => resolve("privacy.history_dir", h)?,
+            None => out_dir.join("history"),
+        };
         let tolerance = raw.ingest.cross_check_tolerance;
         if !(0.0..1.0).contains(&tolerance) {
             return Err(invalid(format!(
@@ -222,7 +304,7 @@ impl Config {
         Ok(Self {
             source: path.to_owned(),
             data_dir: resolve("data_dir", &raw.data_dir)?,
-            out_dir: resolve("out_dir", &raw.out_dir)?,
+            out_dir,
             templates_dir: resolve("templates_dir", &raw.templates_dir)?,
             calendar: resolve("calendar", &raw.calendar)?,
             absence_codes: resolve("absence_codes", &raw.absence_codes)?,
@@ -230,6 +312,7 @@ impl Config {
             questionnaires: resolve("questionnaires", &raw.questionnaires)?,
             checklist: resolve("checklist", &raw.checklist)?,
             themes: resolve("themes", &raw.themes)?,
+            places: resolve("places", &raw.places)?,
             pseudonym_key_file: raw
                 .pseudonyms
                 .key_file
@@ -238,7 +321,13 @@ impl Config {
                 .transpose()?,
             thresholds: raw.thresholds,
             peers: raw.peers,
-            privacy: raw.privacy,
+            privacy: PrivacySettings {
+                min_pupils: raw.privacy.min_pupils,
+                min_respondents,
+                min_peer_schools: raw.privacy.min_peer_schools,
+                history_dir,
+                public_web_hosts: raw.privacy.public_web_hosts.clone(),
+            },
             issue_date: raw.report.issue_date,
             ingest: raw.ingest,
         })
@@ -291,7 +380,9 @@ key_file = "/secure/key"
             Some(Path::new("/secure/key"))
         );
         assert_eq!(c.thresholds.problematic_half_days, [5, 10, 15, 30]);
-        assert_eq!(c.peers.min_peers, 5);
+        assert_eq!(c.privacy.min_peer_schools, 5);
+        assert_eq!(c.privacy.history_dir, Path::new("out/history"));
+        assert_eq!(c.privacy.min_respondents(RespondentGroup::Staff), 10);
     }
 
     #[test]
@@ -304,6 +395,23 @@ key_file = "/secure/key"
         )
         .unwrap_err();
         assert!(e.to_string().contains("only local paths"), "{e}");
+    }
+
+    #[test]
+    fn respondent_minimum_per_group_overrides_the_default() {
+        let c = Config::parse(
+            &format!("{MINIMAL}\n[privacy]\nmin_respondents = 8\nmin_respondents_by_group = {{ leerkrachten = 5 }}"),
+            Path::new("m.toml"),
+        )
+        .unwrap();
+        assert_eq!(c.privacy.min_respondents(RespondentGroup::Pupils), 8);
+        assert_eq!(c.privacy.min_respondents(RespondentGroup::Teachers), 5);
+        let e = Config::parse(
+            &format!("{MINIMAL}\n[privacy]\nmin_respondents_by_group = {{ parents = 5 }}"),
+            Path::new("m.toml"),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("respondent group"), "{e}");
     }
 
     #[test]

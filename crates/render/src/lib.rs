@@ -344,6 +344,9 @@ impl Renderer {
 }
 
 #[cfg(test)]
+mod redaction_tests;
+
+#[cfg(test)]
 mod tests {
     use mirror_benchmark::{
         Band, BandFigures, Comparison, DisadvantageBand, Figure, PeerGroupDescription, PeerSpread,
@@ -353,7 +356,7 @@ mod tests {
 
     use super::*;
 
-    fn templates() -> PathBuf {
+    pub(crate) fn templates() -> PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../../report-templates")
     }
 
@@ -377,7 +380,7 @@ mod tests {
         let thresholds = vec![5, 10, 15, 30];
         let year = |y, rate: f64| YearFigures {
             year: SchoolYear::starting(y),
-            pupils: 412,
+            pupils: Some(412),
             problematic_rate: compare(rate, 0.021),
             pupils_from_threshold: vec![
                 compare(0.18, 0.15),
@@ -424,6 +427,9 @@ mod tests {
             }),
             history: vec![year(2023, 0.031), year(2024, 0.0345), year(2025, 0.0272)],
             bands,
+            practices: Vec::new(),
+            releases: Vec::new(),
+            suppressed: Default::default(),
         }
     }
 
@@ -464,7 +470,7 @@ mod tests {
         to
     }
 
-    fn meta() -> ReportMeta {
+    pub(crate) fn meta() -> ReportMeta {
         ReportMeta {
             issue_date: NaiveDate::from_ymd_opt(2026, 9, 15).unwrap(),
             min_pupils: 5,
@@ -479,7 +485,7 @@ mod tests {
         }
     }
 
-    fn text_of(pdf: &[u8]) -> String {
+    pub(crate) fn text_of(pdf: &[u8]) -> String {
         pdf_extract::extract_text_from_mem(pdf)
             .unwrap()
             .split_whitespace()
