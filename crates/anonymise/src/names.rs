@@ -117,7 +117,7 @@ impl<T: Clone + PartialEq> NameSet<T> {
             owners: vec![owner],
         });
         // Longest first, so "De Wilg Zurenborg" wins over "De Wilg".
-        entries.sort_by(|a, b| b.words.len().cmp(&a.words.len()));
+        entries.sort_by_key(|e| std::cmp::Reverse(e.words.len()));
     }
 
     /// Every non-overlapping match, leftmost and then longest first;

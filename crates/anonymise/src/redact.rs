@@ -96,6 +96,20 @@ static UNLISTED_STREET: std::sync::LazyLock<Regex> = std::sync::LazyLock::new(||
     Regex::new(r"\b\p{Lu}[\p{L}'-]*(?:straat|laan|steenweg|dreef|kaai|lei|singel|plein)\b").unwrap()
 });
 
+/// A name after a title or form of address: "Mr Peeters", "juf Sara",
+/// "mevrouw De Smet". The title stays; the name (group 1) is a person's,
+/// roster or not.
+// A constant pattern, checked by the unit tests below.
+#[allow(clippy::unwrap_used)]
+static TITLED_NAME: std::sync::LazyLock<Regex> = std::sync::LazyLock::new(|| {
+    let name = r"\p{Lu}[\p{L}'-]*";
+    let particle = r"(?:[Vv]an(?:\s+(?:der|den|de))?|[Dd]e|[Dd]en|[Tt]er|[Tt]en|[Ee]l|[Aa]l)";
+    Regex::new(&format!(
+        r"\b(?i:mr|mrs|ms|miss|dr|sir|madam|juf|juffrouw|meester|meneer|mevrouw|dhr|mevr|mw)\.?\s+((?:{particle}\s+)?{name}(?:\s+(?:{particle}\s+)?{name})?)"
+    ))
+    .unwrap()
+});
+
 /// Words with a street's ending that are ordinary words, folded.
 const ORDINARY_PLACE_WORDS: &[&str] = &["speelplein", "schoolplein"];
 
@@ -239,6 +253,11 @@ impl Redactor {
         for m in UNLISTED_STREET.find_iter(text) {
             if !ORDINARY_PLACE_WORDS.contains(&names::fold(m.as_str()).as_str()) {
                 claim(m.start(), m.end(), Rule::Street);
+            }
+        }
+        for c in TITLED_NAME.captures_iter(text) {
+            if let Some(name) = c.get(1) {
+                claim(name.start(), name.end(), Rule::Person);
             }
         }
         for word in &words {
@@ -478,6 +497,21 @@ mod tests {
             ]),
             [(0, 20, Rule::Person), (25, 30, Rule::Email)]
         );
+    }
+
+    #[test]
+    fn a_name_after_a_title_is_a_person_even_off_the_rosters() {
+        let mut counts = RedactionCounts::new();
+        assert_eq!(
+            redactor()
+                .redact(
+                    "Mr Peeters reads them; juf Sara and mevrouw Van der Berg help. Dr. Janssens too. The mister is here, meester.",
+                    &mut counts
+                )
+                .as_str(),
+            "Mr [person] reads them; juf [person] and mevrouw [person] help. Dr. [person] too. The mister is here, meester."
+        );
+        assert_eq!(counts[&Rule::Person], 4);
     }
 
     #[test]
