@@ -265,7 +265,15 @@ impl Redactor {
                 claim(word.start, word.end, Rule::PupilNumber);
             }
         }
-        let spans = merge(found);
+        let mut spans = merge(found);
+        // "Marieke" and "Verhoeven" found apart are one person.
+        spans.dedup_by(|next, prev| {
+            let joined = next.2 == prev.2 && text[prev.1..next.0].trim().is_empty();
+            if joined {
+                prev.1 = next.1;
+            }
+            joined
+        });
         let mut out = String::with_capacity(text.len());
         let mut at = 0;
         for (start, end, rule) in spans {
@@ -497,6 +505,24 @@ mod tests {
             ]),
             [(0, 20, Rule::Person), (25, 30, Rule::Email)]
         );
+    }
+
+    #[test]
+    fn names_found_apart_next_to_each_other_are_one_placeholder() {
+        let r = Redactor::new(
+            &[],
+            &[person("Marieke", "Peeters"), person("Bram", "Verhoeven")],
+            &Places::default(),
+            [],
+            &[],
+        );
+        let mut counts = RedactionCounts::new();
+        assert_eq!(
+            r.redact("Ask Marieke Verhoeven or Bram, Marieke.", &mut counts)
+                .as_str(),
+            "Ask [person] or [person], [person]."
+        );
+        assert_eq!(counts[&Rule::Person], 3);
     }
 
     #[test]

@@ -280,7 +280,12 @@ pub fn generate(
         &format!("checklists/{}.csv", spec.last_year),
         &practices::checklists(&mut r, &schools),
     )?);
-    for (name, text) in practices::good_practices(&mut r, &schools, spec.last_year) {
+    let staff = practices::staff(&mut stream(spec.seed, usize::MAX >> 6, 0, 0), &schools);
+    summary.files.push(writer.text(
+        "rosters/staff.csv",
+        &practices::roster_csv(&schools, &staff),
+    )?);
+    for (name, text) in practices::good_practices(&mut r, &schools, &staff, spec.last_year) {
         summary
             .files
             .push(writer.text(&format!("good-practices/{name}"), &text)?);
@@ -400,8 +405,9 @@ mod tests {
         generate(&spec(8, 2), &calendar(), b.path()).unwrap();
         // Per year enrolments, registrations and guidance; totals for the two
         // years before; the government's figures, registry, key and README.
-        // Questionnaires in two layouts; checklists, 8 practices, offers, plans.
-        assert_eq!(first.files.len(), 3 * 2 + 2 + 2 + 1 + 8 + 2 + 4);
+        // Questionnaires in two layouts; checklists, the staff roster, 8
+        // practices, offers, plans.
+        assert_eq!(first.files.len(), 3 * 2 + 2 + 2 + 1 + 8 + 2 + 5);
         for file in &first.files {
             let relative = file.strip_prefix(a.path()).unwrap();
             assert_eq!(
@@ -460,6 +466,19 @@ mod tests {
         };
         assert!(mean(item("bully_1")) > mean(item("bully_3")));
         assert_eq!(city.good_practices.len(), 8);
+        // The note that names a teacher names one on the staff roster.
+        let call = city
+            .good_practices
+            .iter()
+            .find(|p| p.title == "A phone call before ten")
+            .unwrap();
+        assert!(
+            city.rosters.iter().any(|n| call
+                .what_was_done
+                .contains(&format!("such as {} {}.", n.first_name, n.last_name))),
+            "{}",
+            call.what_was_done
+        );
         assert_eq!(city.support_offers.len(), 10);
         assert!(!city.checklist_answers.is_empty());
         assert!(city.action_plans.len() >= 5);

@@ -61,12 +61,13 @@ pub(crate) fn checklists(rng: &mut ChaCha8Rng, schools: &[School]) -> String {
 }
 
 /// (themes, title, what was done, for whom, what changed); `{school}` is
-/// replaced by the school's name, as writers do.
+/// replaced by the school's name and `{teacher}` by one of its staff, as
+/// writers do.
 const PRACTICES: &[(&str, &str, &str, &str, &str)] = &[
     (
         "\"truancy\", \"parents\"",
         "A phone call before ten",
-        "The secretariat calls the parents of every pupil who is absent without notice before ten in the morning. At {school} the call is made by a teacher the pupil knows.",
+        "The secretariat calls the parents of every pupil who is absent without notice before ten in the morning. At {school} the call is made by a teacher the pupil knows, such as {teacher}.",
         "All pupils of the first and second grade.",
         "Unnotified absences fell by a third within one term; parents said they felt taken seriously.",
     ),
@@ -121,10 +122,54 @@ const PRACTICES: &[(&str, &str, &str, &str, &str)] = &[
     ),
 ];
 
+const FIRST_NAMES: [&str; 14] = [
+    "Marieke", "Pieter", "Sofie", "Bram", "Fatima", "Yusuf", "Lotte", "Nadia", "Koen", "Ines",
+    "Wout", "Hanne", "Mohamed", "Elif",
+];
+const LAST_NAMES: [&str; 14] = [
+    "Peeters",
+    "Janssens",
+    "Maes",
+    "Jacobs",
+    "Mertens",
+    "Willems",
+    "Goossens",
+    "Wouters",
+    "De Smet",
+    "El Amrani",
+    "Van den Broeck",
+    "Verhoeven",
+    "Aydin",
+    "Hermans",
+];
+
+/// Three staff members per school, as (first name, last name), in school order.
+pub(crate) fn staff(rng: &mut ChaCha8Rng, schools: &[School]) -> Vec<[(String, String); 3]> {
+    let mut name = || {
+        (
+            FIRST_NAMES[rng.random_range(0..FIRST_NAMES.len())].to_owned(),
+            LAST_NAMES[rng.random_range(0..LAST_NAMES.len())].to_owned(),
+        )
+    };
+    schools.iter().map(|_| [name(), name(), name()]).collect()
+}
+
+/// The staff roster: names only, for redaction.
+pub(crate) fn roster_csv(schools: &[School], staff: &[[(String, String); 3]]) -> String {
+    let mut out = String::from("first_name,last_name,school_id,role\n");
+    for (school, people) in schools.iter().zip(staff) {
+        for (first, last) in people {
+            let _ = writeln!(out, "{first},{last},{},teacher", school.id);
+        }
+    }
+    out
+}
+
 /// Good-practice notes by different schools, as (file name, text).
 pub(crate) fn good_practices(
     rng: &mut ChaCha8Rng,
     schools: &[School],
+    staff: &[[(String, String); 3]],
     year: SchoolYear,
 ) -> Vec<(String, String)> {
     let mut order: Vec<usize> = (0..schools.len()).collect();
@@ -137,7 +182,10 @@ pub(crate) fn good_practices(
         .enumerate()
         .map(|(k, (&(themes, title, what, whom, changed), s))| {
             let school = &schools[s];
-            let what = what.replace("{school}", &school.name);
+            let (first, last) = &staff[s][0];
+            let what = what
+                .replace("{school}", &school.name)
+                .replace("{teacher}", &format!("{first} {last}"));
             (
                 format!("{:02}-{}.md", k + 1, title.to_lowercase().replace(' ', "-")),
                 format!(
