@@ -417,6 +417,11 @@ fn the_leak_guard_refuses_a_report_that_names_another_school() {
         &city.join("pseudonym.key"),
         &templates,
     );
+    // A mirror of the school from an earlier run does not stay beside the
+    // new manifest.
+    let period = tmp.path().join("out").join(YEAR);
+    std::fs::create_dir_all(period.join("schools")).unwrap();
+    std::fs::write(period.join(format!("schools/{victim}.pdf")), "earlier").unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_mirror"))
         .args(["run", "--config", config.to_str().unwrap()])
         .output()
@@ -430,7 +435,6 @@ fn the_leak_guard_refuses_a_report_that_names_another_school() {
         "{stderr}"
     );
     assert!(!stderr.contains(other_name.as_str()), "{stderr}");
-    let period = tmp.path().join("out").join(YEAR);
     assert!(!period.join(format!("schools/{victim}.pdf")).exists());
     assert!(
         !period

@@ -273,6 +273,15 @@ fn run(config_path: &Path, year: Option<SchoolYear>) -> Result<Outcome, CliError
                     m.school
                 );
                 audit.refused(&m.school, e);
+                // An earlier run's mirror of this school would no longer
+                // match the manifest: out/ holds only what this run wrote.
+                let stale = dir.join(format!("{}.pdf", m.school));
+                if stale.exists() {
+                    std::fs::remove_file(&stale).map_err(|source| CliError::Write {
+                        path: stale,
+                        source,
+                    })?;
+                }
             }
         }
     }
