@@ -21,11 +21,12 @@ mod redact;
 
 use std::collections::BTreeMap;
 
+use chrono::NaiveDate;
 use mirror_ingest::RawCity;
 use mirror_model::config::PrivacySettings;
 use mirror_model::{
     Absence, AttendanceTotals, Calendar, ChecklistAnswer, ChecklistItem, EducationForm, Enrolment,
-    GovernmentFigures, GuidanceFile, Instrument, Level, PlanScope, PupilRef, ReportLanguage,
+    GovernmentFigures, Grade, GuidanceFile, Instrument, Level, PlanScope, PupilRef, ReportLanguage,
     RespondentGroup, SchoolId, SchoolRef, SchoolYear, SocioEconomicProfile, SupportOffer, Themes,
 };
 use serde::Serialize;
@@ -120,7 +121,7 @@ pub struct SchoolProfile {
 
 /// One respondent group's answers to one instrument at one school in one
 /// school year. A group smaller than `privacy.min_respondents` for it carries
-/// its size and nothing else.
+/// its size, first day and invited count, and nothing else.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SurveyGroup {
     /// Index into [`AnonymisedCity::instruments`].
@@ -129,9 +130,17 @@ pub struct SurveyGroup {
     pub year: SchoolYear,
     pub group: RespondentGroup,
     pub respondents: u32,
+    /// The first day a respondent of the group answered: the day whose
+    /// enrolment the pupils' response rate is measured against.
+    pub wave: NaiveDate,
+    /// How many the school invited, from `questionnaires/invited.csv`.
+    pub invited: Option<u32>,
     /// One row per respondent, in the instrument's item order; `None` when
     /// the group is too small to show.
     pub answers: Option<Vec<Vec<Option<u8>>>>,
+    /// Respondents per grade, counting those whose grade the export gives;
+    /// empty when it gives none or the group is too small to show.
+    pub respondents_by_grade: BTreeMap<Grade, u32>,
     /// Redacted comments; empty when the group is too small to show.
     pub comments: Vec<RedactedText>,
 }
@@ -360,13 +369,23 @@ pub fn run(
         for ((school, year, group), responses) in groups {
             let respondents = responses.len() as u32;
             let shown = respondents >= privacy.min_respondents(group);
+            let mut respondents_by_grade = BTreeMap::new();
+            if shown {
+                for grade in responses.iter().filter_map(|r| r.grade) {
+                    *respondents_by_grade.entry(grade).or_default() += 1;
+                }
+            }
             surveys.push(SurveyGroup {
                 instrument: index,
                 school,
                 year,
                 group,
                 respondents,
+                // Responses are sorted by school and wave within the group.
+                wave: responses[0].wave,
+                invited: questionnaire.invited.get(&(school, year, group)).copied(),
                 answers: shown.then(|| responses.iter().map(|r| r.answers.clone()).collect()),
+                respondents_by_grade,
                 comments: if shown {
                     responses
                         .iter()

@@ -1,52 +1,496 @@
-//! Whole-number counts per school and school year, from which every figure is
-//! a ratio: sums of integers do not depend on the order they are added in.
+//! Whole-number counts per school and period, from which every truancy
+//! figure is a ratio: sums of integers do not depend on the order they are
+//! added in, so the figures are the same however the work is split.
+//!
+//! Each school is counted on its own (in parallel): its enrolments and the
+//! absences it registered. A pupil who changes school mid-year counts for
+//! each school only over the enrolment there.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
+use chrono::{Datelike, NaiveDate};
 use mirror_anonymise::AnonymisedCity;
-use mirror_model::{SchoolRef, SchoolYear, pupil_years};
+use mirror_model::{
+    Absence, AbsenceCategory, EducationForm, Enrolment, Grade, GuidanceReason, HalfDay, PupilRef,
+    SchoolRef, SchoolYearCalendar,
+};
+use rayon::prelude::*;
 
-/// A school's truancy counts in one school year.
+use crate::Period;
+use crate::significance::RatioAccumulator;
+
+/// Which pupils a school's figures are about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cohort {
+    /// Every pupil enrolled at some time in the period, over that enrolment.
+    Enrolled,
+    /// Only pupils enrolled on this day of the school year (the government
+    /// counts those enrolled on 1 February), over their enrolment at the
+    /// school. A period ending before the day uses its last day instead.
+    EnrolledOn { month: u32, day: u32 },
+}
+
+/// Half days pupils were expected at school and how many of them were
+/// problematic absence, for one part of a period (a month, a weekday, ...).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct HalfDays {
+    pub expected: u64,
+    pub problematic: u64,
+}
+
+impl HalfDays {
+    fn add(&mut self, other: HalfDays) {
+        self.expected += other.expected;
+        self.problematic += other.problematic;
+    }
+
+    /// Problematic half days over expected ones; 0 when none were expected.
+    pub fn rate(self) -> f64 {
+        if self.expected == 0 {
+            0.0
+        } else {
+            self.problematic as f64 / self.expected as f64
+        }
+    }
+}
+
+/// A part of a school's pupils (a grade, an education form) and their half days.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Part {
+    pub pupils: u32,
+    pub half_days: HalfDays,
+}
+
+/// School months with lessons, September (0) to June (9).
+pub const MONTHS: usize = 10;
+/// Monday (0) to Sunday (6); a calendar may have lessons on a Saturday.
+const WEEKDAYS: usize = 7;
+
+/// Lesson days next to a holiday: the last before it, the first after it,
+/// and every other day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NearHoliday {
+    LastDayBefore = 0,
+    FirstDayAfter = 1,
+    OtherDays = 2,
+}
+
+/// What the pupil guidance centre did for the pupils who reached the first
+/// threshold (5 problematic half days: a guidance file is compulsory).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct SchoolYearCounts {
+pub struct GuidanceCounts {
+    /// Pupils who reached the first threshold in the period.
+    pub reached: u32,
+    /// Of them, pupils with a truancy guidance file opened at the school in
+    /// the school year (up to the end of the period).
+    pub with_file: u32,
+    /// Per pupil with a file: school days from the day of the threshold half
+    /// day to the opening (0 when the file was opened earlier), sorted.
+    pub days_to_file: Vec<u32>,
+    /// Problematic absence of those pupils in the 20 school days before the
+    /// opening and in the 20 school days from the opening on.
+    pub before_file: HalfDays,
+    pub after_file: HalfDays,
+}
+
+/// A school's truancy counts over one period.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PeriodCounts {
     /// Pupils expected at school on at least one half day.
     pub pupils: u32,
-    /// Half days pupils were expected at school (enrolment x calendar).
-    pub expected_half_days: u64,
-    pub problematic_half_days: u64,
+    /// Half days pupils were expected at school (enrolment x calendar) and
+    /// problematic ones.
+    pub half_days: HalfDays,
+    /// Absent half days per category, in the order of [`AbsenceCategory::ALL`]
+    /// (`Present` stays 0: only absences are registered).
+    pub absent: [u64; 6],
     /// Pupils with at least each threshold of problematic half days.
     pub pupils_from_threshold: Vec<u32>,
     /// Pupils per band: 0, 1 to the first threshold - 1, ..., from the last threshold.
     pub pupils_per_band: Vec<u32>,
+    /// Each pupil's problematic and expected half days, for the variance of
+    /// the rate (half days of one pupil are not independent).
+    pub per_pupil: RatioAccumulator,
+    pub by_month: [HalfDays; MONTHS],
+    /// Per weekday, morning and afternoon.
+    pub by_weekday: [[HalfDays; 2]; WEEKDAYS],
+    pub by_grade: BTreeMap<Grade, Part>,
+    pub by_form: BTreeMap<EducationForm, Part>,
+    /// In the order of [`NearHoliday`].
+    pub near_holidays: [HalfDays; 3],
+    /// Pupils whose problematic half day number `thresholds[0]` fell in each month.
+    pub first_threshold_reached_by_month: [u32; MONTHS],
+    pub guidance: GuidanceCounts,
 }
 
-/// Counts for every school and school year with enrolments.
+/// Month index of a school-year date: September 0 ... June 9 (July and
+/// August, without lessons, fold into June).
+pub fn school_month(date: NaiveDate) -> usize {
+    ((date.month() as usize + 3) % 12).min(MONTHS - 1)
+}
+
+/// The buckets a lesson half day counts in, as column numbers.
+const BUCKETS: usize = MONTHS + WEEKDAYS * 2 + 3;
+
+fn buckets_of(slot_date: NaiveDate, half: HalfDay, near: NearHoliday) -> [usize; 3] {
+    let weekday = slot_date.weekday().num_days_from_monday() as usize;
+    let half = usize::from(half == HalfDay::Afternoon);
+    [
+        school_month(slot_date),
+        MONTHS + weekday * 2 + half,
+        MONTHS + WEEKDAYS * 2 + near as usize,
+    ]
+}
+
+/// One school year's lesson half days with running totals per bucket, so the
+/// expected half days of an enrolment in each bucket are two lookups.
+struct YearIndex<'a> {
+    calendar: &'a SchoolYearCalendar,
+    /// Bucket columns of each lesson half day.
+    buckets: Vec<[usize; 3]>,
+    /// `running[i][b]`: lesson half days before index i in bucket b.
+    running: Vec<[u32; BUCKETS]>,
+    /// Distinct lesson dates, for counting school days.
+    days: Vec<NaiveDate>,
+}
+
+impl<'a> YearIndex<'a> {
+    fn new(calendar: &'a SchoolYearCalendar) -> Self {
+        let lessons = calendar.lesson_half_days();
+        let mut days: Vec<NaiveDate> = lessons.iter().map(|s| s.date).collect();
+        days.dedup();
+        let mut near = vec![NearHoliday::OtherDays; days.len()];
+        for h in calendar.holidays() {
+            let before = days.partition_point(|d| *d < h.from);
+            let after = days.partition_point(|d| *d <= h.to);
+            // Only a holiday inside the lesson year has both sides.
+            if before > 0 && after < days.len() {
+                near[before - 1] = NearHoliday::LastDayBefore;
+                near[after] = NearHoliday::FirstDayAfter;
+            }
+        }
+        let buckets: Vec<[usize; 3]> = lessons
+            .iter()
+            .map(|s| {
+                let day = days.partition_point(|d| *d < s.date);
+                buckets_of(s.date, s.half, near[day])
+            })
+            .collect();
+        let mut running = Vec::with_capacity(lessons.len() + 1);
+        let mut sum = [0u32; BUCKETS];
+        running.push(sum);
+        for b in &buckets {
+            for col in b {
+                sum[*col] += 1;
+            }
+            running.push(sum);
+        }
+        Self {
+            calendar,
+            buckets,
+            running,
+            days,
+        }
+    }
+
+    /// Index range of the lesson half days from `from` to `to`, both included.
+    fn range(&self, from: NaiveDate, to: NaiveDate) -> std::ops::Range<usize> {
+        let lessons = self.calendar.lesson_half_days();
+        let start = lessons.partition_point(|s| s.date < from);
+        let end = lessons.partition_point(|s| s.date <= to);
+        start..end.max(start)
+    }
+
+    fn position(&self, date: NaiveDate, half: HalfDay) -> Option<usize> {
+        self.calendar
+            .lesson_half_days()
+            .binary_search(&mirror_model::HalfDaySlot { date, half })
+            .ok()
+    }
+
+    /// School days from `from` (excluded) to `to` (included).
+    fn school_days_between(&self, from: NaiveDate, to: NaiveDate) -> u32 {
+        let a = self.days.partition_point(|d| *d <= from);
+        let b = self.days.partition_point(|d| *d <= to);
+        b.saturating_sub(a) as u32
+    }
+}
+
+/// How long before and after a guidance file's opening absence is compared:
+/// 20 school days, about four weeks.
+const FOLLOW_UP_HALF_DAYS: usize = 40;
+
+/// Counts of every school over `period`; schools without a pupil expected in
+/// it are left out.
 pub(crate) fn count(
     city: &AnonymisedCity,
+    period: &Period,
     thresholds: &[u32],
-) -> BTreeMap<(SchoolRef, SchoolYear), SchoolYearCounts> {
-    let pupil_years = pupil_years(city.enrolments(), city.absences(), city.calendar());
-    let mut counts: BTreeMap<(SchoolRef, SchoolYear), SchoolYearCounts> = BTreeMap::new();
-    for ((school, year, _), p) in pupil_years {
-        if p.expected == 0 {
+    cohort: Cohort,
+) -> BTreeMap<SchoolRef, PeriodCounts> {
+    let Some(calendar) = city.calendar().year(period.year) else {
+        return BTreeMap::new();
+    };
+    let index = YearIndex::new(calendar);
+    let by_school = Tables::new(city);
+    (0..city.schools().len())
+        .into_par_iter()
+        .filter_map(|i| {
+            let school = SchoolRef(i as u32);
+            let c = count_school(&by_school, school, &index, period, thresholds, cohort);
+            (c.pupils > 0).then_some((school, c))
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .collect()
+}
+
+/// The city's records grouped by school and pupil, built once per period.
+struct Tables<'a> {
+    enrolments: Vec<&'a Enrolment>,
+    /// Absences are sorted by school, pupil and half day (ingest's order).
+    absences: &'a [Absence],
+    /// Opening dates of truancy guidance files per school and pupil.
+    files: HashMap<(SchoolRef, PupilRef), Vec<NaiveDate>>,
+}
+
+impl<'a> Tables<'a> {
+    fn new(city: &'a AnonymisedCity) -> Self {
+        let mut enrolments: Vec<&Enrolment> = city.enrolments().iter().collect();
+        enrolments.sort_by_key(|e| (e.school, e.pupil, e.from));
+        let absences = city.absences();
+        debug_assert!(
+            absences.is_sorted_by_key(|a| (a.school, a.pupil, a.slot)),
+            "ingest sorts absences by school, pupil and half day"
+        );
+        let mut files: HashMap<(SchoolRef, PupilRef), Vec<NaiveDate>> = HashMap::new();
+        for f in city.guidance() {
+            if f.reason == GuidanceReason::Truancy {
+                files.entry((f.school, f.pupil)).or_default().push(f.opened);
+            }
+        }
+        for v in files.values_mut() {
+            v.sort();
+        }
+        Self {
+            enrolments,
+            absences,
+            files,
+        }
+    }
+
+    fn of_school<T>(items: &[T], school: SchoolRef, key: impl Fn(&T) -> SchoolRef) -> &[T] {
+        let start = items.partition_point(|x| key(x) < school);
+        let end = items.partition_point(|x| key(x) <= school);
+        &items[start..end]
+    }
+}
+
+/// One pupil's tally at one school in the period.
+#[derive(Default)]
+struct PupilTally {
+    expected: u64,
+    problematic: u32,
+    reached_on: Option<NaiveDate>,
+    /// Lesson-index ranges the pupil was expected in.
+    enrolled: Vec<std::ops::Range<usize>>,
+    /// Lesson indices of the problematic half days.
+    problematic_at: Vec<usize>,
+    grades: Vec<Grade>,
+    forms: Vec<EducationForm>,
+}
+
+fn count_school(
+    tables: &Tables,
+    school: SchoolRef,
+    index: &YearIndex,
+    period: &Period,
+    thresholds: &[u32],
+    cohort: Cohort,
+) -> PeriodCounts {
+    let mut c = PeriodCounts {
+        pupils_from_threshold: vec![0; thresholds.len()],
+        pupils_per_band: vec![0; thresholds.len() + 2],
+        ..Default::default()
+    };
+    let enrolments = Tables::of_school(&tables.enrolments, school, |e| e.school);
+    let absences = Tables::of_school(tables.absences, school, |a| a.school);
+    let cohort_day = match cohort {
+        Cohort::Enrolled => None,
+        Cohort::EnrolledOn { month, day } => {
+            let y = if month >= 9 {
+                period.year.start_year()
+            } else {
+                period.year.start_year() + 1
+            };
+            NaiveDate::from_ymd_opt(y, month, day).map(|d| d.min(period.to))
+        }
+    };
+    let mut rest = absences;
+    for pupil_enrolments in enrolments.chunk_by(|a, b| a.pupil == b.pupil) {
+        let pupil = pupil_enrolments[0].pupil;
+        if let Some(day) = cohort_day
+            && !pupil_enrolments
+                .iter()
+                .any(|e| e.from <= day && day <= e.to)
+        {
             continue;
         }
-        let c = counts
-            .entry((school, year))
-            .or_insert_with(|| SchoolYearCounts {
-                pupils_from_threshold: vec![0; thresholds.len()],
-                pupils_per_band: vec![0; thresholds.len() + 2],
-                ..Default::default()
-            });
-        c.pupils += 1;
-        c.expected_half_days += u64::from(p.expected);
-        c.problematic_half_days += u64::from(p.problematic);
-        for (n, t) in c.pupils_from_threshold.iter_mut().zip(thresholds) {
-            *n += u32::from(p.problematic >= *t);
+        // This pupil's absences at the school: absences are in pupil order.
+        let start = rest.partition_point(|a| a.pupil < pupil);
+        let end = rest.partition_point(|a| a.pupil <= pupil);
+        let own = &rest[start..end];
+        rest = &rest[end..];
+        let mut t = PupilTally::default();
+        for e in pupil_enrolments {
+            let (from, to) = (e.from.max(period.from), e.to.min(period.to));
+            if from > to {
+                continue;
+            }
+            let range = index.range(from, to);
+            if range.is_empty() {
+                continue;
+            }
+            let (lo, hi) = (&index.running[range.start], &index.running[range.end]);
+            let expected = u64::from(range.len() as u32);
+            t.expected += expected;
+            for (k, month) in c.by_month.iter_mut().enumerate() {
+                month.expected += u64::from(hi[k] - lo[k]);
+            }
+            for (d, halves) in c.by_weekday.iter_mut().enumerate() {
+                for (h, half) in halves.iter_mut().enumerate() {
+                    let k = MONTHS + d * 2 + h;
+                    half.expected += u64::from(hi[k] - lo[k]);
+                }
+            }
+            for (n, near) in c.near_holidays.iter_mut().enumerate() {
+                let k = MONTHS + WEEKDAYS * 2 + n;
+                near.expected += u64::from(hi[k] - lo[k]);
+            }
+            let mut problematic = 0;
+            for a in own {
+                if a.slot.date < from || a.slot.date > to {
+                    continue;
+                }
+                let Some(i) = index.position(a.slot.date, a.slot.half) else {
+                    continue; // ingest refuses absences on days without lessons
+                };
+                c.absent[category_index(a.category)] += 1;
+                if a.category != AbsenceCategory::Problematic {
+                    continue;
+                }
+                problematic += 1;
+                t.problematic += 1;
+                t.problematic_at.push(i);
+                let [month, weekday, near] = index.buckets[i];
+                c.by_month[month].problematic += 1;
+                c.by_weekday[(weekday - MONTHS) / 2][(weekday - MONTHS) % 2].problematic += 1;
+                c.near_holidays[near - MONTHS - WEEKDAYS * 2].problematic += 1;
+            }
+            let slice = HalfDays {
+                expected,
+                problematic,
+            };
+            // A pupil counts once in a grade or form, however many enrolments.
+            let first_in_grade = !t.grades.contains(&e.grade);
+            let first_in_form = !t.forms.contains(&e.form);
+            let grade = c.by_grade.entry(e.grade).or_default();
+            grade.half_days.add(slice);
+            grade.pupils += u32::from(first_in_grade);
+            let form = c.by_form.entry(e.form).or_default();
+            form.half_days.add(slice);
+            form.pupils += u32::from(first_in_form);
+            t.grades.push(e.grade);
+            t.forms.push(e.form);
+            t.enrolled.push(range);
         }
-        c.pupils_per_band[band_of(p.problematic, thresholds)] += 1;
+        if t.expected == 0 {
+            continue;
+        }
+        t.problematic_at.sort_unstable();
+        if let Some(first) = thresholds.first()
+            && let Some(i) = t.problematic_at.get(*first as usize - 1)
+        {
+            t.reached_on = Some(index.calendar.lesson_half_days()[*i].date);
+        }
+        add_pupil(
+            &mut c,
+            &t,
+            thresholds,
+            index,
+            tables.files.get(&(school, pupil)),
+            period,
+        );
     }
-    counts
+    c.guidance.days_to_file.sort_unstable();
+    c
+}
+
+fn add_pupil(
+    c: &mut PeriodCounts,
+    t: &PupilTally,
+    thresholds: &[u32],
+    index: &YearIndex,
+    files: Option<&Vec<NaiveDate>>,
+    period: &Period,
+) {
+    c.pupils += 1;
+    c.half_days.add(HalfDays {
+        expected: t.expected,
+        problematic: u64::from(t.problematic),
+    });
+    c.per_pupil.add(u64::from(t.problematic), t.expected);
+    for (n, th) in c.pupils_from_threshold.iter_mut().zip(thresholds) {
+        *n += u32::from(t.problematic >= *th);
+    }
+    c.pupils_per_band[band_of(t.problematic, thresholds)] += 1;
+    let Some(reached) = t.reached_on else {
+        return;
+    };
+    c.guidance.reached += 1;
+    c.first_threshold_reached_by_month[school_month(reached)] += 1;
+    // The school year's first truancy file, opened by the end of the period.
+    let year_start = period.year.first_day();
+    let Some(opened) = files
+        .into_iter()
+        .flatten()
+        .find(|d| **d >= year_start && **d <= period.to)
+    else {
+        return;
+    };
+    c.guidance.with_file += 1;
+    c.guidance
+        .days_to_file
+        .push(index.school_days_between(reached, *opened));
+    let at = index
+        .calendar
+        .lesson_half_days()
+        .partition_point(|s| s.date < *opened);
+    let windows = [
+        (
+            at.saturating_sub(FOLLOW_UP_HALF_DAYS)..at,
+            &mut c.guidance.before_file,
+        ),
+        (at..at + FOLLOW_UP_HALF_DAYS, &mut c.guidance.after_file),
+    ];
+    for (window, tally) in windows {
+        for r in &t.enrolled {
+            let (lo, hi) = (r.start.max(window.start), r.end.min(window.end));
+            tally.expected += hi.saturating_sub(lo) as u64;
+        }
+        tally.problematic += t
+            .problematic_at
+            .iter()
+            .filter(|i| window.contains(i))
+            .count() as u64;
+    }
+}
+
+fn category_index(category: AbsenceCategory) -> usize {
+    AbsenceCategory::ALL
+        .iter()
+        .position(|c| *c == category)
+        .expect("ALL lists every category")
 }
 
 /// Band 0 is no problematic half day, band 1 is 1 to the first threshold - 1,
@@ -71,5 +515,15 @@ mod tests {
             .map(|p| band_of(*p, &t))
             .collect();
         assert_eq!(bands, [0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5]);
+    }
+
+    #[test]
+    fn school_months_run_from_september() {
+        let d = |m| NaiveDate::from_ymd_opt(2024, m, 10).unwrap();
+        assert_eq!(school_month(d(9)), 0);
+        assert_eq!(school_month(d(12)), 3);
+        assert_eq!(school_month(d(1)), 4);
+        assert_eq!(school_month(d(6)), 9);
+        assert_eq!(school_month(d(7)), 9);
     }
 }

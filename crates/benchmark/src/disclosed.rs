@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use mirror_anonymise::disclosure::{Quantity, Release, Suppression, protect};
 use mirror_model::SchoolYear;
 
-use crate::{Band, SchoolYearCounts};
+use crate::{Band, PeriodCounts};
 
 /// For each count of one school year: may it be printed?
 #[derive(Debug)]
@@ -36,7 +36,7 @@ impl Shown {
     /// the same counts then always give the same pattern, whichever of them a
     /// template shows.
     pub fn of(
-        c: &SchoolYearCounts,
+        c: &PeriodCounts,
         thresholds: &[u32],
         bands: &[Band],
         min_pupils: u32,
@@ -81,12 +81,13 @@ impl Shown {
         }
     }
 
-    /// What a report of `year` printing these counts (the bands only when
-    /// `with_bands`) releases, for the history; adds each withheld count to
-    /// `suppressed` under its reason.
+    /// What a report of `year` up to `period_end` printing these counts (the
+    /// bands only when `with_bands`) releases, for the history; adds each
+    /// withheld count to `suppressed` under its reason.
     pub fn account(
         &self,
         year: SchoolYear,
+        period_end: chrono::NaiveDate,
         with_bands: bool,
         suppressed: &mut BTreeMap<Suppression, u32>,
     ) -> Release {
@@ -102,7 +103,7 @@ impl Shown {
         }
         Release {
             year: year.to_string(),
-            period_end: year.last_day(),
+            period_end,
             counts,
         }
     }
@@ -116,14 +117,13 @@ mod tests {
         crate::band_ranges(&[5, 10, 15, 30])
     }
 
-    fn counts(per_band: [u32; 6]) -> SchoolYearCounts {
+    fn counts(per_band: [u32; 6]) -> PeriodCounts {
         let from = |b: usize| per_band[b..].iter().sum::<u32>();
-        SchoolYearCounts {
+        PeriodCounts {
             pupils: per_band.iter().sum(),
-            expected_half_days: 0,
-            problematic_half_days: 0,
             pupils_from_threshold: vec![from(2), from(3), from(4), from(5)],
             pupils_per_band: per_band.to_vec(),
+            ..Default::default()
         }
     }
 
@@ -144,7 +144,12 @@ mod tests {
         assert_eq!(shown.bands, [true, true, false, true, true, false]);
         assert_eq!(shown.from_threshold, [true, false, false, false]);
         let mut suppressed = BTreeMap::new();
-        let release = shown.account(SchoolYear::starting(2025), true, &mut suppressed);
+        let release = shown.account(
+            SchoolYear::starting(2025),
+            SchoolYear::starting(2025).last_day(),
+            true,
+            &mut suppressed,
+        );
         assert_eq!(suppressed[&Suppression::SmallCount], 4);
         assert_eq!(suppressed[&Suppression::Recoverable], 1);
         let names: Vec<(&str, u32)> = release
@@ -165,7 +170,12 @@ mod tests {
         );
         // Without the bands, only the thresholds and the total count.
         let mut suppressed = BTreeMap::new();
-        let release = shown.account(SchoolYear::starting(2024), false, &mut suppressed);
+        let release = shown.account(
+            SchoolYear::starting(2024),
+            SchoolYear::starting(2024).last_day(),
+            false,
+            &mut suppressed,
+        );
         assert_eq!(release.counts.len(), 2);
         assert_eq!(release.year, "2024-2025");
         assert_eq!(suppressed[&Suppression::SmallCount], 3);

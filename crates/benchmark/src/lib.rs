@@ -1,25 +1,36 @@
 //! Benchmark: puts every school in a peer group of similar schools and computes
-//! its truancy figures beside the group's spread.
+//! its truancy, questionnaire and checklist figures beside the group's spread,
+//! the city's figure and the funnel plot's control limits.
 //!
 //! It takes only an [`AnonymisedCity`] and hands render only [`SchoolMirror`]s,
 //! in which peers appear as quartiles, never one by one.
 
+pub mod advisor;
+mod compare;
 mod counts;
 mod disclosed;
+pub mod funnel;
 mod mirror;
 mod peers;
+pub mod significance;
+pub mod snapshot;
 mod stats;
+pub mod survey;
 
 use std::collections::BTreeMap;
 
+use chrono::NaiveDate;
 use mirror_anonymise::AnonymisedCity;
-use mirror_anonymise::disclosure::ReleaseHistory;
+use mirror_anonymise::disclosure::{Quantity, ReleaseHistory, Suppression, protect};
 use mirror_model::config::{PeerSettings, PrivacySettings, Thresholds};
-use mirror_model::{SchoolRef, SchoolYear};
+use mirror_model::{AbsenceCategory, GovernmentFigures, SchoolRef, SchoolYear};
 
-pub use counts::SchoolYearCounts;
+use compare::{Context, Field};
+pub use counts::{Cohort, HalfDays, PeriodCounts};
+use funnel::Unit;
 pub use mirror::*;
 pub use peers::PeerGroup;
+use significance::RatioEstimate;
 
 #[derive(Debug, thiserror::Error)]
 pub enum BenchmarkError {
@@ -30,6 +41,30 @@ pub enum BenchmarkError {
         asked: SchoolYear,
         available: String,
     },
+    #[error("{}: cannot keep the metrics snapshot: {message}. Check that the history folder (privacy.history_dir) is writable.", path.display())]
+    Snapshot {
+        path: std::path::PathBuf,
+        message: String,
+    },
+    // Pinned peer groups (peers.rs): checked here, where the registry is known.
+    #[error(
+        "peers.pinned.{school}: there is no school {unknown} in the registry; correct the school number in the configuration"
+    )]
+    UnknownPinnedSchool {
+        school: mirror_model::SchoolId,
+        unknown: mirror_model::SchoolId,
+    },
+    #[error(
+        "peers.pinned.{school}: {peer} is a {} school and {school} a {} one; give peers of the same level",
+        .peer_level.as_str(),
+        .level.as_str()
+    )]
+    PinnedAcrossLevels {
+        school: mirror_model::SchoolId,
+        level: mirror_model::Level,
+        peer: mirror_model::SchoolId,
+        peer_level: mirror_model::Level,
+    },
 }
 
 /// The settings benchmark uses, from the configuration.
@@ -38,136 +73,677 @@ pub struct BenchmarkSettings {
     pub thresholds: Thresholds,
     pub peers: PeerSettings,
     pub privacy: PrivacySettings,
+    pub cohort: Cohort,
 }
 
-/// Every school's mirror for one school year.
+/// Which period the mirrors are of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reported {
+    /// The latest school year with enrolments, whole.
+    Latest,
+    Year(SchoolYear),
+    /// The school year of the date, up to that date.
+    UpTo(NaiveDate),
+}
+
+/// Every school's mirror for one period.
 #[derive(Debug, Clone)]
 pub struct CityBenchmark {
-    pub year: SchoolYear,
-    /// In registry order; schools without pupils that year have no mirror.
+    pub period: Period,
+    /// In registry order; schools without pupils in the period have no mirror.
     pub mirrors: Vec<SchoolMirror>,
 }
 
-/// Computes every school's mirror for `year` (the latest year with data when
-/// `None`), with the years before it as history. Counts of pupils are
-/// printed only where [`mirror_anonymise::disclosure::protect`] allows, given what `released`
+/// One period's data for every school: counted from registrations, or the
+/// government's yearly figures with the monthly totals.
+enum PeriodData<'a> {
+    Counted(BTreeMap<SchoolRef, PeriodCounts>),
+    Official {
+        government: BTreeMap<SchoolRef, &'a GovernmentFigures>,
+        totals: BTreeMap<SchoolRef, HalfDays>,
+    },
+}
+
+/// A history entry: its period and data, with every figure for all schools.
+struct Year<'a> {
+    period: Period,
+    data: PeriodData<'a>,
+    fields: Fields,
+}
+
+/// Every figure of one period, for all schools at once.
+struct Fields {
+    rate: Field,
+    from_threshold: Vec<Field>,
+    bands: Vec<Field>,
+    categories: Vec<(AbsenceCategory, Field)>,
+    months: Vec<(String, Field)>,
+    weekdays: Vec<(String, Field)>,
+    grades: Vec<(String, Field)>,
+    forms: Vec<(String, Field)>,
+    near_holidays: Vec<(String, Field)>,
+    with_file: Field,
+    outcomes: Vec<(Outcome, Field)>,
+}
+
+/// Computes every school's mirror for the reported period, with the school
+/// years before it as history. Counts of pupils are printed only where
+/// [`mirror_anonymise::disclosure::protect`] allows, given what `released`
 /// says earlier reports showed.
 pub fn run(
     city: &AnonymisedCity,
     settings: &BenchmarkSettings,
-    year: Option<SchoolYear>,
+    reported: Reported,
     released: &ReleaseHistory,
 ) -> Result<CityBenchmark, BenchmarkError> {
     let thresholds = &settings.thresholds.problematic_half_days;
-    let counts = counts::count(city, thresholds);
-    let mut years: Vec<SchoolYear> = counts.keys().map(|(_, y)| *y).collect();
-    years.sort();
-    years.dedup();
-    let year = match year {
-        None => *years.last().ok_or(BenchmarkError::NoData)?,
-        Some(y) if years.contains(&y) => y,
-        Some(asked) => {
-            return Err(BenchmarkError::YearWithoutData {
-                asked,
-                available: years
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            });
+    let mut counted: Vec<SchoolYear> = city
+        .enrolments()
+        .iter()
+        .map(|e| SchoolYear::containing(e.from))
+        .collect();
+    counted.sort();
+    counted.dedup();
+    let period = match reported {
+        Reported::Latest => Period::whole(*counted.last().ok_or(BenchmarkError::NoData)?),
+        Reported::Year(y) => Period::whole(y),
+        Reported::UpTo(day) => Period::up_to(day),
+    };
+    if !counted.contains(&period.year) {
+        return Err(BenchmarkError::YearWithoutData {
+            asked: period.year,
+            available: counted
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", "),
+        });
+    }
+    let n = city.schools().len();
+    let count = |p: Period| {
+        let data = PeriodData::Counted(counts::count(city, &p, thresholds, settings.cohort));
+        let fields = Fields::of(&data, n, thresholds);
+        Year {
+            period: p,
+            data,
+            fields,
         }
     };
-    let history_years: Vec<SchoolYear> = years.into_iter().filter(|y| *y <= year).collect();
-    let schools = city.schools();
-    let groups = peers::nearest_neighbours(
-        schools,
-        settings.peers.size,
-        settings.privacy.min_peer_schools,
+    // Years known only from the government's figures come first in the trend.
+    let mut official: Vec<SchoolYear> = city
+        .government()
+        .iter()
+        .map(|g| g.year)
+        .chain(
+            city.attendance_totals()
+                .iter()
+                .map(|t| SchoolYear::containing(t.from)),
+        )
+        .filter(|y| *y < period.year && !counted.contains(y))
+        .collect();
+    official.sort();
+    official.dedup();
+    let mut years: Vec<Year> = official
+        .into_iter()
+        .map(|y| {
+            let data = official_data(city, y);
+            let fields = Fields::of(&data, n, thresholds);
+            Year {
+                period: Period::whole(y),
+                data,
+                fields,
+            }
+        })
+        .collect();
+    years.extend(
+        counted
+            .iter()
+            .filter(|y| **y < period.year)
+            .map(|y| count(Period::whole(*y))),
     );
-    let min_pupils = settings.privacy.min_pupils;
+    years.sort_by_key(|y| y.period.year);
+    years.push(count(period));
+    let same_dates = (period.year_to_date && counted.contains(&period.year.previous()))
+        .then(|| count(period.a_year_earlier()));
+
+    let schools = city.schools();
+    let groups = peers::build(schools, &settings.peers, settings.privacy.min_peer_schools)?;
+    let ctx = Context {
+        levels: schools.iter().map(|s| s.level).collect(),
+        groups: &groups,
+        min_pupils: settings.privacy.min_pupils,
+        min_peer_schools: settings.privacy.min_peer_schools,
+    };
+    let ranges = band_ranges(thresholds);
     let mut mirrors = Vec::new();
     for (i, school) in schools.iter().enumerate() {
         let me = SchoolRef(i as u32);
-        if school.held_back || !counts.contains_key(&(me, year)) {
+        let now = years.last().expect("the reported period is in the history");
+        let PeriodData::Counted(counts) = &now.data else {
+            unreachable!("the reported period is counted");
+        };
+        if school.held_back || !counts.contains_key(&me) {
             continue;
         }
-        let group = groups[i].as_ref();
-        let compare = |y: SchoolYear, figure: &dyn Fn(&SchoolYearCounts) -> f64| Comparison {
-            school: own_figure(counts.get(&(me, y)), min_pupils, figure),
-            peers: group.and_then(|g| {
-                peer_spread(
-                    g,
-                    &counts,
-                    y,
-                    min_pupils,
-                    settings.privacy.min_peer_schools,
-                    figure,
-                )
-            }),
-        };
-        let ranges = band_ranges(thresholds);
         let mut releases = Vec::new();
         let mut suppressed = BTreeMap::new();
-        let mut history = Vec::new();
+        let mut history: Vec<YearFigures> = Vec::new();
         let mut bands_shown = Vec::new();
-        for &y in &history_years {
-            let Some(c) = counts.get(&(me, y)) else {
-                continue;
-            };
-            let shown = disclosed::Shown::of(
-                c,
+        let mut previous: Option<(&Year, bool)> = None;
+        for y in &years {
+            let is_now = y.period == period;
+            let Some((mut figures, shown)) = year_figures(
+                me,
+                y,
                 thresholds,
                 &ranges,
-                min_pupils,
-                &released.earlier(&school.id, y),
-            );
-            // The report holds bands for the reported year only.
-            releases.push(shown.account(y, y == year, &mut suppressed));
-            history.push(YearFigures {
-                year: y,
-                pupils: shown.pupils.then_some(c.pupils),
-                problematic_rate: compare(y, &problematic_rate),
-                pupils_from_threshold: (0..thresholds.len())
-                    .map(|k| {
-                        hide_unless(
-                            shown.from_threshold[k],
-                            compare(y, &|c| share(c.pupils_from_threshold[k], c.pupils)),
-                        )
-                    })
-                    .collect(),
-            });
-            if y == year {
-                bands_shown = shown.bands;
+                &ctx,
+                released,
+                &school.id,
+                is_now,
+                &mut releases,
+                &mut suppressed,
+            ) else {
+                continue;
+            };
+            // A year-to-date rate is compared with the same dates a year
+            // earlier, not with a whole year.
+            if !period.year_to_date || !is_now {
+                figures.change = previous.and_then(|(p, p_shown)| {
+                    rate_change(me, p, p_shown, y, figures.problematic_rate.school)
+                });
             }
+            previous = Some((y, figures.problematic_rate.school.value().is_some()));
+            if is_now {
+                bands_shown = shown;
+            }
+            history.push(figures);
         }
+        let same_dates_last_year = same_dates.as_ref().and_then(|last| {
+            let (figures, _) = year_figures(
+                me,
+                last,
+                thresholds,
+                &ranges,
+                &ctx,
+                released,
+                &school.id,
+                false,
+                &mut releases,
+                &mut suppressed,
+            )?;
+            let now_figures = history.last_mut()?;
+            now_figures.change = rate_change(
+                me,
+                last,
+                figures.problematic_rate.school.value().is_some(),
+                now,
+                now_figures.problematic_rate.school,
+            );
+            Some(figures)
+        });
+        let now_counts = &counts[&me];
         let bands = ranges
-            .into_iter()
-            .zip(bands_shown)
-            .enumerate()
-            .map(|(k, (band, shown))| BandFigures {
-                band,
-                share: hide_unless(
-                    shown,
-                    compare(year, &|c| share(c.pupils_per_band[k], c.pupils)),
-                ),
+            .iter()
+            .zip(&bands_shown)
+            .zip(&now.fields.bands)
+            .map(|((band, shown), field)| BandFigures {
+                band: *band,
+                share: field.compare(me, *shown, &ctx),
             })
             .collect();
+        let f = &now.fields;
+        let part = |parts: &[(String, Field)]| -> Vec<PatternRate> {
+            parts
+                .iter()
+                .filter(|(_, field)| field.unit(me).is_some_and(|u| u.trials > 0))
+                .map(|(part, field)| PatternRate {
+                    part: part.clone(),
+                    rate: field.compare(me, true, &ctx),
+                })
+                .collect()
+        };
         mirrors.push(SchoolMirror {
             school: school.id.clone(),
             name: school.name.clone(),
             level: school.level,
             language: school.language.clone(),
-            year,
+            year: period.year,
+            period,
             thresholds: thresholds.clone(),
-            peer_group: group.map(|g| peers::describe(schools, g)),
+            peer_group: groups[i].as_ref().map(|g| peers::describe(schools, g)),
+            funnel: f.rate.funnel_plot(
+                me,
+                history
+                    .last()
+                    .is_some_and(|h| h.problematic_rate.school.value().is_some()),
+                &ctx,
+            ),
             history,
+            same_dates_last_year,
             bands,
+            categories: f
+                .categories
+                .iter()
+                .map(|(category, field)| CategoryRate {
+                    category: *category,
+                    rate: field.compare(me, true, &ctx),
+                })
+                .collect(),
+            patterns: Patterns {
+                months: part(&f.months),
+                weekdays: part(&f.weekdays),
+                grades: part(&f.grades),
+                forms: part(&f.forms),
+                near_holidays: part(&f.near_holidays),
+            },
+            guidance: follow_up(me, now_counts, &f.with_file, &ctx, &mut suppressed),
+            survey: survey::survey_mirror(
+                city,
+                me,
+                period.year,
+                groups[i].as_ref().map_or(&[][..], PeerGroup::members),
+                &settings.privacy,
+            ),
             practices: practices_for(city, me),
             releases,
             suppressed,
         });
     }
-    Ok(CityBenchmark { year, mirrors })
+    Ok(CityBenchmark { period, mirrors })
+}
+
+/// One school's figures for one history entry, and which bands may be
+/// printed; `None` when the school has no data that year.
+#[allow(clippy::too_many_arguments)]
+fn year_figures(
+    me: SchoolRef,
+    y: &Year,
+    thresholds: &[u32],
+    ranges: &[Band],
+    ctx: &Context,
+    released: &ReleaseHistory,
+    school: &mirror_model::SchoolId,
+    with_bands: bool,
+    releases: &mut Vec<mirror_anonymise::disclosure::Release>,
+    suppressed: &mut BTreeMap<Suppression, u32>,
+) -> Option<(YearFigures, Vec<bool>)> {
+    let f = &y.fields;
+    match &y.data {
+        PeriodData::Counted(counts) => {
+            let c = counts.get(&me)?;
+            let shown = disclosed::Shown::of(
+                c,
+                thresholds,
+                ranges,
+                ctx.min_pupils,
+                &released.earlier(school, y.period.year),
+            );
+            releases.push(shown.account(y.period.year, y.period.to, with_bands, suppressed));
+            let figures = YearFigures {
+                year: y.period.year,
+                source: YearSource::Registrations,
+                pupils: shown.pupils.then_some(c.pupils),
+                problematic_rate: f.rate.compare(me, true, ctx),
+                pupils_from_threshold: f
+                    .from_threshold
+                    .iter()
+                    .zip(&shown.from_threshold)
+                    .map(|(field, shown)| field.compare(me, *shown, ctx))
+                    .collect(),
+                change: None,
+                outcomes: Vec::new(),
+            };
+            Some((figures, shown.bands))
+        }
+        PeriodData::Official { government, totals } => {
+            let g = government.get(&me);
+            if g.is_none() && !totals.contains_key(&me) {
+                return None;
+            }
+            let shown = official_shown(g.copied(), ctx.min_pupils, suppressed);
+            let figures = YearFigures {
+                year: y.period.year,
+                source: YearSource::Official,
+                pupils: g.filter(|_| shown.pupils).map(|g| g.enrolled),
+                problematic_rate: f.rate.compare(me, true, ctx),
+                pupils_from_threshold: f
+                    .from_threshold
+                    .iter()
+                    .zip(thresholds)
+                    .map(|(field, t)| field.compare(me, shown.threshold(*t), ctx))
+                    .collect(),
+                change: None,
+                outcomes: f
+                    .outcomes
+                    .iter()
+                    .filter(|(_, field)| field.unit(me).is_some())
+                    .map(|(outcome, field)| OutcomeShare {
+                        outcome: *outcome,
+                        share: field.compare(me, shown.outcome(*outcome), ctx),
+                    })
+                    .collect(),
+            };
+            Some((figures, Vec::new()))
+        }
+    }
+}
+
+/// The rate of `after` against `before`, for a school whose rate is shown in
+/// both; only for years counted from registrations (the test needs each
+/// pupil's half days).
+fn rate_change(
+    me: SchoolRef,
+    before: &Year,
+    before_shown: bool,
+    after: &Year,
+    after_figure: Figure,
+) -> Option<significance::ChangeTest> {
+    let (PeriodData::Counted(b), PeriodData::Counted(a)) = (&before.data, &after.data) else {
+        return None;
+    };
+    if !before_shown || after_figure.value().is_none() {
+        return None;
+    }
+    let estimate = |c: &PeriodCounts| RatioEstimate::from_accumulator(&c.per_pupil);
+    significance::rate_change(&estimate(b.get(&me)?)?, &estimate(a.get(&me)?)?)
+}
+
+/// The government's figures and the monthly totals of a school year without
+/// registrations.
+fn official_data(city: &AnonymisedCity, year: SchoolYear) -> PeriodData<'_> {
+    let government = city
+        .government()
+        .iter()
+        .filter(|g| g.year == year)
+        .map(|g| (g.school, g))
+        .collect();
+    let mut totals: BTreeMap<SchoolRef, HalfDays> = BTreeMap::new();
+    for t in city.attendance_totals() {
+        if SchoolYear::containing(t.from) != year {
+            continue;
+        }
+        let all: u64 = t.half_days.iter().map(|h| u64::from(*h)).sum();
+        let h = totals.entry(t.school).or_default();
+        h.expected += all;
+        h.problematic += u64::from(t.half_days(AbsenceCategory::Problematic));
+    }
+    PeriodData::Official { government, totals }
+}
+
+/// Which of a school's government counts may be printed: the enrolled
+/// pupils, those from 15 and from 30 problematic half days (protected
+/// together, as one table), and each outcome on its own.
+struct OfficialShown {
+    pupils: bool,
+    from_15: bool,
+    from_30: bool,
+    outcomes: [bool; 3],
+}
+
+impl OfficialShown {
+    fn threshold(&self, t: u32) -> bool {
+        match t {
+            15 => self.from_15,
+            30 => self.from_30,
+            _ => false,
+        }
+    }
+
+    fn outcome(&self, o: Outcome) -> bool {
+        self.outcomes[o as usize]
+    }
+}
+
+fn official_shown(
+    g: Option<&GovernmentFigures>,
+    min_pupils: u32,
+    suppressed: &mut BTreeMap<Suppression, u32>,
+) -> OfficialShown {
+    let Some(g) = g else {
+        return OfficialShown {
+            pupils: false,
+            from_15: false,
+            from_30: false,
+            outcomes: [false; 3],
+        };
+    };
+    let cells = [
+        g.enrolled.saturating_sub(g.problematic_15_plus),
+        g.problematic_15_plus.saturating_sub(g.problematic_30_plus),
+        g.problematic_30_plus,
+    ];
+    let q = |name: &str, cells: &[usize]| Quantity {
+        name: name.to_owned(),
+        cells: cells.to_vec(),
+    };
+    let status = protect(
+        &cells,
+        &[
+            q("pupils", &[0, 1, 2]),
+            q("from 15", &[1, 2]),
+            q("from 30", &[2]),
+        ],
+        min_pupils,
+        &[],
+    );
+    let outcomes = [g.grade_retention, g.school_delay, g.early_leavers].map(|n| {
+        let small = n.is_some_and(|n| n > 0 && n < min_pupils);
+        if small {
+            *suppressed.entry(Suppression::SmallCount).or_insert(0) += 1;
+        }
+        n.is_some() && !small
+    });
+    for why in status.iter().flatten() {
+        *suppressed.entry(*why).or_insert(0) += 1;
+    }
+    OfficialShown {
+        pupils: status[0].is_none(),
+        from_15: status[1].is_none(),
+        from_30: status[2].is_none(),
+        outcomes,
+    }
+}
+
+/// The guidance follow-up of the pupils who reached the first threshold;
+/// counts of them are protected together like the bands.
+fn follow_up(
+    me: SchoolRef,
+    c: &PeriodCounts,
+    with_file: &Field,
+    ctx: &Context,
+    suppressed: &mut BTreeMap<Suppression, u32>,
+) -> GuidanceFollowUp {
+    let g = &c.guidance;
+    let q = |name: String, cells: Vec<usize>| Quantity { name, cells };
+    let status = protect(
+        &[g.reached - g.with_file, g.with_file],
+        &[
+            q("reached".into(), vec![0, 1]),
+            q("with file".into(), vec![1]),
+        ],
+        ctx.min_pupils,
+        &[],
+    );
+    // By month: cells are the months, each quantity the months up to one.
+    let months = &c.first_threshold_reached_by_month;
+    let by_month_quantities: Vec<Quantity> = (0..months.len())
+        .map(|k| q(format!("reached by month {k}"), (0..=k).collect()))
+        .collect();
+    let by_month = protect(months, &by_month_quantities, ctx.min_pupils, &[]);
+    for why in status.iter().chain(&by_month).flatten() {
+        *suppressed.entry(*why).or_insert(0) += 1;
+    }
+    let reached_shown = status[0].is_none();
+    let enough = status[1].is_none() && g.with_file >= ctx.min_pupils;
+    let median_school_days = enough
+        .then(|| {
+            let days: Vec<f64> = g.days_to_file.iter().map(|d| f64::from(*d)).collect();
+            stats::quartiles(&days).map(|q| q[1])
+        })
+        .flatten();
+    let rate = |h: HalfDays| {
+        if enough && h.expected > 0 {
+            Figure::Value(h.rate())
+        } else if h.expected == 0 {
+            Figure::Missing
+        } else {
+            Figure::Suppressed
+        }
+    };
+    let mut running = 0;
+    GuidanceFollowUp {
+        reached: reached_shown.then_some(g.reached),
+        with_file: with_file.compare(me, reached_shown && status[1].is_none(), ctx),
+        median_school_days,
+        rate_before_file: rate(g.before_file),
+        rate_after_file: rate(g.after_file),
+        reached_by_month_end: months
+            .iter()
+            .zip(&by_month)
+            .map(|(n, why)| {
+                running += n;
+                (reached_shown && why.is_none()).then_some(running)
+            })
+            .collect(),
+    }
+}
+
+/// A school's figure as events out of trials, with the pupils it is about;
+/// `None` where the school does not have it.
+type FigureData = Option<(Unit, u32)>;
+
+impl Fields {
+    fn of(data: &PeriodData, schools: usize, thresholds: &[u32]) -> Self {
+        let unit = |events: u64, trials: u64| Unit { events, trials };
+        match data {
+            PeriodData::Counted(counts) => {
+                let field = |f: &dyn Fn(&PeriodCounts) -> FigureData| {
+                    Field::new(schools, |s| counts.get(&s).and_then(f))
+                };
+                let rate_of =
+                    |h: HalfDays, pupils: u32| Some((unit(h.problematic, h.expected), pupils));
+                let share = |part: u32, whole: u32| Some((unit(part.into(), whole.into()), whole));
+                let keyed = |keys: Vec<String>, f: &dyn Fn(&PeriodCounts, usize) -> FigureData| {
+                    keys.into_iter()
+                        .enumerate()
+                        .map(|(k, key)| (key, field(&|c| f(c, k))))
+                        .collect::<Vec<_>>()
+                };
+                let grades: Vec<_> =
+                    all_keys(counts.values().flat_map(|c| c.by_grade.keys().copied()));
+                let forms: Vec<_> =
+                    all_keys(counts.values().flat_map(|c| c.by_form.keys().copied()));
+                Self {
+                    rate: field(&|c| rate_of(c.half_days, c.pupils)),
+                    from_threshold: (0..thresholds.len())
+                        .map(|k| field(&|c| share(c.pupils_from_threshold[k], c.pupils)))
+                        .collect(),
+                    bands: (0..thresholds.len() + 2)
+                        .map(|k| field(&|c| share(c.pupils_per_band[k], c.pupils)))
+                        .collect(),
+                    categories: AbsenceCategory::ALL
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, cat)| **cat != AbsenceCategory::Present)
+                        .map(|(k, cat)| {
+                            (
+                                *cat,
+                                field(&|c| {
+                                    Some((unit(c.absent[k], c.half_days.expected), c.pupils))
+                                }),
+                            )
+                        })
+                        .collect(),
+                    months: keyed(
+                        (0..counts::MONTHS)
+                            .map(|m| ((m + 8) % 12 + 1).to_string())
+                            .collect(),
+                        &|c, k| rate_of(c.by_month[k], c.pupils),
+                    ),
+                    weekdays: keyed(
+                        (0..7)
+                            .flat_map(|d| ["am", "pm"].map(|h| format!("{}-{h}", WEEKDAYS[d])))
+                            .collect(),
+                        &|c, k| rate_of(c.by_weekday[k / 2][k % 2], c.pupils),
+                    ),
+                    grades: keyed(grades.iter().map(ToString::to_string).collect(), &|c, k| {
+                        c.by_grade
+                            .get(&grades[k])
+                            .and_then(|p| rate_of(p.half_days, p.pupils))
+                    }),
+                    forms: keyed(
+                        forms.iter().map(|f| f.code().to_owned()).collect(),
+                        &|c, k| {
+                            c.by_form
+                                .get(&forms[k])
+                                .and_then(|p| rate_of(p.half_days, p.pupils))
+                        },
+                    ),
+                    near_holidays: keyed(
+                        ["last-day-before", "first-day-after", "other-days"]
+                            .map(String::from)
+                            .to_vec(),
+                        &|c, k| rate_of(c.near_holidays[k], c.pupils),
+                    ),
+                    with_file: field(&|c| {
+                        Some((
+                            unit(c.guidance.with_file.into(), c.guidance.reached.into()),
+                            c.guidance.reached,
+                        ))
+                    }),
+                    outcomes: Vec::new(),
+                }
+            }
+            PeriodData::Official { government, totals } => {
+                let gov = |f: &dyn Fn(&GovernmentFigures) -> Option<u32>| {
+                    Field::new(schools, |s| {
+                        let g = government.get(&s)?;
+                        Some((unit(f(g)?.into(), g.enrolled.into()), g.enrolled))
+                    })
+                };
+                let none = || Field::new(schools, |_| None);
+                Self {
+                    rate: Field::new(schools, |s| {
+                        let h = totals.get(&s)?;
+                        // The pupils are the government's count where known.
+                        let pupils = government.get(&s).map_or(u32::MAX, |g| g.enrolled);
+                        Some((unit(h.problematic, h.expected), pupils))
+                    }),
+                    from_threshold: thresholds
+                        .iter()
+                        .map(|t| match t {
+                            15 => gov(&|g| Some(g.problematic_15_plus)),
+                            30 => gov(&|g| Some(g.problematic_30_plus)),
+                            _ => none(),
+                        })
+                        .collect(),
+                    bands: Vec::new(),
+                    categories: Vec::new(),
+                    months: Vec::new(),
+                    weekdays: Vec::new(),
+                    grades: Vec::new(),
+                    forms: Vec::new(),
+                    near_holidays: Vec::new(),
+                    with_file: none(),
+                    outcomes: vec![
+                        (Outcome::GradeRetention, gov(&|g| g.grade_retention)),
+                        (Outcome::SchoolDelay, gov(&|g| g.school_delay)),
+                        (Outcome::EarlyLeaving, gov(&|g| g.early_leavers)),
+                    ],
+                }
+            }
+        }
+    }
+}
+
+const WEEKDAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+
+fn all_keys<T: Ord>(keys: impl Iterator<Item = T>) -> Vec<T> {
+    let mut v: Vec<T> = keys.collect();
+    v.sort();
+    v.dedup();
+    v
 }
 
 /// How many good practices of other schools a mirror's appendix holds.
@@ -188,69 +764,6 @@ fn practices_for(city: &AnonymisedCity, me: SchoolRef) -> Vec<PracticeShown> {
             practice: p.clone(),
         })
         .collect()
-}
-
-/// Problematic half days over the half days pupils were expected at school.
-pub fn problematic_rate(c: &SchoolYearCounts) -> f64 {
-    if c.expected_half_days == 0 {
-        0.0
-    } else {
-        c.problematic_half_days as f64 / c.expected_half_days as f64
-    }
-}
-
-fn share(part: u32, whole: u32) -> f64 {
-    if whole == 0 {
-        0.0
-    } else {
-        f64::from(part) / f64::from(whole)
-    }
-}
-
-/// The comparison with the school's own figure withheld unless `shown`.
-fn hide_unless(shown: bool, mut c: Comparison) -> Comparison {
-    if !shown {
-        c.school = Figure::Suppressed;
-    }
-    c
-}
-
-fn own_figure(
-    counts: Option<&SchoolYearCounts>,
-    min_pupils: u32,
-    figure: &dyn Fn(&SchoolYearCounts) -> f64,
-) -> Figure {
-    match counts {
-        Some(c) if c.pupils >= min_pupils => Figure::Value(figure(c)),
-        _ => Figure::Suppressed,
-    }
-}
-
-/// The peers' quartiles, over the peers whose figure is not suppressed; `None`
-/// when fewer than `min_peers` have it.
-fn peer_spread(
-    group: &PeerGroup,
-    counts: &BTreeMap<(SchoolRef, SchoolYear), SchoolYearCounts>,
-    year: SchoolYear,
-    min_pupils: u32,
-    min_peers: usize,
-    figure: &dyn Fn(&SchoolYearCounts) -> f64,
-) -> Option<PeerSpread> {
-    let values: Vec<f64> = group
-        .members()
-        .iter()
-        .filter_map(|m| own_figure(counts.get(&(*m, year)), min_pupils, figure).value())
-        .collect();
-    if values.len() < min_peers {
-        return None;
-    }
-    let [lower_quartile, median, upper_quartile] = stats::quartiles(&values)?;
-    Some(PeerSpread {
-        lower_quartile,
-        median,
-        upper_quartile,
-        schools: values.len(),
-    })
 }
 
 /// 0, 1 to the first threshold - 1, ..., from the last threshold.
@@ -298,6 +811,7 @@ mod tests {
             thresholds: config.thresholds,
             peers: config.peers,
             privacy: config.privacy,
+            cohort: Cohort::Enrolled,
         };
         (city, settings)
     }
@@ -305,7 +819,13 @@ mod tests {
     /// The tiny city's mirrors; the figures are worked out in its README.
     fn tiny_city() -> CityBenchmark {
         let (city, settings) = tiny_city_anonymised();
-        run(&city, &settings, None, &ReleaseHistory::default()).unwrap()
+        run(
+            &city,
+            &settings,
+            Reported::Latest,
+            &ReleaseHistory::default(),
+        )
+        .unwrap()
     }
 
     fn close(a: f64, b: f64) -> bool {
@@ -315,7 +835,7 @@ mod tests {
     #[test]
     fn rate_counts_only_problematic_half_days_over_expected_ones() {
         let b = tiny_city();
-        assert_eq!(b.year.to_string(), "2024-2025");
+        assert_eq!(b.period.year.to_string(), "2024-2025");
         let aster = &b.mirrors[0];
         assert_eq!(aster.name, "Atheneum Aster");
         let y = &aster.history[0];
@@ -360,8 +880,13 @@ mod tests {
     #[test]
     fn thresholds_and_bands_by_hand() {
         let (city, settings) = tiny_city_anonymised();
-        let counts = counts::count(&city, &settings.thresholds.problematic_half_days);
-        let aster = &counts[&(SchoolRef(0), SchoolYear::starting(2024))];
+        let counts = counts::count(
+            &city,
+            &Period::whole(SchoolYear::starting(2024)),
+            &settings.thresholds.problematic_half_days,
+            Cohort::Enrolled,
+        );
+        let aster = &counts[&SchoolRef(0)];
         assert_eq!(aster.pupils_from_threshold, [1, 0, 0, 0]);
         assert_eq!(aster.pupils_per_band, [1, 1, 1, 0, 0, 0]);
     }
@@ -402,7 +927,10 @@ mod tests {
                 (30, None, Figure::Value(0.0)),
             ]
         );
-        assert_eq!(aster.suppressed[&Suppression::SmallCount], 4);
+        // 4 of the bands and thresholds, then the guidance follow-up of the
+        // one pupil who reached 5: reached, with a file, and the 10 counts
+        // by the end of each month from September (1 each).
+        assert_eq!(aster.suppressed[&Suppression::SmallCount], 4 + 2 + 10);
         let released = &aster.releases[0].counts;
         assert_eq!(released["pupils"], 3);
         assert_eq!(released["from 10"], 0);
@@ -426,7 +954,7 @@ mod tests {
                 counts: [("pupils".to_owned(), 4)].into_iter().collect(),
             },
         );
-        let b = run(&city, &settings, None, &history).unwrap();
+        let b = run(&city, &settings, Reported::Latest, &history).unwrap();
         assert_eq!(b.mirrors[0].history[0].pupils, None);
         assert_eq!(b.mirrors[0].suppressed[&Suppression::Difference], 1);
         // Other schools are not affected by Aster's history.
@@ -446,11 +974,12 @@ mod tests {
             thresholds: config.thresholds,
             peers: config.peers,
             privacy: config.privacy,
+            cohort: Cohort::Enrolled,
         };
         let e = run(
             &city,
             &settings,
-            Some(SchoolYear::starting(2023)),
+            Reported::Year(SchoolYear::starting(2023)),
             &ReleaseHistory::default(),
         )
         .unwrap_err();
@@ -458,5 +987,181 @@ mod tests {
             e.to_string(),
             "school year 2023-2024 has no enrolments; the data covers 2024-2025"
         );
+    }
+
+    fn tiny_counts(period: Period, cohort: Cohort) -> BTreeMap<SchoolRef, PeriodCounts> {
+        let (city, settings) = tiny_city_anonymised();
+        counts::count(
+            &city,
+            &period,
+            &settings.thresholds.problematic_half_days,
+            cohort,
+        )
+    }
+
+    fn september(day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2024, 9, day).unwrap()
+    }
+
+    /// Aster (README): pupil 1 (S3) all 18 half days, problematic Mon 2 am
+    /// and pm, Tue 3 am, Thu 5 am, Fri 6 pm, sick Tue 10 am and pm; pupil 2
+    /// (S2) from Mon 9 Sept, 9 half days, problematic Mon 9 am; pupil 3 (S3)
+    /// 18 half days, none. Each weekday half is expected 2 times in week 1
+    /// and 3 times in week 2: 5 (no lessons on Wednesday afternoon).
+    #[test]
+    fn patterns_by_weekday_grade_month_and_category_by_hand() {
+        let c = &tiny_counts(Period::whole(SchoolYear::starting(2024)), Cohort::Enrolled)
+            [&SchoolRef(0)];
+        let h = |expected, problematic| HalfDays {
+            expected,
+            problematic,
+        };
+        // Monday morning: 2 Sept pupil 1, 9 Sept pupil 2.
+        assert_eq!(c.by_weekday[0], [h(5, 2), h(5, 1)]);
+        assert_eq!(c.by_weekday[1], [h(5, 1), h(5, 0)]);
+        assert_eq!(c.by_weekday[2], [h(5, 0), h(0, 0)]);
+        assert_eq!(c.by_weekday[3], [h(5, 1), h(5, 0)]);
+        assert_eq!(c.by_weekday[4], [h(5, 0), h(5, 1)]);
+        // All of it in September.
+        assert_eq!(c.by_month[0], h(45, 6));
+        assert_eq!(c.by_month[1], h(0, 0));
+        // S3: pupils 1 and 3, 36 half days, 5 problematic; S2: pupil 2.
+        let grades: Vec<(String, u32, HalfDays)> = c
+            .by_grade
+            .iter()
+            .map(|(g, p)| (g.to_string(), p.pupils, p.half_days))
+            .collect();
+        assert_eq!(
+            grades,
+            [
+                ("S2".to_owned(), 1, h(9, 1)),
+                ("S3".to_owned(), 2, h(36, 5))
+            ]
+        );
+        // Sick: pupil 1's two half days on Tuesday 10 Sept.
+        assert_eq!(c.absent[1], 2);
+        assert_eq!(c.absent[4], 6);
+        // No holidays in the two weeks: every day is an ordinary one.
+        assert_eq!(c.near_holidays, [h(0, 0), h(0, 0), h(45, 6)]);
+    }
+
+    /// Pupil 1 of Aster reached 5 problematic half days on Friday 6 Sept
+    /// (pm) and got a truancy file on Wednesday 11 Sept: school days 9, 10
+    /// and 11 Sept lie between, so 3. The opening is lesson half day 13 (9
+    /// in week 1, then Monday and Tuesday): the 13 before it hold his 5
+    /// problematic half days; the 5 from it on (Wed am, Thu, Fri) none.
+    #[test]
+    fn guidance_follow_up_by_hand() {
+        let c = &tiny_counts(Period::whole(SchoolYear::starting(2024)), Cohort::Enrolled)
+            [&SchoolRef(0)];
+        let g = &c.guidance;
+        assert_eq!((g.reached, g.with_file), (1, 1));
+        assert_eq!(g.days_to_file, [3]);
+        assert_eq!(
+            g.before_file,
+            HalfDays {
+                expected: 13,
+                problematic: 5
+            }
+        );
+        assert_eq!(
+            g.after_file,
+            HalfDays {
+                expected: 5,
+                problematic: 0
+            }
+        );
+        assert_eq!(c.first_threshold_reached_by_month[0], 1);
+        // One pupil is below the tiny city's min_pupils of 2: the mirror
+        // prints none of it.
+        let b = tiny_city();
+        let follow_up = &b.mirrors[0].guidance;
+        assert_eq!(follow_up.reached, None);
+        assert_eq!(follow_up.with_file.school, Figure::Suppressed);
+        assert_eq!(follow_up.median_school_days, None);
+        assert_eq!(follow_up.reached_by_month_end[0], None);
+    }
+
+    /// Up to Friday 6 Sept, Aster had pupils 1 and 3 (pupil 2 was at Beuk):
+    /// 18 half days each, 5 problematic.
+    #[test]
+    fn year_to_date_counts_only_the_days_up_to_the_as_of_date() {
+        let counts = tiny_counts(Period::up_to(september(6)), Cohort::Enrolled);
+        let aster = &counts[&SchoolRef(0)];
+        assert_eq!(aster.pupils, 2);
+        assert_eq!(
+            aster.half_days,
+            HalfDays {
+                expected: 18,
+                problematic: 5
+            }
+        );
+        let (city, settings) = tiny_city_anonymised();
+        let b = run(
+            &city,
+            &settings,
+            Reported::UpTo(september(6)),
+            &ReleaseHistory::default(),
+        )
+        .unwrap();
+        assert!(b.period.year_to_date);
+        assert_eq!(b.period.to, september(6));
+        let now = b.mirrors[0].history.last().unwrap();
+        assert_eq!(now.problematic_rate.school, Figure::Value(5.0 / 18.0));
+        // No data a year earlier to compare the same dates with.
+        assert_eq!(b.mirrors[0].same_dates_last_year, None);
+    }
+
+    /// Counting only pupils enrolled on 6 Sept: Aster keeps pupils 1 and 3
+    /// (36 half days, 5 problematic); Beuk keeps its two and pupil 2, who
+    /// counts over his week there (9 half days).
+    #[test]
+    fn a_cohort_day_counts_only_pupils_enrolled_that_day() {
+        let counts = tiny_counts(
+            Period::whole(SchoolYear::starting(2024)),
+            Cohort::EnrolledOn { month: 9, day: 6 },
+        );
+        assert_eq!(counts[&SchoolRef(0)].pupils, 2);
+        assert_eq!(counts[&SchoolRef(0)].half_days.expected, 36);
+        assert_eq!(counts[&SchoolRef(0)].half_days.problematic, 5);
+        assert_eq!(counts[&SchoolRef(1)].pupils, 3);
+        assert_eq!(counts[&SchoolRef(1)].half_days.expected, 45);
+    }
+
+    /// Aster's rate 6/45 against the pooled rate of the six schools of its
+    /// level with at least 2 pupils (Gagel has 1): problematic 6 + 0 + 1 + 2
+    /// + 3 + 4 = 16 over 45 + 45 + 4 x 36 = 234 half days.
+    #[test]
+    fn the_city_figure_pools_the_schools_of_the_level() {
+        let b = tiny_city();
+        let rate = &b.mirrors[0].history[0].problematic_rate;
+        assert!(close(rate.city.unwrap(), 16.0 / 234.0));
+        // The funnel is drawn around the group with Aster in it; Aster at
+        // 13% against 6.8% is flagged only if outside the limits, and the
+        // numbers behind the flag are there.
+        let judged = rate.judged.unwrap();
+        assert!(close(judged.target, 16.0 / 234.0));
+        assert!(judged.limits.upper95 < judged.limits.upper998);
+    }
+
+    #[test]
+    fn a_snapshot_keeps_what_the_mirrors_printed() {
+        let b = tiny_city();
+        let dir = tempfile::tempdir().unwrap();
+        let path = snapshot::write_snapshot(dir.path(), &b).unwrap();
+        assert!(path.ends_with("metrics/2024-2025.parquet"));
+        let rows = snapshot::read_snapshot(&path).unwrap();
+        let find = |school: &str, metric: &str| {
+            rows.iter()
+                .find(|r| r.school == school && r.metric == metric)
+                .unwrap()
+                .clone()
+        };
+        let aster = find("100001", "problematic_rate");
+        assert!(close(aster.value.unwrap(), 6.0 / 45.0));
+        assert!(close(aster.peer_median.unwrap(), 2.0 / 36.0));
+        // Aster's share from 5 half days (1 pupil) was withheld: null.
+        assert_eq!(find("100001", "from_5").value, None);
+        assert_eq!(rows, snapshot::metric_rows(&b));
     }
 }

@@ -3,10 +3,15 @@
 
 use std::collections::BTreeMap;
 
+use chrono::{Datelike, NaiveDate};
 use mirror_anonymise::SharedPractice;
 use mirror_anonymise::disclosure::{Release, Suppression};
-use mirror_model::{EducationForm, Level, ReportLanguage, SchoolId, SchoolYear};
+use mirror_model::{AbsenceCategory, EducationForm, Level, ReportLanguage, SchoolId, SchoolYear};
 use serde::Serialize;
+
+use crate::funnel::{Limits, Position};
+use crate::significance::ChangeTest;
+use crate::survey::SurveyMirror;
 
 /// A school's own figure, or the fact that it may not be printed: it is about
 /// fewer than `privacy.min_pupils` pupils, or would let such a figure be
@@ -17,13 +22,16 @@ pub enum Figure {
     Value(f64),
     /// Printed as suppressed, never as 0.
     Suppressed,
+    /// The data for it does not exist (a year known only from the
+    /// government's figures has no rate of half days, for example).
+    Missing,
 }
 
 impl Figure {
     pub fn value(self) -> Option<f64> {
         match self {
             Self::Value(v) => Some(v),
-            Self::Suppressed => None,
+            Self::Suppressed | Self::Missing => None,
         }
     }
 }
@@ -45,6 +53,102 @@ pub struct PeerSpread {
 pub struct Comparison {
     pub school: Figure,
     pub peers: Option<PeerSpread>,
+    /// The city's schools of the same level together (pooled).
+    pub city: Option<f64>,
+    /// Whether the school's figure lies outside what chance allows around the
+    /// peers' average: only with the school's figure shown and a funnel.
+    pub judged: Option<Judgement>,
+}
+
+/// The school's figure placed on the funnel plot of its peers (or of the
+/// city's schools of its level when it has no peer group), with the numbers
+/// the methodology page prints.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Judgement {
+    /// `within` unless outside the 95% control limit.
+    pub position: Position,
+    pub against: Against,
+    /// The average the limits are drawn around, and the limits at the
+    /// school's size.
+    pub target: f64,
+    pub limits: Limits,
+    /// Overdispersion-adjusted z-score.
+    pub z: f64,
+    /// Whether the schools varied more than chance and the limits were widened.
+    pub overdispersed: bool,
+}
+
+/// The funnel plot of a rate: the limits around the average at sizes near
+/// the school's, and the school's own point.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FunnelPlot {
+    pub target: f64,
+    pub against: Against,
+    /// The school's size (half days expected) and rate.
+    pub school_trials: u64,
+    pub school_rate: f64,
+    /// Increasing in `trials`.
+    pub curve: Vec<FunnelPoint>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct FunnelPoint {
+    pub trials: u64,
+    pub limits: Limits,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Against {
+    Peers,
+    City,
+}
+
+/// The period a mirror covers: a whole school year, or the school year up
+/// to an as-of date (then compared with the same dates a year earlier).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Period {
+    pub year: SchoolYear,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub year_to_date: bool,
+}
+
+impl Period {
+    pub fn whole(year: SchoolYear) -> Self {
+        Self {
+            year,
+            from: year.first_day(),
+            to: year.last_day(),
+            year_to_date: false,
+        }
+    }
+
+    /// The school year of `as_of` up to that day.
+    pub fn up_to(as_of: NaiveDate) -> Self {
+        let year = SchoolYear::containing(as_of);
+        Self {
+            year,
+            from: year.first_day(),
+            to: as_of.min(year.last_day()),
+            year_to_date: as_of < year.last_day(),
+        }
+    }
+
+    /// The same dates a year earlier (29 February becomes 28 February).
+    pub fn a_year_earlier(self) -> Self {
+        let back = |d: NaiveDate| {
+            d.with_year(d.year() - 1)
+                .or_else(|| (d - chrono::Days::new(1)).with_year(d.year() - 1))
+                .expect("28 February exists every year")
+        };
+        Self {
+            year: self.year.previous(),
+            from: back(self.from),
+            to: back(self.to),
+            year_to_date: self.year_to_date,
+        }
+    }
 }
 
 /// Who the peer group is, in terms a report can put into words.
@@ -58,6 +162,15 @@ pub struct PeerGroupDescription {
     /// The group's socio-economic band compared with the city's schools of the
     /// same level: `lower`, `middle` or `higher` disadvantage.
     pub disadvantage_band: DisadvantageBand,
+    /// How the group was chosen: `rules` or `nearest` (`peers.method`).
+    pub method: mirror_model::config::PeerMethod,
+    /// The city listed this school's peers (`peers.pinned`): `method` did not
+    /// choose them.
+    pub pinned: bool,
+    /// How far the rules were widened to reach `privacy.min_peer_schools`;
+    /// `None` when the schools matching them sufficed, and for groups chosen
+    /// as nearest neighbours or pinned.
+    pub widening: Option<Widening>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -68,10 +181,40 @@ pub enum DisadvantageBand {
     Higher,
 }
 
-/// Problematic absence in one school year.
+/// What the rules method let in beyond the schools of the same form group
+/// and socio-economic band, in the order it widens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Widening {
+    /// Same form group, own and neighbouring bands.
+    NeighbouringBands,
+    /// Same form group, every band.
+    AllBands,
+    /// Every form group, own band.
+    OtherForms,
+    /// Every form group, own and neighbouring bands.
+    OtherFormsNeighbouringBands,
+    /// Every school of the level.
+    WholeLevel,
+}
+
+/// Where a school year's figures come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum YearSource {
+    /// Pupil-level registrations: every figure.
+    Registrations,
+    /// The government's yearly figures (pupils from 15 and 30 problematic
+    /// half days) and, where the city has them, monthly totals (the rate).
+    Official,
+}
+
+/// Problematic absence in one school year (or the part of it up to the
+/// as-of date, for the reported year of a year-to-date mirror).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct YearFigures {
     pub year: SchoolYear,
+    pub source: YearSource,
     /// Pupils enrolled at the school at some time in the year; `None` when
     /// fewer than `privacy.min_pupils`.
     pub pupils: Option<u32>,
@@ -80,6 +223,70 @@ pub struct YearFigures {
     /// Share of pupils with at least each threshold of problematic half days,
     /// in the order of `SchoolMirror::thresholds`.
     pub pupils_from_threshold: Vec<Comparison>,
+    /// The rate against the year before in this history: called rising or
+    /// falling only when the change is statistically significant.
+    pub change: Option<ChangeTest>,
+    /// Shares of pupils the government's figures give, where they give them.
+    pub outcomes: Vec<OutcomeShare>,
+}
+
+/// A share from the government's yearly figures that truancy predicts.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct OutcomeShare {
+    pub outcome: Outcome,
+    pub share: Comparison,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    GradeRetention,
+    SchoolDelay,
+    EarlyLeaving,
+}
+
+/// The rate of one absence category in the period.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct CategoryRate {
+    pub category: AbsenceCategory,
+    pub rate: Comparison,
+}
+
+/// Problematic absence in one part of the period: a month, a weekday's
+/// morning, a grade, ...
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PatternRate {
+    /// `9` for September, `mon-am`, `2A`, `TSO`, `last-day-before`, ...
+    pub part: String,
+    pub rate: Comparison,
+}
+
+/// When and where problematic absence happens at the school.
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+pub struct Patterns {
+    pub months: Vec<PatternRate>,
+    pub weekdays: Vec<PatternRate>,
+    pub grades: Vec<PatternRate>,
+    pub forms: Vec<PatternRate>,
+    pub near_holidays: Vec<PatternRate>,
+}
+
+/// What followed for the pupils who reached the first threshold.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GuidanceFollowUp {
+    /// Pupils who reached the threshold; `None` below `privacy.min_pupils`.
+    pub reached: Option<u32>,
+    /// Share of them with a truancy guidance file opened.
+    pub with_file: Comparison,
+    /// Median school days from the threshold half day to the opening.
+    pub median_school_days: Option<f64>,
+    /// Problematic absence of those pupils in the 20 school days before the
+    /// opening and in the 20 from it on.
+    pub rate_before_file: Figure,
+    pub rate_after_file: Figure,
+    /// Pupils who had reached the threshold by the end of each month
+    /// (September first): counts, never a list; `None` where withheld.
+    pub reached_by_month_end: Vec<Option<u32>>,
 }
 
 /// A band of problematic half days, such as 5-9 or 30 and more.
@@ -106,13 +313,25 @@ pub struct SchoolMirror {
     pub level: Level,
     pub language: ReportLanguage,
     pub year: SchoolYear,
+    pub period: Period,
     pub thresholds: Vec<u32>,
     /// `None` when the level has fewer than `privacy.min_peer_schools` other schools.
     pub peer_group: Option<PeerGroupDescription>,
     /// Every school year with data, oldest first; the last is `year`.
     pub history: Vec<YearFigures>,
-    /// Pupils spread over the bands 0, 1-4, 5-9, ... in `year`.
+    /// The funnel plot of the problematic-absence rate in `period`; `None`
+    /// when the rate is withheld or there are too few schools to draw it.
+    pub funnel: Option<FunnelPlot>,
+    /// For a year-to-date mirror: the same dates a year earlier.
+    pub same_dates_last_year: Option<YearFigures>,
+    /// Pupils spread over the bands 0, 1-4, 5-9, ... in `period`.
     pub bands: Vec<BandFigures>,
+    /// The rate of every kind of absence in `period`, problematic included.
+    pub categories: Vec<CategoryRate>,
+    pub patterns: Patterns,
+    pub guidance: GuidanceFollowUp,
+    /// The questionnaires and the checklist.
+    pub survey: SurveyMirror,
     /// Good practices of other schools for the appendix; empty when there
     /// are none to share.
     pub practices: Vec<PracticeShown>,

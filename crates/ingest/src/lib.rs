@@ -10,6 +10,7 @@ mod codes;
 mod enrolments;
 mod government;
 mod guidance;
+mod invitations;
 mod practices;
 mod problems;
 mod questionnaires;

@@ -1,16 +1,18 @@
 //! Questionnaire responses: one row per respondent, under
 //! `questionnaires/<instrument id>/`, in the instrument's own column names or
-//! in one of the survey-tool layouts the instrument file lists.
+//! in one of the survey-tool layouts the instrument file lists; and how many
+//! of each group were invited (`questionnaires/invited.csv`).
 
 use std::path::Path;
 
-use mirror_model::{Instrument, Questionnaire, RespondentGroup, Response};
+use mirror_model::{Grade, Instrument, Questionnaire, RespondentGroup, Response, SchoolRef};
 
 use crate::enrolments::Schools;
+use crate::invitations;
 use crate::problems::{DataQuality, Problem, ProblemKind};
-use crate::table::{Table, Wanted, data_files};
+use crate::table::{RowRef, Table, Wanted, data_files};
 
-/// The first columns; the items follow, then the comment.
+/// The first columns; the items follow, then the comment and the grade.
 const SCHOOL: usize = 0;
 const GROUP: usize = 1;
 const WAVE: usize = 2;
@@ -44,6 +46,7 @@ pub(crate) fn read(
             }
         }
     }
+    let invitations = invitations::read(dir, schools, quality)?;
     let mut questionnaires = Vec::new();
     for instrument in instruments {
         let folder = dir.join(&instrument.id);
@@ -110,23 +113,65 @@ pub(crate) fn read(
                     return Ok(()); // opened and left without answering
                 }
                 let comment = v[FIRST_ITEM + items];
+                let grade = match v[FIRST_ITEM + items + 1] {
+                    "" => None,
+                    _ => Some(pupil_grade(&row, v, FIRST_ITEM + items + 1, group, school, schools)?),
+                };
                 responses.push(Response {
                     school,
                     group,
                     wave,
                     answers,
+                    grade,
                     comment: (!comment.is_empty()).then(|| comment.to_owned()),
                 });
                 Ok(())
             });
         }
         responses.sort_by_key(|r| (r.school, r.wave, r.group));
+        invitations.check(&instrument, &responses, schools, quality);
         questionnaires.push(Questionnaire {
             instrument,
             responses,
+            invited: invitations.invited.clone(),
         });
     }
     Ok(questionnaires)
+}
+
+/// The grade in column `position`: a pupil's, of the school's level.
+fn pupil_grade(
+    row: &RowRef,
+    values: &[&str],
+    position: usize,
+    group: RespondentGroup,
+    school: SchoolRef,
+    schools: &Schools,
+) -> Result<Grade, Problem> {
+    let grade: Grade = row.parse(values, position)?;
+    if group != RespondentGroup::Pupils {
+        return Err(row.problem(
+            position,
+            ProblemKind::BadValue,
+            format!(
+                "a grade is given for pupils only; leave it empty for {} or check the respondent's group",
+                group.as_str()
+            ),
+        ));
+    }
+    let entry = schools.entry(school);
+    if grade.level() != entry.level {
+        return Err(row.problem(
+            position,
+            ProblemKind::BadValue,
+            format!(
+                "{grade} is not a grade of school {}, a {} school; correct the grade or the school",
+                entry.id,
+                entry.level.as_str()
+            ),
+        ));
+    }
+    Ok(grade)
 }
 
 /// School, group, wave, every item, comment: by the instrument's own names
@@ -152,5 +197,8 @@ fn wanted_columns(instrument: &Instrument) -> Vec<Wanted> {
     let mut comment = with_layouts("comment", &|l| l.comment.clone());
     comment.required = false;
     wanted.push(comment);
+    let mut grade = with_layouts("grade", &|l| l.grade.clone());
+    grade.required = false;
+    wanted.push(grade);
     wanted
 }

@@ -530,6 +530,68 @@ fn questionnaire_responses_in_the_own_and_a_survey_tool_layout() {
 }
 
 #[test]
+fn invited_counts_and_pupils_grades_name_their_cells() {
+    use mirror_model::RespondentGroup::{Pupils, Teachers};
+    let city = City::new()
+        .add(
+            "questionnaires/safety-wellbeing/wave.csv",
+            "school_id,group,wave,safe_1,safe_2,grade\n\
+             100001,pupils,2025-03-15,4,,s3\n\
+             100001,pupils,2025-03-15,3,,\n\
+             100001,teachers,2025-03-15,,3,S3\n\
+             100002,pupils,2025-03-15,2,,P5\n\
+             100002,pupils,2025-03-15,2,,S9\n\
+             100003,teachers,2025-03-16,,4,\n\
+             100003,teachers,2025-03-16,,4,\n",
+        )
+        .add(
+            "questionnaires/invited.csv",
+            "school_id;school_year;group;invited\n\
+             100001;2024-2025;pupils;3\n\
+             100001;2024-2025;leerkrachten;12\n\
+             100001;2024-2025;teachers;10\n\
+             100003;2024-2025;teachers;1\n\
+             100002;2024-2025;staff;veel\n\
+             100002;2024;staff;4\n",
+        );
+    assert_eq!(
+        city.problems(),
+        [
+            "questionnaires/invited.csv: row 4, column `group`: school 100001 already has a count of teachers invited in 2024-2025; keep one row per school, school year and group",
+            "questionnaires/invited.csv: row 6, column `invited`: `veel` is not a whole number",
+            "questionnaires/invited.csv: row 7, column `school_year`: `2024` is not a school year such as 2024-2025",
+            "questionnaires/safety-wellbeing/wave.csv: row 4, column `grade`: a grade is given for pupils only; leave it empty for teachers or check the respondent's group",
+            "questionnaires/safety-wellbeing/wave.csv: row 5, column `grade`: P5 is not a grade of school 100002, a secondary school; correct the grade or the school",
+            "questionnaires/safety-wellbeing/wave.csv: row 6, column `grade`: `S9` is not a grade (K1-K3, P1-P6 or S1-S7)",
+            "questionnaires/invited.csv: row 5, column `invited`: the teachers invited (1) are fewer than the 2 who answered `safety-wellbeing` at school 100003 in 2024-2025; correct the count",
+        ]
+    );
+    let ingested = city.ingest();
+    // Every school with a bad row is held back, Aster for its teacher's grade.
+    assert_eq!(
+        ingested.city.held_back,
+        [SchoolRef(0), SchoolRef(1), SchoolRef(2)]
+    );
+    let q = &ingested.city.questionnaires[0];
+    let grades: Vec<Option<String>> = q
+        .responses
+        .iter()
+        .map(|r| r.grade.map(|g| g.to_string()))
+        .collect();
+    assert_eq!(grades, [Some("S3".to_owned()), None, None, None]);
+    let year = mirror_model::SchoolYear::starting(2024);
+    let invited: Vec<_> = q.invited.iter().map(|(k, n)| (*k, *n)).collect();
+    assert_eq!(
+        invited,
+        [
+            ((SchoolRef(0), year, Pupils), 3),
+            ((SchoolRef(0), year, Teachers), 12),
+            ((SchoolRef(2), year, Teachers), 1),
+        ]
+    );
+}
+
+#[test]
 fn checklists_support_offers_and_action_plans_name_their_cells() {
     let city = City::new()
         .add(

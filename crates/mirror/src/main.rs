@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use clap::{Parser, Subcommand};
 use mirror_anonymise::disclosure::ReleaseHistory;
+use mirror_benchmark::{Cohort, Reported};
 use mirror_model::{Calendar, Config, SchoolRef, SchoolYear};
 use rayon::prelude::*;
 
@@ -35,8 +36,12 @@ enum Command {
         #[arg(long, default_value = "config/mirror.toml")]
         config: PathBuf,
         /// The school year to report (default: the latest with data), e.g. 2024-2025.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "as_of")]
         year: Option<SchoolYear>,
+        /// Report the school year up to this day (year to date), compared
+        /// with the same dates a year earlier, e.g. 2026-03-15.
+        #[arg(long)]
+        as_of: Option<chrono::NaiveDate>,
     },
     /// Read and check every source, without making reports: writes a
     /// data-quality report to the terminal and to the output folder.
@@ -114,10 +119,29 @@ const HELD_BACK: u8 = 2;
 /// The exit status of a run in which the leak guard refused a report.
 const REFUSED: u8 = 3;
 
+/// Typst lays out and usvg parses chart SVGs recursively: the 2 MiB a
+/// worker thread gets by default overflowed on a 300-school batch.
+const RENDER_STACK_BYTES: usize = 32 << 20;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Fails only if a pool was built already, which nothing here does.
+    let _ = rayon::ThreadPoolBuilder::new()
+        .stack_size(RENDER_STACK_BYTES)
+        .build_global();
     let result = match cli.command {
-        Command::Run { config, year } => match run(&config, year) {
+        Command::Run {
+            config,
+            year,
+            as_of,
+        } => match run(
+            &config,
+            match (year, as_of) {
+                (_, Some(day)) => Reported::UpTo(day),
+                (Some(y), None) => Reported::Year(y),
+                (None, None) => Reported::Latest,
+            },
+        ) {
             Ok(Outcome::HeldBack) => return ExitCode::from(HELD_BACK),
             Ok(Outcome::Refused) => return ExitCode::from(REFUSED),
             other => other.map(|_| ()),
@@ -170,11 +194,12 @@ enum Outcome {
     Refused,
 }
 
-fn run(config_path: &Path, year: Option<SchoolYear>) -> Result<Outcome, CliError> {
+fn run(config_path: &Path, reported: Reported) -> Result<Outcome, CliError> {
     let started = Instant::now();
     let config = Config::load(config_path)?;
     let calendar = Calendar::load(&config.calendar)?;
     let ingested = mirror_ingest::run(&config, calendar)?;
+    let ingest_done = Instant::now();
     if !ingested.may_render(&config) {
         let report = write_quality_report(&config, &ingested.quality)?;
         let _ = write!(std::io::stderr().lock(), "{}", ingested.quality.summary());
@@ -213,24 +238,37 @@ fn run(config_path: &Path, year: Option<SchoolYear>) -> Result<Outcome, CliError
     let key =
         mirror_anonymise::PseudonymKey::load(config.pseudonym_key_file.as_deref(), &config.source)?;
     let places = mirror_anonymise::Places::load(&config.places)?;
+    let anonymise_started = Instant::now();
     let anonymised = mirror_anonymise::run(raw, &key, &places, &config.privacy);
+    let anonymise_done = Instant::now();
     let city = &anonymised.city;
     let mut released = ReleaseHistory::load(&config.privacy.history_dir)?;
     let settings = mirror_benchmark::BenchmarkSettings {
         thresholds: config.thresholds.clone(),
         peers: config.peers.clone(),
         privacy: config.privacy.clone(),
+        cohort: match config.cohort_enrolled_on {
+            Some((month, day)) => Cohort::EnrolledOn { month, day },
+            None => Cohort::Enrolled,
+        },
     };
-    let benchmark = mirror_benchmark::run(city, &settings, year, &released)?;
+    let benchmark = mirror_benchmark::run(city, &settings, reported, &released)?;
+    let benchmark_done = Instant::now();
+    let period = benchmark.period;
     let renderer = mirror_render::Renderer::new(&config.templates_dir)?;
     let meta = mirror_render::ReportMeta {
         issue_date: config
             .issue_date
-            .unwrap_or_else(|| benchmark.year.last_day() + chrono::Days::new(1)),
+            .unwrap_or_else(|| period.to + chrono::Days::new(1)),
         min_pupils: config.privacy.min_pupils,
         min_peers: config.privacy.min_peer_schools,
     };
-    let period_dir = config.out_dir.join(benchmark.year.to_string());
+    // A year-to-date batch never overwrites the whole year's.
+    let period_dir = config.out_dir.join(if period.year_to_date {
+        format!("{}-to-{}", period.year, period.to)
+    } else {
+        period.year.to_string()
+    });
     let dir = period_dir.join("schools");
     std::fs::create_dir_all(&dir).map_err(|source| CliError::Write {
         path: dir.clone(),
@@ -286,6 +324,25 @@ fn run(config_path: &Path, year: Option<SchoolYear>) -> Result<Outcome, CliError
         }
     }
     released.save()?;
+    let render_done = Instant::now();
+    // The metrics as printed, for a later follow-up's "since your last mirror".
+    mirror_benchmark::snapshot::write_snapshot(&config.privacy.history_dir, &benchmark)?;
+    // The advisor's list names schools: its own folder, never beside a
+    // school's report.
+    let advisor = mirror_benchmark::advisor::advisor_list(&benchmark);
+    let advisor_dir = config.out_dir.join("advisor");
+    std::fs::create_dir_all(&advisor_dir).map_err(|source| CliError::Write {
+        path: advisor_dir.clone(),
+        source,
+    })?;
+    let advisor_name = period_dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    write_atomically(
+        &advisor_dir.join(format!("{advisor_name}.csv")),
+        advisor.to_csv().as_bytes(),
+    )?;
     let manifest = period_dir.join("manifest.json");
     let json = audit.to_json().map_err(|e| CliError::Write {
         path: manifest.clone(),
@@ -297,13 +354,24 @@ fn run(config_path: &Path, year: Option<SchoolYear>) -> Result<Outcome, CliError
     // A closed stdout is no reason to fail a run whose reports are written.
     let _ = writeln!(
         out,
-        "{} mirrors for school year {} written to {} in {:.1} s; {} suppressed counts, {} redactions (see manifest.json)",
+        "{} mirrors for school year {} ({} to {}) written to {} in {:.1} s; {} suppressed counts, {} redactions (see manifest.json)",
         reports.len() - refused,
-        benchmark.year,
+        period.year,
+        period.from,
+        period.to,
         dir.display(),
         started.elapsed().as_secs_f64(),
         audit.suppression_total(),
         audit.redaction_total(),
+    );
+    let seconds = |from: Instant, to: Instant| (to - from).as_secs_f64();
+    let _ = writeln!(
+        out,
+        "time: ingest {:.2} s, anonymise {:.2} s, benchmark {:.2} s, render and check {:.2} s",
+        seconds(started, ingest_done),
+        seconds(anonymise_started, anonymise_done),
+        seconds(anonymise_done, benchmark_done),
+        seconds(benchmark_done, render_done),
     );
     Ok(if refused > 0 {
         Outcome::Refused

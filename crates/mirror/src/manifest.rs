@@ -80,7 +80,7 @@ impl Manifest {
     ) -> Self {
         Self {
             tool_version: env!("CARGO_PKG_VERSION"),
-            school_year: benchmark.year.to_string(),
+            school_year: benchmark.period.year.to_string(),
             issue_date,
             reports: Vec::new(),
             refused_by_leak_guard: Vec::new(),

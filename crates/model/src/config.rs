@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-use crate::RespondentGroup;
+use crate::{EducationForm, RespondentGroup, SchoolId};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -51,6 +51,16 @@ struct RawConfig {
     report: RawReport,
     #[serde(default)]
     ingest: IngestSettings,
+    #[serde(default)]
+    cohort: RawCohort,
+}
+
+/// Which pupils a school's truancy figures count.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCohort {
+    /// "MM-DD": only pupils enrolled on that day, as the government counts.
+    enrolled_on: Option<String>,
 }
 
 fn default_code_list() -> String {
@@ -102,17 +112,54 @@ impl Default for Thresholds {
     }
 }
 
+/// How peer groups are formed (`[peers]`); docs/methodology.md explains
+/// both methods in words.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PeerSettings {
-    /// How many of the most similar schools of the same level form the group.
+    pub method: PeerMethod,
+    /// For `nearest`: how many of the most similar schools of the same level
+    /// form the group.
     pub size: usize,
+    /// For `rules`: a school belongs to the first group holding one of its
+    /// forms; schools with none of the listed forms are one group.
+    pub form_groups: Vec<Vec<EducationForm>>,
+    /// For `rules`: how many equal socio-economic bands the schools of a
+    /// level are split into on their disadvantage (3: terciles).
+    pub bands: usize,
+    /// Schools compared with exactly the listed schools, whatever the method.
+    pub pinned: BTreeMap<SchoolId, Vec<SchoolId>>,
 }
 
 impl Default for PeerSettings {
     fn default() -> Self {
-        Self { size: 8 }
+        use EducationForm::*;
+        Self {
+            method: PeerMethod::Rules,
+            size: 8,
+            form_groups: vec![
+                vec![SpecialNeeds],
+                vec![Vocational, PartTime],
+                vec![Technical, Arts],
+                vec![General],
+                vec![Reception],
+            ],
+            bands: 3,
+            pinned: BTreeMap::new(),
+        }
     }
+}
+
+/// How a school's peers are chosen among the schools of its level. Reports
+/// say which, so it is serialised too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PeerMethod {
+    /// Same form group and socio-economic band, widened step by step while
+    /// fewer than `privacy.min_peer_schools` schools match.
+    Rules,
+    /// The `size` schools nearest on standardised attributes.
+    Nearest,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -228,6 +275,9 @@ pub struct Config {
     /// The date printed on reports; `None` means the day after the school year.
     pub issue_date: Option<NaiveDate>,
     pub ingest: IngestSettings,
+    /// Month and day: count only the pupils enrolled on that day of each
+    /// school year; `None` counts every pupil over their enrolment.
+    pub cohort_enrolled_on: Option<(u32, u32)>,
 }
 
 impl Config {
@@ -263,10 +313,32 @@ impl Config {
             )));
         }
         let p = &raw.privacy;
-        if p.min_peer_schools == 0 || raw.peers.size < p.min_peer_schools {
+        let peers = &raw.peers;
+        if p.min_peer_schools == 0
+            || (peers.method == PeerMethod::Nearest && peers.size < p.min_peer_schools)
+        {
             return Err(invalid(format!(
                 "peers.size ({}) must be at least privacy.min_peer_schools ({}), which must be at least 1",
-                raw.peers.size, p.min_peer_schools
+                peers.size, p.min_peer_schools
+            )));
+        }
+        if peers.bands == 0 {
+            return Err(invalid(
+                "peers.bands = 0: give at least 1 socio-economic band (3 makes terciles)"
+                    .to_owned(),
+            ));
+        }
+        if peers.form_groups.iter().any(Vec::is_empty) {
+            return Err(invalid(
+                "peers.form_groups: a group is empty; give each group at least one form".to_owned(),
+            ));
+        }
+        let listed = peers.form_groups.concat();
+        // A form listed twice would count only in its first group.
+        if let Some(twice) = (1..listed.len()).find(|&i| listed[..i].contains(&listed[i])) {
+            return Err(invalid(format!(
+                "peers.form_groups: `{}` is in more than one group; give each form once",
+                listed[twice].code()
             )));
         }
         if p.min_pupils == 0 {
@@ -301,6 +373,14 @@ impl Config {
                 "ingest.cross_check_tolerance = {tolerance}: give a share between 0 and 1, such as 0.01"
             )));
         }
+        let cohort_enrolled_on = match raw.cohort.enrolled_on.as_deref() {
+            None => None,
+            Some(day) => Some(month_and_day(day).ok_or_else(|| {
+                invalid(format!(
+                    "cohort.enrolled_on = \"{day}\": give a month and day such as \"02-01\" (1 February, the government's counting day)"
+                ))
+            })?),
+        };
         Ok(Self {
             source: path.to_owned(),
             data_dir: resolve("data_dir", &raw.data_dir)?,
@@ -330,8 +410,16 @@ impl Config {
             },
             issue_date: raw.report.issue_date,
             ingest: raw.ingest,
+            cohort_enrolled_on,
         })
     }
+}
+
+/// "MM-DD" as a day that exists in a leap year.
+fn month_and_day(text: &str) -> Option<(u32, u32)> {
+    let (m, d) = text.split_once('-')?;
+    let (m, d) = (m.parse().ok()?, d.parse().ok()?);
+    NaiveDate::from_ymd_opt(2024, m, d).map(|_| (m, d))
 }
 
 /// `config/../out` as `out`, so messages show the paths people expect. By
@@ -412,6 +500,87 @@ key_file = "/secure/key"
         )
         .unwrap_err();
         assert!(e.to_string().contains("respondent group"), "{e}");
+    }
+
+    #[test]
+    fn peer_settings_read_every_key() {
+        let c = Config::parse(
+            &format!(
+                "{MINIMAL}\n[peers]\nmethod = \"nearest\"\nsize = 6\nbands = 4\nform_groups = [[\"aso\"], [\"tso\", \"bso\"]]\n[peers.pinned]\n100001 = [\"100002\", \"100003\"]"
+            ),
+            Path::new("m.toml"),
+        )
+        .unwrap();
+        let id = |s: &str| SchoolId::new(s).unwrap();
+        assert_eq!(
+            c.peers,
+            PeerSettings {
+                method: PeerMethod::Nearest,
+                size: 6,
+                form_groups: vec![
+                    vec![EducationForm::General],
+                    vec![EducationForm::Technical, EducationForm::Vocational]
+                ],
+                bands: 4,
+                pinned: [(id("100001"), vec![id("100002"), id("100003")])].into(),
+            }
+        );
+    }
+
+    /// The shipped file documents the defaults: without `[peers]` a city gets
+    /// what config/mirror.toml says.
+    #[test]
+    fn the_shipped_peer_settings_are_the_defaults() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/mirror.toml");
+        assert_eq!(Config::load(&path).unwrap().peers, PeerSettings::default());
+        let c = Config::parse(MINIMAL, Path::new("m.toml")).unwrap();
+        assert_eq!(c.peers.method, PeerMethod::Rules);
+    }
+
+    /// toml names the line, so the key, and the accepted values.
+    #[test]
+    fn refuses_an_unknown_peer_method_naming_the_key() {
+        let e = Config::parse(
+            &format!("{MINIMAL}\n[peers]\nmethod = \"closest\""),
+            Path::new("m.toml"),
+        )
+        .unwrap_err();
+        let e = e.to_string();
+        assert!(e.contains("method = \"closest\""), "{e}");
+        assert!(e.contains("expected `rules` or `nearest`"), "{e}");
+    }
+
+    #[test]
+    fn refuses_a_form_in_two_groups_and_zero_bands() {
+        let e = Config::parse(
+            &format!("{MINIMAL}\n[peers]\nform_groups = [[\"tso\"], [\"bso\", \"tso\"]]"),
+            Path::new("m.toml"),
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string().contains("`tso` is in more than one group"),
+            "{e}"
+        );
+        let e = Config::parse(
+            &format!("{MINIMAL}\n[peers]\nbands = 0"),
+            Path::new("m.toml"),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("peers.bands = 0"), "{e}");
+    }
+
+    /// `size` matters only for nearest neighbours, so only then must it reach
+    /// the privacy minimum.
+    #[test]
+    fn peer_size_is_checked_only_for_nearest_neighbours() {
+        let small = format!("{MINIMAL}\n[peers]\nsize = 3");
+        assert!(Config::parse(&small, Path::new("m.toml")).is_ok());
+        let e = Config::parse(
+            &format!("{small}\nmethod = \"nearest\""),
+            Path::new("m.toml"),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("peers.size (3)"), "{e}");
     }
 
     #[test]

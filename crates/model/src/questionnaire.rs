@@ -4,12 +4,12 @@ use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-use crate::{ParseValueError, SchoolRef};
+use crate::{Grade, ParseValueError, SchoolRef, SchoolYear};
 
 /// Who answered: the groups whose views a safety mirror compares.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum RespondentGroup {
     Pupils,
@@ -49,7 +49,7 @@ impl std::str::FromStr for RespondentGroup {
 }
 
 /// Text in Dutch and English.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Wording {
     pub nl: String,
@@ -121,6 +121,8 @@ pub struct Layout {
     pub group: String,
     pub wave: String,
     pub comment: Option<String>,
+    /// The pupil's grade (`S3`, `P5`); teachers and staff leave it empty.
+    pub grade: Option<String>,
     /// Item id -> header.
     pub items: BTreeMap<String, String>,
 }
@@ -205,6 +207,13 @@ impl Instrument {
                 "answers: give at least two values and one nl and one en label per value".into(),
             ));
         }
+        // Scores put the lowest value at 0 and the highest at 100.
+        if a.values.windows(2).any(|w| w[0] >= w[1]) {
+            return Err(invalid(
+                "answers: list the values in increasing agreement, each once (such as [1, 2, 3, 4])"
+                    .into(),
+            ));
+        }
         let mut scales = HashSet::new();
         for s in &raw.scales {
             if !scales.insert(s.id.as_str()) {
@@ -257,6 +266,8 @@ pub struct Response {
     /// The day the questionnaire was answered.
     pub wave: NaiveDate,
     pub answers: Vec<Option<u8>>,
+    /// A pupil's grade, when the export has it; never for teachers or staff.
+    pub grade: Option<Grade>,
     /// Free text as written: anonymise redacts it before anything shows it.
     pub comment: Option<String>,
 }
@@ -266,6 +277,10 @@ pub struct Response {
 pub struct Questionnaire {
     pub instrument: Instrument,
     pub responses: Vec<Response>,
+    /// How many of a group each school invited to answer in a school year
+    /// (`questionnaires/invited.csv`), the base of the response rate. One
+    /// count applies to every instrument the group answered that year.
+    pub invited: BTreeMap<(SchoolRef, SchoolYear, RespondentGroup), u32>,
 }
 
 #[cfg(test)]
@@ -308,6 +323,24 @@ mod tests {
         assert_eq!("Leerling".parse(), Ok(RespondentGroup::Pupils));
         assert_eq!("ander personeel".parse(), Ok(RespondentGroup::Staff));
         assert!("parents".parse::<RespondentGroup>().is_err());
+    }
+
+    #[test]
+    fn answer_values_must_increase() {
+        let text = r#"
+title = { nl = "t", en = "t" }
+scales = []
+items = []
+[answers]
+values = [1, 3, 2]
+nl = ["nee", "soms", "ja"]
+en = ["no", "sometimes", "yes"]
+"#;
+        let e = Instrument::parse(text, "t", Path::new("q/t.toml")).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "q/t.toml: answers: list the values in increasing agreement, each once (such as [1, 2, 3, 4])"
+        );
     }
 
     #[test]

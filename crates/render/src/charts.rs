@@ -420,7 +420,7 @@ pub(crate) fn bands(m: &SchoolMirror, l: &ChartLabels) -> Result<String, ChartEr
                 }
                 // A labelled gap, never a bar of 0: the words stand over the
                 // whole group, clear of the peers' whisker.
-                Figure::Suppressed => {
+                Figure::Suppressed | Figure::Missing => {
                     let clear = b.share.peers.map_or(0.0, |p| p.upper_quartile);
                     chart
                         .draw_series(std::iter::once(

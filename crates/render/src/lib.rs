@@ -1,4 +1,4 @@
-//! Render: one school's mirror as a PDF.
+//! Render: one school's mirror, or the truancy advisor's list, as a PDF.
 //!
 //! The Typst templates in `report-templates/` are read at run time, so the
 //! city can change wording and layout without recompiling. Data reaches them
@@ -14,12 +14,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use chrono::{Datelike, NaiveDate};
 use mirror_benchmark::SchoolMirror;
+use mirror_benchmark::advisor::AdvisorList;
 use mirror_model::SchoolId;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use typst::WorldExt;
 use typst::diag::SourceDiagnostic;
 use typst::foundations::{Bytes, Datetime, Smart};
+use typst::syntax::FileId;
 use typst_layout::PagedDocument;
 use typst_pdf::{PdfOptions, Timestamp};
 
@@ -27,6 +29,25 @@ use charts::ChartLabels;
 use world::{ReportWorld, Shared, file_id};
 
 const MAIN: &str = "/mirror.typ";
+/// The advisor's list names schools: a template of its own, so nothing of it
+/// can slip into a school's mirror.
+const ADVISOR: &str = "/advisor.typ";
+
+/// Which report an error is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Report {
+    School(SchoolId),
+    AdvisorList,
+}
+
+impl std::fmt::Display for Report {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::School(school) => write!(f, "school {school}"),
+            Self::AdvisorList => f.write_str("the advisor list"),
+        }
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum RenderError {
@@ -36,7 +57,7 @@ pub enum RenderError {
         #[source]
         source: std::io::Error,
     },
-    #[error("{path}: the main report template is missing; restore it from the repository")]
+    #[error("{path}: a report template is missing; restore it from the repository")]
     MissingTemplate { path: PathBuf },
     #[error(
         "school {school}: no strings for language `{language}`: add {path} (copy lang/en.toml and translate it), or correct the school's language in the registry"
@@ -54,20 +75,17 @@ pub enum RenderError {
         chart: &'static str,
         message: String,
     },
-    #[error("school {school}: the report templates do not compile:\n{diagnostics}")]
+    #[error("{report}: the report templates do not compile:\n{diagnostics}")]
     Typst {
-        school: SchoolId,
+        report: Report,
         /// One `file:line:column: message` line per diagnostic.
         diagnostics: String,
     },
-    #[error("school {school}: cannot write the PDF:\n{diagnostics}")]
-    Pdf {
-        school: SchoolId,
-        diagnostics: String,
-    },
-    #[error("school {school}: cannot encode the report data: {source}")]
+    #[error("{report}: cannot write the PDF:\n{diagnostics}")]
+    Pdf { report: Report, diagnostics: String },
+    #[error("{report}: cannot encode the report data: {source}")]
     Data {
-        school: SchoolId,
+        report: Report,
         #[source]
         source: serde_json::Error,
     },
@@ -116,24 +134,35 @@ struct ReportData<'a> {
 /// The keys of the mirror's JSON that hold a fraction to print as a percentage.
 const FRACTIONS: [&str; 4] = ["value", "lower_quartile", "median", "upper_quartile"];
 
-/// Beside every fraction `k` in the mirror's JSON, adds `k_pct`: its
-/// percentage digits ("3.4"), rounded by the same code as the chart labels.
-/// The template only swaps the decimal sign, so a table and a chart never
-/// round one figure differently.
-fn add_percent_digits(value: &mut Value) {
+/// The same for the advisor's list (`difference` in percentage points).
+const ADVISOR_FRACTIONS: [&str; 6] = [
+    "rate",
+    "previous_rate",
+    "difference",
+    "target",
+    "lower95",
+    "upper95",
+];
+
+/// Beside every fraction `k` (one of `keys`) in a report's JSON, adds
+/// `k_pct`: its percentage digits ("3.4"), rounded by the same code as the
+/// chart labels. The template only swaps the decimal sign, so a table and a
+/// chart never round one figure differently, nor the advisor's list and the
+/// school's mirror.
+fn add_percent_digits(value: &mut Value, keys: &[&str]) {
     match value {
         Value::Object(map) => {
-            let digits: Vec<(String, Value)> = FRACTIONS
+            let digits: Vec<(String, Value)> = keys
                 .iter()
                 .filter_map(|k| {
                     let f = map.get(*k)?.as_f64()?;
                     Some((format!("{k}_pct"), charts::percent_digits(f, 1).into()))
                 })
                 .collect();
-            map.values_mut().for_each(add_percent_digits);
+            map.values_mut().for_each(|v| add_percent_digits(v, keys));
             map.extend(digits);
         }
-        Value::Array(items) => items.iter_mut().for_each(add_percent_digits),
+        Value::Array(items) => items.iter_mut().for_each(|v| add_percent_digits(v, keys)),
         _ => {}
     }
 }
@@ -142,7 +171,7 @@ fn add_percent_digits(value: &mut Value) {
 /// the band labels.
 fn report_json(mirror: &SchoolMirror, meta: &ReportMeta) -> Result<Vec<u8>, serde_json::Error> {
     let mut mirror_json = serde_json::to_value(mirror)?;
-    add_percent_digits(&mut mirror_json);
+    add_percent_digits(&mut mirror_json, &FRACTIONS);
     serde_json::to_vec(&ReportData {
         mirror: mirror_json,
         meta,
@@ -152,6 +181,14 @@ fn report_json(mirror: &SchoolMirror, meta: &ReportMeta) -> Result<Vec<u8>, serd
             .map(|b| charts::band_label(&b.band))
             .collect(),
     })
+}
+
+/// The bytes of `/data.json` for `advisor.typ`: the list with percentage
+/// digits, and the issue date.
+fn advisor_json(list: &AdvisorList, issue_date: NaiveDate) -> Result<Vec<u8>, serde_json::Error> {
+    let mut list_json = serde_json::to_value(list)?;
+    add_percent_digits(&mut list_json, &ADVISOR_FRACTIONS);
+    serde_json::to_vec(&serde_json::json!({ "list": list_json, "issue_date": issue_date }))
 }
 
 /// Every key of a strings file, dotted (`report.trend_alt`).
@@ -166,15 +203,15 @@ fn string_keys(table: &toml::Table, prefix: &str, out: &mut BTreeSet<String>) {
 }
 
 impl Renderer {
-    /// Loads the templates folder (`mirror.typ`, `style.typ`, `lang/*.toml`)
-    /// and the embedded fonts. Every strings file must have the same keys, so
-    /// a translation that lacks a string fails here, not in the middle of a
-    /// batch.
+    /// Loads the templates folder (`mirror.typ`, `advisor.typ`, `style.typ`,
+    /// `lang/*.toml`) and the embedded fonts. Every strings file must have the
+    /// same keys, so a translation that lacks a string fails here, not in the
+    /// middle of a batch; a missing template too.
     pub fn new(templates_dir: &Path) -> Result<Self, RenderError> {
         let shared = Shared::load(templates_dir)?;
-        if !shared.has_file(MAIN) {
+        if let Some(missing) = [MAIN, ADVISOR].into_iter().find(|t| !shared.has_file(t)) {
             return Err(RenderError::MissingTemplate {
-                path: templates_dir.join("mirror.typ"),
+                path: templates_dir.join(missing.trim_start_matches('/')),
             });
         }
         let lang_dir = templates_dir.join("lang");
@@ -236,6 +273,7 @@ impl Renderer {
     /// One school's mirror as PDF bytes; the same input gives the same bytes.
     pub fn render(&self, mirror: &SchoolMirror, meta: &ReportMeta) -> Result<Vec<u8>, RenderError> {
         let school = &mirror.school;
+        let report = Report::School(school.clone());
         let language = mirror.language.as_str();
         let labels = self
             .labels
@@ -249,7 +287,7 @@ impl Renderer {
                     .join(format!("{language}.toml")),
             })?;
         let data = report_json(mirror, meta).map_err(|source| RenderError::Data {
-            school: school.clone(),
+            report: report.clone(),
             source,
         })?;
         let chart_error = |(chart, message)| RenderError::Chart {
@@ -257,7 +295,7 @@ impl Renderer {
             chart,
             message,
         };
-        let files: HashMap<_, _> = [
+        let files = [
             ("/data.json", data),
             (
                 "/charts/trend.svg",
@@ -271,33 +309,65 @@ impl Renderer {
                     .map_err(chart_error)?
                     .into_bytes(),
             ),
-        ]
-        .into_iter()
-        .map(|(path, bytes)| (file_id(path), Bytes::new(bytes)))
-        .collect();
-        let d = meta.issue_date;
+        ];
+        let ident = format!("school-mirror/{school}/{}", mirror.year);
+        self.compile(&report, MAIN, files, meta.issue_date, ident)
+    }
+
+    /// The truancy advisor's list as PDF bytes, for the city's staff only;
+    /// the same input gives the same bytes.
+    pub fn render_advisor(
+        &self,
+        list: &AdvisorList,
+        issue_date: NaiveDate,
+    ) -> Result<Vec<u8>, RenderError> {
+        let report = Report::AdvisorList;
+        let data = advisor_json(list, issue_date).map_err(|source| RenderError::Data {
+            report: report.clone(),
+            source,
+        })?;
+        let period = &list.period;
+        let ident = format!("school-mirror/advisor/{}/{}", period.year, period.to);
+        self.compile(&report, ADVISOR, [("/data.json", data)], issue_date, ident)
+    }
+
+    /// Compiles the template `main` with a report's own files (at fixed
+    /// virtual paths) and exports the PDF. `ident` and the issue date fix the
+    /// PDF's identifier and timestamp, so the same input gives the same bytes.
+    fn compile(
+        &self,
+        report: &Report,
+        main: &str,
+        files: impl IntoIterator<Item = (&'static str, Vec<u8>)>,
+        issue_date: NaiveDate,
+        ident: String,
+    ) -> Result<Vec<u8>, RenderError> {
+        let files: HashMap<FileId, Bytes> = files
+            .into_iter()
+            .map(|(path, bytes)| (file_id(path), Bytes::new(bytes)))
+            .collect();
+        let d = issue_date;
         // Month and day always fit a u8; the year is checked by Typst.
         let (year, month, day) = (d.year(), d.month() as u8, d.day() as u8);
         let world = ReportWorld {
             shared: &self.shared,
-            main: file_id(MAIN),
+            main: file_id(main),
             files,
             today: Datetime::from_ymd(year, month, day),
         };
         let document = typst::compile::<PagedDocument>(&world)
             .output
             .map_err(|diags| RenderError::Typst {
-                school: school.clone(),
+                report: report.clone(),
                 diagnostics: self.describe(&world, &diags),
             })?;
         let options = PdfOptions {
-            // Fixed identifier and timestamp: the same input gives the same bytes.
-            ident: Smart::Custom(format!("school-mirror/{school}/{}", mirror.year)),
+            ident: Smart::Custom(ident),
             timestamp: Datetime::from_ymd_hms(year, month, day, 0, 0, 0).map(Timestamp::new_utc),
             ..PdfOptions::default()
         };
         let pdf = typst_pdf::pdf(&document, &options).map_err(|diags| RenderError::Pdf {
-            school: school.clone(),
+            report: report.clone(),
             diagnostics: self.describe(&world, &diags),
         })?;
         // Typst's memo cache is global and grows with every report; trimming
@@ -348,9 +418,13 @@ mod redaction_tests;
 
 #[cfg(test)]
 mod tests {
+    use mirror_benchmark::advisor::{Choice, SchoolNamed};
+    use mirror_benchmark::funnel::{Limits, Position};
+    use mirror_benchmark::significance::{Change, ChangeTest};
+    use mirror_benchmark::{Against, Judgement};
     use mirror_benchmark::{
-        Band, BandFigures, Comparison, DisadvantageBand, Figure, PeerGroupDescription, PeerSpread,
-        YearFigures,
+        Band, BandFigures, Comparison, DisadvantageBand, Figure, GuidanceFollowUp, Patterns,
+        PeerGroupDescription, PeerSpread, Period, YearFigures, YearSource,
     };
     use mirror_model::{EducationForm, Level, ReportLanguage, SchoolId, SchoolYear};
 
@@ -373,6 +447,8 @@ mod tests {
         Comparison {
             school: Figure::Value(school),
             peers: spread(median),
+            city: Some(median * 1.1),
+            judged: None,
         }
     }
 
@@ -389,8 +465,13 @@ mod tests {
                 Comparison {
                     school: Figure::Suppressed,
                     peers: spread(0.012),
+                    city: Some(0.013),
+                    judged: None,
                 },
             ],
+            source: YearSource::Registrations,
+            change: None,
+            outcomes: Vec::new(),
         };
         let bands = [
             (0, Some(0), 0.62),
@@ -409,6 +490,8 @@ mod tests {
             share: Comparison {
                 school: Figure::Suppressed,
                 peers: spread(0.01),
+                city: Some(0.011),
+                judged: None,
             },
         }))
         .collect();
@@ -418,15 +501,35 @@ mod tests {
             level: Level::Secondary,
             language: ReportLanguage::new(language).unwrap(),
             year: SchoolYear::starting(2025),
+            period: Period::whole(SchoolYear::starting(2025)),
             thresholds,
             peer_group: Some(PeerGroupDescription {
                 level: Level::Secondary,
                 schools: 8,
                 common_forms: vec![EducationForm::Technical, EducationForm::Vocational],
                 disadvantage_band: DisadvantageBand::Higher,
+                method: mirror_model::config::PeerMethod::Rules,
+                pinned: false,
+                widening: None,
             }),
             history: vec![year(2023, 0.031), year(2024, 0.0345), year(2025, 0.0272)],
+            funnel: None,
+            same_dates_last_year: None,
             bands,
+            categories: Vec::new(),
+            patterns: Patterns::default(),
+            guidance: GuidanceFollowUp {
+                reached: Some(74),
+                with_file: compare(0.81, 0.77),
+                median_school_days: Some(6.0),
+                rate_before_file: Figure::Value(0.09),
+                rate_after_file: Figure::Value(0.05),
+                reached_by_month_end: vec![Some(0); 10],
+            },
+            survey: mirror_benchmark::survey::SurveyMirror {
+                instruments: Vec::new(),
+                checklist: Vec::new(),
+            },
             practices: Vec::new(),
             releases: Vec::new(),
             suppressed: Default::default(),
@@ -442,6 +545,8 @@ mod tests {
         now.problematic_rate = Comparison {
             school: Figure::Suppressed,
             peers: None,
+            city: None,
+            judged: None,
         };
         for c in &mut now.pupils_from_threshold {
             c.peers = None;
@@ -648,6 +753,186 @@ mod tests {
         let e = Renderer::new(&dir).unwrap_err().to_string();
         assert!(e.contains("nl.toml"), "{e}");
         assert!(e.contains("`report.trend_alt` is missing"), "{e}");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    fn named(id: &str, name: &str, level: Level) -> SchoolNamed {
+        SchoolNamed {
+            school: SchoolId::new(id).unwrap(),
+            name: name.to_owned(),
+            level,
+        }
+    }
+
+    fn change_test(difference: f64, z: f64, p_value: f64) -> ChangeTest {
+        let change = if p_value >= 0.05 {
+            Change::Steady
+        } else if difference > 0.0 {
+            Change::Rising
+        } else {
+            Change::Falling
+        };
+        ChangeTest {
+            change,
+            difference,
+            z,
+            p_value,
+        }
+    }
+
+    fn judgement(position: Position, target: f64, z: f64) -> Judgement {
+        Judgement {
+            position,
+            against: Against::Peers,
+            target,
+            limits: Limits {
+                lower95: target * 0.8,
+                upper95: target * 1.2,
+                lower998: target * 0.7,
+                upper998: target * 1.3,
+            },
+            z,
+            overdispersed: false,
+        }
+    }
+
+    /// Two schools that did well (one below its peers' limit, one with a
+    /// significant fall, judged against the city), one rising, one too small.
+    fn advisor_list() -> AdvisorList {
+        let year = SchoolYear::starting(2025);
+        AdvisorList {
+            period: Period::whole(year),
+            did_well: vec![
+                Choice {
+                    rank: 1,
+                    school: named("104512", "Technisch Instituut Voorbeeld", Level::Secondary),
+                    rate: 0.021,
+                    previous_rate: Some(0.029),
+                    change: Some(change_test(-0.008, -3.4, 0.0007)),
+                    against_peers: Some(judgement(Position::Low998, 0.034, -3.9)),
+                    strength: 3.9,
+                },
+                Choice {
+                    rank: 2,
+                    school: named("021345", "Basisschool De Linde", Level::Primary),
+                    rate: 0.0125,
+                    previous_rate: Some(0.0182),
+                    change: Some(change_test(-0.0057, -2.1, 0.036)),
+                    against_peers: Some(Judgement {
+                        against: Against::City,
+                        ..judgement(Position::Within, 0.014, -0.9)
+                    }),
+                    strength: 2.1,
+                },
+            ],
+            rising: vec![Choice {
+                rank: 1,
+                school: named("109876", "Atheneum Zuid", Level::Secondary),
+                rate: 0.0512,
+                previous_rate: Some(0.0387),
+                change: Some(change_test(0.0125, 2.8, 0.0049)),
+                against_peers: Some(judgement(Position::High95, 0.036, 2.2)),
+                strength: 2.8,
+            }],
+            too_small_to_judge: vec![named("030303", "Kleuterschool Het Nest", Level::Primary)],
+        }
+    }
+
+    fn issue_date() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 9, 15).unwrap()
+    }
+
+    #[test]
+    fn the_advisor_list_names_its_schools_and_is_marked_for_city_staff_only() {
+        let renderer = Renderer::new(&templates()).unwrap();
+        let pdf = renderer
+            .render_advisor(&advisor_list(), issue_date())
+            .unwrap();
+        keep("advisor.pdf", &pdf);
+        let text = text_of(&pdf);
+        for name in [
+            "Technisch Instituut Voorbeeld",
+            "Basisschool De Linde",
+            "Atheneum Zuid",
+            "Kleuterschool Het Nest",
+        ] {
+            assert!(text.contains(name), "{name} missing: {text}");
+        }
+        assert!(text.contains("FOR CITY STAFF ONLY"), "{text}");
+        assert!(text.contains("2025-2026"), "{text}");
+        // The first school's rate, 0.021, with one decimal.
+        assert!(text.contains("2.1%"), "{text}");
+        assert!(!text.contains("No school met the rule"), "{text}");
+    }
+
+    #[test]
+    fn the_advisor_list_renders_the_same_pdf_twice() {
+        let renderer = Renderer::new(&templates()).unwrap();
+        let pdf = renderer
+            .render_advisor(&advisor_list(), issue_date())
+            .unwrap();
+        assert!(pdf.starts_with(b"%PDF"));
+        assert_eq!(
+            pdf,
+            renderer
+                .render_advisor(&advisor_list(), issue_date())
+                .unwrap()
+        );
+    }
+
+    #[test]
+    fn an_empty_advisor_list_says_no_school_met_the_rule() {
+        let renderer = Renderer::new(&templates()).unwrap();
+        let list = AdvisorList {
+            did_well: Vec::new(),
+            rising: Vec::new(),
+            too_small_to_judge: Vec::new(),
+            ..advisor_list()
+        };
+        let pdf = renderer.render_advisor(&list, issue_date()).unwrap();
+        keep("advisor-empty.pdf", &pdf);
+        let text = text_of(&pdf);
+        assert_eq!(
+            text.matches("No school met the rule this year.").count(),
+            2,
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_broken_advisor_template_names_the_list_file_and_line() {
+        let dir = templates_copy("broken-advisor", |to| {
+            let path = to.join("advisor.typ");
+            let mut text = std::fs::read_to_string(&path).unwrap();
+            let line = text.lines().count() + 1;
+            text.push_str("#no-such-function()\n");
+            std::fs::write(&path, text).unwrap();
+            std::fs::write(to.join("line"), line.to_string()).unwrap();
+        });
+        let line = std::fs::read_to_string(dir.join("line")).unwrap();
+        let renderer = Renderer::new(&dir).unwrap();
+        let e = renderer
+            .render_advisor(&advisor_list(), issue_date())
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("the advisor list:"), "{e}");
+        assert!(
+            e.contains(&format!("advisor.typ:{line}:2: unknown variable")),
+            "{e}"
+        );
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_missing_advisor_template_fails_when_loading_and_names_it() {
+        let dir = templates_copy("no-advisor", |to| {
+            std::fs::remove_file(to.join("advisor.typ")).unwrap();
+        });
+        let e = Renderer::new(&dir).unwrap_err().to_string();
+        assert!(
+            e.contains(&dir.join("advisor.typ").display().to_string()),
+            "{e}"
+        );
         std::fs::remove_dir_all(dir).unwrap();
     }
 

@@ -266,15 +266,18 @@ pub fn generate(
     }
     let mut r = stream(spec.seed, usize::MAX >> 4, 0, 0);
     let last = city_calendar.year(spec.last_year).expect("checked above");
-    let (instrument, own, coded) = questionnaires::responses(&mut r, last, &schools)?;
+    let wave = questionnaires::responses(&mut r, last, &schools, &rosters)?;
     summary.files.push(writer.text(
-        &format!("questionnaires/{instrument}/{}.csv", spec.last_year),
-        &own,
+        &format!("questionnaires/{}/{}.csv", wave.instrument, spec.last_year),
+        &wave.own,
     )?);
     summary.files.push(writer.text(
-        &format!("questionnaires/{instrument}/survey-tool-export.csv"),
-        &coded,
+        &format!("questionnaires/{}/survey-tool-export.csv", wave.instrument),
+        &wave.coded,
     )?);
+    summary
+        .files
+        .push(writer.text("questionnaires/invited.csv", &wave.invited)?);
     let mut r = stream(spec.seed, usize::MAX >> 5, 0, 0);
     summary.files.push(writer.text(
         &format!("checklists/{}.csv", spec.last_year),
@@ -405,9 +408,9 @@ mod tests {
         generate(&spec(8, 2), &calendar(), b.path()).unwrap();
         // Per year enrolments, registrations and guidance; totals for the two
         // years before; the government's figures, registry, key and README.
-        // Questionnaires in two layouts; checklists, the staff roster, 8
-        // practices, offers, plans.
-        assert_eq!(first.files.len(), 3 * 2 + 2 + 2 + 1 + 8 + 2 + 5);
+        // Questionnaires in two layouts and who was invited; checklists, the
+        // staff roster, 8 practices, offers, plans.
+        assert_eq!(first.files.len(), 3 * 2 + 2 + 2 + 1 + 8 + 3 + 5);
         for file in &first.files {
             let relative = file.strip_prefix(a.path()).unwrap();
             assert_eq!(

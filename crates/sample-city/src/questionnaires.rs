@@ -1,6 +1,9 @@
 //! Questionnaire responses for the default instrument: one wave in spring of
 //! the last year, at about 60% of the schools. Schools with more truancy
-//! report less safety; pupils see more bullying than teachers do.
+//! report less safety; pupils see more bullying than teachers do. Pupils
+//! give their grade; at a fifth of the schools only the upper grades were
+//! invited, so their respondents are unlike the school. How many teachers
+//! and staff were invited is in `invited.csv`.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -11,6 +14,7 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::SampleError;
 use crate::city::School;
+use crate::simulate::Pupil;
 
 /// The shipped instrument, which the sample answers.
 const INSTRUMENT: &str = include_str!("../../../config/questionnaires/safety-wellbeing.toml");
@@ -28,14 +32,28 @@ const COMMENTS: &[&str] = &[
     "Ik word uitgelachen in de bus naar huis.",
 ];
 
-/// The instrument's id and the responses as CSV: the instrument's own column
-/// names for most schools, the coded survey-tool layout (with `;` and answer
-/// labels) for the last school that answers.
+/// The files of one wave, as CSV.
+pub(crate) struct Wave {
+    pub instrument: String,
+    /// The instrument's own column names, for most schools.
+    pub own: String,
+    /// The coded survey-tool layout (with `;` and answer labels), for the
+    /// last school that answers.
+    pub coded: String,
+    /// How many were invited: teachers and staff at every school that
+    /// answers, pupils where only the upper grades were invited (elsewhere
+    /// the enrolment counts).
+    pub invited: String,
+}
+
+/// One wave at the schools, whose pupils at the end of the year are
+/// `rosters` (in the order of `schools`).
 pub(crate) fn responses(
     rng: &mut ChaCha8Rng,
     calendar: &SchoolYearCalendar,
     schools: &[School],
-) -> Result<(String, String, String), SampleError> {
+    rosters: &[Vec<Pupil>],
+) -> Result<Wave, SampleError> {
     let instrument = Instrument::parse(INSTRUMENT, "safety-wellbeing", Path::new("built-in"))
         .map_err(|e| SampleError::Spec(e.to_string()))?;
     let spring: Vec<_> = calendar
@@ -47,32 +65,79 @@ pub(crate) fn responses(
     let answering: Vec<usize> = (0..schools.len())
         .filter(|_| rng.random_bool(0.6))
         .collect();
-    let mut own = String::from("school_id,group,wave");
+    let mut own = String::from("school_id,group,wave,grade");
     for item in &instrument.items {
         let _ = write!(own, ",{}", item.id);
     }
     own.push_str(",comment\n");
     let layout = &instrument.layouts[1];
-    let mut coded = format!("{};{};{}", layout.school, layout.group, layout.wave);
+    let mut coded = format!(
+        "{};{};{};{}",
+        layout.school,
+        layout.group,
+        layout.wave,
+        layout.grade.as_deref().unwrap_or("grade")
+    );
     for item in &instrument.items {
         let _ = write!(coded, ";{}", layout.items[&item.id]);
     }
     let _ = writeln!(coded, ";{}", layout.comment.as_deref().unwrap_or("comment"));
+    let year = calendar.year();
+    let mut invited = String::from("school_id,school_year,group,invited\n");
     for (k, &s) in answering.iter().enumerate() {
         let school = &schools[s];
         let wave = spring[rng.random_range(0..spring.len().max(1))];
+        // Nursery pupils do not answer; some schools invite the upper half
+        // of the grades only (from P4 or S4).
+        let upper_only = rng.random_bool(0.2);
+        let from_grade = match (school.level, upper_only) {
+            (Level::Primary, false) => 3,
+            (Level::Primary, true) => 6,
+            (Level::Secondary, false) => 0,
+            (Level::Secondary, true) => 3,
+        };
+        let invited_pupils: Vec<&Pupil> = rosters[s]
+            .iter()
+            .filter(|p| p.grade >= from_grade)
+            .collect();
         let pupils = match school.level {
             Level::Secondary => rng.random_range(40..150),
             Level::Primary => rng.random_range(20..60),
-        };
+        }
+        .min(invited_pupils.len());
+        if upper_only {
+            let _ = writeln!(
+                invited,
+                "{},{year},pupils,{}",
+                school.id,
+                invited_pupils.len()
+            );
+        }
         let groups = [
             (RespondentGroup::Pupils, pupils),
             (RespondentGroup::Teachers, rng.random_range(6..40)),
             (RespondentGroup::Staff, rng.random_range(3..15)),
         ];
+        for (group, count) in &groups[1..] {
+            // Between half and all of those invited answered.
+            let _ = writeln!(
+                invited,
+                "{},{year},{},{}",
+                school.id,
+                group.as_str(),
+                count + rng.random_range(0..=*count)
+            );
+        }
         let coded_school = k + 1 == answering.len();
         for (group, count) in groups {
             for _ in 0..count {
+                // A pupil's grade is that of an invited pupil.
+                let grade = match group {
+                    RespondentGroup::Pupils => invited_pupils
+                        [rng.random_range(0..invited_pupils.len())]
+                    .grade_code(school.level),
+                    _ => String::new(),
+                };
                 let mut row = Vec::new();
                 for item in &instrument.items {
                     if !item.groups.contains(&group) {
@@ -115,7 +180,7 @@ pub(crate) fn responses(
                     };
                     let _ = writeln!(
                         coded,
-                        "{};{group};{};{};{comment}",
+                        "{};{group};{};{grade};{};{comment}",
                         school.id,
                         wave.format("%d/%m/%Y"),
                         row.join(";")
@@ -123,7 +188,7 @@ pub(crate) fn responses(
                 } else {
                     let _ = writeln!(
                         own,
-                        "{},{},{wave},{},{}",
+                        "{},{},{wave},{grade},{},{}",
                         school.id,
                         group.as_str(),
                         row.join(","),
@@ -137,5 +202,10 @@ pub(crate) fn responses(
             }
         }
     }
-    Ok((instrument.id, own, coded))
+    Ok(Wave {
+        instrument: instrument.id,
+        own,
+        coded,
+        invited,
+    })
 }

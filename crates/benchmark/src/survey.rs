@@ -1,0 +1,1142 @@
+//! The safety and wellbeing mirror: how the school's pupils, teachers and
+//! staff answered the questionnaires, beside the peers' spread, the previous
+//! wave and each other; the checklist beside the peers' answers; and whether
+//! the pupils who answered resemble the school.
+//!
+//! Scores are on 0-100: each answer is rescaled so that the lowest value of
+//! the answer scale is 0 and the highest 100, with reverse items flipped, so
+//! 100 is always the safe or favourable end. A respondent's score on a scale
+//! is the mean of their answered items on it; a group's score is the mean
+//! over the respondents with at least one answered item on the scale.
+//!
+//! Privacy: a group below `privacy.min_respondents` shows its size only.
+//! The same minimum applies to the respondents behind each figure: a scale
+//! score, an item's answers or an item mean resting on fewer respondents is
+//! not shown, even in a group large enough to show.
+
+use std::collections::BTreeMap;
+
+use mirror_anonymise::{AnonymisedCity, SurveyGroup};
+use mirror_model::config::PrivacySettings;
+use mirror_model::{
+    AnswerScale, ChecklistAnswer, Grade, Instrument, Item, RespondentGroup, SchoolRef, SchoolYear,
+    Wording,
+};
+use serde::Serialize;
+
+use crate::{Figure, PeerSpread, stats};
+
+/// Respondents are flagged as unlike the school when the dissimilarity
+/// index of their grades against the enrolment is above this: more than a
+/// fifth of the respondents would have to be in another grade to match.
+const DISSIMILARITY_FLAG: f64 = 0.2;
+
+/// How many items with the largest gap between two groups are shown.
+const DISAGREEMENTS: usize = 3;
+
+/// The pairs of groups whose views are compared, the classic one first.
+const PAIRS: [[RespondentGroup; 2]; 3] = [
+    [RespondentGroup::Pupils, RespondentGroup::Teachers],
+    [RespondentGroup::Pupils, RespondentGroup::Staff],
+    [RespondentGroup::Teachers, RespondentGroup::Staff],
+];
+
+/// The questionnaires and the checklist of one school in one school year.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SurveyMirror {
+    /// The instruments the school's groups answered that year, in the
+    /// configuration's order.
+    pub instruments: Vec<InstrumentMirror>,
+    /// Every item of the checklist; empty when the school answered none.
+    pub checklist: Vec<ChecklistComparison>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InstrumentMirror {
+    pub id: String,
+    pub title: Wording,
+    /// The answer scale, lowest value first.
+    pub answers: Vec<AnswerLabel>,
+    /// Every group that answered, in the order pupils, teachers, staff.
+    pub groups: Vec<GroupResponse>,
+    pub scales: Vec<ScaleMirror>,
+    /// Items asked of a group that is large enough to show.
+    pub items: Vec<ItemMirror>,
+    /// Pairs of groups that are both large enough to show.
+    pub gaps: Vec<GroupGap>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AnswerLabel {
+    pub value: u8,
+    pub label: Wording,
+}
+
+/// Who answered in one group.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GroupResponse {
+    pub group: RespondentGroup,
+    pub respondents: u32,
+    /// `false` when fewer than `privacy.min_respondents` answered: then the
+    /// mirror shows how many answered and nothing of what they answered.
+    pub shown: bool,
+    /// From `questionnaires/invited.csv`; for pupils without a row there, the
+    /// pupils enrolled on the wave's first day outside nursery grades (unless
+    /// fewer than answered). `None` for teachers and staff without a row.
+    pub invited: Option<u32>,
+    /// `respondents / invited`.
+    pub response_rate: Option<f64>,
+    /// Pupils only, when the export gives their grades and the group is shown.
+    pub representativeness: Option<Representativeness>,
+}
+
+/// Whether the pupils who answered are spread over the grades as the
+/// school's pupils are, by the dissimilarity index: half the sum over the
+/// grades of |share of respondents - share of pupils enrolled|, 0 when
+/// alike and 1 when no grade has both. Enrolment is counted on the wave's
+/// first day, outside nursery grades (K1-K3 do not answer questionnaires).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Representativeness {
+    pub dissimilarity: f64,
+    /// `dissimilarity` is above 0.2.
+    pub unlike_the_school: bool,
+    /// The grade whose share of the respondents is furthest below its share
+    /// of the pupils, and the one furthest above; `None` when none is.
+    pub most_under_represented: Option<Grade>,
+    pub most_over_represented: Option<Grade>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ScaleMirror {
+    pub id: String,
+    /// A theme of `config/themes.toml`, to find support offers.
+    pub theme: String,
+    pub name: Wording,
+    /// The groups that answered and were asked an item of the scale.
+    pub groups: Vec<ScaleScore>,
+}
+
+/// One group's score on one scale.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ScaleScore {
+    pub group: RespondentGroup,
+    /// Respondents with at least one answered item on the scale; for a group
+    /// too small to show, its size.
+    pub respondents: u32,
+    /// Mean score on 0-100; suppressed when fewer than
+    /// `privacy.min_respondents` answered the scale.
+    pub mean: Figure,
+    /// Quartiles of the peers' means, over the peers whose mean is shown;
+    /// `None` when fewer than `privacy.min_peer_schools` have one.
+    pub peers: Option<PeerSpread>,
+    /// Share of the respondents whose own score on the scale is above 50:
+    /// on average on the favourable side of the middle of the answer scale.
+    pub favourable: Figure,
+    /// The latest earlier school year in which the group's mean on the
+    /// scale was shown; only when `mean` is shown too.
+    pub previous: Option<PreviousWave>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct PreviousWave {
+    pub year: SchoolYear,
+    pub mean: f64,
+    /// This year's mean minus `mean`.
+    pub difference: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ItemMirror {
+    pub id: String,
+    pub scale: String,
+    /// Agreeing is the unsafe answer: the distribution is as answered, the
+    /// means elsewhere are flipped.
+    pub reverse: bool,
+    pub wording: Wording,
+    /// The groups large enough to show that were asked the item.
+    pub groups: Vec<ItemAnswers>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ItemAnswers {
+    pub group: RespondentGroup,
+    /// Respondents who answered the item.
+    pub answered: u32,
+    /// Per value of the answer scale, lowest first; `None` when fewer than
+    /// `privacy.min_respondents` answered the item.
+    pub distribution: Option<Vec<AnswerCount>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct AnswerCount {
+    pub value: u8,
+    pub count: u32,
+    /// `count` over the respondents who answered the item.
+    pub share: f64,
+}
+
+/// How two groups see the school differently: the first group's figures
+/// minus the second's, on 0-100.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GroupGap {
+    pub groups: [RespondentGroup; 2],
+    /// Scales where both groups' means are shown.
+    pub scales: Vec<ScaleGap>,
+    /// The items asked of both where the item means differ most (at most 3,
+    /// largest absolute difference first, ties in the instrument's order),
+    /// among items both groups answered with at least
+    /// `privacy.min_respondents` respondents.
+    pub disagreements: Vec<ItemGap>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ScaleGap {
+    pub scale: String,
+    pub difference: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ItemGap {
+    pub item: String,
+    /// Each group's item mean on 0-100, in the order of `GroupGap::groups`.
+    pub means: [f64; 2],
+    pub difference: f64,
+}
+
+/// A checklist item: the school's answer beside its peers' answers.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ChecklistComparison {
+    pub item: String,
+    pub theme: String,
+    pub wording: Wording,
+    /// `yes`, `partly`, `no`, or `null` when the school left it out.
+    #[serde(serialize_with = "answer_code")]
+    pub answer: Option<ChecklistAnswer>,
+    /// Share of the peers that answered the item who answered yes; `None`
+    /// when fewer than `privacy.min_peer_schools` peers answered it.
+    pub peers_yes: Option<f64>,
+}
+
+fn answer_code<S: serde::Serializer>(
+    answer: &Option<ChecklistAnswer>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    let code = answer.map(|a| match a {
+        ChecklistAnswer::Yes => "yes",
+        ChecklistAnswer::Partly => "partly",
+        ChecklistAnswer::No => "no",
+    });
+    code.serialize(s)
+}
+
+/// The school's questionnaires in `year` beside its `peers` (itself not
+/// among them; may be empty), and its checklist.
+pub fn survey_mirror(
+    city: &AnonymisedCity,
+    school: SchoolRef,
+    year: SchoolYear,
+    peers: &[SchoolRef],
+    privacy: &PrivacySettings,
+) -> SurveyMirror {
+    let instruments = city
+        .instruments()
+        .iter()
+        .enumerate()
+        .filter_map(|(index, instrument)| {
+            let groups: Vec<&SurveyGroup> = RespondentGroup::ALL
+                .iter()
+                .filter_map(|g| find_group(city, index, school, year, *g))
+                .collect();
+            (!groups.is_empty()).then(|| {
+                let context = Context {
+                    city,
+                    index,
+                    instrument,
+                    school,
+                    year,
+                    peers,
+                    privacy,
+                };
+                context.mirror(&groups)
+            })
+        })
+        .collect();
+    SurveyMirror {
+        instruments,
+        checklist: checklist(city, school, peers, privacy),
+    }
+}
+
+/// What every figure of one instrument's mirror needs.
+struct Context<'a> {
+    city: &'a AnonymisedCity,
+    index: usize,
+    instrument: &'a Instrument,
+    school: SchoolRef,
+    year: SchoolYear,
+    peers: &'a [SchoolRef],
+    privacy: &'a PrivacySettings,
+}
+
+impl Context<'_> {
+    fn mirror(&self, groups: &[&SurveyGroup]) -> InstrumentMirror {
+        let i = self.instrument;
+        let a = &i.answers;
+        let shown: Vec<&SurveyGroup> = groups
+            .iter()
+            .copied()
+            .filter(|g| g.answers.is_some())
+            .collect();
+        InstrumentMirror {
+            id: i.id.clone(),
+            title: i.title.clone(),
+            answers: a
+                .values
+                .iter()
+                .zip(a.nl.iter().zip(&a.en))
+                .map(|(value, (nl, en))| AnswerLabel {
+                    value: *value,
+                    label: Wording {
+                        nl: nl.clone(),
+                        en: en.clone(),
+                    },
+                })
+                .collect(),
+            groups: groups.iter().map(|g| self.response(g)).collect(),
+            scales: i
+                .scales
+                .iter()
+                .map(|scale| ScaleMirror {
+                    id: scale.id.clone(),
+                    theme: scale.theme.clone(),
+                    name: Wording {
+                        nl: scale.nl.clone(),
+                        en: scale.en.clone(),
+                    },
+                    groups: groups
+                        .iter()
+                        .filter(|g| {
+                            i.items
+                                .iter()
+                                .any(|it| it.scale == scale.id && it.groups.contains(&g.group))
+                        })
+                        .map(|g| self.scale_score(g, &scale.id))
+                        .collect(),
+                })
+                .collect(),
+            items: i
+                .items
+                .iter()
+                .enumerate()
+                .filter_map(|(k, item)| {
+                    let answers: Vec<ItemAnswers> = shown
+                        .iter()
+                        .filter(|g| item.groups.contains(&g.group))
+                        .map(|g| self.item_answers(g, k))
+                        .collect();
+                    (!answers.is_empty()).then(|| ItemMirror {
+                        id: item.id.clone(),
+                        scale: item.scale.clone(),
+                        reverse: item.reverse,
+                        wording: Wording {
+                            nl: item.nl.clone(),
+                            en: item.en.clone(),
+                        },
+                        groups: answers,
+                    })
+                })
+                .collect(),
+            gaps: PAIRS
+                .iter()
+                .filter_map(|[first, second]| {
+                    let find = |group| shown.iter().find(|g| g.group == group).copied();
+                    Some(self.gap(find(*first)?, find(*second)?))
+                })
+                .collect(),
+        }
+    }
+
+    fn response(&self, group: &SurveyGroup) -> GroupResponse {
+        let pupils = group.group == RespondentGroup::Pupils;
+        let enrolled = if pupils {
+            enrolled_by_grade(self.city, self.school, group)
+        } else {
+            BTreeMap::new()
+        };
+        let invited = group.invited.or_else(|| {
+            Some(enrolled.values().sum::<u32>()).filter(|n| pupils && *n >= group.respondents)
+        });
+        GroupResponse {
+            group: group.group,
+            respondents: group.respondents,
+            shown: group.answers.is_some(),
+            invited,
+            // A group has at least one respondent, so `invited` is not 0.
+            response_rate: invited.map(|n| f64::from(group.respondents) / f64::from(n)),
+            representativeness: representativeness(&group.respondents_by_grade, &enrolled),
+        }
+    }
+
+    fn scale_score(&self, group: &SurveyGroup, scale: &str) -> ScaleScore {
+        let result = self.shown_scale(group, scale);
+        let previous = result.as_ref().and_then(|now| {
+            self.city
+                .surveys()
+                .iter()
+                .filter(|g| {
+                    (g.instrument, g.school, g.group) == (self.index, self.school, group.group)
+                        && g.year < self.year
+                })
+                .rev()
+                .find_map(|g| self.shown_scale(g, scale).map(|r| (g.year, r.mean)))
+                .map(|(year, mean)| PreviousWave {
+                    year,
+                    mean,
+                    difference: now.mean - mean,
+                })
+        });
+        let peer_means: Vec<f64> = self
+            .peers
+            .iter()
+            .filter_map(|p| find_group(self.city, self.index, *p, self.year, group.group))
+            .filter_map(|g| self.shown_scale(g, scale))
+            .map(|r| r.mean)
+            .collect();
+        ScaleScore {
+            group: group.group,
+            respondents: match &group.answers {
+                Some(answers) => {
+                    scale_result(self.instrument, answers, scale).map_or(0, |r| r.scored)
+                }
+                None => group.respondents,
+            },
+            mean: result
+                .as_ref()
+                .map_or(Figure::Suppressed, |r| Figure::Value(r.mean)),
+            peers: spread(&peer_means, self.privacy.min_peer_schools),
+            favourable: result
+                .as_ref()
+                .map_or(Figure::Suppressed, |r| Figure::Value(r.favourable)),
+            previous,
+        }
+    }
+
+    /// The group's result on the scale, when enough respondents answered it.
+    fn shown_scale(&self, group: &SurveyGroup, scale: &str) -> Option<ScaleResult> {
+        scale_result(self.instrument, group.answers.as_ref()?, scale)
+            .filter(|r| r.scored >= self.privacy.min_respondents(group.group))
+    }
+
+    fn item_answers(&self, group: &SurveyGroup, item: usize) -> ItemAnswers {
+        let counts = answer_counts(&self.instrument.answers, group, item);
+        let answered: u32 = counts.iter().sum();
+        ItemAnswers {
+            group: group.group,
+            answered,
+            distribution: (answered >= self.privacy.min_respondents(group.group)).then(|| {
+                self.instrument
+                    .answers
+                    .values
+                    .iter()
+                    .zip(&counts)
+                    .map(|(value, count)| AnswerCount {
+                        value: *value,
+                        count: *count,
+                        share: f64::from(*count) / f64::from(answered),
+                    })
+                    .collect()
+            }),
+        }
+    }
+
+    /// The item's mean on 0-100, when enough of the group answered it.
+    fn item_mean(&self, group: &SurveyGroup, k: usize) -> Option<f64> {
+        let answers = &self.instrument.answers;
+        let counts = answer_counts(answers, group, k);
+        let answered: u32 = counts.iter().sum();
+        // The configuration keeps every minimum at 1 or more.
+        if answered < self.privacy.min_respondents(group.group) {
+            return None;
+        }
+        let item = &self.instrument.items[k];
+        let total: u32 = answers
+            .values
+            .iter()
+            .zip(&counts)
+            .map(|(v, n)| points(answers, item, *v) * n)
+            .sum();
+        Some(score(total, answered, span(answers)))
+    }
+
+    fn gap(&self, first: &SurveyGroup, second: &SurveyGroup) -> GroupGap {
+        let scales = self
+            .instrument
+            .scales
+            .iter()
+            .filter_map(|scale| {
+                let a = self.shown_scale(first, &scale.id)?;
+                let b = self.shown_scale(second, &scale.id)?;
+                Some(ScaleGap {
+                    scale: scale.id.clone(),
+                    difference: a.mean - b.mean,
+                })
+            })
+            .collect();
+        let mut items: Vec<ItemGap> = self
+            .instrument
+            .items
+            .iter()
+            .enumerate()
+            .filter(|(_, item)| {
+                item.groups.contains(&first.group) && item.groups.contains(&second.group)
+            })
+            .filter_map(|(k, item)| {
+                let means = [self.item_mean(first, k)?, self.item_mean(second, k)?];
+                Some(ItemGap {
+                    item: item.id.clone(),
+                    means,
+                    difference: means[0] - means[1],
+                })
+            })
+            .collect();
+        // A stable sort keeps the instrument's order among equal gaps.
+        items.sort_by(|a, b| b.difference.abs().total_cmp(&a.difference.abs()));
+        items.truncate(DISAGREEMENTS);
+        GroupGap {
+            groups: [first.group, second.group],
+            scales,
+            disagreements: items,
+        }
+    }
+}
+
+/// The group of `school` in `year` that answered the instrument at `index`.
+fn find_group(
+    city: &AnonymisedCity,
+    index: usize,
+    school: SchoolRef,
+    year: SchoolYear,
+    group: RespondentGroup,
+) -> Option<&SurveyGroup> {
+    let surveys = city.surveys();
+    surveys
+        .binary_search_by_key(&(index, school, year, group), |g| {
+            (g.instrument, g.school, g.year, g.group)
+        })
+        .ok()
+        .map(|at| &surveys[at])
+}
+
+/// One group's result on one scale, before the privacy minimum.
+struct ScaleResult {
+    /// Respondents with at least one answered item on the scale.
+    scored: u32,
+    mean: f64,
+    favourable: f64,
+}
+
+/// `None` when no respondent answered an item of the scale.
+fn scale_result(
+    instrument: &Instrument,
+    answers: &[Vec<Option<u8>>],
+    scale: &str,
+) -> Option<ScaleResult> {
+    let scale_span = span(&instrument.answers);
+    let (mut scored, mut sum, mut favourable) = (0u32, 0.0, 0u32);
+    for respondent in answers {
+        let (mut total, mut answered) = (0u32, 0u32);
+        for (item, answer) in instrument.items.iter().zip(respondent) {
+            if let (true, Some(value)) = (item.scale == scale, answer) {
+                total += points(&instrument.answers, item, *value);
+                answered += 1;
+            }
+        }
+        if answered > 0 {
+            scored += 1;
+            sum += score(total, answered, scale_span);
+            // Above 50 in whole numbers: total / (span * answered) > 1/2.
+            favourable += u32::from(2 * total > scale_span * answered);
+        }
+    }
+    (scored > 0).then(|| ScaleResult {
+        scored,
+        mean: sum / f64::from(scored),
+        favourable: f64::from(favourable) / f64::from(scored),
+    })
+}
+
+/// Steps from the unfavourable end of the answer scale to `value`.
+fn points(answers: &AnswerScale, item: &Item, value: u8) -> u32 {
+    let (lowest, highest) = ends(answers);
+    u32::from(if item.reverse {
+        highest - value
+    } else {
+        value - lowest
+    })
+}
+
+/// Steps from the lowest answer to the highest.
+fn span(answers: &AnswerScale) -> u32 {
+    let (lowest, highest) = ends(answers);
+    u32::from(highest - lowest)
+}
+
+/// The lowest and highest value: an instrument lists at least two values,
+/// in increasing order (checked when it is loaded).
+fn ends(answers: &AnswerScale) -> (u8, u8) {
+    (answers.values[0], answers.values[answers.values.len() - 1])
+}
+
+/// `total` points over `answered` answers on 0-100, summed in whole
+/// numbers before the one division.
+fn score(total: u32, answered: u32, span: u32) -> f64 {
+    100.0 * f64::from(total) / f64::from(span * answered)
+}
+
+/// How many of a shown group gave each value of the answer scale to item `k`.
+fn answer_counts(answers: &AnswerScale, group: &SurveyGroup, k: usize) -> Vec<u32> {
+    let mut counts = vec![0; answers.values.len()];
+    for respondent in group.answers.iter().flatten() {
+        if let Some(at) = respondent[k].and_then(|v| answers.values.iter().position(|x| *x == v)) {
+            counts[at] += 1;
+        }
+    }
+    counts
+}
+
+fn spread(values: &[f64], min_peers: usize) -> Option<PeerSpread> {
+    if values.len() < min_peers {
+        return None;
+    }
+    let [lower_quartile, median, upper_quartile] = stats::quartiles(values)?;
+    Some(PeerSpread {
+        lower_quartile,
+        median,
+        upper_quartile,
+        schools: values.len(),
+    })
+}
+
+/// The school's pupils on the group's first day, per grade, nursery grades
+/// left out.
+fn enrolled_by_grade(
+    city: &AnonymisedCity,
+    school: SchoolRef,
+    group: &SurveyGroup,
+) -> BTreeMap<Grade, u32> {
+    let mut enrolled = BTreeMap::new();
+    for e in city.enrolments() {
+        let nursery = e.grade.to_string().starts_with('K');
+        if e.school == school && e.from <= group.wave && group.wave <= e.to && !nursery {
+            *enrolled.entry(e.grade).or_default() += 1;
+        }
+    }
+    enrolled
+}
+
+fn representativeness(
+    respondents: &BTreeMap<Grade, u32>,
+    enrolled: &BTreeMap<Grade, u32>,
+) -> Option<Representativeness> {
+    let r = i64::from(respondents.values().sum::<u32>());
+    let e = i64::from(enrolled.values().sum::<u32>());
+    if r == 0 || e == 0 {
+        return None;
+    }
+    // Share differences times r * e, in whole numbers: exact, and summed
+    // before the one division.
+    let mut grades: Vec<Grade> = respondents.keys().chain(enrolled.keys()).copied().collect();
+    grades.sort();
+    grades.dedup();
+    let count = |m: &BTreeMap<Grade, u32>, g| i64::from(m.get(g).copied().unwrap_or(0));
+    let differences: Vec<(Grade, i64)> = grades
+        .iter()
+        .map(|g| (*g, count(respondents, g) * e - count(enrolled, g) * r))
+        .collect();
+    let total: i64 = differences.iter().map(|(_, d)| d.abs()).sum();
+    let dissimilarity = total as f64 / (2 * r * e) as f64;
+    // Ties go to the lowest grade: `min_by_key` keeps the first.
+    let under = differences
+        .iter()
+        .filter(|(_, d)| *d < 0)
+        .min_by_key(|(_, d)| *d);
+    let over = differences
+        .iter()
+        .filter(|(_, d)| *d > 0)
+        .min_by_key(|(_, d)| -*d);
+    Some(Representativeness {
+        dissimilarity,
+        unlike_the_school: dissimilarity > DISSIMILARITY_FLAG,
+        most_under_represented: under.map(|(g, _)| *g),
+        most_over_represented: over.map(|(g, _)| *g),
+    })
+}
+
+fn checklist(
+    city: &AnonymisedCity,
+    school: SchoolRef,
+    peers: &[SchoolRef],
+    privacy: &PrivacySettings,
+) -> Vec<ChecklistComparison> {
+    let answer = |s: SchoolRef, item: &str| {
+        city.checklist_answers()
+            .iter()
+            .find(|a| a.school == s && a.item == item)
+            .map(|a| a.answer)
+    };
+    if !city.checklist_answers().iter().any(|a| a.school == school) {
+        return Vec::new();
+    }
+    city.checklist()
+        .iter()
+        .map(|item| {
+            let peer_answers: Vec<ChecklistAnswer> =
+                peers.iter().filter_map(|p| answer(*p, &item.id)).collect();
+            let yes = peer_answers
+                .iter()
+                .filter(|a| **a == ChecklistAnswer::Yes)
+                .count();
+            ChecklistComparison {
+                item: item.id.clone(),
+                theme: item.theme.clone(),
+                wording: Wording {
+                    nl: item.nl.clone(),
+                    en: item.en.clone(),
+                },
+                answer: answer(school, &item.id),
+                // The configuration keeps `min_peer_schools` at 1 or more.
+                peers_yes: (peer_answers.len() >= privacy.min_peer_schools)
+                    .then(|| yes as f64 / peer_answers.len() as f64),
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use mirror_anonymise::{Places, PseudonymKey};
+    use mirror_model::{Calendar, ChecklistResponse, Config, Questionnaire, Response};
+
+    use super::*;
+
+    /// Two scales on a 1-4 answer scale: `safe` (a, and b reverse-coded)
+    /// and `rules` (c, d, e), every item asked of every group. An answer v
+    /// scores (v - 1) * 100 / 3: 1 -> 0, 2 -> 33.3, 3 -> 66.7, 4 -> 100; on
+    /// b, (4 - v) * 100 / 3.
+    const INSTRUMENT: &str = r#"
+title = { nl = "Proef", en = "Trial" }
+[answers]
+values = [1, 2, 3, 4]
+nl = ["helemaal niet akkoord", "niet akkoord", "akkoord", "helemaal akkoord"]
+en = ["strongly disagree", "disagree", "agree", "strongly agree"]
+[[scales]]
+id = "safe"
+theme = "safety"
+nl = "Veilig"
+en = "Safe"
+[[scales]]
+id = "rules"
+theme = "rules"
+nl = "Regels"
+en = "Rules"
+[[items]]
+id = "a"
+scale = "safe"
+groups = ["pupils", "teachers", "staff"]
+nl = "a"
+en = "a"
+[[items]]
+id = "b"
+scale = "safe"
+groups = ["pupils", "teachers", "staff"]
+reverse = true
+nl = "b"
+en = "b"
+[[items]]
+id = "c"
+scale = "rules"
+groups = ["pupils", "teachers", "staff"]
+nl = "c"
+en = "c"
+[[items]]
+id = "d"
+scale = "rules"
+groups = ["pupils", "teachers", "staff"]
+nl = "d"
+en = "d"
+[[items]]
+id = "e"
+scale = "rules"
+groups = ["pupils", "teachers", "staff"]
+nl = "e"
+en = "e"
+"#;
+
+    const ASTER: SchoolRef = SchoolRef(0);
+    const PUPILS: RespondentGroup = RespondentGroup::Pupils;
+    const TEACHERS: RespondentGroup = RespondentGroup::Teachers;
+    const STAFF: RespondentGroup = RespondentGroup::Staff;
+
+    /// A respondent of school `school` (0: Aster, ... 6: Gagel of the tiny
+    /// city): `answers` holds items a-e, a digit or `-` for not answered.
+    fn respondent(
+        school: u32,
+        group: RespondentGroup,
+        wave: &str,
+        grade: Option<&str>,
+        answers: &str,
+    ) -> Response {
+        Response {
+            school: SchoolRef(school),
+            group,
+            wave: wave.parse().unwrap(),
+            answers: answers
+                .chars()
+                .map(|c| c.to_digit(10).map(|d| d as u8))
+                .collect(),
+            grade: grade.map(|g| g.parse().unwrap()),
+            comment: None,
+        }
+    }
+
+    /// The tiny city (seven secondary schools; Aster has S2 x 1 and S3 x 2
+    /// enrolled from 9 to 13 September 2024) with these responses to the
+    /// trial instrument and these checklist answers; every group needs 3
+    /// respondents and peer figures 3 peers.
+    fn trial_city(
+        responses: Vec<Response>,
+        invited: &[(RespondentGroup, u32)],
+        checklist: &[(u32, &str, ChecklistAnswer)],
+    ) -> (AnonymisedCity, PrivacySettings) {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/tiny-city");
+        let config = Config::load(&dir.join("mirror.toml")).unwrap();
+        let mut raw = mirror_ingest::run(&config, Calendar::load(&config.calendar).unwrap())
+            .unwrap()
+            .city;
+        let year = SchoolYear::starting(2024);
+        raw.questionnaires = vec![Questionnaire {
+            instrument: Instrument::parse(INSTRUMENT, "trial", Path::new("trial.toml")).unwrap(),
+            responses,
+            invited: invited
+                .iter()
+                .map(|(group, n)| ((ASTER, year, *group), *n))
+                .collect(),
+        }];
+        raw.checklist_answers = checklist
+            .iter()
+            .map(|(school, item, answer)| ChecklistResponse {
+                school: SchoolRef(*school),
+                item: (*item).to_owned(),
+                answer: *answer,
+                remark: None,
+            })
+            .collect();
+        let mut privacy = config.privacy;
+        privacy.min_respondents = RespondentGroup::ALL.iter().map(|g| (*g, 3)).collect();
+        privacy.min_peer_schools = 3;
+        let key = PseudonymKey::from_hex(&"00".repeat(32), "k").unwrap();
+        let city = mirror_anonymise::run(raw, &key, &Places::default(), &privacy).city;
+        (city, privacy)
+    }
+
+    /// Aster's pupils on 10 September 2024. Items a b c d e:
+    /// 1: 4 1 1 2 3, 2: 2 3 1 2 3, 3: 3 - 2 2 4.
+    fn aster_pupils(grades: [&str; 3]) -> Vec<Response> {
+        ["41123", "23123", "3-224"]
+            .iter()
+            .zip(grades)
+            .map(|(a, g)| respondent(0, PUPILS, "2024-09-10", Some(g), a))
+            .collect()
+    }
+
+    /// Aster's teachers: 1: 4 1 4 3 3, 2: 4 2 4 2 3, 3: 3 1 3 2 4.
+    fn aster_teachers() -> Vec<Response> {
+        ["41433", "42423", "31324"]
+            .iter()
+            .map(|a| respondent(0, TEACHERS, "2024-09-11", None, a))
+            .collect()
+    }
+
+    fn mirror_of(city: &AnonymisedCity, privacy: &PrivacySettings) -> SurveyMirror {
+        let peers: Vec<SchoolRef> = (1..7).map(SchoolRef).collect();
+        survey_mirror(city, ASTER, SchoolYear::starting(2024), &peers, privacy)
+    }
+
+    fn scale<'a>(m: &'a InstrumentMirror, id: &str, group: RespondentGroup) -> &'a ScaleScore {
+        let s = m.scales.iter().find(|s| s.id == id).unwrap();
+        s.groups.iter().find(|g| g.group == group).unwrap()
+    }
+
+    fn group(m: &InstrumentMirror, group: RespondentGroup) -> &GroupResponse {
+        m.groups.iter().find(|g| g.group == group).unwrap()
+    }
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() < 1e-9
+    }
+
+    #[test]
+    fn scale_scores_favourable_shares_and_answers_by_hand() {
+        let (city, privacy) = trial_city(aster_pupils(["S2", "S3", "S3"]), &[], &[]);
+        let m = &mirror_of(&city, &privacy).instruments[0];
+        assert_eq!(m.id, "trial");
+        // safe: respondent 1 a 100, b (reverse 1) 100 -> 100; respondent 2
+        // a 33.3, b (reverse 3) 33.3 -> 33.3; respondent 3 a 66.7 and b not
+        // answered -> 66.7. Mean 200/3; above 50: respondents 1 and 3.
+        let safe = scale(m, "safe", PUPILS);
+        assert_eq!(safe.respondents, 3);
+        assert!(close(safe.mean.value().unwrap(), 200.0 / 3.0));
+        assert!(close(safe.favourable.value().unwrap(), 2.0 / 3.0));
+        // rules: (0 + 33.3 + 66.7) / 3 = 33.3 twice, (33.3 + 33.3 + 100) / 3
+        // = 55.6 once; mean 1100/27 = 40.7; only respondent 3 above 50.
+        let rules = scale(m, "rules", PUPILS);
+        assert!(close(rules.mean.value().unwrap(), 1100.0 / 27.0));
+        assert!(close(rules.favourable.value().unwrap(), 1.0 / 3.0));
+        // Item a: one each of 2, 3 and 4. Item b: 2 answers, fewer than the
+        // minimum of 3, so no distribution.
+        let a = &m.items[0].groups[0];
+        let counts: Vec<(u8, u32)> = a
+            .distribution
+            .as_ref()
+            .unwrap()
+            .iter()
+            .map(|c| (c.value, c.count))
+            .collect();
+        assert_eq!(counts, [(1, 0), (2, 1), (3, 1), (4, 1)]);
+        assert!(close(a.distribution.as_ref().unwrap()[1].share, 1.0 / 3.0));
+        let b = &m.items[1].groups[0];
+        assert_eq!((b.answered, b.distribution.as_ref()), (2, None));
+        // No invited row: the 3 pupils enrolled on 10 September; they are
+        // S2 1, S3 2 as the respondents are.
+        let pupils = group(m, PUPILS);
+        assert_eq!((pupils.invited, pupils.response_rate), (Some(3), Some(1.0)));
+        let r = pupils.representativeness.as_ref().unwrap();
+        assert_eq!(r.dissimilarity, 0.0);
+        assert!(!r.unlike_the_school);
+        assert_eq!(
+            (r.most_under_represented, r.most_over_represented),
+            (None, None)
+        );
+        // No peer has answered.
+        assert_eq!(safe.peers, None);
+    }
+
+    #[test]
+    fn a_group_below_min_respondents_shows_its_size_only() {
+        let mut responses = aster_pupils(["S2", "S3", "S3"]);
+        responses.extend(
+            ["44444", "11111"]
+                .iter()
+                .map(|a| respondent(0, STAFF, "2024-09-10", None, a)),
+        );
+        responses.extend(aster_teachers());
+        let (city, privacy) = trial_city(responses, &[(TEACHERS, 4)], &[]);
+        let m = &mirror_of(&city, &privacy).instruments[0];
+        let staff = group(m, STAFF);
+        assert_eq!((staff.respondents, staff.shown), (2, false));
+        // Staff have no invited row and no enrolment: no rate.
+        assert_eq!((staff.invited, staff.response_rate), (None, None));
+        for id in ["safe", "rules"] {
+            let s = scale(m, id, STAFF);
+            assert_eq!(s.respondents, 2);
+            assert_eq!(s.mean, Figure::Suppressed);
+            assert_eq!(s.favourable, Figure::Suppressed);
+            assert_eq!(s.previous, None);
+        }
+        assert!(
+            m.items
+                .iter()
+                .all(|i| i.groups.iter().all(|g| g.group != STAFF))
+        );
+        let pairs: Vec<[RespondentGroup; 2]> = m.gaps.iter().map(|g| g.groups).collect();
+        assert_eq!(pairs, [[PUPILS, TEACHERS]]);
+        // 3 teachers answered of the 4 invited.
+        let teachers = group(m, TEACHERS);
+        assert_eq!(
+            (teachers.invited, teachers.response_rate),
+            (Some(4), Some(0.75))
+        );
+    }
+
+    #[test]
+    fn the_three_items_pupils_and_teachers_disagree_on_most() {
+        let mut responses = aster_pupils(["S2", "S3", "S3"]);
+        responses.extend(aster_teachers());
+        let (city, privacy) = trial_city(responses, &[], &[]);
+        let m = &mirror_of(&city, &privacy).instruments[0];
+        // Item means, points over 3 respondents x 3 points x 100:
+        // pupils a 6 -> 66.7, c 1 -> 11.1, d 3 -> 33.3, e 7 -> 77.8 (b has
+        // 2 answers: left out); teachers a 8 -> 88.9, c 8 -> 88.9,
+        // d 4 -> 44.4, e 7 -> 77.8. Gaps c -77.8, a -22.2, d -11.1, e 0.
+        let gap = &m.gaps[0];
+        assert_eq!(gap.groups, [PUPILS, TEACHERS]);
+        let items: Vec<&str> = gap.disagreements.iter().map(|d| d.item.as_str()).collect();
+        assert_eq!(items, ["c", "a", "d"]);
+        let c = &gap.disagreements[0];
+        assert!(close(c.means[0], 100.0 / 9.0) && close(c.means[1], 800.0 / 9.0));
+        assert!(close(c.difference, -700.0 / 9.0));
+        // Teachers' safe: 100, 83.3, 83.3 -> 88.9; rules: 77.8, 66.7, 66.7
+        // -> 70.4. Pupils 66.7 and 40.7.
+        let scales: Vec<(&str, f64)> = gap
+            .scales
+            .iter()
+            .map(|s| (s.scale.as_str(), s.difference))
+            .collect();
+        assert_eq!(scales.len(), 2);
+        assert!(scales[0].0 == "safe" && close(scales[0].1, 200.0 / 3.0 - 800.0 / 9.0));
+        assert!(scales[1].0 == "rules" && close(scales[1].1, -800.0 / 27.0));
+    }
+
+    #[test]
+    fn change_since_the_latest_earlier_wave_with_a_shown_mean() {
+        let mut responses = aster_pupils(["S2", "S3", "S3"]);
+        // 2022-2023: safe 0 (a 1, b 4 reversed), rules 100.
+        responses.extend((0..3).map(|_| respondent(0, PUPILS, "2023-03-14", None, "14444")));
+        // 2023-2024: safe 50 (a 2 -> 33.3, b 2 reversed -> 66.7); nobody
+        // answered the rules items.
+        responses.extend((0..3).map(|_| respondent(0, PUPILS, "2024-03-12", None, "22---")));
+        let (city, privacy) = trial_city(responses, &[], &[]);
+        let m = &mirror_of(&city, &privacy).instruments[0];
+        let safe = scale(m, "safe", PUPILS).previous.unwrap();
+        assert_eq!(safe.year, SchoolYear::starting(2023));
+        assert!(close(safe.mean, 50.0) && close(safe.difference, 200.0 / 3.0 - 50.0));
+        // The rules mean of 2023-2024 rests on nobody: 2022-2023 is the
+        // latest earlier wave with one.
+        let rules = scale(m, "rules", PUPILS).previous.unwrap();
+        assert_eq!(rules.year, SchoolYear::starting(2022));
+        assert!(close(rules.difference, 1100.0 / 27.0 - 100.0));
+    }
+
+    #[test]
+    fn peer_spread_over_peers_whose_mean_is_shown() {
+        let mut responses = aster_pupils(["S2", "S3", "S3"]);
+        // Safe means: Beuk 0, Ceder 50, Den 100; Eik's 2 pupils are too few.
+        for (school, answers, n) in [
+            (1, "14---", 3),
+            (2, "22---", 3),
+            (3, "41---", 3),
+            (4, "41---", 2),
+        ] {
+            responses
+                .extend((0..n).map(|_| respondent(school, PUPILS, "2024-09-10", None, answers)));
+        }
+        let (city, mut privacy) = trial_city(responses, &[], &[]);
+        let m = mirror_of(&city, &privacy);
+        let spread = scale(&m.instruments[0], "safe", PUPILS).peers.unwrap();
+        assert_eq!(spread.schools, 3);
+        // Type 7 quartiles of 0, 50, 100.
+        assert_eq!(
+            (spread.lower_quartile, spread.median, spread.upper_quartile),
+            (25.0, 50.0, 75.0)
+        );
+        // The peers answered no rules item.
+        assert_eq!(scale(&m.instruments[0], "rules", PUPILS).peers, None);
+        privacy.min_peer_schools = 4;
+        let m = mirror_of(&city, &privacy);
+        assert_eq!(scale(&m.instruments[0], "safe", PUPILS).peers, None);
+        // Ceder's pupils all score exactly 50: not above it, so none favourable.
+        let ceder = survey_mirror(
+            &city,
+            SchoolRef(2),
+            SchoolYear::starting(2024),
+            &[],
+            &privacy,
+        );
+        let safe = scale(&ceder.instruments[0], "safe", PUPILS);
+        assert_eq!(safe.mean, Figure::Value(50.0));
+        assert_eq!(safe.favourable, Figure::Value(0.0));
+    }
+
+    #[test]
+    fn checklist_share_of_peers_answering_yes_needs_enough_peers() {
+        use ChecklistAnswer::{No, Partly, Yes};
+        let answers = [
+            (0, "truancy-protocol", Yes),
+            (0, "safe-routes", No),
+            (1, "truancy-protocol", Yes),
+            (2, "truancy-protocol", Partly),
+            (3, "truancy-protocol", Yes),
+            (1, "safe-routes", Yes),
+            (2, "safe-routes", Yes),
+        ];
+        let (city, privacy) = trial_city(Vec::new(), &[], &answers);
+        let m = mirror_of(&city, &privacy);
+        // No questionnaire answered, the checklist all the same.
+        assert!(m.instruments.is_empty());
+        assert_eq!(m.checklist.len(), city.checklist().len());
+        let item = |id: &str| m.checklist.iter().find(|c| c.item == id).unwrap();
+        // 2 of the 3 peers that answered said yes; "partly" is not yes.
+        let protocol = item("truancy-protocol");
+        assert_eq!(protocol.answer, Some(Yes));
+        assert!(close(protocol.peers_yes.unwrap(), 2.0 / 3.0));
+        // 2 peers answered: fewer than 3.
+        let routes = item("safe-routes");
+        assert_eq!((routes.answer, routes.peers_yes), (Some(No), None));
+        assert_eq!(item("pupil-voice").answer, None);
+        // A school that answered no item gets no checklist.
+        let peers = [ASTER];
+        let eik = survey_mirror(
+            &city,
+            SchoolRef(4),
+            SchoolYear::starting(2024),
+            &peers,
+            &privacy,
+        );
+        assert!(eik.checklist.is_empty());
+    }
+
+    #[test]
+    fn respondents_unlike_the_enrolment_are_flagged() {
+        // Enrolled on 10 September: S2 1/3, S3 2/3. All respondents in S3:
+        // (|0 - 1/3| + |1 - 2/3|) / 2 = 1/3, above 0.2.
+        let (city, privacy) = trial_city(aster_pupils(["S3", "S3", "S3"]), &[], &[]);
+        let m = &mirror_of(&city, &privacy).instruments[0];
+        let r = group(m, PUPILS).representativeness.clone().unwrap();
+        assert!(close(r.dissimilarity, 1.0 / 3.0) && r.unlike_the_school);
+        assert_eq!(r.most_under_represented, Some("S2".parse().unwrap()));
+        assert_eq!(r.most_over_represented, Some("S3".parse().unwrap()));
+        // Five respondents, S2 2 and S3 3: (|2/5 - 1/3| + |3/5 - 2/3|) / 2 =
+        // 1/15, not flagged. More answered than the 3 enrolled: no invited
+        // count, so no rate.
+        let mut responses = aster_pupils(["S2", "S2", "S3"]);
+        responses.extend(aster_pupils(["S3", "S3", "S3"]).into_iter().take(2));
+        let (city, privacy) = trial_city(responses, &[], &[]);
+        let m = &mirror_of(&city, &privacy).instruments[0];
+        let pupils = group(m, PUPILS);
+        let r = pupils.representativeness.clone().unwrap();
+        assert!(close(r.dissimilarity, 1.0 / 15.0) && !r.unlike_the_school);
+        assert_eq!(r.most_over_represented, Some("S2".parse().unwrap()));
+        assert_eq!((pupils.invited, pupils.response_rate), (None, None));
+    }
+}
+#[cfg(test)]
+mod tmp_sample {
+    #[test]
+    fn tmp_sample_look() {
+        use std::path::Path;
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/mirror.toml");
+        let config = mirror_model::Config::load(&dir).unwrap();
+        let raw = mirror_ingest::run(&config, mirror_model::Calendar::load(&config.calendar).unwrap()).unwrap().city;
+        let key = mirror_anonymise::PseudonymKey::load(config.pseudonym_key_file.as_deref(), &config.source).unwrap();
+        let city = mirror_anonymise::run(raw, &key, &mirror_anonymise::Places::default(), &config.privacy).city;
+        let year = mirror_model::SchoolYear::starting(2025);
+        for (k, sch) in city.schools().iter().enumerate() {
+            let peers: Vec<mirror_model::SchoolRef> = city.schools().iter().enumerate().filter(|(j, o)| *j != k && o.level == sch.level).take(8).map(|(j, _)| mirror_model::SchoolRef(j as u32)).collect();
+            let survey = super::survey_mirror(&city, mirror_model::SchoolRef(k as u32), year, &peers, &config.privacy);
+            struct M { school: String, survey: super::SurveyMirror }
+            let m = M { school: sch.id.to_string(), survey };
+            let m = &m;
+            for i in &m.survey.instruments {
+                for g in &i.groups {
+                    eprintln!("{} {:?} n={} inv={:?} rate={:?} repr={:?}", m.school, g.group, g.respondents, g.invited, g.response_rate.map(|r| (r*100.0).round()), g.representativeness.as_ref().map(|r| (r.dissimilarity, r.unlike_the_school, r.most_under_represented.map(|g| g.to_string()))));
+                }
+                let s = &i.scales[2];
+                for g in &s.groups { eprintln!("   {} {:?} mean={:?} fav={:?} peers={:?}", s.id, g.group, g.mean, g.favourable, g.peers.map(|p| (p.median, p.schools))); }
+                for gap in &i.gaps { eprintln!("   gap {:?} {:?}", gap.groups, gap.disagreements.iter().map(|d| (d.item.clone(), d.difference.round())).collect::<Vec<_>>()); }
+            }
+            eprintln!("  checklist {:?}", m.survey.checklist.iter().map(|c| (c.answer.is_some(), c.peers_yes.map(|p| (p*100.0).round()))).collect::<Vec<_>>());
+        }
+    }
+}
