@@ -403,7 +403,13 @@ fn the_leak_guard_refuses_a_report_that_names_another_school() {
     assert!(!other_name.contains('"'));
     let templates = tmp.path().join("templates");
     std::fs::create_dir_all(templates.join("lang")).unwrap();
-    for f in ["mirror.typ", "style.typ", "lang/nl.toml", "lang/en.toml"] {
+    for f in [
+        "mirror.typ",
+        "advisor.typ",
+        "style.typ",
+        "lang/nl.toml",
+        "lang/en.toml",
+    ] {
         std::fs::copy(repo().join("report-templates").join(f), templates.join(f)).unwrap();
     }
     let mut typ = std::fs::read_to_string(templates.join("mirror.typ")).unwrap();

@@ -75,7 +75,7 @@ impl Field {
     }
 
     /// The funnel plot of the school: its own point and the limits at sizes
-    /// from a quarter to four times its own. Peers are not drawn: their
+    /// from a tenth to ten times its own. Peers are not drawn: their
     /// points and sizes would show them one by one.
     pub fn funnel_plot(&self, me: SchoolRef, shown: bool, ctx: &Context) -> Option<FunnelPlot> {
         if !shown {
@@ -86,7 +86,7 @@ impl Field {
         let curve = (0..=STEPS)
             .map(|k| {
                 // Evenly spaced on a log scale, as funnel plots are read.
-                let factor = 4f64.powf(2.0 * f64::from(k) / f64::from(STEPS) - 1.0);
+                let factor = 10f64.powf(2.0 * f64::from(k) / f64::from(STEPS) - 1.0);
                 let trials = ((own.trials as f64 * factor).round() as u64).max(1);
                 FunnelPoint {
                     trials,

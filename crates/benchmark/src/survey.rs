@@ -1111,32 +1111,3 @@ en = "e"
         assert_eq!((pupils.invited, pupils.response_rate), (None, None));
     }
 }
-#[cfg(test)]
-mod tmp_sample {
-    #[test]
-    fn tmp_sample_look() {
-        use std::path::Path;
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/mirror.toml");
-        let config = mirror_model::Config::load(&dir).unwrap();
-        let raw = mirror_ingest::run(&config, mirror_model::Calendar::load(&config.calendar).unwrap()).unwrap().city;
-        let key = mirror_anonymise::PseudonymKey::load(config.pseudonym_key_file.as_deref(), &config.source).unwrap();
-        let city = mirror_anonymise::run(raw, &key, &mirror_anonymise::Places::default(), &config.privacy).city;
-        let year = mirror_model::SchoolYear::starting(2025);
-        for (k, sch) in city.schools().iter().enumerate() {
-            let peers: Vec<mirror_model::SchoolRef> = city.schools().iter().enumerate().filter(|(j, o)| *j != k && o.level == sch.level).take(8).map(|(j, _)| mirror_model::SchoolRef(j as u32)).collect();
-            let survey = super::survey_mirror(&city, mirror_model::SchoolRef(k as u32), year, &peers, &config.privacy);
-            struct M { school: String, survey: super::SurveyMirror }
-            let m = M { school: sch.id.to_string(), survey };
-            let m = &m;
-            for i in &m.survey.instruments {
-                for g in &i.groups {
-                    eprintln!("{} {:?} n={} inv={:?} rate={:?} repr={:?}", m.school, g.group, g.respondents, g.invited, g.response_rate.map(|r| (r*100.0).round()), g.representativeness.as_ref().map(|r| (r.dissimilarity, r.unlike_the_school, r.most_under_represented.map(|g| g.to_string()))));
-                }
-                let s = &i.scales[2];
-                for g in &s.groups { eprintln!("   {} {:?} mean={:?} fav={:?} peers={:?}", s.id, g.group, g.mean, g.favourable, g.peers.map(|p| (p.median, p.schools))); }
-                for gap in &i.gaps { eprintln!("   gap {:?} {:?}", gap.groups, gap.disagreements.iter().map(|d| (d.item.clone(), d.difference.round())).collect::<Vec<_>>()); }
-            }
-            eprintln!("  checklist {:?}", m.survey.checklist.iter().map(|c| (c.answer.is_some(), c.peers_yes.map(|p| (p*100.0).round()))).collect::<Vec<_>>());
-        }
-    }
-}

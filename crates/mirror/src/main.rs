@@ -343,6 +343,11 @@ fn run(config_path: &Path, reported: Reported) -> Result<Outcome, CliError> {
         &advisor_dir.join(format!("{advisor_name}.csv")),
         advisor.to_csv().as_bytes(),
     )?;
+    // Not read by the leak guard: it names schools by design.
+    write_atomically(
+        &advisor_dir.join(format!("{advisor_name}.pdf")),
+        &renderer.render_advisor(&advisor, meta.issue_date)?,
+    )?;
     let manifest = period_dir.join("manifest.json");
     let json = audit.to_json().map_err(|e| CliError::Write {
         path: manifest.clone(),

@@ -2,7 +2,7 @@
 //! blue and solid, peers grey and dashed or light, so the charts read in
 //! colour, for colour-blind readers and in black-and-white print.
 
-use mirror_benchmark::{Band, Figure, SchoolMirror};
+use mirror_benchmark::{Against, Band, Figure, SchoolMirror};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use serde::Deserialize;
@@ -20,6 +20,8 @@ const TEXT_SIZE: f64 = 18.0;
 const SCHOOL: RGBColor = RGBColor(0, 63, 125);
 const PEERS: RGBColor = RGBColor(90, 90, 90);
 const PEER_BAND: RGBColor = RGBColor(214, 214, 214);
+/// The funnel's outer limits: lighter than the 95% ones, still visible in print.
+const LIMIT_998: RGBColor = RGBColor(165, 165, 165);
 
 /// Chart words from the language's strings file (`[chart]`).
 #[derive(Debug, Clone, Deserialize)]
@@ -33,6 +35,13 @@ pub(crate) struct ChartLabels {
     pub band_axis: String,
     pub pupils_axis: String,
     pub suppressed: String,
+    pub funnel_axis: String,
+    pub funnel_average_peers: String,
+    pub funnel_average_city: String,
+    pub funnel_limits_95: String,
+    pub funnel_limits_998: String,
+    /// Between groups of three digits: a no-break space in Dutch, "," in English.
+    pub thousands: String,
     /// The decimal separator: "," in Dutch, "." in English.
     pub decimal: String,
     /// Between a number and `%`: a no-break space in Dutch, nothing in English.
@@ -192,6 +201,160 @@ pub(crate) fn trend(m: &SchoolMirror, l: &ChartLabels) -> Result<String, ChartEr
         root.present().map_err(|e| err(e.to_string()))?;
     }
     Ok(svg)
+}
+
+/// The funnel plot of the problematic-absence rate: the average of the
+/// comparison group, its 95% and 99.8% control limits for schools of every
+/// size around the school's, and the school as one point. Other schools are
+/// not drawn: their points would show them one by one. `None` without a
+/// funnel (rate withheld, too few schools).
+pub(crate) fn funnel(m: &SchoolMirror, l: &ChartLabels) -> Result<Option<String>, ChartError> {
+    let Some(f) = &m.funnel else {
+        return Ok(None);
+    };
+    let err = chart_error("funnel");
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| err(e.to_string()))?;
+        let (plot, legend) = root.split_vertically(HEIGHT - 34);
+        let (first, last) = match (f.curve.first(), f.curve.last()) {
+            (Some(a), Some(b)) => (a.trials as f64, b.trials as f64),
+            _ => return Ok(None),
+        };
+        let (top, decimals) = percent_axis(
+            f.curve
+                .iter()
+                .map(|p| p.limits.upper998)
+                .chain([f.school_rate, f.target]),
+        );
+        let mut chart = ChartBuilder::on(&plot)
+            .margin_top(14)
+            .margin_right(24)
+            .x_label_area_size(48)
+            .y_label_area_size(72)
+            .build_cartesian_2d((first..last).log_scale(), 0.0..top)
+            .map_err(|e| err(e.to_string()))?;
+        let y_label = |y: &f64| l.percent(*y, decimals);
+        let x_label = |x: &f64| thousands(*x, &l.thousands);
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_labels(8)
+            .y_labels(Y_LABELS)
+            .x_label_formatter(&x_label)
+            .y_label_formatter(&y_label)
+            .x_desc(l.funnel_axis.as_str())
+            .y_desc(l.rate_axis.as_str())
+            .label_style(font(TEXT_SIZE))
+            .axis_desc_style(font(TEXT_SIZE))
+            .light_line_style(WHITE)
+            .bold_line_style(RGBColor(235, 235, 235))
+            .draw()
+            .map_err(|e| err(e.to_string()))?;
+        let line = |pick: fn(&mirror_benchmark::funnel::Limits) -> f64| {
+            f.curve
+                .iter()
+                .map(move |p| (p.trials as f64, pick(&p.limits).min(top)))
+                .collect::<Vec<_>>()
+        };
+        // The 99.8% limits light and solid, the 95% ones darker and dashed:
+        // they differ in black and white too.
+        for pick in [
+            (|l: &mirror_benchmark::funnel::Limits| l.lower998) as fn(&_) -> f64,
+            |l| l.upper998,
+        ] {
+            chart
+                .draw_series(LineSeries::new(line(pick), LIMIT_998.stroke_width(3)))
+                .map_err(|e| err(e.to_string()))?;
+        }
+        for pick in [
+            (|l: &mirror_benchmark::funnel::Limits| l.lower95) as fn(&_) -> f64,
+            |l| l.upper95,
+        ] {
+            chart
+                .draw_series(DashedLineSeries::new(
+                    line(pick),
+                    8,
+                    5,
+                    PEERS.stroke_width(2),
+                ))
+                .map_err(|e| err(e.to_string()))?;
+        }
+        chart
+            .draw_series(LineSeries::new(
+                [(first, f.target), (last, f.target)],
+                PEERS.stroke_width(1),
+            ))
+            .map_err(|e| err(e.to_string()))?;
+        let x = f.school_trials as f64;
+        chart
+            .draw_series(std::iter::once(
+                EmptyElement::at((x, f.school_rate.min(top)))
+                    + Circle::new((0, 0), 6, SCHOOL.filled())
+                    + Text::new(
+                        l.percent(f.school_rate, 1),
+                        (0, -10),
+                        above(TEXT_SIZE).color(&SCHOOL),
+                    ),
+            ))
+            .map_err(|e| err(e.to_string()))?;
+        let average = match f.against {
+            Against::Peers => &l.funnel_average_peers,
+            Against::City => &l.funnel_average_city,
+        };
+        funnel_legend(&legend, l, average).map_err(|e| err(e.to_string()))?;
+        root.present().map_err(|e| err(e.to_string()))?;
+    }
+    Ok(Some(svg))
+}
+
+/// A whole number with the language's thousands separator: 120 000, 120,000.
+fn thousands(x: f64, separator: &str) -> String {
+    let digits = format!("{:.0}", x.max(0.0));
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push_str(separator);
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The funnel's legend: the school, the average, the two pairs of limits.
+fn funnel_legend<DB: DrawingBackend>(
+    area: &DrawingArea<DB, plotters::coord::Shift>,
+    l: &ChartLabels,
+    average: &str,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let y = 17;
+    let text = |s: &str, x: i32| Text::new(s.to_owned(), (x, y - 8), font(TEXT_SIZE - 2.0));
+    let advance = |s: &str| 52 + s.chars().count() as i32 * 6;
+    let mut x = 20;
+    area.draw(&Circle::new((x + 12, y), 6, SCHOOL.filled()))?;
+    area.draw(&text(&l.school, x + 26))?;
+    x += advance(&l.school);
+    area.draw(&PathElement::new(
+        vec![(x, y), (x + 24, y)],
+        PEERS.stroke_width(1),
+    ))?;
+    area.draw(&text(average, x + 30))?;
+    x += advance(average);
+    for dash in [x, x + 12] {
+        area.draw(&PathElement::new(
+            vec![(dash, y), (dash + 7, y)],
+            PEERS.stroke_width(2),
+        ))?;
+    }
+    area.draw(&text(&l.funnel_limits_95, x + 30))?;
+    x += advance(&l.funnel_limits_95);
+    area.draw(&PathElement::new(
+        vec![(x, y), (x + 24, y)],
+        LIMIT_998.stroke_width(3),
+    ))?;
+    area.draw(&text(&l.funnel_limits_998, x + 30))?;
+    Ok(())
 }
 
 /// The plot both charts share: one category per whole x value (school years,

@@ -132,7 +132,17 @@ struct ReportData<'a> {
 }
 
 /// The keys of the mirror's JSON that hold a fraction to print as a percentage.
-const FRACTIONS: [&str; 4] = ["value", "lower_quartile", "median", "upper_quartile"];
+const FRACTIONS: [&str; 9] = [
+    "value",
+    "lower_quartile",
+    "median",
+    "upper_quartile",
+    "city",
+    "target",
+    "lower95",
+    "upper95",
+    "school_rate",
+];
 
 /// The same for the advisor's list (`difference` in percentage points).
 const ADVISOR_FRACTIONS: [&str; 6] = [
@@ -171,7 +181,12 @@ fn add_percent_digits(value: &mut Value, keys: &[&str]) {
 /// the band labels.
 fn report_json(mirror: &SchoolMirror, meta: &ReportMeta) -> Result<Vec<u8>, serde_json::Error> {
     let mut mirror_json = serde_json::to_value(mirror)?;
+    // Questionnaire scores are on 0-100 already: no percentage digits there.
+    let survey = mirror_json.as_object_mut().and_then(|m| m.remove("survey"));
     add_percent_digits(&mut mirror_json, &FRACTIONS);
+    if let (Some(m), Some(survey)) = (mirror_json.as_object_mut(), survey) {
+        m.insert("survey".to_owned(), survey);
+    }
     serde_json::to_vec(&ReportData {
         mirror: mirror_json,
         meta,
@@ -309,7 +324,14 @@ impl Renderer {
                     .map_err(chart_error)?
                     .into_bytes(),
             ),
-        ];
+        ]
+        .into_iter()
+        // The template leaves the funnel out when the mirror has none.
+        .chain(
+            charts::funnel(mirror, labels)
+                .map_err(chart_error)?
+                .map(|svg| ("/charts/funnel.svg", svg.into_bytes())),
+        );
         let ident = format!("school-mirror/{school}/{}", mirror.year);
         self.compile(&report, MAIN, files, meta.issue_date, ident)
     }
