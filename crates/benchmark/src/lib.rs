@@ -96,19 +96,39 @@ pub struct CityBenchmark {
 
 /// One period's data for every school: counted from registrations, or the
 /// government's yearly figures with the monthly totals.
-enum PeriodData<'a> {
+enum PeriodData {
     Counted(BTreeMap<SchoolRef, PeriodCounts>),
-    Official {
-        government: BTreeMap<SchoolRef, &'a GovernmentFigures>,
-        totals: BTreeMap<SchoolRef, HalfDays>,
-    },
+    /// Half days per school from the monthly totals, with the most pupils
+    /// enrolled in any of its periods.
+    Official(BTreeMap<SchoolRef, (HalfDays, u32)>),
 }
 
 /// A history entry: its period and data, with every figure for all schools.
 struct Year<'a> {
     period: Period,
-    data: PeriodData<'a>,
+    data: PeriodData,
+    /// The government's figures of the school year (whole years only).
+    government: BTreeMap<SchoolRef, &'a GovernmentFigures>,
     fields: Fields,
+}
+
+impl<'a> Year<'a> {
+    fn new(city: &'a AnonymisedCity, period: Period, data: PeriodData, thresholds: &[u32]) -> Self {
+        // The government counts whole years: none beside a part of one.
+        let government: BTreeMap<SchoolRef, &GovernmentFigures> = city
+            .government()
+            .iter()
+            .filter(|g| g.year == period.year && !period.year_to_date)
+            .map(|g| (g.school, g))
+            .collect();
+        let fields = Fields::of(&data, &government, city.schools().len(), thresholds);
+        Self {
+            period,
+            data,
+            government,
+            fields,
+        }
+    }
 }
 
 /// Every figure of one period, for all schools at once.
@@ -159,15 +179,9 @@ pub fn run(
                 .join(", "),
         });
     }
-    let n = city.schools().len();
     let count = |p: Period| {
         let data = PeriodData::Counted(counts::count(city, &p, thresholds, settings.cohort));
-        let fields = Fields::of(&data, n, thresholds);
-        Year {
-            period: p,
-            data,
-            fields,
-        }
+        Year::new(city, p, data, thresholds)
     };
     // Years known only from the government's figures come first in the trend.
     let mut official: Vec<SchoolYear> = city
@@ -185,15 +199,7 @@ pub fn run(
     official.dedup();
     let mut years: Vec<Year> = official
         .into_iter()
-        .map(|y| {
-            let data = official_data(city, y);
-            let fields = Fields::of(&data, n, thresholds);
-            Year {
-                period: Period::whole(y),
-                data,
-                fields,
-            }
-        })
+        .map(|y| Year::new(city, Period::whole(y), official_data(city, y), thresholds))
         .collect();
     years.extend(
         counted
@@ -392,12 +398,12 @@ fn year_figures(
                     .map(|(field, shown)| field.compare(me, *shown, ctx))
                     .collect(),
                 change: None,
-                outcomes: Vec::new(),
+                outcomes: outcomes(me, y, ctx, suppressed),
             };
             Some((figures, shown.bands))
         }
-        PeriodData::Official { government, totals } => {
-            let g = government.get(&me);
+        PeriodData::Official(totals) => {
+            let g = y.government.get(&me);
             if g.is_none() && !totals.contains_key(&me) {
                 return None;
             }
@@ -414,15 +420,7 @@ fn year_figures(
                     .map(|(field, t)| field.compare(me, shown.threshold(*t), ctx))
                     .collect(),
                 change: None,
-                outcomes: f
-                    .outcomes
-                    .iter()
-                    .filter(|(_, field)| field.unit(me).is_some())
-                    .map(|(outcome, field)| OutcomeShare {
-                        outcome: *outcome,
-                        share: field.compare(me, shown.outcome(*outcome), ctx),
-                    })
-                    .collect(),
+                outcomes: outcomes(me, y, ctx, suppressed),
             };
             Some((figures, Vec::new()))
         }
@@ -449,36 +447,59 @@ fn rate_change(
     significance::rate_change(&estimate(b.get(&me)?)?, &estimate(a.get(&me)?)?)
 }
 
-/// The government's figures and the monthly totals of a school year without
-/// registrations.
-fn official_data(city: &AnonymisedCity, year: SchoolYear) -> PeriodData<'_> {
-    let government = city
-        .government()
+/// The shares of pupils who stay down a grade, are behind or leave early,
+/// where the government's figures of the year give them; each count is
+/// withheld below `min_pupils` on its own (no other printed count contains it).
+fn outcomes(
+    me: SchoolRef,
+    y: &Year,
+    ctx: &Context,
+    suppressed: &mut BTreeMap<Suppression, u32>,
+) -> Vec<OutcomeShare> {
+    let Some(g) = y.government.get(&me) else {
+        return Vec::new();
+    };
+    y.fields
+        .outcomes
         .iter()
-        .filter(|g| g.year == year)
-        .map(|g| (g.school, g))
-        .collect();
-    let mut totals: BTreeMap<SchoolRef, HalfDays> = BTreeMap::new();
+        .zip([g.grade_retention, g.school_delay, g.early_leavers])
+        .filter_map(|((outcome, field), n)| {
+            let n = n?;
+            let small = n > 0 && n < ctx.min_pupils;
+            if small {
+                *suppressed.entry(Suppression::SmallCount).or_insert(0) += 1;
+            }
+            Some(OutcomeShare {
+                outcome: *outcome,
+                share: field.compare(me, !small, ctx),
+            })
+        })
+        .collect()
+}
+
+/// The monthly totals of a school year without registrations.
+fn official_data(city: &AnonymisedCity, year: SchoolYear) -> PeriodData {
+    let mut totals: BTreeMap<SchoolRef, (HalfDays, u32)> = BTreeMap::new();
     for t in city.attendance_totals() {
         if SchoolYear::containing(t.from) != year {
             continue;
         }
         let all: u64 = t.half_days.iter().map(|h| u64::from(*h)).sum();
-        let h = totals.entry(t.school).or_default();
+        let (h, pupils) = totals.entry(t.school).or_default();
         h.expected += all;
         h.problematic += u64::from(t.half_days(AbsenceCategory::Problematic));
+        *pupils = (*pupils).max(t.enrolled);
     }
-    PeriodData::Official { government, totals }
+    PeriodData::Official(totals)
 }
 
 /// Which of a school's government counts may be printed: the enrolled
-/// pupils, those from 15 and from 30 problematic half days (protected
-/// together, as one table), and each outcome on its own.
+/// pupils and those from 15 and from 30 problematic half days, protected
+/// together as one table.
 struct OfficialShown {
     pupils: bool,
     from_15: bool,
     from_30: bool,
-    outcomes: [bool; 3],
 }
 
 impl OfficialShown {
@@ -488,10 +509,6 @@ impl OfficialShown {
             30 => self.from_30,
             _ => false,
         }
-    }
-
-    fn outcome(&self, o: Outcome) -> bool {
-        self.outcomes[o as usize]
     }
 }
 
@@ -505,7 +522,6 @@ fn official_shown(
             pupils: false,
             from_15: false,
             from_30: false,
-            outcomes: [false; 3],
         };
     };
     let cells = [
@@ -527,13 +543,6 @@ fn official_shown(
         min_pupils,
         &[],
     );
-    let outcomes = [g.grade_retention, g.school_delay, g.early_leavers].map(|n| {
-        let small = n.is_some_and(|n| n > 0 && n < min_pupils);
-        if small {
-            *suppressed.entry(Suppression::SmallCount).or_insert(0) += 1;
-        }
-        n.is_some() && !small
-    });
     for why in status.iter().flatten() {
         *suppressed.entry(*why).or_insert(0) += 1;
     }
@@ -541,7 +550,6 @@ fn official_shown(
         pupils: status[0].is_none(),
         from_15: status[1].is_none(),
         from_30: status[2].is_none(),
-        outcomes,
     }
 }
 
@@ -614,8 +622,24 @@ fn follow_up(
 type FigureData = Option<(Unit, u32)>;
 
 impl Fields {
-    fn of(data: &PeriodData, schools: usize, thresholds: &[u32]) -> Self {
+    fn of(
+        data: &PeriodData,
+        government: &BTreeMap<SchoolRef, &GovernmentFigures>,
+        schools: usize,
+        thresholds: &[u32],
+    ) -> Self {
         let unit = |events: u64, trials: u64| Unit { events, trials };
+        let gov = |f: &dyn Fn(&GovernmentFigures) -> Option<u32>| {
+            Field::new(schools, |s| {
+                let g = government.get(&s)?;
+                Some((unit(f(g)?.into(), g.enrolled.into()), g.enrolled))
+            })
+        };
+        let outcomes = vec![
+            (Outcome::GradeRetention, gov(&|g| g.grade_retention)),
+            (Outcome::SchoolDelay, gov(&|g| g.school_delay)),
+            (Outcome::EarlyLeaving, gov(&|g| g.early_leavers)),
+        ];
         match data {
             PeriodData::Counted(counts) => {
                 let field = |f: &dyn Fn(&PeriodCounts) -> FigureData| {
@@ -692,23 +716,15 @@ impl Fields {
                             c.guidance.reached,
                         ))
                     }),
-                    outcomes: Vec::new(),
+                    outcomes,
                 }
             }
-            PeriodData::Official { government, totals } => {
-                let gov = |f: &dyn Fn(&GovernmentFigures) -> Option<u32>| {
-                    Field::new(schools, |s| {
-                        let g = government.get(&s)?;
-                        Some((unit(f(g)?.into(), g.enrolled.into()), g.enrolled))
-                    })
-                };
+            PeriodData::Official(totals) => {
                 let none = || Field::new(schools, |_| None);
                 Self {
                     rate: Field::new(schools, |s| {
-                        let h = totals.get(&s)?;
-                        // The pupils are the government's count where known.
-                        let pupils = government.get(&s).map_or(u32::MAX, |g| g.enrolled);
-                        Some((unit(h.problematic, h.expected), pupils))
+                        let (h, pupils) = totals.get(&s)?;
+                        Some((unit(h.problematic, h.expected), *pupils))
                     }),
                     from_threshold: thresholds
                         .iter()
@@ -726,11 +742,7 @@ impl Fields {
                     forms: Vec::new(),
                     near_holidays: Vec::new(),
                     with_file: none(),
-                    outcomes: vec![
-                        (Outcome::GradeRetention, gov(&|g| g.grade_retention)),
-                        (Outcome::SchoolDelay, gov(&|g| g.school_delay)),
-                        (Outcome::EarlyLeaving, gov(&|g| g.early_leavers)),
-                    ],
+                    outcomes,
                 }
             }
         }
@@ -838,7 +850,7 @@ mod tests {
         assert_eq!(b.period.year.to_string(), "2024-2025");
         let aster = &b.mirrors[0];
         assert_eq!(aster.name, "Atheneum Aster");
-        let y = &aster.history[0];
+        let y = aster.history.last().unwrap();
         assert_eq!(y.pupils, Some(3));
         assert!(close(
             y.problematic_rate.school.value().unwrap(),
@@ -855,7 +867,7 @@ mod tests {
     #[test]
     fn peers_spread_excludes_the_school_and_suppressed_peers() {
         let b = tiny_city();
-        let spread = b.mirrors[0].history[0].problematic_rate.peers.unwrap();
+        let spread = b.mirrors[0].history[1].problematic_rate.peers.unwrap();
         assert_eq!(spread.schools, 5);
         assert!(close(spread.lower_quartile, 1.0 / 36.0));
         assert!(close(spread.median, 2.0 / 36.0));
@@ -899,7 +911,7 @@ mod tests {
     fn counts_of_one_pupil_are_withheld_and_zeros_printed() {
         let b = tiny_city();
         let aster = &b.mirrors[0];
-        let now = &aster.history[0];
+        let now = &aster.history[1];
         assert_eq!(now.pupils, Some(3));
         let from: Vec<Figure> = now.pupils_from_threshold.iter().map(|c| c.school).collect();
         assert_eq!(
@@ -929,8 +941,9 @@ mod tests {
         );
         // 4 of the bands and thresholds, then the guidance follow-up of the
         // one pupil who reached 5: reached, with a file, and the 10 counts
-        // by the end of each month from September (1 each).
-        assert_eq!(aster.suppressed[&Suppression::SmallCount], 4 + 2 + 10);
+        // by the end of each month from September (1 each); and the one
+        // pupil from 30 in the government's figures of 2023-2024.
+        assert_eq!(aster.suppressed[&Suppression::SmallCount], 4 + 2 + 10 + 1);
         let released = &aster.releases[0].counts;
         assert_eq!(released["pupils"], 3);
         assert_eq!(released["from 10"], 0);
@@ -955,7 +968,7 @@ mod tests {
             },
         );
         let b = run(&city, &settings, Reported::Latest, &history).unwrap();
-        assert_eq!(b.mirrors[0].history[0].pupils, None);
+        assert_eq!(b.mirrors[0].history[1].pupils, None);
         assert_eq!(b.mirrors[0].suppressed[&Suppression::Difference], 1);
         // Other schools are not affected by Aster's history.
         assert_eq!(b.mirrors[1].history[0].pupils, Some(3));
@@ -1134,7 +1147,7 @@ mod tests {
     #[test]
     fn the_city_figure_pools_the_schools_of_the_level() {
         let b = tiny_city();
-        let rate = &b.mirrors[0].history[0].problematic_rate;
+        let rate = &b.mirrors[0].history[1].problematic_rate;
         assert!(close(rate.city.unwrap(), 16.0 / 234.0));
         // The funnel is drawn around the group with Aster in it; Aster at
         // 13% against 6.8% is flagged only if outside the limits, and the
@@ -1163,5 +1176,54 @@ mod tests {
         // Aster's share from 5 half days (1 pupil) was withheld: null.
         assert_eq!(find("100001", "from_5").value, None);
         assert_eq!(rows, snapshot::metric_rows(&b));
+    }
+
+    /// Aster's 2023-2024 is known only from the government (fixture
+    /// government/2023-2024.csv): 20 pupils, 3 from 15 problematic half days,
+    /// 1 from 30, 4 staying down a grade, 6 behind. With min_pupils 2: the 1
+    /// pupil from 30 is withheld, and 3 from 15 stays (the 2 of 15-29 are
+    /// not printed, so the 1 cannot be worked out); 4 and 6 are printed.
+    /// The thresholds 5 and 10 are not in the government's figures.
+    #[test]
+    fn a_year_known_only_from_the_government_opens_the_trend() {
+        let b = tiny_city();
+        let aster = &b.mirrors[0];
+        assert_eq!(aster.history.len(), 2);
+        let then = &aster.history[0];
+        assert_eq!(then.year, SchoolYear::starting(2023));
+        assert_eq!(then.source, YearSource::Official);
+        assert_eq!(then.pupils, Some(20));
+        let from: Vec<Figure> = then
+            .pupils_from_threshold
+            .iter()
+            .map(|c| c.school)
+            .collect();
+        assert_eq!(
+            from,
+            [
+                Figure::Missing,
+                Figure::Missing,
+                Figure::Value(3.0 / 20.0),
+                Figure::Suppressed
+            ]
+        );
+        assert_eq!(then.problematic_rate.school, Figure::Missing);
+        let outcomes: Vec<(Outcome, Figure)> = then
+            .outcomes
+            .iter()
+            .map(|o| (o.outcome, o.share.school))
+            .collect();
+        assert_eq!(
+            outcomes,
+            [
+                (Outcome::GradeRetention, Figure::Value(4.0 / 20.0)),
+                (Outcome::SchoolDelay, Figure::Value(6.0 / 20.0)),
+            ]
+        );
+        // No change is tested across sources: the official year has no
+        // pupil-level half days.
+        assert_eq!(aster.history[1].change, None);
+        // Schools without government figures start with the counted year.
+        assert_eq!(b.mirrors[1].history.len(), 1);
     }
 }
