@@ -14,17 +14,29 @@ use crate::{CityBenchmark, Figure, Judgement, Period, SchoolMirror};
 /// How many schools each half of the list holds before ties at the cut-off.
 pub const LIST_LENGTH: usize = 10;
 
+/// With hundreds of schools each tested at 5%, a dozen would be called rising
+/// by chance alone: a change makes the list only under the Benjamini-Hochberg
+/// rule, which keeps the expected share of chance calls among those listed
+/// at 5%. A mirror, about one school, keeps the plain 5% test.
+pub const FALSE_DISCOVERY_RATE: f64 = 0.05;
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AdvisorList {
     pub period: Period,
-    /// Lowest problematic absence against similar schools (outside the 95%
-    /// limit), or a significant fall; strongest evidence first.
+    /// Problematic absence below the 99.8% control limit of similar schools
+    /// (the outer limit: the list looks at every school at once), or a fall
+    /// significant across all schools' tests; strongest evidence first.
     pub did_well: Vec<Choice>,
-    /// A significant rise of problematic absence; steepest first.
+    /// A rise significant across all schools' tests; steepest first.
     pub rising: Vec<Choice>,
     /// Schools whose rate is suppressed (too few pupils): never judged, and
     /// said so rather than silently left out.
     pub too_small_to_judge: Vec<SchoolNamed>,
+    /// Changes with a p-value up to this are significant across all schools
+    /// (Benjamini-Hochberg); 0 when none is.
+    pub p_threshold: f64,
+    /// Schools whose change was tested.
+    pub tested: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -55,6 +67,13 @@ pub struct Choice {
 /// 1e-9) share a rank, and all schools tied at the tenth place are listed,
 /// so a half may hold more than ten; order among ties is by school id.
 pub fn advisor_list(benchmark: &CityBenchmark) -> AdvisorList {
+    let p_values: Vec<f64> = benchmark
+        .mirrors
+        .iter()
+        .filter_map(|m| m.history.last()?.change.map(|c| c.p_value))
+        .collect();
+    let p_threshold = benjamini_hochberg(&p_values, FALSE_DISCOVERY_RATE);
+    let significant = |c: &ChangeTest| c.p_value <= p_threshold;
     let mut did_well = Vec::new();
     let mut rising = Vec::new();
     let mut too_small_to_judge = Vec::new();
@@ -84,13 +103,15 @@ pub fn advisor_list(benchmark: &CityBenchmark) -> AdvisorList {
             strength,
         };
         let below = judged
-            .filter(|j| matches!(j.position, Position::Low95 | Position::Low998))
+            .filter(|j| j.position == Position::Low998)
             .map(|j| -j.z);
-        let fell = change.filter(|c| c.change == Change::Falling).map(|c| -c.z);
+        let fell = change
+            .filter(|c| c.change == Change::Falling && significant(c))
+            .map(|c| -c.z);
         if let Some(strength) = below.into_iter().chain(fell).reduce(f64::max) {
             did_well.push(choice(strength));
         }
-        if let Some(c) = change.filter(|c| c.change == Change::Rising) {
+        if let Some(c) = change.filter(|c| c.change == Change::Rising && significant(c)) {
             rising.push(choice(c.z));
         }
     }
@@ -99,7 +120,24 @@ pub fn advisor_list(benchmark: &CityBenchmark) -> AdvisorList {
         did_well: top(did_well),
         rising: top(rising),
         too_small_to_judge,
+        p_threshold,
+        tested: p_values.len(),
     }
+}
+
+/// The largest p-value p(k) with p(k) <= k / m * rate among the sorted
+/// `p_values` (Benjamini and Hochberg, 1995); 0 when there is none.
+fn benjamini_hochberg(p_values: &[f64], rate: f64) -> f64 {
+    let mut sorted = p_values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let m = sorted.len() as f64;
+    sorted
+        .iter()
+        .enumerate()
+        .filter(|(k, p)| **p <= (*k as f64 + 1.0) / m * rate)
+        .map(|(_, p)| *p)
+        .last()
+        .unwrap_or(0.0)
 }
 
 impl AdvisorList {
@@ -228,6 +266,22 @@ mod tests {
         assert_eq!(ranks[8], ("100009".to_owned(), 9));
         assert_eq!(ranks[9], ("100010".to_owned(), 10));
         assert_eq!(ranks[10], ("100011".to_owned(), 10));
+    }
+
+    /// m = 10, rate 0.05: the bounds k/10 x 0.05 are 0.005, 0.010, 0.015,
+    /// ...; p(1) = 0.001 and p(2) = 0.008 are under theirs, p(3) = 0.039 and
+    /// every later one over: 0.008 is the threshold, and 0.039, significant
+    /// on its own, is not across the ten.
+    #[test]
+    fn benjamini_hochberg_by_hand() {
+        let p = [
+            0.216, 0.001, 0.039, 0.041, 0.042, 0.06, 0.074, 0.205, 0.212, 0.008,
+        ];
+        assert_eq!(benjamini_hochberg(&p, 0.05), 0.008);
+        assert_eq!(benjamini_hochberg(&[0.2, 0.5], 0.05), 0.0);
+        assert_eq!(benjamini_hochberg(&[], 0.05), 0.0);
+        // A later p under its bound carries the smaller ones with it.
+        assert_eq!(benjamini_hochberg(&[0.03, 0.04], 0.05), 0.04);
     }
 
     #[test]

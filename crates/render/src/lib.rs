@@ -857,6 +857,8 @@ mod tests {
                 strength: 2.8,
             }],
             too_small_to_judge: vec![named("030303", "Kleuterschool Het Nest", Level::Primary)],
+            p_threshold: 0.0123,
+            tested: 31,
         }
     }
 
@@ -909,6 +911,8 @@ mod tests {
             did_well: Vec::new(),
             rising: Vec::new(),
             too_small_to_judge: Vec::new(),
+            p_threshold: 0.0,
+            tested: 0,
             ..advisor_list()
         };
         let pdf = renderer.render_advisor(&list, issue_date()).unwrap();
