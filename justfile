@@ -27,3 +27,12 @@ bench-ingest:
     target/release/mirror sample-data --schools 800 --years 1 --seed 7 --csv-registrations --out target/bench/csv
     /usr/bin/time -f "parquet: %e s, peak %M KB" target/release/mirror check --data-dir target/bench/parquet --out-dir target/bench/out-parquet
     /usr/bin/time -f "csv: %e s, peak %M KB" target/release/mirror check --data-dir target/bench/csv --out-dir target/bench/out-csv
+
+# Every metric for 300 schools over 3 school years (about 150,000 pupils a
+# year, 10.7 million absence registrations): time per stage and peak memory
+# of `mirror run` (see BENCHMARKS.md).
+bench-metrics:
+    cargo build --release
+    rm -rf target/bench/scale target/bench/scale-out target/bench/scale-history
+    target/release/mirror sample-data --schools 300 --years 3 --seed 5 --out target/bench/scale
+    /usr/bin/time -f "run: %e s, peak %M KB" target/release/mirror run --config config/scale-benchmark.toml

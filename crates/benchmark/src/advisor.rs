@@ -134,9 +134,9 @@ fn benjamini_hochberg(p_values: &[f64], rate: f64) -> f64 {
     sorted
         .iter()
         .enumerate()
-        .filter(|(k, p)| **p <= (*k as f64 + 1.0) / m * rate)
+        .rev()
+        .find(|(k, p)| **p <= (*k as f64 + 1.0) / m * rate)
         .map(|(_, p)| *p)
-        .last()
         .unwrap_or(0.0)
 }
 

@@ -377,7 +377,7 @@ impl Config {
             None => None,
             Some(day) => Some(month_and_day(day).ok_or_else(|| {
                 invalid(format!(
-                    "cohort.enrolled_on = \"{day}\": give a month and day such as \"02-01\" (1 February, the government's counting day)"
+                    "cohort.enrolled_on = \"{day}\": give a month and day that every year has, such as \"02-01\" (1 February, the government's counting day)"
                 ))
             })?),
         };
@@ -415,11 +415,11 @@ impl Config {
     }
 }
 
-/// "MM-DD" as a day that exists in a leap year.
+/// "MM-DD" as a day that every year has (2023 is not a leap year).
 fn month_and_day(text: &str) -> Option<(u32, u32)> {
     let (m, d) = text.split_once('-')?;
     let (m, d) = (m.parse().ok()?, d.parse().ok()?);
-    NaiveDate::from_ymd_opt(2024, m, d).map(|_| (m, d))
+    NaiveDate::from_ymd_opt(2023, m, d).map(|_| (m, d))
 }
 
 /// `config/../out` as `out`, so messages show the paths people expect. By
@@ -591,5 +591,24 @@ key_file = "/secure/key"
         )
         .unwrap_err();
         assert!(e.to_string().contains("increasing"), "{e}");
+    }
+
+    #[test]
+    fn a_cohort_day_is_a_month_and_day() {
+        let parse =
+            |extra: &str| Config::parse(&format!("{MINIMAL}\n{extra}"), Path::new("m.toml"));
+        assert_eq!(parse("").unwrap().cohort_enrolled_on, None);
+        let c = parse("[cohort]\nenrolled_on = \"02-01\"\n").unwrap();
+        assert_eq!(c.cohort_enrolled_on, Some((2, 1)));
+        // The day must exist every year: not 29 February.
+        for bad in ["02-29", "02-30", "1 February"] {
+            let e = parse(&format!("[cohort]\nenrolled_on = \"{bad}\"\n")).unwrap_err();
+            assert!(
+                e.to_string().contains(&format!(
+                    "cohort.enrolled_on = \"{bad}\": give a month and day that every year has, such as \"02-01\""
+                )),
+                "{e}"
+            );
+        }
     }
 }
