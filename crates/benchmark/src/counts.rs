@@ -526,4 +526,55 @@ mod tests {
         assert_eq!(school_month(d(6)), 9);
         assert_eq!(school_month(d(7)), 9);
     }
+
+    /// Two weeks, 2-13 September 2024, Wednesday afternoons free, and a
+    /// break from Thursday 5 to Monday 9 September: lesson days Mon 2, Tue 3,
+    /// Wed 4, then Tue 10 to Fri 13. Wed 4 is the last day before the break,
+    /// Tue 10 the first after it.
+    #[test]
+    fn days_next_to_a_holiday_and_school_days_by_hand() {
+        let calendar = mirror_model::Calendar::parse(
+            r#"
+weekly_free_half_days = ["wednesday-pm"]
+[[school_year]]
+year = "2024-2025"
+first_day = "2024-09-02"
+last_day = "2024-09-13"
+holidays = [{ name = "break", from = "2024-09-05", to = "2024-09-09" }]
+"#,
+            std::path::Path::new("calendar.toml"),
+        )
+        .unwrap();
+        let year = calendar
+            .year(mirror_model::SchoolYear::starting(2024))
+            .unwrap();
+        let index = YearIndex::new(year);
+        let d = |day| NaiveDate::from_ymd_opt(2024, 9, day).unwrap();
+        // Half days: Mon 2, Tue 2, Wed 1 (am), then Tue 10 2, Wed 11 1,
+        // Thu 12 2, Fri 13 2: 12 in all.
+        assert_eq!(index.range(d(1), d(30)), 0..12);
+        let near = |i: usize| index.buckets[i][2] - MONTHS - WEEKDAYS * 2;
+        let classes: Vec<usize> = (0..12).map(near).collect();
+        let (before, after, other) = (
+            NearHoliday::LastDayBefore as usize,
+            NearHoliday::FirstDayAfter as usize,
+            NearHoliday::OtherDays as usize,
+        );
+        assert_eq!(
+            classes,
+            [
+                other, other, other, other, before, after, after, other, other, other, other, other
+            ]
+        );
+        // School days after Wed 4 up to Thu 12: Tue 10, Wed 11, Thu 12.
+        assert_eq!(index.school_days_between(d(4), d(12)), 3);
+        // A file opened before the threshold day counts 0 days.
+        assert_eq!(index.school_days_between(d(12), d(4)), 0);
+        // Running sums: Tuesday mornings (weekday 1, half 0) in the whole range.
+        let tuesday_am = MONTHS + 2;
+        assert_eq!(
+            index.running[12][tuesday_am] - index.running[0][tuesday_am],
+            2
+        );
+    }
 }
