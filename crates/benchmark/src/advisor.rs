@@ -27,7 +27,7 @@ pub struct AdvisorList {
     /// (the outer limit: the list looks at every school at once), or a fall
     /// significant across all schools' tests; strongest evidence first.
     pub did_well: Vec<Choice>,
-    /// A rise significant across all schools' tests; steepest first.
+    /// A rise significant across all schools' tests; largest z-score first.
     pub rising: Vec<Choice>,
     /// Schools whose rate is suppressed (too few pupils): never judged, and
     /// said so rather than silently left out.
@@ -64,7 +64,7 @@ pub struct Choice {
 }
 
 /// Ranks every mirror. Within a half, schools with the same strength (to
-/// 1e-9) share a rank, and all schools tied at the tenth place are listed,
+/// nine decimals) share a rank, and all schools tied at the tenth place are listed,
 /// so a half may hold more than ten; order among ties is by school id.
 pub fn advisor_list(benchmark: &CityBenchmark) -> AdvisorList {
     let p_values: Vec<f64> = benchmark
@@ -206,16 +206,18 @@ fn previous(m: &SchoolMirror) -> Option<f64> {
 
 /// Strongest first, ranks shared by ties, cut after the tenth rank's ties.
 fn top(mut choices: Vec<Choice>) -> Vec<Choice> {
+    // Strengths within 1e-9 are ties: ordered by school id, not by noise.
+    let key = |c: &Choice| -(c.strength * 1e9).round() as i64;
     choices.sort_by(|a, b| {
-        b.strength
-            .total_cmp(&a.strength)
+        key(a)
+            .cmp(&key(b))
             .then_with(|| a.school.school.cmp(&b.school.school))
     });
-    let tied = |a: f64, b: f64| (a - b).abs() < 1e-9;
+    let tied = |a: &Choice, b: &Choice| key(a) == key(b);
     let mut out: Vec<Choice> = Vec::new();
     for (i, mut c) in choices.into_iter().enumerate() {
         c.rank = match out.last() {
-            Some(last) if tied(last.strength, c.strength) => last.rank,
+            Some(last) if tied(last, &c) => last.rank,
             _ => i + 1,
         };
         if c.rank > LIST_LENGTH {

@@ -7,45 +7,72 @@ use crate::funnel::{Funnel, Unit};
 use crate::peers::PeerGroup;
 use crate::{Against, Comparison, Figure, FunnelPlot, FunnelPoint, Judgement, PeerSpread, stats};
 
+/// One school's figure: events out of trials, the pupils it is about, and
+/// whether disclosure control lets it be printed.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SchoolFigure {
+    pub unit: Unit,
+    pub pupils: u32,
+    pub shown: bool,
+}
+
 /// A figure as events out of trials (problematic half days out of expected
 /// ones, pupils from a threshold out of pupils, ...) for every school that
-/// has it, with the pupils it is about.
+/// has it.
 #[derive(Debug, Clone)]
 pub(crate) struct Field {
-    by_school: Vec<Option<(Unit, u32)>>,
+    by_school: Vec<Option<SchoolFigure>>,
+    /// Whether the school's figure is placed on a funnel. Not for parts of a
+    /// school (a grade, a form): the limits and z-score would give the part's
+    /// size, and with the school's totals a withheld part's figure.
+    judged: bool,
 }
 
 /// What every comparison needs to know about the city.
 #[derive(Debug)]
 pub(crate) struct Context<'a> {
     pub levels: Vec<Level>,
+    /// Schools whose data had errors: in no spread, city figure or funnel.
+    pub held_back: Vec<bool>,
     pub groups: &'a [Option<PeerGroup>],
     pub min_pupils: u32,
     pub min_peer_schools: usize,
 }
 
 impl Field {
-    pub fn new(schools: usize, figure: impl Fn(SchoolRef) -> Option<(Unit, u32)>) -> Self {
+    pub fn new(schools: usize, figure: impl Fn(SchoolRef) -> Option<SchoolFigure>) -> Self {
         Self {
             by_school: (0..schools).map(|i| figure(SchoolRef(i as u32))).collect(),
+            judged: true,
         }
     }
 
-    /// The school's unit if the figure may be used at all: about enough
-    /// pupils, with something to divide by.
-    pub fn usable(&self, school: SchoolRef, ctx: &Context) -> Option<Unit> {
-        let (unit, pupils) = self.by_school.get(school.index())?.as_ref()?;
-        (*pupils >= ctx.min_pupils && unit.trials > 0).then_some(*unit)
+    /// The same, never placed on a funnel.
+    pub fn unjudged(mut self) -> Self {
+        self.judged = false;
+        self
+    }
+
+    /// The school's unit if it may be printed and compared: about enough
+    /// pupils, shown by disclosure control, with something to divide by, and
+    /// from data without errors.
+    fn usable(&self, school: SchoolRef, ctx: &Context) -> Option<Unit> {
+        let f = self.by_school.get(school.index())?.as_ref()?;
+        (f.pupils >= ctx.min_pupils
+            && f.shown
+            && f.unit.trials > 0
+            && !ctx.held_back[school.index()])
+        .then_some(f.unit)
     }
 
     pub fn unit(&self, school: SchoolRef) -> Option<Unit> {
-        self.by_school.get(school.index())?.map(|(u, _)| u)
+        self.by_school.get(school.index())?.map(|f| f.unit)
     }
 
     /// The funnel of the school's peer group with the school in it; without
-    /// a peer group, of the city's schools of its level (with more than
+    /// a peer group, of the city's schools of its level (with at least
     /// `min_peer_schools` others). `None` unless the school's figure is usable.
-    pub fn funnel(&self, me: SchoolRef, ctx: &Context) -> Option<(Funnel, Unit, Against)> {
+    fn funnel(&self, me: SchoolRef, ctx: &Context) -> Option<(Funnel, Unit, Against)> {
         let own = self.usable(me, ctx)?;
         let group = ctx.groups.get(me.index()).and_then(Option::as_ref);
         let peers: Vec<Unit> = group
@@ -65,7 +92,7 @@ impl Field {
                 .filter(|s| *s != me && ctx.levels[s.index()] == level)
                 .filter_map(|s| self.usable(s, ctx))
                 .collect();
-            if others.len() <= ctx.min_peer_schools {
+            if others.len() < ctx.min_peer_schools {
                 return None;
             }
             (others, Against::City)
@@ -74,13 +101,11 @@ impl Field {
         Some((Funnel::fit(&units, None)?, own, against))
     }
 
-    /// The funnel plot of the school: its own point and the limits at sizes
+    /// The funnel plot of the school (when its figure may be printed): its
+    /// own point and the limits at sizes
     /// from a tenth to ten times its own. Peers are not drawn: their
     /// points and sizes would show them one by one.
-    pub fn funnel_plot(&self, me: SchoolRef, shown: bool, ctx: &Context) -> Option<FunnelPlot> {
-        if !shown {
-            return None;
-        }
+    pub fn funnel_plot(&self, me: SchoolRef, ctx: &Context) -> Option<FunnelPlot> {
         let (funnel, own, against) = self.funnel(me, ctx)?;
         const STEPS: u32 = 40;
         let curve = (0..=STEPS)
@@ -104,15 +129,14 @@ impl Field {
     }
 
     /// The school's figure beside its peers, the city and the funnel.
-    /// `shown` is what disclosure control allows for the school's own figure.
-    pub fn compare(&self, me: SchoolRef, shown: bool, ctx: &Context) -> Comparison {
+    pub fn compare(&self, me: SchoolRef, ctx: &Context) -> Comparison {
         let own = self.by_school.get(me.index()).and_then(Option::as_ref);
         let school = match own {
             None => Figure::Missing,
-            Some((unit, _)) if unit.trials == 0 => Figure::Missing,
+            Some(f) if f.unit.trials == 0 => Figure::Missing,
             Some(_) => match self.usable(me, ctx) {
-                Some(unit) if shown => Figure::Value(rate(unit)),
-                _ => Figure::Suppressed,
+                Some(unit) => Figure::Value(rate(unit)),
+                None => Figure::Suppressed,
             },
         };
         let group = ctx.groups.get(me.index()).and_then(Option::as_ref);
@@ -130,6 +154,9 @@ impl Field {
             .filter(|s| ctx.levels[s.index()] == level)
             .filter_map(|s| self.usable(s, ctx))
             .collect();
+        // Pooled over too few schools, the city figure and a school's own
+        // would give away the others'.
+        let others = city.len() - usize::from(self.usable(me, ctx).is_some());
         let spread = (peers.len() >= ctx.min_peer_schools).then(|| {
             let values: Vec<f64> = peers.iter().map(|u| rate(*u)).collect();
             let [lower_quartile, median, upper_quartile] =
@@ -142,22 +169,25 @@ impl Field {
             }
         });
         let judged = match school {
-            Figure::Value(_) => self
-                .funnel(me, ctx)
-                .map(|(funnel, own, against)| Judgement {
-                    position: funnel.position(own),
-                    against,
-                    target: funnel.target,
-                    limits: funnel.limits(own.trials),
-                    z: funnel.z(own),
-                    overdispersed: funnel.overdispersion.is_some(),
-                }),
+            Figure::Value(_) if self.judged => {
+                self.funnel(me, ctx)
+                    .map(|(funnel, own, against)| Judgement {
+                        position: funnel.position(own),
+                        against,
+                        target: funnel.target,
+                        limits: funnel.limits(own.trials),
+                        z: funnel.z(own),
+                        overdispersed: funnel.overdispersion.is_some(),
+                    })
+            }
             _ => None,
         };
         Comparison {
             school,
             peers: spread,
-            city: pooled(&city),
+            city: (others >= ctx.min_peer_schools)
+                .then(|| pooled(&city))
+                .flatten(),
             judged,
         }
     }

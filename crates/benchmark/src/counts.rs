@@ -6,6 +6,7 @@
 //! absences it registered. A pupil who changes school mid-year counts for
 //! each school only over the enrolment there.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{Datelike, NaiveDate};
@@ -208,6 +209,22 @@ impl<'a> YearIndex<'a> {
             .ok()
     }
 
+    /// Lesson half days of the [`FOLLOW_UP_SCHOOL_DAYS`] school days before
+    /// `opened` and of as many from it on.
+    fn follow_up_windows(&self, opened: NaiveDate) -> [std::ops::Range<usize>; 2] {
+        let lessons = self.calendar.lesson_half_days();
+        let first_of_day = |day: usize| match self.days.get(day) {
+            Some(d) => lessons.partition_point(|s| s.date < *d),
+            None => lessons.len(),
+        };
+        let day = self.days.partition_point(|d| *d < opened);
+        let at = first_of_day(day);
+        [
+            first_of_day(day.saturating_sub(FOLLOW_UP_SCHOOL_DAYS))..at,
+            at..first_of_day(day + FOLLOW_UP_SCHOOL_DAYS),
+        ]
+    }
+
     /// School days from `from` (excluded) to `to` (included).
     fn school_days_between(&self, from: NaiveDate, to: NaiveDate) -> u32 {
         let a = self.days.partition_point(|d| *d <= from);
@@ -218,7 +235,7 @@ impl<'a> YearIndex<'a> {
 
 /// How long before and after a guidance file's opening absence is compared:
 /// 20 school days, about four weeks.
-const FOLLOW_UP_HALF_DAYS: usize = 40;
+const FOLLOW_UP_SCHOOL_DAYS: usize = 20;
 
 /// Counts of every school over `period`; schools without a pupil expected in
 /// it are left out.
@@ -248,8 +265,8 @@ pub(crate) fn count(
 /// The city's records grouped by school and pupil, built once per period.
 struct Tables<'a> {
     enrolments: Vec<&'a Enrolment>,
-    /// Absences are sorted by school, pupil and half day (ingest's order).
-    absences: &'a [Absence],
+    /// Sorted by school, pupil and half day.
+    absences: Cow<'a, [Absence]>,
     /// Opening dates of truancy guidance files per school and pupil.
     files: HashMap<(SchoolRef, PupilRef), Vec<NaiveDate>>,
 }
@@ -258,11 +275,16 @@ impl<'a> Tables<'a> {
     fn new(city: &'a AnonymisedCity) -> Self {
         let mut enrolments: Vec<&Enrolment> = city.enrolments().iter().collect();
         enrolments.sort_by_key(|e| (e.school, e.pupil, e.from));
+        // Ingest sorts absences by school, pupil and half day; counting
+        // relies on it, so a city built otherwise is sorted here.
         let absences = city.absences();
-        debug_assert!(
-            absences.is_sorted_by_key(|a| (a.school, a.pupil, a.slot)),
-            "ingest sorts absences by school, pupil and half day"
-        );
+        let absences = if absences.is_sorted_by_key(|a| (a.school, a.pupil, a.slot)) {
+            Cow::Borrowed(absences)
+        } else {
+            let mut sorted = absences.to_vec();
+            sorted.sort_unstable_by_key(|a| (a.school, a.pupil, a.slot));
+            Cow::Owned(sorted)
+        };
         let mut files: HashMap<(SchoolRef, PupilRef), Vec<NaiveDate>> = HashMap::new();
         for f in city.guidance() {
             if f.reason == GuidanceReason::Truancy {
@@ -314,7 +336,7 @@ fn count_school(
         ..Default::default()
     };
     let enrolments = Tables::of_school(&tables.enrolments, school, |e| e.school);
-    let absences = Tables::of_school(tables.absences, school, |a| a.school);
+    let absences = Tables::of_school(&tables.absences, school, |a| a.school);
     let cohort_day = match cohort {
         Cohort::Enrolled => None,
         Cohort::EnrolledOn { month, day } => {
@@ -462,18 +484,11 @@ fn add_pupil(
     c.guidance
         .days_to_file
         .push(index.school_days_between(reached, *opened));
-    let at = index
-        .calendar
-        .lesson_half_days()
-        .partition_point(|s| s.date < *opened);
-    let windows = [
-        (
-            at.saturating_sub(FOLLOW_UP_HALF_DAYS)..at,
-            &mut c.guidance.before_file,
-        ),
-        (at..at + FOLLOW_UP_HALF_DAYS, &mut c.guidance.after_file),
-    ];
-    for (window, tally) in windows {
+    let [before, after] = index.follow_up_windows(*opened);
+    for (window, tally) in [
+        (before, &mut c.guidance.before_file),
+        (after, &mut c.guidance.after_file),
+    ] {
         for r in &t.enrolled {
             let (lo, hi) = (r.start.max(window.start), r.end.min(window.end));
             tally.expected += hi.saturating_sub(lo) as u64;
@@ -568,6 +583,9 @@ holidays = [{ name = "break", from = "2024-09-05", to = "2024-09-09" }]
         );
         // School days after Wed 4 up to Thu 12: Tue 10, Wed 11, Thu 12.
         assert_eq!(index.school_days_between(d(4), d(12)), 3);
+        // A file opened on Tue 10: the school days before it are Mon 2 to
+        // Wed 4 (5 half days; fewer than 20 days), from it on Tue 10 to Fri 13.
+        assert_eq!(index.follow_up_windows(d(10)), [0..5, 5..12]);
         // A file opened before the threshold day counts 0 days.
         assert_eq!(index.school_days_between(d(12), d(4)), 0);
         // Running sums: Tuesday mornings (weekday 1, half 0) in the whole range.

@@ -21,12 +21,13 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use mirror_anonymise::AnonymisedCity;
-use mirror_anonymise::disclosure::{Quantity, ReleaseHistory, Suppression, protect};
+use mirror_anonymise::disclosure::ReleaseHistory;
 use mirror_model::config::{PeerSettings, PrivacySettings, Thresholds};
 use mirror_model::{AbsenceCategory, GovernmentFigures, SchoolRef, SchoolYear};
 
-use compare::{Context, Field};
-pub use counts::{Cohort, HalfDays, PeriodCounts};
+use compare::{Context, Field, SchoolFigure};
+pub use counts::{Cohort, HalfDays, Part, PeriodCounts};
+use disclosed::SchoolShown;
 use funnel::Unit;
 pub use mirror::*;
 pub use peers::PeerGroup;
@@ -103,17 +104,38 @@ enum PeriodData {
     Official(BTreeMap<SchoolRef, (HalfDays, u32)>),
 }
 
-/// A history entry: its period and data, with every figure for all schools.
+/// A history entry: its period and data, with what may be printed and every
+/// figure, for all schools.
 struct Year<'a> {
     period: Period,
     data: PeriodData,
     /// The government's figures of the school year (whole years only).
     government: BTreeMap<SchoolRef, &'a GovernmentFigures>,
+    /// Every school's pupil counts, protected: a peer's withheld count stays
+    /// out of the spreads as its own mirror keeps it out of print.
+    shown: BTreeMap<SchoolRef, SchoolShown>,
     fields: Fields,
 }
 
+/// What a `Year` is protected against besides the release history.
+struct Disclosure<'a> {
+    released: &'a ReleaseHistory,
+    thresholds: &'a [u32],
+    bands: &'a [Band],
+    min_pupils: u32,
+}
+
 impl<'a> Year<'a> {
-    fn new(city: &'a AnonymisedCity, period: Period, data: PeriodData, thresholds: &[u32]) -> Self {
+    /// `also_earlier`: a year of this same run whose counts cover the same
+    /// school year (the whole year beside the same dates of it), so that the
+    /// two cannot be subtracted either.
+    fn new(
+        city: &'a AnonymisedCity,
+        period: Period,
+        data: PeriodData,
+        disclosure: &Disclosure,
+        also_earlier: Option<&Year>,
+    ) -> Self {
         // The government counts whole years: none beside a part of one.
         let government: BTreeMap<SchoolRef, &GovernmentFigures> = city
             .government()
@@ -121,11 +143,52 @@ impl<'a> Year<'a> {
             .filter(|g| g.year == period.year && !period.year_to_date)
             .map(|g| (g.school, g))
             .collect();
-        let fields = Fields::of(&data, &government, city.schools().len(), thresholds);
+        let mut shown = BTreeMap::new();
+        for (i, school) in city.schools().iter().enumerate() {
+            let me = SchoolRef(i as u32);
+            // What this run prints of the other year (its trend entry).
+            let before = also_earlier.and_then(|y| {
+                let s = y.shown.get(&me)?;
+                Some(
+                    s.release(y.period.year, y.period.to, false, &mut BTreeMap::new())
+                        .counts,
+                )
+            });
+            let mut earlier = disclosure.released.earlier(&school.id, period.year);
+            earlier.extend(before.as_ref());
+            let g = government.get(&me).copied();
+            let protected = match &data {
+                PeriodData::Counted(counts) => counts.get(&me).map(|c| {
+                    SchoolShown::counted(
+                        c,
+                        disclosure.thresholds,
+                        disclosure.bands,
+                        g,
+                        disclosure.min_pupils,
+                        &earlier,
+                    )
+                }),
+                PeriodData::Official(_) => {
+                    g.map(|g| SchoolShown::official(g, disclosure.min_pupils, &earlier))
+                }
+            };
+            if let Some(p) = protected {
+                shown.insert(me, p);
+            }
+        }
+        let fields = Fields::of(
+            &data,
+            &government,
+            &shown,
+            city.schools().len(),
+            disclosure.thresholds,
+            disclosure.min_pupils,
+        );
         Self {
             period,
             data,
             government,
+            shown,
             fields,
         }
     }
@@ -179,9 +242,16 @@ pub fn run(
                 .join(", "),
         });
     }
-    let count = |p: Period| {
+    let ranges = band_ranges(thresholds);
+    let disclosure = Disclosure {
+        released,
+        thresholds,
+        bands: &ranges,
+        min_pupils: settings.privacy.min_pupils,
+    };
+    let count = |p: Period, also_earlier: Option<&Year>| {
         let data = PeriodData::Counted(counts::count(city, &p, thresholds, settings.cohort));
-        Year::new(city, p, data, thresholds)
+        Year::new(city, p, data, &disclosure, also_earlier)
     };
     // Years known only from the government's figures come first in the trend.
     let mut official: Vec<SchoolYear> = city
@@ -199,32 +269,40 @@ pub fn run(
     official.dedup();
     let mut years: Vec<Year> = official
         .into_iter()
-        .map(|y| Year::new(city, Period::whole(y), official_data(city, y), thresholds))
+        .map(|y| {
+            let data = official_data(city, y);
+            Year::new(city, Period::whole(y), data, &disclosure, None)
+        })
         .collect();
     years.extend(
         counted
             .iter()
             .filter(|y| **y < period.year)
-            .map(|y| count(Period::whole(*y))),
+            .map(|y| count(Period::whole(*y), None)),
     );
     years.sort_by_key(|y| y.period.year);
-    years.push(count(period));
-    let same_dates = (period.year_to_date && counted.contains(&period.year.previous()))
-        .then(|| count(period.a_year_earlier()));
+    let same_dates =
+        (period.year_to_date && counted.contains(&period.year.previous())).then(|| {
+            let whole = years
+                .iter()
+                .find(|y| y.period.year == period.year.previous());
+            count(period.a_year_earlier(), whole)
+        });
+    years.push(count(period, None));
 
     let schools = city.schools();
     let groups = peers::build(schools, &settings.peers, settings.privacy.min_peer_schools)?;
     let ctx = Context {
         levels: schools.iter().map(|s| s.level).collect(),
+        held_back: schools.iter().map(|s| s.held_back).collect(),
         groups: &groups,
         min_pupils: settings.privacy.min_pupils,
         min_peer_schools: settings.privacy.min_peer_schools,
     };
-    let ranges = band_ranges(thresholds);
+    let now = years.last().expect("the reported period is in the history");
     let mut mirrors = Vec::new();
     for (i, school) in schools.iter().enumerate() {
         let me = SchoolRef(i as u32);
-        let now = years.last().expect("the reported period is in the history");
         let PeriodData::Counted(counts) = &now.data else {
             unreachable!("the reported period is counted");
         };
@@ -234,70 +312,38 @@ pub fn run(
         let mut releases = Vec::new();
         let mut suppressed = BTreeMap::new();
         let mut history: Vec<YearFigures> = Vec::new();
-        let mut bands_shown = Vec::new();
-        let mut previous: Option<(&Year, bool)> = None;
+        let mut previous: Option<&Year> = None;
         for y in &years {
             let is_now = y.period == period;
-            let Some((mut figures, shown)) = year_figures(
-                me,
-                y,
-                thresholds,
-                &ranges,
-                &ctx,
-                released,
-                &school.id,
-                is_now,
-                &mut releases,
-                &mut suppressed,
-            ) else {
+            let Some(mut figures) = year_figures(me, y, &ctx) else {
                 continue;
             };
-            // A year-to-date rate is compared with the same dates a year
-            // earlier, not with a whole year.
+            if let Some(shown) = y.shown.get(&me) {
+                releases.push(shown.release(y.period.year, y.period.to, is_now, &mut suppressed));
+            }
+            // Only consecutive school years are compared, and a year-to-date
+            // rate only with the same dates a year earlier.
             if !period.year_to_date || !is_now {
-                figures.change = previous.and_then(|(p, p_shown)| {
-                    rate_change(me, p, p_shown, y, figures.problematic_rate.school)
-                });
+                figures.change = previous
+                    .filter(|p| p.period.year == y.period.year.previous())
+                    .and_then(|p| rate_change(me, p, y, &ctx));
             }
-            previous = Some((y, figures.problematic_rate.school.value().is_some()));
-            if is_now {
-                bands_shown = shown;
-            }
+            previous = Some(y);
             history.push(figures);
         }
         let same_dates_last_year = same_dates.as_ref().and_then(|last| {
-            let (figures, _) = year_figures(
-                me,
-                last,
-                thresholds,
-                &ranges,
-                &ctx,
-                released,
-                &school.id,
-                false,
-                &mut releases,
-                &mut suppressed,
-            )?;
-            let now_figures = history.last_mut()?;
-            now_figures.change = rate_change(
-                me,
-                last,
-                figures.problematic_rate.school.value().is_some(),
-                now,
-                now_figures.problematic_rate.school,
-            );
+            let figures = year_figures(me, last, &ctx)?;
+            if let Some(shown) = last.shown.get(&me) {
+                releases.push(shown.release(
+                    last.period.year,
+                    last.period.to,
+                    false,
+                    &mut suppressed,
+                ));
+            }
+            history.last_mut()?.change = rate_change(me, last, now, &ctx);
             Some(figures)
         });
-        let now_counts = &counts[&me];
-        let bands = ranges
-            .iter()
-            .zip(&bands_shown)
-            .zip(&now.fields.bands)
-            .map(|((band, shown), field)| BandFigures {
-                band: *band,
-                share: field.compare(me, *shown, &ctx),
-            })
-            .collect();
         let f = &now.fields;
         let part = |parts: &[(String, Field)]| -> Vec<PatternRate> {
             parts
@@ -305,7 +351,7 @@ pub fn run(
                 .filter(|(_, field)| field.unit(me).is_some_and(|u| u.trials > 0))
                 .map(|(part, field)| PatternRate {
                     part: part.clone(),
-                    rate: field.compare(me, true, &ctx),
+                    rate: field.compare(me, &ctx),
                 })
                 .collect()
         };
@@ -318,22 +364,23 @@ pub fn run(
             period,
             thresholds: thresholds.clone(),
             peer_group: groups[i].as_ref().map(|g| peers::describe(schools, g)),
-            funnel: f.rate.funnel_plot(
-                me,
-                history
-                    .last()
-                    .is_some_and(|h| h.problematic_rate.school.value().is_some()),
-                &ctx,
-            ),
+            funnel: f.rate.funnel_plot(me, &ctx),
             history,
             same_dates_last_year,
-            bands,
+            bands: ranges
+                .iter()
+                .zip(&f.bands)
+                .map(|(band, field)| BandFigures {
+                    band: *band,
+                    share: field.compare(me, &ctx),
+                })
+                .collect(),
             categories: f
                 .categories
                 .iter()
                 .map(|(category, field)| CategoryRate {
                     category: *category,
-                    rate: field.compare(me, true, &ctx),
+                    rate: field.compare(me, &ctx),
                 })
                 .collect(),
             patterns: Patterns {
@@ -343,7 +390,14 @@ pub fn run(
                 forms: part(&f.forms),
                 near_holidays: part(&f.near_holidays),
             },
-            guidance: follow_up(me, now_counts, &f.with_file, &ctx, &mut suppressed),
+            guidance: follow_up(
+                me,
+                &counts[&me],
+                &now.shown[&me],
+                now.period,
+                &f.with_file,
+                &ctx,
+            ),
             survey: survey::survey_mirror(
                 city,
                 me,
@@ -359,122 +413,60 @@ pub fn run(
     Ok(CityBenchmark { period, mirrors })
 }
 
-/// One school's figures for one history entry, and which bands may be
-/// printed; `None` when the school has no data that year.
-#[allow(clippy::too_many_arguments)]
-fn year_figures(
-    me: SchoolRef,
-    y: &Year,
-    thresholds: &[u32],
-    ranges: &[Band],
-    ctx: &Context,
-    released: &ReleaseHistory,
-    school: &mirror_model::SchoolId,
-    with_bands: bool,
-    releases: &mut Vec<mirror_anonymise::disclosure::Release>,
-    suppressed: &mut BTreeMap<Suppression, u32>,
-) -> Option<(YearFigures, Vec<bool>)> {
+/// One school's figures for one history entry; `None` when the school has no
+/// data that year.
+fn year_figures(me: SchoolRef, y: &Year, ctx: &Context) -> Option<YearFigures> {
     let f = &y.fields;
-    match &y.data {
-        PeriodData::Counted(counts) => {
-            let c = counts.get(&me)?;
-            let shown = disclosed::Shown::of(
-                c,
-                thresholds,
-                ranges,
-                ctx.min_pupils,
-                &released.earlier(school, y.period.year),
-            );
-            releases.push(shown.account(y.period.year, y.period.to, with_bands, suppressed));
-            let figures = YearFigures {
-                year: y.period.year,
-                source: YearSource::Registrations,
-                pupils: shown.pupils.then_some(c.pupils),
-                problematic_rate: f.rate.compare(me, true, ctx),
-                pupils_from_threshold: f
-                    .from_threshold
-                    .iter()
-                    .zip(&shown.from_threshold)
-                    .map(|(field, shown)| field.compare(me, *shown, ctx))
-                    .collect(),
-                change: None,
-                outcomes: outcomes(me, y, ctx, suppressed),
-            };
-            Some((figures, shown.bands))
-        }
+    let shown = y.shown.get(&me);
+    let (source, pupils) = match &y.data {
+        PeriodData::Counted(counts) => (YearSource::Registrations, counts.get(&me)?.pupils),
         PeriodData::Official(totals) => {
             let g = y.government.get(&me);
             if g.is_none() && !totals.contains_key(&me) {
                 return None;
             }
-            let shown = official_shown(g.copied(), ctx.min_pupils, suppressed);
-            let figures = YearFigures {
-                year: y.period.year,
-                source: YearSource::Official,
-                pupils: g.filter(|_| shown.pupils).map(|g| g.enrolled),
-                problematic_rate: f.rate.compare(me, true, ctx),
-                pupils_from_threshold: f
-                    .from_threshold
-                    .iter()
-                    .zip(thresholds)
-                    .map(|(field, t)| field.compare(me, shown.threshold(*t), ctx))
-                    .collect(),
-                change: None,
-                outcomes: outcomes(me, y, ctx, suppressed),
-            };
-            Some((figures, Vec::new()))
+            (YearSource::Official, g.map_or(0, |g| g.enrolled))
         }
-    }
+    };
+    Some(YearFigures {
+        year: y.period.year,
+        source,
+        pupils: shown.filter(|s| s.pupils()).map(|_| pupils),
+        problematic_rate: f.rate.compare(me, ctx),
+        pupils_from_threshold: f
+            .from_threshold
+            .iter()
+            .map(|field| field.compare(me, ctx))
+            .collect(),
+        change: None,
+        outcomes: f
+            .outcomes
+            .iter()
+            .filter(|(_, field)| field.unit(me).is_some())
+            .map(|(outcome, field)| OutcomeShare {
+                outcome: *outcome,
+                share: field.compare(me, ctx),
+            })
+            .collect(),
+    })
 }
 
-/// The rate of `after` against `before`, for a school whose rate is shown in
-/// both; only for years counted from registrations (the test needs each
-/// pupil's half days).
+/// The rate of `after` against `before`, for a school whose rate may be
+/// printed in both; only for periods counted from registrations (the test
+/// needs each pupil's half days).
 fn rate_change(
     me: SchoolRef,
     before: &Year,
-    before_shown: bool,
     after: &Year,
-    after_figure: Figure,
+    ctx: &Context,
 ) -> Option<significance::ChangeTest> {
     let (PeriodData::Counted(b), PeriodData::Counted(a)) = (&before.data, &after.data) else {
         return None;
     };
-    if !before_shown || after_figure.value().is_none() {
-        return None;
-    }
+    before.fields.rate.compare(me, ctx).school.value()?;
+    after.fields.rate.compare(me, ctx).school.value()?;
     let estimate = |c: &PeriodCounts| RatioEstimate::from_accumulator(&c.per_pupil);
     significance::rate_change(&estimate(b.get(&me)?)?, &estimate(a.get(&me)?)?)
-}
-
-/// The shares of pupils who stay down a grade, are behind or leave early,
-/// where the government's figures of the year give them; each count is
-/// withheld below `min_pupils` on its own (no other printed count contains it).
-fn outcomes(
-    me: SchoolRef,
-    y: &Year,
-    ctx: &Context,
-    suppressed: &mut BTreeMap<Suppression, u32>,
-) -> Vec<OutcomeShare> {
-    let Some(g) = y.government.get(&me) else {
-        return Vec::new();
-    };
-    y.fields
-        .outcomes
-        .iter()
-        .zip([g.grade_retention, g.school_delay, g.early_leavers])
-        .filter_map(|((outcome, field), n)| {
-            let n = n?;
-            let small = n > 0 && n < ctx.min_pupils;
-            if small {
-                *suppressed.entry(Suppression::SmallCount).or_insert(0) += 1;
-            }
-            Some(OutcomeShare {
-                outcome: *outcome,
-                share: field.compare(me, !small, ctx),
-            })
-        })
-        .collect()
 }
 
 /// The monthly totals of a school year without registrations.
@@ -493,97 +485,18 @@ fn official_data(city: &AnonymisedCity, year: SchoolYear) -> PeriodData {
     PeriodData::Official(totals)
 }
 
-/// Which of a school's government counts may be printed: the enrolled
-/// pupils and those from 15 and from 30 problematic half days, protected
-/// together as one table.
-struct OfficialShown {
-    pupils: bool,
-    from_15: bool,
-    from_30: bool,
-}
-
-impl OfficialShown {
-    fn threshold(&self, t: u32) -> bool {
-        match t {
-            15 => self.from_15,
-            30 => self.from_30,
-            _ => false,
-        }
-    }
-}
-
-fn official_shown(
-    g: Option<&GovernmentFigures>,
-    min_pupils: u32,
-    suppressed: &mut BTreeMap<Suppression, u32>,
-) -> OfficialShown {
-    let Some(g) = g else {
-        return OfficialShown {
-            pupils: false,
-            from_15: false,
-            from_30: false,
-        };
-    };
-    let cells = [
-        g.enrolled.saturating_sub(g.problematic_15_plus),
-        g.problematic_15_plus.saturating_sub(g.problematic_30_plus),
-        g.problematic_30_plus,
-    ];
-    let q = |name: &str, cells: &[usize]| Quantity {
-        name: name.to_owned(),
-        cells: cells.to_vec(),
-    };
-    let status = protect(
-        &cells,
-        &[
-            q("pupils", &[0, 1, 2]),
-            q("from 15", &[1, 2]),
-            q("from 30", &[2]),
-        ],
-        min_pupils,
-        &[],
-    );
-    for why in status.iter().flatten() {
-        *suppressed.entry(*why).or_insert(0) += 1;
-    }
-    OfficialShown {
-        pupils: status[0].is_none(),
-        from_15: status[1].is_none(),
-        from_30: status[2].is_none(),
-    }
-}
-
-/// The guidance follow-up of the pupils who reached the first threshold;
-/// counts of them are protected together like the bands.
+/// The guidance follow-up of the pupils who reached the first threshold,
+/// as far as their counts may be printed.
 fn follow_up(
     me: SchoolRef,
     c: &PeriodCounts,
+    shown: &SchoolShown,
+    period: Period,
     with_file: &Field,
     ctx: &Context,
-    suppressed: &mut BTreeMap<Suppression, u32>,
 ) -> GuidanceFollowUp {
     let g = &c.guidance;
-    let q = |name: String, cells: Vec<usize>| Quantity { name, cells };
-    let status = protect(
-        &[g.reached - g.with_file, g.with_file],
-        &[
-            q("reached".into(), vec![0, 1]),
-            q("with file".into(), vec![1]),
-        ],
-        ctx.min_pupils,
-        &[],
-    );
-    // By month: cells are the months, each quantity the months up to one.
-    let months = &c.first_threshold_reached_by_month;
-    let by_month_quantities: Vec<Quantity> = (0..months.len())
-        .map(|k| q(format!("reached by month {k}"), (0..=k).collect()))
-        .collect();
-    let by_month = protect(months, &by_month_quantities, ctx.min_pupils, &[]);
-    for why in status.iter().chain(&by_month).flatten() {
-        *suppressed.entry(*why).or_insert(0) += 1;
-    }
-    let reached_shown = status[0].is_none();
-    let enough = status[1].is_none() && g.with_file >= ctx.min_pupils;
+    let enough = shown.with_file() && g.with_file >= ctx.min_pupils;
     let median_school_days = enough
         .then(|| {
             let days: Vec<f64> = g.days_to_file.iter().map(|d| f64::from(*d)).collect();
@@ -591,80 +504,124 @@ fn follow_up(
         })
         .flatten();
     let rate = |h: HalfDays| {
-        if enough && h.expected > 0 {
-            Figure::Value(h.rate())
-        } else if h.expected == 0 {
+        if h.expected == 0 {
             Figure::Missing
+        } else if enough {
+            Figure::Value(h.rate())
         } else {
             Figure::Suppressed
         }
     };
+    // Months after the end of the period have not happened yet.
+    let months_in_period = counts::school_month(period.to) + 1;
     let mut running = 0;
     GuidanceFollowUp {
-        reached: reached_shown.then_some(g.reached),
-        with_file: with_file.compare(me, reached_shown && status[1].is_none(), ctx),
+        reached: shown.reached().then_some(g.reached),
+        with_file: with_file.compare(me, ctx),
         median_school_days,
         rate_before_file: rate(g.before_file),
         rate_after_file: rate(g.after_file),
-        reached_by_month_end: months
+        reached_by_month_end: c
+            .first_threshold_reached_by_month
             .iter()
-            .zip(&by_month)
-            .map(|(n, why)| {
+            .take(months_in_period)
+            .enumerate()
+            .map(|(k, n)| {
                 running += n;
-                (reached_shown && why.is_none()).then_some(running)
+                shown.reached_by_month(k).then_some(running)
             })
             .collect(),
     }
 }
 
-/// A school's figure as events out of trials, with the pupils it is about;
-/// `None` where the school does not have it.
-type FigureData = Option<(Unit, u32)>;
-
 impl Fields {
     fn of(
         data: &PeriodData,
         government: &BTreeMap<SchoolRef, &GovernmentFigures>,
+        shown: &BTreeMap<SchoolRef, SchoolShown>,
         schools: usize,
         thresholds: &[u32],
+        min_pupils: u32,
     ) -> Self {
         let unit = |events: u64, trials: u64| Unit { events, trials };
-        let gov = |f: &dyn Fn(&GovernmentFigures) -> Option<u32>| {
-            Field::new(schools, |s| {
-                let g = government.get(&s)?;
-                Some((unit(f(g)?.into(), g.enrolled.into()), g.enrolled))
-            })
+        let figure = |events: u64, trials: u64, pupils: u32, shown: bool| SchoolFigure {
+            unit: unit(events, trials),
+            pupils,
+            shown,
         };
-        let outcomes = vec![
-            (Outcome::GradeRetention, gov(&|g| g.grade_retention)),
-            (Outcome::SchoolDelay, gov(&|g| g.school_delay)),
-            (Outcome::EarlyLeaving, gov(&|g| g.early_leavers)),
-        ];
+        let shown_by =
+            |s: SchoolRef, rule: &dyn Fn(&SchoolShown) -> bool| shown.get(&s).is_some_and(rule);
+        let outcomes = [
+            Outcome::GradeRetention,
+            Outcome::SchoolDelay,
+            Outcome::EarlyLeaving,
+        ]
+        .into_iter()
+        .enumerate()
+        .map(|(i, outcome)| {
+            let field = Field::new(schools, |s| {
+                let g = government.get(&s)?;
+                let n = [g.grade_retention, g.school_delay, g.early_leavers][i]?;
+                Some(figure(
+                    n.into(),
+                    g.enrolled.into(),
+                    g.enrolled,
+                    shown_by(s, &|x| x.outcome(i)),
+                ))
+            });
+            (outcome, field)
+        })
+        .collect();
         match data {
             PeriodData::Counted(counts) => {
-                let field = |f: &dyn Fn(&PeriodCounts) -> FigureData| {
-                    Field::new(schools, |s| counts.get(&s).and_then(f))
+                let field = |f: &dyn Fn(SchoolRef, &PeriodCounts) -> Option<SchoolFigure>| {
+                    Field::new(schools, |s| counts.get(&s).and_then(|c| f(s, c)))
                 };
-                let rate_of =
-                    |h: HalfDays, pupils: u32| Some((unit(h.problematic, h.expected), pupils));
-                let share = |part: u32, whole: u32| Some((unit(part.into(), whole.into()), whole));
-                let keyed = |keys: Vec<String>, f: &dyn Fn(&PeriodCounts, usize) -> FigureData| {
-                    keys.into_iter()
-                        .enumerate()
-                        .map(|(k, key)| (key, field(&|c| f(c, k))))
-                        .collect::<Vec<_>>()
+                // Rates of half days are about all the school's pupils; only
+                // counts of pupils go through disclosure control.
+                let rate_of = |h: HalfDays, pupils: u32| {
+                    Some(figure(h.problematic, h.expected, pupils, true))
                 };
+                let keyed =
+                    |keys: Vec<String>,
+                     f: &dyn Fn(&PeriodCounts, usize) -> Option<SchoolFigure>| {
+                        keys.into_iter()
+                            .enumerate()
+                            .map(|(k, key)| (key, field(&|_, c| f(c, k))))
+                            .collect::<Vec<_>>()
+                    };
                 let grades: Vec<_> =
                     all_keys(counts.values().flat_map(|c| c.by_grade.keys().copied()));
                 let forms: Vec<_> =
                     all_keys(counts.values().flat_map(|c| c.by_form.keys().copied()));
                 Self {
-                    rate: field(&|c| rate_of(c.half_days, c.pupils)),
+                    rate: field(&|_, c| rate_of(c.half_days, c.pupils)),
                     from_threshold: (0..thresholds.len())
-                        .map(|k| field(&|c| share(c.pupils_from_threshold[k], c.pupils)))
+                        .map(|k| {
+                            field(&|s, c| {
+                                let t = thresholds[k];
+                                let shown = shown_by(s, &|x| x.threshold(k, t));
+                                Some(figure(
+                                    c.pupils_from_threshold[k].into(),
+                                    c.pupils.into(),
+                                    c.pupils,
+                                    shown,
+                                ))
+                            })
+                        })
                         .collect(),
                     bands: (0..thresholds.len() + 2)
-                        .map(|k| field(&|c| share(c.pupils_per_band[k], c.pupils)))
+                        .map(|k| {
+                            field(&|s, c| {
+                                let shown = shown_by(s, &|x| x.band(k));
+                                Some(figure(
+                                    c.pupils_per_band[k].into(),
+                                    c.pupils.into(),
+                                    c.pupils,
+                                    shown,
+                                ))
+                            })
+                        })
                         .collect(),
                     categories: AbsenceCategory::ALL
                         .iter()
@@ -673,8 +630,8 @@ impl Fields {
                         .map(|(k, cat)| {
                             (
                                 *cat,
-                                field(&|c| {
-                                    Some((unit(c.absent[k], c.half_days.expected), c.pupils))
+                                field(&|_, c| {
+                                    Some(figure(c.absent[k], c.half_days.expected, c.pupils, true))
                                 }),
                             )
                         })
@@ -691,29 +648,31 @@ impl Fields {
                             .collect(),
                         &|c, k| rate_of(c.by_weekday[k / 2][k % 2], c.pupils),
                     ),
-                    grades: keyed(grades.iter().map(ToString::to_string).collect(), &|c, k| {
-                        c.by_grade
-                            .get(&grades[k])
-                            .and_then(|p| rate_of(p.half_days, p.pupils))
-                    }),
-                    forms: keyed(
-                        forms.iter().map(|f| f.code().to_owned()).collect(),
-                        &|c, k| {
-                            c.by_form
-                                .get(&forms[k])
-                                .and_then(|p| rate_of(p.half_days, p.pupils))
-                        },
+                    grades: parts(
+                        &grades,
+                        &|c| &c.by_grade,
+                        counts,
+                        schools,
+                        min_pupils,
+                        ToString::to_string,
                     ),
+                    forms: parts(&forms, &|c| &c.by_form, counts, schools, min_pupils, |f| {
+                        f.code().to_owned()
+                    }),
                     near_holidays: keyed(
                         ["last-day-before", "first-day-after", "other-days"]
                             .map(String::from)
                             .to_vec(),
                         &|c, k| rate_of(c.near_holidays[k], c.pupils),
                     ),
-                    with_file: field(&|c| {
-                        Some((
-                            unit(c.guidance.with_file.into(), c.guidance.reached.into()),
-                            c.guidance.reached,
+                    with_file: field(&|s, c| {
+                        let g = &c.guidance;
+                        let shown = shown_by(s, &|x| x.with_file());
+                        Some(figure(
+                            g.with_file.into(),
+                            g.reached.into(),
+                            g.reached,
+                            shown,
                         ))
                     }),
                     outcomes,
@@ -721,16 +680,24 @@ impl Fields {
             }
             PeriodData::Official(totals) => {
                 let none = || Field::new(schools, |_| None);
+                let gov = |k: usize, t: u32, pick: fn(&GovernmentFigures) -> u32| {
+                    Field::new(schools, |s| {
+                        let g = government.get(&s)?;
+                        let shown = shown_by(s, &|x| x.threshold(k, t));
+                        Some(figure(pick(g).into(), g.enrolled.into(), g.enrolled, shown))
+                    })
+                };
                 Self {
                     rate: Field::new(schools, |s| {
                         let (h, pupils) = totals.get(&s)?;
-                        Some((unit(h.problematic, h.expected), *pupils))
+                        Some(figure(h.problematic, h.expected, *pupils, true))
                     }),
                     from_threshold: thresholds
                         .iter()
-                        .map(|t| match t {
-                            15 => gov(&|g| Some(g.problematic_15_plus)),
-                            30 => gov(&|g| Some(g.problematic_30_plus)),
+                        .enumerate()
+                        .map(|(k, t)| match t {
+                            15 => gov(k, *t, |g| g.problematic_15_plus),
+                            30 => gov(k, *t, |g| g.problematic_30_plus),
                             _ => none(),
                         })
                         .collect(),
@@ -747,6 +714,58 @@ impl Fields {
             }
         }
     }
+}
+
+/// The rate of each part (grade or form) of every school. A part with fewer
+/// than `min_pupils` pupils is withheld, and then so is the smallest other
+/// part of the school: with the school's totals, the one withheld part could
+/// otherwise be worked out from the others. Parts are never placed on a
+/// funnel (see [`Field::unjudged`]).
+fn parts<K: Ord + Copy>(
+    keys: &[K],
+    of: &dyn Fn(&PeriodCounts) -> &BTreeMap<K, Part>,
+    counts: &BTreeMap<SchoolRef, PeriodCounts>,
+    schools: usize,
+    min_pupils: u32,
+    label: impl Fn(&K) -> String,
+) -> Vec<(String, Field)> {
+    let hidden: BTreeMap<SchoolRef, Vec<K>> = counts
+        .iter()
+        .map(|(s, c)| {
+            let parts = of(c);
+            let small: Vec<K> = parts
+                .iter()
+                .filter(|(_, p)| p.pupils < min_pupils)
+                .map(|(k, _)| *k)
+                .collect();
+            let mut hidden = small.clone();
+            if small.len() == 1
+                && let Some((k, _)) = parts
+                    .iter()
+                    .filter(|(_, p)| p.pupils >= min_pupils)
+                    .min_by_key(|(_, p)| p.pupils)
+            {
+                hidden.push(*k);
+            }
+            (*s, hidden)
+        })
+        .collect();
+    keys.iter()
+        .map(|key| {
+            let field = Field::new(schools, |s| {
+                let p = of(counts.get(&s)?).get(key)?;
+                Some(SchoolFigure {
+                    unit: Unit {
+                        events: p.half_days.problematic,
+                        trials: p.half_days.expected,
+                    },
+                    pupils: p.pupils,
+                    shown: !hidden[&s].contains(key),
+                })
+            });
+            (label(key), field.unjudged())
+        })
+        .collect()
 }
 
 const WEEKDAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
@@ -939,12 +958,17 @@ mod tests {
                 (30, None, Figure::Value(0.0)),
             ]
         );
-        // 4 of the bands and thresholds, then the guidance follow-up of the
-        // one pupil who reached 5: reached, with a file, and the 10 counts
-        // by the end of each month from September (1 each); and the one
-        // pupil from 30 in the government's figures of 2023-2024.
-        assert_eq!(aster.suppressed[&Suppression::SmallCount], 4 + 2 + 10 + 1);
-        let released = &aster.releases[0].counts;
+        // 4 of the bands and thresholds; the guidance follow-up of the one
+        // pupil who reached 5, a table of 1 pupil: reached, with and without
+        // a file, and per month reached in it and by its end (2 x 10); and the
+        // one pupil from 30 in the government's figures of 2023-2024.
+        assert_eq!(aster.suppressed[&Suppression::SmallCount], 4 + 3 + 20 + 1);
+        let released = &aster
+            .releases
+            .iter()
+            .find(|r| r.year == "2024-2025")
+            .unwrap()
+            .counts;
         assert_eq!(released["pupils"], 3);
         assert_eq!(released["from 10"], 0);
         assert!(!released.contains_key("from 5"));
@@ -1225,5 +1249,34 @@ mod tests {
         assert_eq!(aster.history[1].change, None);
         // Schools without government figures start with the counted year.
         assert_eq!(b.mirrors[1].history.len(), 1);
+    }
+
+    /// Aster's grade S2 has one pupil (below min_pupils 2): withheld, and
+    /// with it S3, the smallest other grade, or S3's rate and the school's
+    /// would give S2's back. Neither is placed on a funnel.
+    #[test]
+    fn a_withheld_grade_takes_the_smallest_other_with_it() {
+        let b = tiny_city();
+        let grades: Vec<(String, Figure, bool)> = b.mirrors[0]
+            .patterns
+            .grades
+            .iter()
+            .map(|g| (g.part.clone(), g.rate.school, g.rate.judged.is_some()))
+            .collect();
+        assert_eq!(
+            grades,
+            [
+                ("S2".to_owned(), Figure::Suppressed, false),
+                ("S3".to_owned(), Figure::Suppressed, false)
+            ]
+        );
+        // Ceder's one grade, S4, has its 2 pupils: shown, 1 of 36 half days.
+        let ceder = &b.mirrors[2].patterns.grades;
+        assert_eq!(ceder.len(), 1);
+        assert_eq!(ceder[0].rate.school, Figure::Value(1.0 / 36.0));
+        assert_eq!(ceder[0].rate.judged, None);
+        // Months are about all of a school's pupils: Aster's September shown.
+        let months = &b.mirrors[0].patterns.months;
+        assert_eq!(months[0].rate.school, Figure::Value(6.0 / 45.0));
     }
 }
