@@ -406,6 +406,7 @@ fn the_leak_guard_refuses_a_report_that_names_another_school() {
     for f in [
         "mirror.typ",
         "advisor.typ",
+        "survey.typ",
         "style.typ",
         "lang/nl.toml",
         "lang/en.toml",

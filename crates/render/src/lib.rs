@@ -6,6 +6,7 @@
 //! (`/charts/*.svg`), never spliced into markup. Fonts are embedded.
 
 mod charts;
+mod survey_charts;
 mod world;
 
 use std::collections::{BTreeSet, HashMap};
@@ -331,6 +332,12 @@ impl Renderer {
             charts::funnel(mirror, labels)
                 .map_err(chart_error)?
                 .map(|svg| ("/charts/funnel.svg", svg.into_bytes())),
+        )
+        .chain(
+            survey_charts::survey_charts(mirror, labels)
+                .map_err(chart_error)?
+                .into_iter()
+                .map(|(path, svg)| (path, svg.into_bytes())),
         );
         let ident = format!("school-mirror/{school}/{}", mirror.year);
         self.compile(&report, MAIN, files, meta.issue_date, ident)
