@@ -6,6 +6,7 @@
 //! (`/charts/*.svg`), never spliced into markup. Fonts are embedded.
 
 mod charts;
+mod messages;
 mod survey_charts;
 mod world;
 
@@ -127,6 +128,8 @@ impl std::fmt::Debug for Renderer {
 #[derive(Serialize)]
 struct ReportData<'a> {
     mirror: Value,
+    /// The key messages, from benchmark's flags.
+    messages: Value,
     meta: &'a ReportMeta,
     /// "0", "1–4", ..., "30+", in the order of `mirror.bands`.
     band_labels: Vec<String>,
@@ -178,8 +181,8 @@ fn add_percent_digits(value: &mut Value, keys: &[&str]) {
     }
 }
 
-/// The bytes of `/data.json`: the mirror with percentage digits, the meta and
-/// the band labels.
+/// The bytes of `/data.json`: the mirror with percentage digits, its key
+/// messages, the meta and the band labels.
 fn report_json(mirror: &SchoolMirror, meta: &ReportMeta) -> Result<Vec<u8>, serde_json::Error> {
     let mut mirror_json = serde_json::to_value(mirror)?;
     // Questionnaire scores are on 0-100 already: no percentage digits there.
@@ -188,8 +191,11 @@ fn report_json(mirror: &SchoolMirror, meta: &ReportMeta) -> Result<Vec<u8>, serd
     if let (Some(m), Some(survey)) = (mirror_json.as_object_mut(), survey) {
         m.insert("survey".to_owned(), survey);
     }
+    let mut messages = serde_json::to_value(messages::key_messages(mirror))?;
+    add_percent_digits(&mut messages, &FRACTIONS);
     serde_json::to_vec(&ReportData {
         mirror: mirror_json,
+        messages,
         meta,
         band_labels: mirror
             .bands
