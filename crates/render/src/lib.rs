@@ -450,6 +450,8 @@ impl Renderer {
 
 #[cfg(test)]
 mod redaction_tests;
+#[cfg(test)]
+mod report_tests;
 
 #[cfg(test)]
 mod tests {
@@ -593,7 +595,7 @@ mod tests {
     }
 
     /// A copy of the templates folder, changed by `edit`, in a fresh folder.
-    fn templates_copy(name: &str, edit: impl Fn(&Path)) -> PathBuf {
+    pub(crate) fn templates_copy(name: &str, edit: impl Fn(&Path)) -> PathBuf {
         let to = std::env::temp_dir().join(format!("mirror-render-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&to);
         let from = templates();
