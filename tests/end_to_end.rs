@@ -458,3 +458,69 @@ fn the_leak_guard_refuses_a_report_that_names_another_school() {
     );
     assert_eq!(m["reports"].as_array().unwrap().len(), reg[0].len() - 1);
 }
+
+/// Render time, size and memory per mirror of the shipped sample city, one
+/// renderer (fonts and templates loaded once), one report at a time, three
+/// rounds (BENCHMARKS.md):
+/// `cargo test --workspace --release -- --ignored render_time_of_the_sample_city --nocapture`
+#[test]
+#[ignore = "a measurement, run by hand"]
+fn render_time_of_the_sample_city() {
+    use std::time::Instant;
+
+    let config = mirror_model::Config::load(&repo().join("config/mirror.toml")).unwrap();
+    let calendar = Calendar::load(&config.calendar).unwrap();
+    let raw = mirror_ingest::run(&config, calendar).unwrap().city;
+    let key =
+        mirror_anonymise::PseudonymKey::load(config.pseudonym_key_file.as_deref(), &config.source)
+            .unwrap();
+    let places = mirror_anonymise::Places::load(&config.places).unwrap();
+    let city = mirror_anonymise::run(raw, &key, &places, &config.privacy).city;
+    let settings = mirror_benchmark::BenchmarkSettings {
+        thresholds: config.thresholds.clone(),
+        peers: config.peers.clone(),
+        privacy: config.privacy.clone(),
+        cohort: mirror_benchmark::Cohort::Enrolled,
+    };
+    let benchmark = mirror_benchmark::run(
+        &city,
+        &settings,
+        mirror_benchmark::Reported::Latest,
+        &mirror_anonymise::disclosure::ReleaseHistory::default(),
+    )
+    .unwrap();
+    let renderer = mirror_render::Renderer::new(&config.templates_dir).unwrap();
+    let meta = mirror_render::ReportMeta {
+        issue_date: config.issue_date.unwrap(),
+        min_pupils: config.privacy.min_pupils,
+        min_peers: config.privacy.min_peer_schools,
+    };
+    let resident_mb = || {
+        let statm = std::fs::read_to_string("/proc/self/statm").unwrap();
+        let pages: u64 = statm.split_whitespace().nth(1).unwrap().parse().unwrap();
+        pages * 4096 / 1_000_000
+    };
+    for round in 1..=3 {
+        let mut times = Vec::new();
+        let mut sizes = Vec::new();
+        let mut pages = Vec::new();
+        for m in &benchmark.mirrors {
+            let start = Instant::now();
+            let pdf = renderer.render(m, &meta).unwrap();
+            times.push(start.elapsed().as_secs_f64() * 1000.0);
+            sizes.push(pdf.len());
+            pages.push(lopdf::Document::load_mem(&pdf).unwrap().get_pages().len());
+        }
+        times.sort_by(f64::total_cmp);
+        println!(
+            "round {round}: {} mirrors, median {:.1} ms, slowest {:.1} ms, {}-{} pages, largest {} KB, resident {} MB",
+            times.len(),
+            times[times.len() / 2],
+            times.last().unwrap(),
+            pages.iter().min().unwrap(),
+            pages.iter().max().unwrap(),
+            sizes.iter().max().unwrap() / 1000,
+            resident_mb(),
+        );
+    }
+}
