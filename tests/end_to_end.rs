@@ -465,6 +465,8 @@ fn the_leak_guard_refuses_a_report_that_names_another_school() {
 /// `cargo test --workspace --release -- --ignored render_time_of_the_sample_city --nocapture`
 #[test]
 #[ignore = "a measurement, run by hand"]
+// A measurement reports on the terminal.
+#[allow(clippy::print_stdout)]
 fn render_time_of_the_sample_city() {
     use std::time::Instant;
 

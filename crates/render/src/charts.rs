@@ -10,16 +10,16 @@ use serde::Deserialize;
 /// A chart that could not be drawn: its name and plotters' message.
 pub(crate) type ChartError = (&'static str, String);
 
-const WIDTH: u32 = 640;
+pub(crate) const WIDTH: u32 = 640;
 const HEIGHT: u32 = 280;
 /// An embedded family, named: Typst ignores generic ones such as `serif`.
 const FONT: &str = "Libertinus Serif";
 /// plotters writes text at 1/1.24 of the size asked; with the chart placed
 /// 16.6 cm wide, 18 comes out at about 10.5 pt on paper.
-const TEXT_SIZE: f64 = 18.0;
-const SCHOOL: RGBColor = RGBColor(0, 63, 125);
-const PEERS: RGBColor = RGBColor(90, 90, 90);
-const PEER_BAND: RGBColor = RGBColor(214, 214, 214);
+pub(crate) const TEXT_SIZE: f64 = 18.0;
+pub(crate) const SCHOOL: RGBColor = RGBColor(0, 63, 125);
+pub(crate) const PEERS: RGBColor = RGBColor(90, 90, 90);
+pub(crate) const PEER_BAND: RGBColor = RGBColor(214, 214, 214);
 /// The funnel's outer limits: lighter than the 95% ones, still visible in print.
 const LIMIT_998: RGBColor = RGBColor(165, 165, 165);
 
@@ -46,6 +46,15 @@ pub(crate) struct ChartLabels {
     pub decimal: String,
     /// Between a number and `%`: a no-break space in Dutch, nothing in English.
     pub percent_space: String,
+    /// The questionnaires' score axis, 0 to 100.
+    pub score_axis: String,
+    /// A questionnaire figure too few answered to show; `{n}` is how many did.
+    pub too_few_respondents: String,
+    /// The scales chart's legend when no score has peer figures.
+    pub no_peers: String,
+    pub groups: crate::survey_charts::GroupNames,
+    /// Which of the questionnaires' own languages the report prints.
+    pub questionnaire_language: crate::survey_charts::QuestionnaireLanguage,
 }
 
 impl ChartLabels {
@@ -62,7 +71,7 @@ pub(crate) fn percent_digits(fraction: f64, decimals: usize) -> String {
     format!("{:.*}", decimals, fraction * 100.0)
 }
 
-fn font(size: f64) -> TextStyle<'static> {
+pub(crate) fn font(size: f64) -> TextStyle<'static> {
     (FONT, size).into_font().color(&BLACK)
 }
 
@@ -72,7 +81,7 @@ fn above(size: f64) -> TextStyle<'static> {
     font(size).pos(Pos::new(HPos::Center, VPos::Bottom))
 }
 
-fn chart_error(chart: &'static str) -> impl Fn(String) -> ChartError {
+pub(crate) fn chart_error(chart: &'static str) -> impl Fn(String) -> ChartError {
     move |message| (chart, message)
 }
 

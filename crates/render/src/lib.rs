@@ -185,10 +185,12 @@ fn add_percent_digits(value: &mut Value, keys: &[&str]) {
 /// messages, the meta and the band labels.
 fn report_json(mirror: &SchoolMirror, meta: &ReportMeta) -> Result<Vec<u8>, serde_json::Error> {
     let mut mirror_json = serde_json::to_value(mirror)?;
-    // Questionnaire scores are on 0-100 already: no percentage digits there.
+    // Questionnaire scores are on 0-100 already: the survey's fractions get
+    // their digits by name instead.
     let survey = mirror_json.as_object_mut().and_then(|m| m.remove("survey"));
     add_percent_digits(&mut mirror_json, &FRACTIONS);
-    if let (Some(m), Some(survey)) = (mirror_json.as_object_mut(), survey) {
+    if let (Some(m), Some(mut survey)) = (mirror_json.as_object_mut(), survey) {
+        survey_charts::add_percent_digits(&mut survey);
         m.insert("survey".to_owned(), survey);
     }
     let mut messages = serde_json::to_value(messages::key_messages(mirror))?;
@@ -452,6 +454,8 @@ impl Renderer {
 mod redaction_tests;
 #[cfg(test)]
 mod report_tests;
+#[cfg(test)]
+mod survey_tests;
 
 #[cfg(test)]
 mod tests {

@@ -152,7 +152,10 @@ fn every_chart_has_a_text_alternative_with_its_figures() {
     let renderer = Renderer::new(&templates()).unwrap();
     let pdf = renderer.render(&full("en"), &meta()).unwrap();
     let alts = alternatives(&pdf);
-    let starts: Vec<&str> = alts.iter().map(|a| &a[..a.find(':').unwrap_or(a.len())]).collect();
+    let starts: Vec<&str> = alts
+        .iter()
+        .map(|a| &a[..a.find(':').unwrap_or(a.len())])
+        .collect();
     assert_eq!(
         starts,
         [
@@ -162,7 +165,10 @@ fn every_chart_has_a_text_alternative_with_its_figures() {
         ],
         "{alts:?}"
     );
-    assert!(alts[2].contains("2.7%") && alts[2].contains("2.1%"), "{alts:?}");
+    assert!(
+        alts[2].contains("2.7%") && alts[2].contains("2.1%"),
+        "{alts:?}"
+    );
 }
 
 #[test]
