@@ -25,7 +25,7 @@ use typst::diag::SourceDiagnostic;
 use typst::foundations::{Bytes, Datetime, Smart};
 use typst::syntax::FileId;
 use typst_layout::PagedDocument;
-use typst_pdf::{PdfOptions, Timestamp};
+use typst_pdf::{PdfOptions, PdfStandard, PdfStandards, Timestamp};
 
 use charts::ChartLabels;
 use world::{ReportWorld, Shared, file_id};
@@ -401,6 +401,10 @@ impl Renderer {
         let options = PdfOptions {
             ident: Smart::Custom(ident),
             timestamp: Datetime::from_ymd_hms(year, month, day, 0, 0, 0).map(Timestamp::new_utc),
+            // Accessible PDF (PDF/UA-1): export fails on a figure without
+            // a text alternative or a document without a title.
+            standards: PdfStandards::new(&[PdfStandard::Ua_1])
+                .expect("PDF/UA-1 alone is a valid choice of standards"),
             ..PdfOptions::default()
         };
         let pdf = typst_pdf::pdf(&document, &options).map_err(|diags| RenderError::Pdf {

@@ -288,3 +288,16 @@ fn templates_cannot_read_outside_their_folder() {
     );
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// The mirror declares PDF/UA-1 in its metadata: typst checked at export
+/// that every figure has an alternative and the document a title.
+#[test]
+fn the_mirror_is_an_accessible_pdf() {
+    let renderer = Renderer::new(&templates()).unwrap();
+    let pdf = renderer.render(&full("nl"), &meta()).unwrap();
+    let raw = String::from_utf8_lossy(&pdf);
+    assert!(
+        raw.contains("<pdfuaid:part>1</pdfuaid:part>"),
+        "no PDF/UA-1 identification"
+    );
+}
