@@ -411,10 +411,12 @@ impl Renderer {
             report: report.clone(),
             diagnostics: self.describe(&world, &diags),
         })?;
-        // Typst's memo cache is global and grows with every report; trimming
-        // it now and then keeps a batch of hundreds near 150 MB.
-        if self.rendered.fetch_add(1, Ordering::Relaxed) % 16 == 15 {
-            typst::comemo::evict(10);
+        // Typst's memo cache is global and grows with every report. Every 8
+        // reports it keeps what the last 2 rounds of 8 used: the templates
+        // and fonts stay cached, earlier reports' layouts go (memory stays
+        // flat however many reports; see BENCHMARKS.md).
+        if self.rendered.fetch_add(1, Ordering::Relaxed) % 8 == 7 {
+            typst::comemo::evict(2);
         }
         Ok(pdf)
     }
