@@ -477,7 +477,8 @@ fn render_time_of_the_sample_city() {
         mirror_anonymise::PseudonymKey::load(config.pseudonym_key_file.as_deref(), &config.source)
             .unwrap();
     let places = mirror_anonymise::Places::load(&config.places).unwrap();
-    let city = mirror_anonymise::run(raw, &key, &places, &config.privacy).city;
+    let anonymised = mirror_anonymise::run(raw, &key, &places, &config.privacy);
+    let city = &anonymised.city;
     let settings = mirror_benchmark::BenchmarkSettings {
         thresholds: config.thresholds.clone(),
         peers: config.peers.clone(),
@@ -485,7 +486,7 @@ fn render_time_of_the_sample_city() {
         cohort: mirror_benchmark::Cohort::Enrolled,
     };
     let benchmark = mirror_benchmark::run(
-        &city,
+        city,
         &settings,
         mirror_benchmark::Reported::Latest,
         &mirror_anonymise::disclosure::ReleaseHistory::default(),
@@ -505,21 +506,31 @@ fn render_time_of_the_sample_city() {
     };
     for round in 1..=8 {
         let mut times = Vec::new();
+        let mut guard_times = Vec::new();
         let mut sizes = Vec::new();
         let mut pages = Vec::new();
         for m in &benchmark.mirrors {
             let start = Instant::now();
             let pdf = renderer.render(m, &meta(round)).unwrap();
             times.push(start.elapsed().as_secs_f64() * 1000.0);
+            let start = Instant::now();
+            let own = city.schools().iter().position(|s| s.id == m.school);
+            anonymised
+                .guard
+                .check_pdf(own.map(|i| mirror_model::SchoolRef(i as u32)), &pdf)
+                .unwrap();
+            guard_times.push(start.elapsed().as_secs_f64() * 1000.0);
             sizes.push(pdf.len());
             pages.push(lopdf::Document::load_mem(&pdf).unwrap().get_pages().len());
         }
         times.sort_by(f64::total_cmp);
+        guard_times.sort_by(f64::total_cmp);
         println!(
-            "round {round}: {} mirrors, median {:.1} ms, slowest {:.1} ms, {}-{} pages, largest {} KB, resident {} MB",
+            "round {round}: {} mirrors, median {:.1} ms, slowest {:.1} ms, leak guard median {:.1} ms, {}-{} pages, largest {} KB, resident {} MB",
             times.len(),
             times[times.len() / 2],
             times.last().unwrap(),
+            guard_times[guard_times.len() / 2],
             pages.iter().min().unwrap(),
             pages.iter().max().unwrap(),
             sizes.iter().max().unwrap() / 1000,
