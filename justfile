@@ -36,3 +36,12 @@ bench-metrics:
     rm -rf target/bench/scale target/bench/scale-out target/bench/scale-history
     target/release/mirror sample-data --schools 300 --years 3 --seed 5 --out target/bench/scale
     /usr/bin/time -f "run: %e s, peak %M KB" target/release/mirror run --config config/scale-benchmark.toml
+
+# The page images of docs/report-guide.md: the sample city's mirrors of an
+# English and a Dutch school at 60 dpi (needs pdftoppm, Debian package
+# poppler-utils).
+report-guide:
+    cargo run --release -- run
+    rm -f docs/report-guide/*.png
+    pdftoppm -png -r 60 out/2025-2026/schools/100173.pdf docs/report-guide/en
+    pdftoppm -png -r 60 -f 1 -l 1 out/2025-2026/schools/100799.pdf docs/report-guide/nl

@@ -80,14 +80,15 @@ pub(crate) fn key_messages(m: &SchoolMirror) -> Vec<KeyMessage> {
             Change::Falling => "falling",
             Change::Steady => "steady",
         };
-        let years = running(m, change.change);
+        // "Two years in a row" is said of rises and falls, not of no change.
+        let years = (change.change != Change::Steady).then(|| running(m, change.change));
         let before = if m.same_dates_last_year.is_some() {
             "same_dates"
         } else {
             "last_year"
         };
         out.push(KeyMessage {
-            years: Some(years),
+            years,
             ..KeyMessage::new(&format!("{key}_{before}"))
         });
     }
@@ -142,31 +143,39 @@ fn running(m: &SchoolMirror, way: Change) -> usize {
         .count()
 }
 
+/// At most this many questionnaire messages of each kind, the strongest
+/// first: the first page stays a page.
+const SURVEY_MESSAGES: usize = 2;
+
 /// Per questionnaire scale: a group's score outside its peers' middle half
 /// (said as a position among similar schools, not as a significant
 /// difference: the questionnaires have no funnel), and a gap between two
-/// groups of at least [`GAP_POINTS`].
+/// groups of at least [`GAP_POINTS`]; the furthest out first.
 fn survey_messages(m: &SchoolMirror) -> Vec<KeyMessage> {
-    let mut out = Vec::new();
+    let mut outside: Vec<(f64, KeyMessage)> = Vec::new();
+    let mut gaps: Vec<(f64, KeyMessage)> = Vec::new();
     for instrument in &m.survey.instruments {
         for scale in &instrument.scales {
             for score in &scale.groups {
                 let (Figure::Value(mean), Some(peers)) = (score.mean, score.peers) else {
                     continue;
                 };
-                let key = if mean < peers.lower_quartile {
-                    "scale_below_most"
+                let (key, by) = if mean < peers.lower_quartile {
+                    ("scale_below_most", peers.lower_quartile - mean)
                 } else if mean > peers.upper_quartile {
-                    "scale_above_most"
+                    ("scale_above_most", mean - peers.upper_quartile)
                 } else {
                     continue;
                 };
-                out.push(KeyMessage {
-                    scale: Some(scale.name.clone()),
-                    groups: Some([score.group.as_str().to_owned(), String::new()]),
-                    points: Some(mean.round()),
-                    ..KeyMessage::new(key)
-                });
+                outside.push((
+                    by,
+                    KeyMessage {
+                        scale: Some(scale.name.clone()),
+                        groups: Some([score.group.as_str().to_owned(), String::new()]),
+                        points: Some(mean.round()),
+                        ..KeyMessage::new(key)
+                    },
+                ));
             }
         }
         for gap in &instrument.gaps {
@@ -178,15 +187,23 @@ fn survey_messages(m: &SchoolMirror) -> Vec<KeyMessage> {
                     let [a, b] = gap.groups.map(|g| g.as_str().to_owned());
                     // Said with the lower group first: "pupils rate ... lower than teachers".
                     let groups = if s.difference < 0.0 { [a, b] } else { [b, a] };
-                    out.push(KeyMessage {
-                        scale: Some(scale.name.clone()),
-                        groups: Some(groups),
-                        points: Some(s.difference.abs().round()),
-                        ..KeyMessage::new("scale_gap")
-                    });
+                    gaps.push((
+                        s.difference.abs(),
+                        KeyMessage {
+                            scale: Some(scale.name.clone()),
+                            groups: Some(groups),
+                            points: Some(s.difference.abs().round()),
+                            ..KeyMessage::new("scale_gap")
+                        },
+                    ));
                 }
             }
         }
     }
-    out
+    let strongest = |mut v: Vec<(f64, KeyMessage)>| {
+        // A stable sort keeps the questionnaire's order among equals.
+        v.sort_by(|a, b| b.0.total_cmp(&a.0));
+        v.into_iter().take(SURVEY_MESSAGES).map(|(_, k)| k)
+    };
+    strongest(outside).chain(strongest(gaps)).collect()
 }
