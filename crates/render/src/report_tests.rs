@@ -301,3 +301,17 @@ fn the_mirror_is_an_accessible_pdf() {
         "no PDF/UA-1 identification"
     );
 }
+
+/// A new language is a strings file and nothing else: with `lang/fr.toml`
+/// (here the English one, as a translator would start) a school whose
+/// registry language is `fr` gets its mirror.
+#[test]
+fn a_new_language_needs_only_its_strings_file() {
+    let dir = templates_copy("french", |dir| {
+        std::fs::copy(dir.join("lang/en.toml"), dir.join("lang/fr.toml")).unwrap();
+    });
+    let renderer = Renderer::new(&dir).unwrap();
+    let text = text_of(&renderer.render(&full("fr"), &meta()).unwrap());
+    assert!(text.contains("In short"), "{text}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
