@@ -74,24 +74,11 @@ impl Field {
     /// `min_peer_schools` others). `None` unless the school's figure is usable.
     fn funnel(&self, me: SchoolRef, ctx: &Context) -> Option<(Funnel, Unit, Against)> {
         let own = self.usable(me, ctx)?;
-        let group = ctx.groups.get(me.index()).and_then(Option::as_ref);
-        let peers: Vec<Unit> = group
-            .map(|g| {
-                g.members()
-                    .iter()
-                    .filter_map(|m| self.usable(*m, ctx))
-                    .collect()
-            })
-            .unwrap_or_default();
-        let level = ctx.levels[me.index()];
+        let peers = self.peer_units(me, ctx);
         let (mut units, against) = if peers.len() >= ctx.min_peer_schools {
             (peers, Against::Peers)
         } else {
-            let others: Vec<Unit> = (0..self.by_school.len())
-                .map(|i| SchoolRef(i as u32))
-                .filter(|s| *s != me && ctx.levels[s.index()] == level)
-                .filter_map(|s| self.usable(s, ctx))
-                .collect();
+            let others = self.level_units(me, ctx, false);
             if others.len() < ctx.min_peer_schools {
                 return None;
             }
@@ -101,9 +88,33 @@ impl Field {
         Some((Funnel::fit(&units, None)?, own, against))
     }
 
+    /// The usable figures of the school's peer group (empty without one).
+    fn peer_units(&self, me: SchoolRef, ctx: &Context) -> Vec<Unit> {
+        ctx.groups
+            .get(me.index())
+            .and_then(Option::as_ref)
+            .map(|g| {
+                g.members()
+                    .iter()
+                    .filter_map(|m| self.usable(*m, ctx))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// The usable figures of the city's schools of the school's level, with
+    /// or without the school itself.
+    fn level_units(&self, me: SchoolRef, ctx: &Context, with_me: bool) -> Vec<Unit> {
+        let level = ctx.levels[me.index()];
+        (0..self.by_school.len())
+            .map(|i| SchoolRef(i as u32))
+            .filter(|s| (with_me || *s != me) && ctx.levels[s.index()] == level)
+            .filter_map(|s| self.usable(s, ctx))
+            .collect()
+    }
+
     /// The funnel plot of the school (when its figure may be printed): its
-    /// own point and the limits at sizes
-    /// from a tenth to ten times its own. Peers are not drawn: their
+    /// own point and the limits at sizes from a tenth to ten times its own. Peers are not drawn: their
     /// points and sizes would show them one by one.
     pub fn funnel_plot(&self, me: SchoolRef, ctx: &Context) -> Option<FunnelPlot> {
         let (funnel, own, against) = self.funnel(me, ctx)?;
@@ -139,21 +150,8 @@ impl Field {
                 None => Figure::Suppressed,
             },
         };
-        let group = ctx.groups.get(me.index()).and_then(Option::as_ref);
-        let peers: Vec<Unit> = group
-            .map(|g| {
-                g.members()
-                    .iter()
-                    .filter_map(|m| self.usable(*m, ctx))
-                    .collect()
-            })
-            .unwrap_or_default();
-        let level = ctx.levels[me.index()];
-        let city: Vec<Unit> = (0..self.by_school.len())
-            .map(|i| SchoolRef(i as u32))
-            .filter(|s| ctx.levels[s.index()] == level)
-            .filter_map(|s| self.usable(s, ctx))
-            .collect();
+        let peers = self.peer_units(me, ctx);
+        let city = self.level_units(me, ctx, true);
         // Pooled over too few schools, the city figure and a school's own
         // would give away the others'.
         let others = city.len() - usize::from(self.usable(me, ctx).is_some());

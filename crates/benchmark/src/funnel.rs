@@ -35,6 +35,8 @@
 //! - A target of 0 or 1 leaves no room for chance: the limits are the target.
 
 use serde::Serialize;
+
+use crate::stats::quantile;
 use statrs::distribution::{Binomial, ChiSquared, ContinuousCDF, DiscreteCDF, Normal};
 
 /// From this many trials on, limits use the normal approximation: the exact
@@ -293,17 +295,8 @@ fn phi(units: &[Unit], target: f64) -> Option<f64> {
         .collect();
     // Sorted, so phi does not depend on the units' order either.
     z.sort_by(f64::total_cmp);
-    let (low, high) = (percentile(&z, WINSORISED), percentile(&z, 1.0 - WINSORISED));
+    let (low, high) = (quantile(&z, WINSORISED), quantile(&z, 1.0 - WINSORISED));
     Some(z.iter().map(|z| z.clamp(low, high).powi(2)).sum::<f64>() / z.len() as f64)
-}
-
-/// The q-th quantile of sorted values, interpolating linearly between order
-/// statistics (NumPy's default); `sorted` is not empty.
-fn percentile(sorted: &[f64], q: f64) -> f64 {
-    let h = (sorted.len() - 1) as f64 * q;
-    let below = h.floor() as usize;
-    let above = (below + 1).min(sorted.len() - 1);
-    sorted[below] + (h - below as f64) * (sorted[above] - sorted[below])
 }
 
 #[cfg(test)]

@@ -46,7 +46,8 @@ pub struct ChangeTest {
 }
 
 impl ChangeTest {
-    fn new(difference: f64, z: f64, p_value: f64) -> Self {
+    /// A test's result, called rising or falling only below the 5% level.
+    pub fn new(difference: f64, z: f64, p_value: f64) -> Self {
         let change = if p_value >= SIGNIFICANCE {
             Change::Steady
         } else if difference > 0.0 {

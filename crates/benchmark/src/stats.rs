@@ -1,16 +1,21 @@
-/// The quartiles of `values` by linear interpolation between order statistics
-/// (Hyndman and Fan type 7, the default of R and NumPy): the p-quantile sits at
-/// position (n - 1) p of the sorted values. `None` for an empty slice.
+/// The p-quantile of `sorted` (ascending, not empty) by linear interpolation
+/// between order statistics (Hyndman and Fan type 7, the default of R and
+/// NumPy): it sits at position (n - 1) p.
+pub(crate) fn quantile(sorted: &[f64], p: f64) -> f64 {
+    let h = (sorted.len() - 1) as f64 * p;
+    let lo = h.floor() as usize;
+    let hi = (lo + 1).min(sorted.len() - 1);
+    sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
+}
+
+/// The quartiles of `values` by [`quantile`]; `None` for an empty slice.
 pub(crate) fn quartiles(values: &[f64]) -> Option<[f64; 3]> {
+    if values.is_empty() {
+        return None;
+    }
     let mut sorted = values.to_vec();
     sorted.sort_by(f64::total_cmp);
-    let q = |p: f64| -> Option<f64> {
-        let h = (sorted.len().checked_sub(1)? as f64) * p;
-        let lo = h.floor() as usize;
-        let hi = (lo + 1).min(sorted.len() - 1);
-        Some(sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo]))
-    };
-    Some([q(0.25)?, q(0.5)?, q(0.75)?])
+    Some([0.25, 0.5, 0.75].map(|p| quantile(&sorted, p)))
 }
 
 #[cfg(test)]

@@ -467,7 +467,7 @@ mod survey_tests;
 mod tests {
     use mirror_benchmark::advisor::{Choice, SchoolNamed};
     use mirror_benchmark::funnel::{Limits, Position};
-    use mirror_benchmark::significance::{Change, ChangeTest};
+    use mirror_benchmark::significance::ChangeTest;
     use mirror_benchmark::{Against, Judgement};
     use mirror_benchmark::{
         Band, BandFigures, Comparison, DisadvantageBand, Figure, GuidanceFollowUp, Patterns,
@@ -811,22 +811,6 @@ mod tests {
         }
     }
 
-    fn change_test(difference: f64, z: f64, p_value: f64) -> ChangeTest {
-        let change = if p_value >= 0.05 {
-            Change::Steady
-        } else if difference > 0.0 {
-            Change::Rising
-        } else {
-            Change::Falling
-        };
-        ChangeTest {
-            change,
-            difference,
-            z,
-            p_value,
-        }
-    }
-
     fn judgement(position: Position, target: f64, z: f64) -> Judgement {
         Judgement {
             position,
@@ -855,7 +839,7 @@ mod tests {
                     school: named("104512", "Technisch Instituut Voorbeeld", Level::Secondary),
                     rate: 0.021,
                     previous_rate: Some(0.029),
-                    change: Some(change_test(-0.008, -3.4, 0.0007)),
+                    change: Some(ChangeTest::new(-0.008, -3.4, 0.0007)),
                     against_peers: Some(judgement(Position::Low998, 0.034, -3.9)),
                     strength: 3.9,
                 },
@@ -864,7 +848,7 @@ mod tests {
                     school: named("021345", "Basisschool De Linde", Level::Primary),
                     rate: 0.0125,
                     previous_rate: Some(0.0182),
-                    change: Some(change_test(-0.0057, -2.1, 0.036)),
+                    change: Some(ChangeTest::new(-0.0057, -2.1, 0.036)),
                     against_peers: Some(Judgement {
                         against: Against::City,
                         ..judgement(Position::Within, 0.014, -0.9)
@@ -877,7 +861,7 @@ mod tests {
                 school: named("109876", "Atheneum Zuid", Level::Secondary),
                 rate: 0.0512,
                 previous_rate: Some(0.0387),
-                change: Some(change_test(0.0125, 2.8, 0.0049)),
+                change: Some(ChangeTest::new(0.0125, 2.8, 0.0049)),
                 against_peers: Some(judgement(Position::High95, 0.036, 2.2)),
                 strength: 2.8,
             }],
