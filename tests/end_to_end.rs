@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use chrono::NaiveDate;
 use mirror_model::{Calendar, SchoolYear};
 use polars::prelude::*;
 use sha2::Digest;
@@ -66,30 +67,39 @@ struct School {
 /// Each school's problematic-absence rate in `YEAR`, straight from the files:
 /// `B` registrations over the lesson half days of every enrolment.
 fn rates_by_hand(city: &Path) -> BTreeMap<String, f64> {
+    rates_by_hand_up_to(city, YEAR, None)
+}
+
+/// The same for school year `year`, up to and including `up_to` if given.
+fn rates_by_hand_up_to(city: &Path, year: &str, up_to: Option<NaiveDate>) -> BTreeMap<String, f64> {
     let calendar = Calendar::load(&repo().join("config/calendar.toml")).unwrap();
-    let year: SchoolYear = YEAR.parse().unwrap();
+    let year: SchoolYear = year.parse().unwrap();
     let lessons = calendar.year(year).unwrap();
+    let end = up_to.unwrap_or(year.last_day());
     let e = text_columns(
-        &city.join(format!("enrolments/{YEAR}.csv")),
+        &city.join(format!("enrolments/{year}.csv")),
         &["school_id", "from", "to"],
     );
     let mut expected: HashMap<&str, usize> = HashMap::new();
     for ((school, from), to) in e[0].iter().zip(&e[1]).zip(&e[2]) {
-        let from = from.parse().unwrap();
+        let from: NaiveDate = from.parse().unwrap();
         let to = if to.is_empty() {
             year.last_day()
         } else {
             to.parse().unwrap()
         };
-        *expected.entry(school).or_default() += lessons.lesson_half_days_between(from, to);
+        if from <= end {
+            *expected.entry(school).or_default() +=
+                lessons.lesson_half_days_between(from, to.min(end));
+        }
     }
     let r = text_columns(
-        &city.join(format!("registrations/{YEAR}.parquet")),
-        &["school_id", "code"],
+        &city.join(format!("registrations/{year}.parquet")),
+        &["school_id", "code", "date"],
     );
     let mut problematic: HashMap<&str, usize> = HashMap::new();
-    for (school, code) in r[0].iter().zip(&r[1]) {
-        if code == "B" {
+    for ((school, code), date) in r[0].iter().zip(&r[1]).zip(&r[2]) {
+        if code == "B" && date.parse::<NaiveDate>().unwrap() <= end {
             *problematic.entry(school).or_default() += 1;
         }
     }
@@ -278,7 +288,24 @@ fn every_school_gets_a_mirror_with_its_own_figures_and_nothing_identifying() {
         assert!(!manifest_text.contains(&s.name));
     }
 
-    // The same inputs give the same bytes.
+    // The manifest traces every input: the data files, the configuration
+    // and the templates, each with its SHA-256.
+    let inputs = m["inputs"]["files"].as_array().unwrap();
+    let registry = inputs
+        .iter()
+        .find(|f| f["name"] == "data/registry.csv")
+        .unwrap();
+    let digest = sha2::Sha256::digest(std::fs::read(city.join("registry.csv")).unwrap());
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(registry["sha256"], hex.as_str());
+    assert!(inputs.iter().any(|f| f["name"] == "templates/mirror.typ"));
+    assert!(!inputs.iter().any(|f| f["name"] == "data/pseudonym.key"));
+    assert_eq!(m["method_version"], "2026.1");
+    assert_eq!(m["counts"]["written"], rates.len());
+    let data_hash = m["inputs"]["data_sha256"].as_str().unwrap();
+    assert!(reports.iter().all(|r| r["data_sha256"] == data_hash));
+
+    // The same inputs give the same bytes: every report and the manifest.
     let first: Vec<Vec<u8>> = rates
         .keys()
         .map(|id| std::fs::read(out.join(format!("{id}.pdf"))).unwrap())
@@ -291,6 +318,11 @@ fn every_school_gets_a_mirror_with_its_own_figures_and_nothing_identifying() {
             "{id}: a second run gave other bytes"
         );
     }
+    assert_eq!(
+        std::fs::read_to_string(period.join("manifest.json")).unwrap(),
+        manifest_text,
+        "a second run gave another manifest"
+    );
 }
 
 /// The tiny city in a temporary folder with one registration's code changed
@@ -324,23 +356,33 @@ fn tiny_city_with_a_bad_code(extra: &str) -> (tempfile::TempDir, PathBuf) {
     (tmp, config)
 }
 
+fn run_mirror(args: &[&str]) -> (Option<i32>, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_mirror"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 #[test]
 fn a_bad_row_holds_back_its_school_and_names_file_row_and_column() {
     let (tmp, config) = tiny_city_with_a_bad_code("");
-    let out = Command::new(env!("CARGO_BIN_EXE_mirror"))
-        .args(["run", "--config", config.to_str().unwrap()])
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    let config = config.to_str().unwrap();
+    // Without --keep-going the school's errors stop the run: no report.
+    let (code, stderr) = run_mirror(&["run", "--config", config]);
+    assert_eq!(code, Some(2), "{stderr}");
     assert!(
-        stderr.contains("no mirror for 1 school(s) whose data has errors: 100005"),
+        stderr.contains("the data of school(s) 100005 has errors; nothing was rendered"),
         "{stderr}"
     );
+    assert!(stderr.contains("--keep-going"), "{stderr}");
     let reports = tmp.path().join("out/2024-2025/schools");
-    assert!(!reports.join("100005.pdf").exists());
-    assert!(reports.join("100001.pdf").exists());
-    let quality = std::fs::read_to_string(tmp.path().join("out/data-quality.txt")).unwrap();
+    assert!(!reports.exists());
+    let quality =
+        std::fs::read_to_string(tmp.path().join("out/2024-2025/quality/data-quality.txt")).unwrap();
     assert!(
         quality.contains(
             "registrations/2024-2025.csv: row 17, column `code`: code `X` is not in the absence code list `flemish`; add it to the code list file with its category"
@@ -352,10 +394,24 @@ fn a_bad_row_holds_back_its_school_and_names_file_row_and_column() {
         "{quality}"
     );
 
+    // With it, the other schools get their mirror, and the status still
+    // says a school was held back.
+    let (code, stderr) = run_mirror(&["run", "--config", config, "--keep-going"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("no mirror for 1 school(s) whose data has errors: 100005"),
+        "{stderr}"
+    );
+    assert!(!reports.join("100005.pdf").exists());
+    assert!(reports.join("100001.pdf").exists());
+    let m = manifest(&tmp.path().join("out/2024-2025"));
+    assert_eq!(m["held_back"], serde_json::json!(["100005"]));
+    assert_eq!(m["counts"]["held_back"], 1);
+
     // `mirror check` says the same and fails, without making reports.
     std::fs::remove_dir_all(tmp.path().join("out")).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_mirror"))
-        .args(["check", "--config", config.to_str().unwrap()])
+        .args(["check", "--config", config])
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -364,7 +420,7 @@ fn a_bad_row_holds_back_its_school_and_names_file_row_and_column() {
         stdout.contains("code missing from the code list (error): 1"),
         "{stdout}"
     );
-    assert!(tmp.path().join("out/data-quality.csv").exists());
+    assert!(tmp.path().join("out/quality/data-quality.csv").exists());
     assert!(!tmp.path().join("out/2024-2025").exists());
 }
 
@@ -429,8 +485,24 @@ fn the_leak_guard_refuses_a_report_that_names_another_school() {
     let period = tmp.path().join("out").join(YEAR);
     std::fs::create_dir_all(period.join("schools")).unwrap();
     std::fs::write(period.join(format!("schools/{victim}.pdf")), "earlier").unwrap();
+    // Without --keep-going the refusal stops the run: nothing is written,
+    // the earlier file included.
+    let (code, stderr) = run_mirror(&["run", "--config", config.to_str().unwrap()]);
+    assert_eq!(code, Some(3), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "school {victim}: the leak guard refused the report"
+        )),
+        "{stderr}"
+    );
+    assert!(!stderr.contains(other_name.as_str()), "{stderr}");
+    assert_eq!(
+        std::fs::read_dir(period.join("schools")).unwrap().count(),
+        1,
+        "only the earlier file"
+    );
     let out = Command::new(env!("CARGO_BIN_EXE_mirror"))
-        .args(["run", "--config", config.to_str().unwrap()])
+        .args(["run", "--config", config.to_str().unwrap(), "--keep-going"])
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -498,6 +570,7 @@ fn render_time_of_the_sample_city() {
         issue_date: config.issue_date.unwrap() + chrono::Days::new(round),
         min_pupils: config.privacy.min_pupils,
         min_peers: config.privacy.min_peer_schools,
+        data_sha256: String::new(),
     };
     let resident_mb = || {
         let statm = std::fs::read_to_string("/proc/self/statm").unwrap();
@@ -537,4 +610,165 @@ fn render_time_of_the_sample_city() {
             resident_mb(),
         );
     }
+}
+
+/// A run killed while it renders leaves the earlier reports whole and
+/// unchanged, and no partial PDF; the next run finishes the job.
+#[test]
+fn a_run_killed_mid_batch_leaves_no_partial_report() {
+    let tmp = tempfile::tempdir().unwrap();
+    let city = generate_city(tmp.path(), 1);
+    let config = write_config(
+        tmp.path(),
+        &repo().join("config/calendar.toml"),
+        &city.join("pseudonym.key"),
+    );
+    mirror(&["run", "--config", config.to_str().unwrap()]);
+    let period = tmp.path().join("out").join(YEAR);
+    let schools = period.join("schools");
+    let files = |dir: &Path| -> BTreeMap<String, Vec<u8>> {
+        std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| {
+                let e = e.unwrap();
+                (
+                    e.file_name().to_string_lossy().into_owned(),
+                    std::fs::read(e.path()).unwrap(),
+                )
+            })
+            .collect()
+    };
+    let before = files(&schools);
+    assert_eq!(before.len(), 16);
+    // Another issue date: every report of the second run differs.
+    let text = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace("2026-09-15", "2026-09-16");
+    std::fs::write(&config, text).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mirror"))
+        .args(["run", "--config", config.to_str().unwrap()])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let staging = period.join(".staging");
+    // Killed as soon as the first new report is finished.
+    loop {
+        let staged = std::fs::read_dir(&staging).map_or(0, |d| {
+            d.filter(|e| {
+                e.as_ref()
+                    .is_ok_and(|e| e.file_name().to_string_lossy().ends_with(".pdf"))
+            })
+            .count()
+        });
+        if staged > 0 {
+            break;
+        }
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the run ended before it could be killed"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(files(&schools), before, "the earlier reports, whole");
+
+    mirror(&["run", "--config", config.to_str().unwrap()]);
+    assert!(!staging.exists());
+    let after = files(&schools);
+    assert_eq!(after.len(), 16);
+    assert!(after.iter().all(|(name, bytes)| &before[name] != bytes));
+}
+
+/// The yearly mirror of 2024-2025, then a follow-up of one school in March
+/// 2026: the follow-up sets the earlier rate (worked out from the files)
+/// beside the rate to date.
+#[test]
+fn a_follow_up_shows_the_change_since_the_last_mirror() {
+    let tmp = tempfile::tempdir().unwrap();
+    let city = generate_city(tmp.path(), 2);
+    let config = write_config(
+        tmp.path(),
+        &repo().join("config/calendar.toml"),
+        &city.join("pseudonym.key"),
+    );
+    let config = config.to_str().unwrap();
+    mirror(&["run", "--config", config, "--year", "2024-2025"]);
+    let reg = text_columns(&city.join("registry.csv"), &["school_id", "language"]);
+    let (school, language) = (&reg[0][0], reg[1][0].as_str());
+    let as_of = NaiveDate::from_ymd_opt(2026, 3, 13).unwrap();
+    mirror(&[
+        "report",
+        "--config",
+        config,
+        "--school",
+        school,
+        "--as-of",
+        "2026-03-13",
+        "--follow-up",
+    ]);
+    let then = rates_by_hand_up_to(&city, "2024-2025", None)[school.as_str()];
+    let now = rates_by_hand_up_to(&city, YEAR, Some(as_of))[school.as_str()];
+    let period = tmp.path().join("out/2025-2026-to-2026-03-13");
+    let text = pdf_text(&period.join(format!("schools/{school}-follow-up.pdf")));
+    let heading = match language {
+        "en" => "Since your last mirror",
+        _ => "Sinds uw vorige spiegel",
+    };
+    assert!(text.contains(heading), "{text}");
+    for rate in [then, now] {
+        let printed = percent(rate, language);
+        assert!(text.contains(&printed), "{printed} in {text}");
+    }
+    // Only this school's report was made, and the manifest says so.
+    let m = manifest(&period);
+    assert_eq!(
+        m["reports"][0]["file"],
+        format!("schools/{school}-follow-up.pdf")
+    );
+    assert_eq!(m["reports"].as_array().unwrap().len(), 1);
+
+    // Mistakes get one line each, with the fix.
+    // A digit too many: the closest school is suggested.
+    let slip = format!("{school}1");
+    let (code, stderr) = run_mirror(&["report", "--config", config, "--school", &slip]);
+    assert_eq!(code, Some(1));
+    assert!(
+        stderr.contains(&format!("there is no school {slip} in")),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("did you mean {school}?")),
+        "{stderr}"
+    );
+    // Not a school number at all: the command line is refused, status 1.
+    let (code, stderr) = run_mirror(&["report", "--config", config, "--school", "10#"]);
+    assert_eq!(code, Some(1), "{stderr}");
+    let (code, stderr) = run_mirror(&[
+        "report",
+        "--config",
+        config,
+        "--school",
+        school,
+        "--as-of",
+        "2027-01-10",
+    ]);
+    assert_eq!(code, Some(1));
+    assert_eq!(
+        stderr.trim(),
+        "error: --as-of 2027-01-10: the data runs from 2024-09-01 to 2026-06-30; give a day in that range, or --year for a whole school year"
+    );
+}
+
+/// `mirror config` prints the shipped configuration, which loads.
+#[test]
+fn the_printed_configuration_is_the_shipped_one() {
+    let out = Command::new(env!("CARGO_BIN_EXE_mirror"))
+        .arg("config")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let shipped = std::fs::read_to_string(repo().join("config/mirror.toml")).unwrap();
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), shipped);
 }

@@ -199,6 +199,8 @@ pub struct AnonymisedCity {
     support_offers: Vec<SupportOffer>,
     plans: Vec<PlanGoal>,
     calendar: Calendar,
+    /// The city's key, for identifiers of peer sets.
+    key: PseudonymKey,
 }
 
 impl AnonymisedCity {
@@ -213,6 +215,24 @@ impl AnonymisedCity {
 
     pub fn pseudonym(&self, pupil: PupilRef) -> Pseudonym {
         self.pseudonyms[pupil.0 as usize]
+    }
+
+    /// An identifier of a set of schools (a peer group), printed in reports
+    /// so that any figure can be traced: keyed with the city's secret, so the
+    /// city can match it to its list of peer sets while a reader of the
+    /// report cannot test a guess of which schools are in it.
+    pub fn school_set_id(&self, schools: &[SchoolRef]) -> String {
+        let mut ids: Vec<&str> = schools
+            .iter()
+            .map(|s| self.schools[s.index()].id.as_str())
+            .collect();
+        ids.sort_unstable();
+        let mut id = self
+            .key
+            .pseudonym(&format!("school set\n{}", ids.join("\n")))
+            .to_string();
+        id.truncate(16);
+        id
     }
 
     /// Sorted by school, pupil and start date.
@@ -438,6 +458,7 @@ pub fn run(
             support_offers: raw.support_offers,
             plans,
             calendar: raw.calendar,
+            key: key.clone(),
         },
         guard,
         redactions,

@@ -337,9 +337,15 @@ fn address_patterns(places: &Places) -> Vec<Regex> {
             .collect::<Vec<_>>()
             .join("|")
     };
-    let streets = listed(&places.streets);
+    // An empty list of streets would make an empty alternative that matches
+    // before any number ("with 15 or more" would lose "15").
+    let streets = if places.streets.is_empty() {
+        String::new()
+    } else {
+        format!(r"(?i:\b(?:{}))|", listed(&places.streets))
+    };
     let street = format!(
-        r"(?:(?i:\b(?:{streets}))|\b\p{{Lu}}[\p{{L}}'-]*(?:straat|laan|lei|baan|steenweg|weg|plein|plaats|dreef|kaai|markt|singel|vest|dijk|hof|pad|wijk|berg|veld|kade|rei))"
+        r"(?:{streets}\b\p{{Lu}}[\p{{L}}'-]*(?:straat|laan|lei|baan|steenweg|weg|plein|plaats|dreef|kaai|markt|singel|vest|dijk|hof|pad|wijk|berg|veld|kade|rei))"
     );
     let with_number = format!(
         r"{street}\s+\d{{1,4}}(?:\s?[a-zA-Z])?\b(?:\s*(?:bus|b\.)\s*\d+[a-zA-Z]?)?(?:\s*,?\s*[1-9]\d{{3}}\s+\p{{Lu}}[\p{{L}}-]*)?"
@@ -411,6 +417,23 @@ mod tests {
             ["10000001"],
             &["vlaanderen.be".to_owned()],
         )
+    }
+
+    /// Without listed streets, "with 15 or more" is no address; a street
+    /// recognised by its ending still is.
+    #[test]
+    fn without_listed_streets_a_number_after_a_word_stays() {
+        let redactor = Redactor::new(&[], &[], &Places::default(), [], &[]);
+        let mut counts = RedactionCounts::new();
+        assert_eq!(
+            redactor
+                .redact(
+                    "Fewer pupils with 15 or more half days; office at Kerkstraat 12.",
+                    &mut counts
+                )
+                .as_str(),
+            "Fewer pupils with 15 or more half days; office at [address]."
+        );
     }
 
     /// A note by Atheneum Aster Kiel naming itself, two other schools (one by

@@ -9,6 +9,7 @@ pub mod advisor;
 mod compare;
 mod counts;
 mod disclosed;
+pub mod follow_up;
 pub mod funnel;
 mod mirror;
 mod peers;
@@ -23,7 +24,7 @@ use chrono::NaiveDate;
 use mirror_anonymise::AnonymisedCity;
 use mirror_anonymise::disclosure::ReleaseHistory;
 use mirror_model::config::{PeerSettings, PrivacySettings, Thresholds};
-use mirror_model::{AbsenceCategory, GovernmentFigures, SchoolRef, SchoolYear};
+use mirror_model::{AbsenceCategory, GovernmentFigures, SchoolId, SchoolRef, SchoolYear};
 
 use compare::{Context, Field, SchoolFigure};
 pub use counts::{Cohort, HalfDays, Part, PeriodCounts};
@@ -41,6 +42,15 @@ pub enum BenchmarkError {
     YearWithoutData {
         asked: SchoolYear,
         available: String,
+    },
+    #[error(
+        "--as-of {asked}: the data runs from {first} to {}; give a day in that range, or --year for a whole school year",
+        .last.map_or("(no registrations)".to_owned(), |d| d.to_string())
+    )]
+    AsOfOutsideData {
+        asked: NaiveDate,
+        first: NaiveDate,
+        last: Option<NaiveDate>,
     },
     #[error("{}: cannot keep the metrics snapshot: {message}. Check that the history folder (privacy.history_dir) is writable.", path.display())]
     Snapshot {
@@ -87,12 +97,41 @@ pub enum Reported {
     UpTo(NaiveDate),
 }
 
+/// The version of the methods in `docs/methodology.md`, printed in every
+/// report: raise it whenever a change would alter a printed figure or
+/// judgement for the same data.
+pub const METHOD_VERSION: &str = "2026.1";
+
 /// Every school's mirror for one period.
 #[derive(Debug, Clone)]
 pub struct CityBenchmark {
     pub period: Period,
     /// In registry order; schools without pupils in the period have no mirror.
     pub mirrors: Vec<SchoolMirror>,
+    /// Which schools each school was compared with: for the city's staff
+    /// only (it names schools), never for a report.
+    pub peer_sets: Vec<PeerSet>,
+}
+
+/// A school's peer group by name, with the identifier its report prints.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PeerSet {
+    pub school: SchoolId,
+    pub set_id: String,
+    pub peers: Vec<SchoolId>,
+}
+
+impl CityBenchmark {
+    /// The peer sets as CSV (`school_id,peer_set,peers` with the peers
+    /// separated by spaces), for the city's staff.
+    pub fn peer_sets_csv(&self) -> String {
+        let mut csv = String::from("school_id,peer_set,peers\n");
+        for p in &self.peer_sets {
+            let peers: Vec<&str> = p.peers.iter().map(SchoolId::as_str).collect();
+            csv.push_str(&format!("{},{},{}\n", p.school, p.set_id, peers.join(" ")));
+        }
+        csv
+    }
 }
 
 /// One period's data for every school: counted from registrations, or the
@@ -209,6 +248,57 @@ struct Fields {
     outcomes: Vec<(Outcome, Field)>,
 }
 
+/// The school years with enrolments, oldest first.
+fn counted_years(city: &AnonymisedCity) -> Vec<SchoolYear> {
+    let mut counted: Vec<SchoolYear> = city
+        .enrolments()
+        .iter()
+        .map(|e| SchoolYear::containing(e.from))
+        .collect();
+    counted.sort();
+    counted.dedup();
+    counted
+}
+
+/// The period `reported` names, checked against the data: a school year
+/// must have enrolments, and an as-of day must lie between the first day of
+/// the data and the last day with a registration.
+pub fn period_of(city: &AnonymisedCity, reported: Reported) -> Result<Period, BenchmarkError> {
+    let counted = counted_years(city);
+    let available = || {
+        counted
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let period = match reported {
+        Reported::Latest => Period::whole(*counted.last().ok_or(BenchmarkError::NoData)?),
+        Reported::Year(y) => Period::whole(y),
+        Reported::UpTo(day) => {
+            let first = counted.first().ok_or(BenchmarkError::NoData)?.first_day();
+            let last = city.absences().iter().map(|a| a.slot.date).max();
+            match last {
+                Some(last) if (first..=last).contains(&day) => Period::up_to(day),
+                _ => {
+                    return Err(BenchmarkError::AsOfOutsideData {
+                        asked: day,
+                        first,
+                        last,
+                    });
+                }
+            }
+        }
+    };
+    if !counted.contains(&period.year) {
+        return Err(BenchmarkError::YearWithoutData {
+            asked: period.year,
+            available: available(),
+        });
+    }
+    Ok(period)
+}
+
 /// Computes every school's mirror for the reported period, with the school
 /// years before it as history. Counts of pupils are printed only where
 /// [`mirror_anonymise::disclosure::protect`] allows, given what `released`
@@ -220,28 +310,8 @@ pub fn run(
     released: &ReleaseHistory,
 ) -> Result<CityBenchmark, BenchmarkError> {
     let thresholds = &settings.thresholds.problematic_half_days;
-    let mut counted: Vec<SchoolYear> = city
-        .enrolments()
-        .iter()
-        .map(|e| SchoolYear::containing(e.from))
-        .collect();
-    counted.sort();
-    counted.dedup();
-    let period = match reported {
-        Reported::Latest => Period::whole(*counted.last().ok_or(BenchmarkError::NoData)?),
-        Reported::Year(y) => Period::whole(y),
-        Reported::UpTo(day) => Period::up_to(day),
-    };
-    if !counted.contains(&period.year) {
-        return Err(BenchmarkError::YearWithoutData {
-            asked: period.year,
-            available: counted
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join(", "),
-        });
-    }
+    let counted = counted_years(city);
+    let period = period_of(city, reported)?;
     let ranges = band_ranges(thresholds);
     let disclosure = Disclosure {
         released,
@@ -363,10 +433,13 @@ pub fn run(
             year: period.year,
             period,
             thresholds: thresholds.clone(),
-            peer_group: groups[i].as_ref().map(|g| peers::describe(schools, g)),
+            peer_group: groups[i]
+                .as_ref()
+                .map(|g| peers::describe(schools, g, city.school_set_id(g.members()))),
             funnel: f.rate.funnel_plot(me, &ctx),
             history,
             same_dates_last_year,
+            since_last_mirror: None,
             bands: ranges
                 .iter()
                 .zip(&f.bands)
@@ -410,7 +483,28 @@ pub fn run(
             suppressed,
         });
     }
-    Ok(CityBenchmark { period, mirrors })
+    let peer_sets = schools
+        .iter()
+        .zip(&groups)
+        .filter(|(s, _)| !s.held_back)
+        .filter_map(|(s, g)| {
+            let g = g.as_ref()?;
+            Some(PeerSet {
+                school: s.id.clone(),
+                set_id: city.school_set_id(g.members()),
+                peers: g
+                    .members()
+                    .iter()
+                    .map(|m| schools[m.index()].id.clone())
+                    .collect(),
+            })
+        })
+        .collect();
+    Ok(CityBenchmark {
+        period,
+        mirrors,
+        peer_sets,
+    })
 }
 
 /// One school's figures for one history entry; `None` when the school has no
@@ -1185,9 +1279,12 @@ mod tests {
     fn a_snapshot_keeps_what_the_mirrors_printed() {
         let b = tiny_city();
         let dir = tempfile::tempdir().unwrap();
-        let path = snapshot::write_snapshot(dir.path(), &b).unwrap();
+        let all = b.mirrors.iter().map(|m| &m.school).collect();
+        let path = snapshot::write_snapshot(dir.path(), &b, &all).unwrap();
         assert!(path.ends_with("metrics/2024-2025.parquet"));
-        let rows = snapshot::read_snapshot(&path).unwrap();
+        let snapshot = snapshot::read_snapshot(&path).unwrap();
+        assert_eq!(snapshot.period, b.period);
+        let rows = snapshot.rows;
         let find = |school: &str, metric: &str| {
             rows.iter()
                 .find(|r| r.school == school && r.metric == metric)

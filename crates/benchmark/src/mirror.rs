@@ -171,6 +171,10 @@ pub struct PeerGroupDescription {
     /// `None` when the schools matching them sufficed, and for groups chosen
     /// as nearest neighbours or pinned.
     pub widening: Option<Widening>,
+    /// The keyed identifier of the set of peers
+    /// ([`mirror_anonymise::AnonymisedCity::school_set_id`]), printed so that
+    /// the city can trace a figure to the schools it was compared with.
+    pub set_id: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -324,6 +328,9 @@ pub struct SchoolMirror {
     pub funnel: Option<FunnelPlot>,
     /// For a year-to-date mirror: the same dates a year earlier.
     pub same_dates_last_year: Option<YearFigures>,
+    /// Only in a follow-up report: the school's last mirror beside this one,
+    /// and its action-plan goals ([`crate::follow_up::since_last_mirror`]).
+    pub since_last_mirror: Option<crate::follow_up::SinceLastMirror>,
     /// Pupils spread over the bands 0, 1-4, 5-9, ... in `period`.
     pub bands: Vec<BandFigures>,
     /// The rate of every kind of absence in `period`, problematic included.

@@ -298,7 +298,11 @@ fn disadvantage(s: &SchoolProfile) -> f64 {
 /// Who the group is: its level, size, the forms most of its schools offer,
 /// where its median disadvantage falls among the city's schools of that
 /// level, and how it was chosen.
-pub(crate) fn describe(schools: &[SchoolProfile], group: &PeerGroup) -> PeerGroupDescription {
+pub(crate) fn describe(
+    schools: &[SchoolProfile],
+    group: &PeerGroup,
+    set_id: String,
+) -> PeerGroupDescription {
     let level = schools[group.members()[0].index()].level;
     let mut common_forms: Vec<(usize, EducationForm)> = EducationForm::ALL
         .iter()
@@ -341,6 +345,7 @@ pub(crate) fn describe(schools: &[SchoolProfile], group: &PeerGroup) -> PeerGrou
         method: group.method,
         pinned: group.pinned,
         widening: group.widening,
+        set_id,
     }
 }
 
@@ -712,7 +717,7 @@ mod tests {
         // bso in 3 of 3, tso in 2 of 3; the median .55 has 7 of the 9
         // secondary schools below it, more than two thirds.
         assert_eq!(
-            describe(&schools, groups[0].as_ref().unwrap()),
+            describe(&schools, groups[0].as_ref().unwrap(), String::new()),
             PeerGroupDescription {
                 level: Level::Secondary,
                 schools: 3,
@@ -721,9 +726,14 @@ mod tests {
                 method: PeerMethod::Rules,
                 pinned: true,
                 widening: None,
+                set_id: String::new(),
             }
         );
-        let s8 = describe(&schools, groups[at(&schools, "s8")].as_ref().unwrap());
+        let s8 = describe(
+            &schools,
+            groups[at(&schools, "s8")].as_ref().unwrap(),
+            String::new(),
+        );
         assert_eq!(
             (s8.pinned, s8.widening),
             (false, Some(Widening::NeighbouringBands))

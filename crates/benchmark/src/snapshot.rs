@@ -3,12 +3,15 @@
 //! mirror. A snapshot holds exactly what the mirrors printed: a withheld
 //! figure is null, never its value.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 use polars::prelude::*;
 
-use crate::{BenchmarkError, CityBenchmark, Comparison, Period};
+use mirror_model::{SchoolId, SchoolYear};
+
+use crate::{BenchmarkError, CityBenchmark, Comparison, Period, SchoolMirror};
 
 /// One printed figure of one school.
 #[derive(Debug, Clone, PartialEq)]
@@ -25,45 +28,48 @@ pub struct MetricRow {
 /// Every figure the mirrors of `benchmark` print for their period, in
 /// registry order then the order of the report.
 pub fn metric_rows(benchmark: &CityBenchmark) -> Vec<MetricRow> {
+    benchmark.mirrors.iter().flat_map(metric_rows_of).collect()
+}
+
+/// Every figure one mirror prints for its period, in the order of the report.
+pub fn metric_rows_of(m: &SchoolMirror) -> Vec<MetricRow> {
     let mut rows = Vec::new();
-    for m in &benchmark.mirrors {
-        let mut push = |metric: String, c: &Comparison| {
-            rows.push(MetricRow {
-                school: m.school.to_string(),
-                metric,
-                value: c.school.value(),
-                peer_median: c.peers.map(|p| p.median),
-                position: c.judged.map(|j| {
-                    serde_json::to_value(j.position)
-                        .ok()
-                        .and_then(|v| v.as_str().map(str::to_owned))
-                        .unwrap_or_default()
-                }),
-            });
-        };
-        if let Some(now) = m.history.last() {
-            push("problematic_rate".into(), &now.problematic_rate);
-            for (t, c) in m.thresholds.iter().zip(&now.pupils_from_threshold) {
-                push(format!("from_{t}"), c);
-            }
+    let mut push = |metric: String, c: &Comparison| {
+        rows.push(MetricRow {
+            school: m.school.to_string(),
+            metric,
+            value: c.school.value(),
+            peer_median: c.peers.map(|p| p.median),
+            position: c.judged.map(|j| {
+                serde_json::to_value(j.position)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default()
+            }),
+        });
+    };
+    if let Some(now) = m.history.last() {
+        push("problematic_rate".into(), &now.problematic_rate);
+        for (t, c) in m.thresholds.iter().zip(&now.pupils_from_threshold) {
+            push(format!("from_{t}"), c);
         }
-        for c in &m.categories {
-            push(format!("rate_{}", c.category.as_str()), &c.rate);
-        }
-        let p = &m.patterns;
-        for (prefix, parts) in [
-            ("month", &p.months),
-            ("weekday", &p.weekdays),
-            ("grade", &p.grades),
-            ("form", &p.forms),
-            ("holiday", &p.near_holidays),
-        ] {
-            for part in parts {
-                push(format!("{prefix}_{}", part.part), &part.rate);
-            }
-        }
-        push("guidance_with_file".into(), &m.guidance.with_file);
     }
+    for c in &m.categories {
+        push(format!("rate_{}", c.category.as_str()), &c.rate);
+    }
+    let p = &m.patterns;
+    for (prefix, parts) in [
+        ("month", &p.months),
+        ("weekday", &p.weekdays),
+        ("grade", &p.grades),
+        ("form", &p.forms),
+        ("holiday", &p.near_holidays),
+    ] {
+        for part in parts {
+            push(format!("{prefix}_{}", part.part), &part.rate);
+        }
+    }
+    push("guidance_with_file".into(), &m.guidance.with_file);
     rows
 }
 
@@ -78,17 +84,49 @@ pub fn snapshot_path(dir: &Path, period: &Period) -> PathBuf {
     dir.join("metrics").join(name)
 }
 
-/// Writes the snapshot of `benchmark` under `dir`, replacing one of the same
-/// period.
-pub fn write_snapshot(dir: &Path, benchmark: &CityBenchmark) -> Result<PathBuf, BenchmarkError> {
+/// A period's snapshot as read back.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Snapshot {
+    pub period: Period,
+    pub rows: Vec<MetricRow>,
+}
+
+/// Writes the figures of the mirrors of `written` (the schools whose reports
+/// this run wrote) to the snapshot of `benchmark`'s period under `dir`. Rows
+/// of other schools already there stay: they are what those schools last
+/// received for the period.
+pub fn write_snapshot(
+    dir: &Path,
+    benchmark: &CityBenchmark,
+    written: &BTreeSet<&SchoolId>,
+) -> Result<PathBuf, BenchmarkError> {
     let path = snapshot_path(dir, &benchmark.period);
     let fail = |message: String| BenchmarkError::Snapshot {
         path: path.clone(),
         message,
     };
-    let rows = metric_rows(benchmark);
-    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("1 January 1970 exists");
-    let days = |d: NaiveDate| (d - epoch).num_days() as i32;
+    let mut rows: Vec<MetricRow> = if path.exists() {
+        read_snapshot(&path)?
+            .rows
+            .into_iter()
+            .filter(|r| !written.iter().any(|w| w.as_str() == r.school))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    rows.extend(
+        metric_rows(benchmark)
+            .into_iter()
+            .filter(|r| written.iter().any(|w| w.as_str() == r.school)),
+    );
+    // Stable: each school's rows stay in the order of the report.
+    rows.sort_by(|a, b| a.school.cmp(&b.school));
+    if rows.is_empty() {
+        // Nothing written and nothing kept: no file rather than one
+        // without a period.
+        return Ok(path);
+    }
+    let days = |d: NaiveDate| (d - epoch()).num_days() as i32;
     let n = rows.len();
     let date_column =
         |name: &str, d: NaiveDate| Column::new(name.into(), vec![days(d); n]).cast(&DataType::Date);
@@ -137,8 +175,8 @@ pub fn write_snapshot(dir: &Path, benchmark: &CityBenchmark) -> Result<PathBuf, 
     Ok(path)
 }
 
-/// The rows of a snapshot written by [`write_snapshot`].
-pub fn read_snapshot(path: &Path) -> Result<Vec<MetricRow>, BenchmarkError> {
+/// A snapshot written by [`write_snapshot`].
+pub fn read_snapshot(path: &Path) -> Result<Snapshot, BenchmarkError> {
     let fail = |message: String| BenchmarkError::Snapshot {
         path: path.to_owned(),
         message,
@@ -159,7 +197,7 @@ pub fn read_snapshot(path: &Path) -> Result<Vec<MetricRow>, BenchmarkError> {
     };
     let (schools, metrics, positions) = (text("school_id")?, text("metric")?, text("position")?);
     let (values, medians) = (number("value")?, number("peer_median")?);
-    Ok((0..df.height())
+    let rows = (0..df.height())
         .map(|i| MetricRow {
             school: schools[i].clone().unwrap_or_default(),
             metric: metrics[i].clone().unwrap_or_default(),
@@ -167,5 +205,48 @@ pub fn read_snapshot(path: &Path) -> Result<Vec<MetricRow>, BenchmarkError> {
             peer_median: medians[i],
             position: positions[i].clone(),
         })
-        .collect())
+        .collect();
+    let day = |name: &str| -> Result<NaiveDate, BenchmarkError> {
+        let c = df.column(name).map_err(|e| fail(e.to_string()))?;
+        let d = c.date().map_err(|e| fail(e.to_string()))?;
+        d.phys
+            .get(0)
+            .and_then(|days| epoch().checked_add_signed(chrono::Duration::days(days.into())))
+            .ok_or_else(|| fail(format!("no {name}")))
+    };
+    let (from, to) = (day("period_from")?, day("period_to")?);
+    let year = SchoolYear::containing(from);
+    Ok(Snapshot {
+        period: Period {
+            year,
+            from,
+            to,
+            year_to_date: to < year.last_day(),
+        },
+        rows,
+    })
+}
+
+/// Every snapshot under `dir`, oldest period first; none when the history
+/// folder has none yet.
+pub fn read_snapshots(dir: &Path) -> Result<Vec<Snapshot>, BenchmarkError> {
+    let metrics = dir.join("metrics");
+    let Ok(entries) = std::fs::read_dir(&metrics) else {
+        return Ok(Vec::new());
+    };
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "parquet"))
+        .collect();
+    paths.sort();
+    let mut snapshots = paths
+        .iter()
+        .map(|p| read_snapshot(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    snapshots.sort_by_key(|s| (s.period.to, s.period.from));
+    Ok(snapshots)
+}
+
+fn epoch() -> NaiveDate {
+    NaiveDate::from_ymd_opt(1970, 1, 1).expect("1 January 1970 exists")
 }

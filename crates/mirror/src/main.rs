@@ -4,54 +4,133 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::Instant;
+use std::time::Duration;
 
-use clap::{Parser, Subcommand};
-use mirror_anonymise::disclosure::ReleaseHistory;
-use mirror_benchmark::{Cohort, Reported};
-use mirror_model::{Calendar, Config, SchoolRef, SchoolYear};
-use rayon::prelude::*;
+use clap::{Args, Parser, Subcommand};
+use mirror_benchmark::{Reported, SchoolMirror};
+use mirror_model::{Calendar, Config, SchoolId, SchoolYear};
 
+mod batch;
+mod inputs;
 mod manifest;
+mod output;
+mod pipeline;
+mod progress;
+mod suggest;
+
+use output::{PeriodDir, create_dir, write_atomically};
+use pipeline::{Prepared, Selection};
+
+const EXIT_CODES: &str = "Exit status:
+  0  every mirror asked for was written
+  1  an error stopped the run before any report (command line,
+     configuration, unreadable folder or file, unknown school, date outside
+     the data); nothing written
+  2  schools whose data has errors got no mirror (see quality/)
+  3  the leak guard refused a report (see manifest.json)
+  4  a report could not be rendered (a template error)
+Without --keep-going, 2-4 stop the run and no report is written; with it,
+the other mirrors are written and the highest code is returned.";
 
 #[derive(Parser)]
 #[command(
     name = "mirror",
     version,
-    about = "School mirrors: truancy figures beside similar schools, one PDF per school"
+    about = "School mirrors: truancy figures and the view of safety and wellbeing beside similar schools, one PDF per school",
+    after_help = "Start with `mirror run` (the sample city), then see `mirror <command> --help`."
 )]
 struct Cli {
     #[command(subcommand)]
     command: Command,
 }
 
+/// The configuration file, shared by every command that reads data.
+#[derive(Args)]
+struct ConfigArg {
+    /// The configuration file (`mirror config` prints an annotated one).
+    #[arg(long, default_value = "config/mirror.toml")]
+    config: PathBuf,
+}
+
+/// Which period to report.
+#[derive(Args)]
+struct PeriodArgs {
+    /// The school year to report (default: the latest with data), e.g. 2024-2025.
+    #[arg(long, conflicts_with = "as_of")]
+    year: Option<SchoolYear>,
+    /// Report the school year up to this day (year to date), compared with
+    /// the same dates a year earlier and with peers over the same dates,
+    /// e.g. 2026-03-15.
+    #[arg(long)]
+    as_of: Option<chrono::NaiveDate>,
+}
+
+impl PeriodArgs {
+    fn reported(&self) -> Reported {
+        match (self.year, self.as_of) {
+            (_, Some(day)) => Reported::UpTo(day),
+            (Some(y), None) => Reported::Year(y),
+            (None, None) => Reported::Latest,
+        }
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
-    /// Make the mirror of every school for a school year.
-    #[command(
-        after_help = "Examples:\n  mirror run\n  mirror run --year 2024-2025 --config /secure/city/mirror.toml\n\nExit status: 0 every mirror written; 1 an error stopped the run, nothing written;\n2 schools whose data has errors were held back; 3 the leak guard refused a report\n(the others are written; see manifest.json)."
-    )]
+    /// The yearly batch: every school's mirror (or those of --schools), then
+    /// the advisor's list.
+    #[command(after_help = format!(
+        "Examples:\n  mirror run\n  mirror run --year 2024-2025 --config /secure/city/mirror.toml\n  mirror run --schools 100173,100799 --keep-going\n\nWrites <out_dir>/<period>/schools/<id>.pdf, advisor/, quality/ and manifest.json.\n\n{EXIT_CODES}"
+    ))]
     Run {
-        /// The configuration file.
-        #[arg(long, default_value = "config/mirror.toml")]
-        config: PathBuf,
-        /// The school year to report (default: the latest with data), e.g. 2024-2025.
-        #[arg(long, conflicts_with = "as_of")]
-        year: Option<SchoolYear>,
-        /// Report the school year up to this day (year to date), compared
-        /// with the same dates a year earlier, e.g. 2026-03-15.
+        #[command(flatten)]
+        config: ConfigArg,
+        #[command(flatten)]
+        period: PeriodArgs,
+        /// Only these schools, by school number, separated by commas.
+        #[arg(long, value_delimiter = ',')]
+        schools: Option<Vec<SchoolId>>,
+        /// Report a school's failure and make the other mirrors, instead of
+        /// stopping at the first.
         #[arg(long)]
-        as_of: Option<chrono::NaiveDate>,
+        keep_going: bool,
+    },
+    /// One school's mirror on request: year to date with --as-of, and with
+    /// what changed since its last mirror with --follow-up.
+    #[command(after_help = format!(
+        "Examples:\n  mirror report --school 100173\n  mirror report --school 100173 --as-of 2026-03-15 --follow-up\n\nWrites <out_dir>/<period>/schools/<id>.pdf (<id>-follow-up.pdf with --follow-up).\n\n{EXIT_CODES}"
+    ))]
+    Report {
+        #[command(flatten)]
+        config: ConfigArg,
+        #[command(flatten)]
+        period: PeriodArgs,
+        /// The school number, as in the registry.
+        #[arg(long)]
+        school: SchoolId,
+        /// Add "since your last mirror" (from the history folder) and the
+        /// goals of the school's action plans.
+        #[arg(long)]
+        follow_up: bool,
+    },
+    /// The truancy advisor's list only (CSV and PDF, city staff only).
+    #[command(
+        after_help = "Examples:\n  mirror advisor-list\n  mirror advisor-list --as-of 2026-03-15\n\nWrites <out_dir>/<period>/advisor/."
+    )]
+    AdvisorList {
+        #[command(flatten)]
+        config: ConfigArg,
+        #[command(flatten)]
+        period: PeriodArgs,
     },
     /// Read and check every source, without making reports: writes a
-    /// data-quality report to the terminal and to the output folder.
+    /// data-quality report to the terminal and to <out_dir>/quality/.
     #[command(
-        after_help = "Examples:\n  mirror check --config /secure/city/mirror.toml\n  mirror check --data-dir /secure/exports/2026-03 --out-dir /tmp/check"
+        after_help = "Examples:\n  mirror check --config /secure/city/mirror.toml\n  mirror check --data-dir /secure/exports/2026-03 --out-dir /tmp/check\n\nExit status: 0 no errors (warnings allowed); 1 errors found or a source unreadable."
     )]
     Check {
-        /// The configuration file.
-        #[arg(long, default_value = "config/mirror.toml")]
-        config: PathBuf,
+        #[command(flatten)]
+        config: ConfigArg,
         /// Check this data folder instead of the configuration's `data_dir`.
         #[arg(long)]
         data_dir: Option<PathBuf>,
@@ -61,7 +140,7 @@ enum Command {
     },
     /// Write a synthetic city in the documented input formats.
     #[command(
-        after_help = "Example (the shipped sample):\n  mirror sample-data --schools 40 --years 3 --seed 2026 --out sample-data"
+        after_help = "Examples:\n  mirror sample-data --schools 40 --years 3 --seed 2026 --out sample-data   (the shipped sample)\n  mirror sample-data --schools 300 --years 3 --seed 5 --out /tmp/city"
     )]
     SampleData {
         #[arg(long, default_value_t = 40)]
@@ -82,6 +161,11 @@ enum Command {
         #[arg(long, default_value = "config/mirror.toml")]
         config: PathBuf,
     },
+    /// Print the default configuration with every key explained.
+    #[command(
+        after_help = "Example:\n  mirror config > /secure/city/mirror.toml   (then set data_dir, out_dir and the key)"
+    )]
+    Config,
 }
 
 /// An error for the person running the tool, with what to do about it.
@@ -102,10 +186,59 @@ enum CliError {
     #[error(transparent)]
     Sample(#[from] mirror_sample_city::SampleError),
     #[error(
+        "{}: the data folder cannot be read ({source}); set data_dir in {} to the folder with the city's files",
+        path.display(),
+        config.display()
+    )]
+    DataDir {
+        path: PathBuf,
+        config: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}: cannot read the folder: {message}; check that it exists and that you may read it", path.display())]
+    Folder { path: PathBuf, message: String },
+    #[error("{}: cannot read: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(
+        "there is no school {id} in {}{}",
+        registry.display(),
+        closest.as_ref().map_or(String::from("; check the school number"), |c| format!("; did you mean {c}?"))
+    )]
+    UnknownSchool {
+        id: SchoolId,
+        closest: Option<String>,
+        registry: PathBuf,
+    },
+    #[error(
+        "school {id} has no pupils enrolled in {period}: there is nothing to report; choose another --year or --as-of"
+    )]
+    NoMirror { id: SchoolId, period: String },
+    #[error(
         "the data has problems that stop the run ({count}); nothing was rendered. The list is in {report}"
     )]
     Data { count: usize, report: String },
-    #[error("{path}: cannot write: {source}")]
+    #[error(
+        "the data of school(s) {schools} has errors; nothing was rendered. Fix them (see {report}), or run with --keep-going to make the other mirrors"
+    )]
+    HeldBack { schools: String, report: String },
+    #[error(
+        "school {school}: {reason}. No report was written{}",
+        if *others { "; fix it, or run with --keep-going to make the other mirrors" } else { "" }
+    )]
+    SchoolFailed {
+        school: SchoolId,
+        reason: String,
+        code: u8,
+        /// Whether the batch had other schools' mirrors to make.
+        others: bool,
+    },
+    #[error("cannot start a worker thread: {source}")]
+    Thread { source: std::io::Error },
+    #[error("{}: cannot write: {source}", path.display())]
     Write {
         path: PathBuf,
         #[source]
@@ -113,44 +246,76 @@ enum CliError {
     },
 }
 
-/// The exit status of a run that made every mirror but those of the schools
-/// whose data has errors.
+/// Exit statuses (see [`EXIT_CODES`]).
 const HELD_BACK: u8 = 2;
-/// The exit status of a run in which the leak guard refused a report.
 const REFUSED: u8 = 3;
+const RENDER_FAILED: u8 = 4;
 
-/// Typst lays out and usvg parses chart SVGs recursively: the 2 MiB a
-/// worker thread gets by default overflowed on a 300-school batch.
-const RENDER_STACK_BYTES: usize = 32 << 20;
+impl CliError {
+    fn exit_code(&self) -> u8 {
+        match self {
+            Self::HeldBack { .. } => HELD_BACK,
+            Self::SchoolFailed { code, .. } => *code,
+            _ => 1,
+        }
+    }
+
+    /// The reason and exit status of a report the leak guard refused.
+    fn refused(e: &mirror_anonymise::LeakError) -> (String, u8) {
+        (
+            format!(
+                "the leak guard refused the report ({e}); look for it in the report templates and in the free text of the sources"
+            ),
+            REFUSED,
+        )
+    }
+
+    fn failed(e: &mirror_render::RenderError) -> (String, u8) {
+        (
+            format!("the report could not be rendered: {e}"),
+            RENDER_FAILED,
+        )
+    }
+}
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // A mistake on the command line is status 1 like any error that stops
+    // a run before a report (clap's own would be 2, a school held back).
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(u8::from(e.use_stderr()));
+        }
+    };
     // Fails only if a pool was built already, which nothing here does.
     let _ = rayon::ThreadPoolBuilder::new()
-        .stack_size(RENDER_STACK_BYTES)
+        .stack_size(batch::RENDER_STACK_BYTES)
         .build_global();
     let result = match cli.command {
         Command::Run {
             config,
-            year,
-            as_of,
-        } => match run(
-            &config,
-            match (year, as_of) {
-                (_, Some(day)) => Reported::UpTo(day),
-                (Some(y), None) => Reported::Year(y),
-                (None, None) => Reported::Latest,
-            },
-        ) {
-            Ok(Outcome::HeldBack) => return ExitCode::from(HELD_BACK),
-            Ok(Outcome::Refused) => return ExitCode::from(REFUSED),
-            other => other.map(|_| ()),
-        },
+            period,
+            schools,
+            keep_going,
+        } => run(
+            &config.config,
+            period.reported(),
+            schools.map_or(Selection::All, Selection::Schools),
+            keep_going,
+        ),
+        Command::Report {
+            config,
+            period,
+            school,
+            follow_up,
+        } => report(&config.config, period.reported(), school, follow_up),
+        Command::AdvisorList { config, period } => advisor_only(&config.config, period.reported()),
         Command::Check {
             config,
             data_dir,
             out_dir,
-        } => check(&config, data_dir, out_dir),
+        } => check(&config.config, data_dir, out_dir).map(|()| 0),
         Command::SampleData {
             schools,
             years,
@@ -169,10 +334,17 @@ fn main() -> ExitCode {
                 csv_registrations,
             },
             &out,
-        ),
+        )
+        .map(|()| 0),
+        Command::Config => {
+            let _ = std::io::stdout()
+                .lock()
+                .write_all(include_str!("../../../config/mirror.toml").as_bytes());
+            Ok(0)
+        }
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => ExitCode::from(code),
         Err(e) => {
             let mut message = format!("error: {e}");
             let mut source = std::error::Error::source(&e);
@@ -181,210 +353,179 @@ fn main() -> ExitCode {
                 source = s.source();
             }
             eprintln!("{message}");
-            ExitCode::FAILURE
+            ExitCode::from(e.exit_code())
         }
     }
 }
 
-/// Whether every school got its mirror.
-enum Outcome {
-    Complete,
-    HeldBack,
-    /// The leak guard refused at least one report.
-    Refused,
+/// The yearly batch: the selected schools' mirrors, then the advisor's list.
+fn run(
+    config_path: &Path,
+    reported: Reported,
+    selection: Selection,
+    keep_going: bool,
+) -> Result<u8, CliError> {
+    let (prepared, mut released) =
+        pipeline::prepare(config_path, reported, &selection, keep_going)?;
+    let renderer = mirror_render::Renderer::new(&prepared.config.templates_dir)?;
+    let meta = report_meta(&prepared);
+    let mirrors: Vec<&SchoolMirror> = prepared
+        .benchmark
+        .mirrors
+        .iter()
+        .filter(|m| selection.contains(&m.school))
+        .collect();
+    let (manifest, took) = batch::make_reports(
+        &prepared,
+        &mut released,
+        &mirrors,
+        &renderer,
+        &meta,
+        keep_going,
+    )?;
+    write_advisor(&prepared, &renderer, &meta)?;
+    summarise(&prepared, &manifest, took);
+    Ok(exit_code(&manifest))
 }
 
-fn run(config_path: &Path, reported: Reported) -> Result<Outcome, CliError> {
-    let started = Instant::now();
-    let config = Config::load(config_path)?;
-    let calendar = Calendar::load(&config.calendar)?;
-    let ingested = mirror_ingest::run(&config, calendar)?;
-    let ingest_done = Instant::now();
-    if !ingested.may_render(&config) {
-        let report = write_quality_report(&config, &ingested.quality)?;
-        let _ = write!(std::io::stderr().lock(), "{}", ingested.quality.summary());
-        let count =
-            ingested
-                .quality
-                .unreadable_files()
-                .count()
-                .max(if config.ingest.stop_on_error {
-                    ingested.quality.errors().count()
-                } else {
-                    0
-                });
-        return Err(CliError::Data {
-            count,
-            report: report.display().to_string(),
-        });
+/// One school's mirror on request.
+fn report(
+    config_path: &Path,
+    reported: Reported,
+    school: SchoolId,
+    follow_up: bool,
+) -> Result<u8, CliError> {
+    let selection = Selection::Schools(vec![school.clone()]);
+    let (mut prepared, mut released) = pipeline::prepare(config_path, reported, &selection, false)?;
+    if follow_up {
+        let history = prepared.config.privacy.history_dir.clone();
+        let city = &prepared.anonymised.city;
+        for m in prepared
+            .benchmark
+            .mirrors
+            .iter_mut()
+            .filter(|m| m.school == school)
+        {
+            m.since_last_mirror =
+                mirror_benchmark::follow_up::since_last_mirror(&history, city, m)?;
+            if m.since_last_mirror.is_none() {
+                let _ = writeln!(
+                    std::io::stderr().lock(),
+                    "note: school {school} has no earlier mirror in {}: the report has no \"since your last mirror\" section",
+                    history.display()
+                );
+            }
+        }
     }
-    let held_back: Vec<String> = ingested
-        .city
-        .held_back
+    let renderer = mirror_render::Renderer::new(&prepared.config.templates_dir)?;
+    let meta = report_meta(&prepared);
+    let mirrors: Vec<&SchoolMirror> = prepared
+        .benchmark
+        .mirrors
         .iter()
-        .map(|s| ingested.city.registry[s.index()].id.to_string())
+        .filter(|m| m.school == school)
         .collect();
-    if !held_back.is_empty() {
-        let report = write_quality_report(&config, &ingested.quality)?;
-        let _ = writeln!(
-            std::io::stderr().lock(),
-            "warning: no mirror for {} school(s) whose data has errors: {}. Fix the data (see {}) and run again.",
-            held_back.len(),
-            held_back.join(", "),
-            report.display()
-        );
-    }
-    let raw = ingested.city;
-    let key =
-        mirror_anonymise::PseudonymKey::load(config.pseudonym_key_file.as_deref(), &config.source)?;
-    let places = mirror_anonymise::Places::load(&config.places)?;
-    let anonymise_started = Instant::now();
-    let anonymised = mirror_anonymise::run(raw, &key, &places, &config.privacy);
-    let anonymise_done = Instant::now();
-    let city = &anonymised.city;
-    let mut released = ReleaseHistory::load(&config.privacy.history_dir)?;
-    let settings = mirror_benchmark::BenchmarkSettings {
-        thresholds: config.thresholds.clone(),
-        peers: config.peers.clone(),
-        privacy: config.privacy.clone(),
-        cohort: match config.cohort_enrolled_on {
-            Some((month, day)) => Cohort::EnrolledOn { month, day },
-            None => Cohort::Enrolled,
-        },
-    };
-    let benchmark = mirror_benchmark::run(city, &settings, reported, &released)?;
-    let benchmark_done = Instant::now();
-    let period = benchmark.period;
-    let renderer = mirror_render::Renderer::new(&config.templates_dir)?;
-    let meta = mirror_render::ReportMeta {
+    let (manifest, took) =
+        batch::make_reports(&prepared, &mut released, &mirrors, &renderer, &meta, false)?;
+    summarise(&prepared, &manifest, took);
+    Ok(exit_code(&manifest))
+}
+
+/// The advisor's list alone.
+fn advisor_only(config_path: &Path, reported: Reported) -> Result<u8, CliError> {
+    let (prepared, _) = pipeline::prepare(config_path, reported, &Selection::All, true)?;
+    let renderer = mirror_render::Renderer::new(&prepared.config.templates_dir)?;
+    let dir = write_advisor(&prepared, &renderer, &report_meta(&prepared))?;
+    let _ = writeln!(
+        std::io::stdout().lock(),
+        "advisor's list for {} written to {} (city staff only: it names schools)",
+        pipeline::describe_period(&prepared.benchmark.period),
+        dir.display()
+    );
+    Ok(0)
+}
+
+fn report_meta(prepared: &Prepared) -> mirror_render::ReportMeta {
+    let config = &prepared.config;
+    mirror_render::ReportMeta {
         issue_date: config
             .issue_date
-            .unwrap_or_else(|| period.to + chrono::Days::new(1)),
+            .unwrap_or_else(|| prepared.benchmark.period.to + chrono::Days::new(1)),
         min_pupils: config.privacy.min_pupils,
         min_peers: config.privacy.min_peer_schools,
-    };
-    // A year-to-date batch never overwrites the whole year's.
-    let period_dir = config.out_dir.join(if period.year_to_date {
-        format!("{}-to-{}", period.year, period.to)
-    } else {
-        period.year.to_string()
-    });
-    let dir = period_dir.join("schools");
-    std::fs::create_dir_all(&dir).map_err(|source| CliError::Write {
-        path: dir.clone(),
-        source,
-    })?;
-    // Render and check everything before writing anything: a failure leaves
-    // no partial batch. The leak guard reads each finished PDF as a reader's
-    // tool would.
-    let reports = benchmark
-        .mirrors
-        .par_iter()
-        .map(|m| {
-            let pdf = renderer.render(m, &meta)?;
-            let own = city
-                .schools()
-                .iter()
-                .position(|s| s.id == m.school)
-                .map(|i| SchoolRef(i as u32));
-            let checked = anonymised.guard.check_pdf(own, &pdf);
-            Ok((m, pdf, checked))
-        })
-        .collect::<Result<Vec<_>, mirror_render::RenderError>>()?;
-    let mut audit = manifest::Manifest::new(&benchmark, meta.issue_date, &anonymised.redactions);
-    let mut err = std::io::stderr().lock();
-    for (m, pdf, checked) in &reports {
-        match checked {
-            Ok(()) => {
-                let file = format!("{}.pdf", m.school);
-                write_atomically(&dir.join(&file), pdf)?;
-                audit.written(&m.school, &format!("schools/{file}"), pdf);
-                for release in &m.releases {
-                    released.record(&m.school, release.clone());
-                }
-            }
-            Err(e) => {
-                // Names the rule and the school, never the value found.
-                let _ = writeln!(
-                    err,
-                    "error: school {}: report not written: {e}. Look for it in the report templates and in the free text of the sources, then run again.",
-                    m.school
-                );
-                audit.refused(&m.school, e);
-                // An earlier run's mirror of this school would no longer
-                // match the manifest: out/ holds only what this run wrote.
-                let stale = dir.join(format!("{}.pdf", m.school));
-                if stale.exists() {
-                    std::fs::remove_file(&stale).map_err(|source| CliError::Write {
-                        path: stale,
-                        source,
-                    })?;
-                }
-            }
-        }
+        data_sha256: prepared.inputs.data_sha256.clone(),
     }
-    released.save()?;
-    let render_done = Instant::now();
-    // The metrics as printed, for a later follow-up's "since your last mirror".
-    mirror_benchmark::snapshot::write_snapshot(&config.privacy.history_dir, &benchmark)?;
-    // The advisor's list names schools: its own folder, never beside a
-    // school's report.
-    let advisor = mirror_benchmark::advisor::advisor_list(&benchmark);
-    let advisor_dir = config.out_dir.join("advisor");
-    std::fs::create_dir_all(&advisor_dir).map_err(|source| CliError::Write {
-        path: advisor_dir.clone(),
-        source,
-    })?;
-    let advisor_name = period_dir
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+}
+
+/// The advisor's list (CSV and PDF) and the peer sets, in the period's
+/// `advisor/` folder: for the city's staff, never beside a school's report.
+/// The leak guard does not read them: they name schools by design.
+fn write_advisor(
+    prepared: &Prepared,
+    renderer: &mirror_render::Renderer,
+    meta: &mirror_render::ReportMeta,
+) -> Result<PathBuf, CliError> {
+    let dir: &PeriodDir = &prepared.dir;
+    let advisor_dir = dir.advisor();
+    create_dir(&advisor_dir)?;
+    let list = mirror_benchmark::advisor::advisor_list(&prepared.benchmark);
     write_atomically(
-        &advisor_dir.join(format!("{advisor_name}.csv")),
-        advisor.to_csv().as_bytes(),
+        &advisor_dir.join("advisor-list.csv"),
+        list.to_csv().as_bytes(),
     )?;
-    // Not read by the leak guard: it names schools by design.
     write_atomically(
-        &advisor_dir.join(format!("{advisor_name}.pdf")),
-        &renderer.render_advisor(&advisor, meta.issue_date)?,
+        &advisor_dir.join("advisor-list.pdf"),
+        &renderer.render_advisor(&list, meta.issue_date)?,
     )?;
-    let manifest = period_dir.join("manifest.json");
-    let json = audit.to_json().map_err(|e| CliError::Write {
-        path: manifest.clone(),
-        source: std::io::Error::other(e),
-    })?;
-    write_atomically(&manifest, &json)?;
-    let refused = audit.refused_count();
+    write_atomically(
+        &advisor_dir.join("peer-sets.csv"),
+        prepared.benchmark.peer_sets_csv().as_bytes(),
+    )?;
+    Ok(advisor_dir)
+}
+
+fn exit_code(manifest: &manifest::Manifest) -> u8 {
+    let c = manifest.counts();
+    if c.failed > 0 {
+        RENDER_FAILED
+    } else if c.refused_by_leak_guard > 0 {
+        REFUSED
+    } else if c.held_back > 0 {
+        HELD_BACK
+    } else {
+        0
+    }
+}
+
+/// The summary at the end of a batch.
+fn summarise(prepared: &Prepared, manifest: &manifest::Manifest, took: Duration) {
+    let c = manifest.counts();
+    let t = prepared.timings;
+    let total = t.ingest + t.anonymise + t.benchmark + took;
     let mut out = std::io::stdout().lock();
     // A closed stdout is no reason to fail a run whose reports are written.
     let _ = writeln!(
         out,
-        "{} mirrors for school year {} ({} to {}) written to {} in {:.1} s; {} suppressed counts, {} redactions (see manifest.json)",
-        reports.len() - refused,
-        period.year,
-        period.from,
-        period.to,
-        dir.display(),
-        started.elapsed().as_secs_f64(),
-        audit.suppression_total(),
-        audit.redaction_total(),
+        "{} mirror(s) for {} written to {}\n\
+         refused by the leak guard: {}; failed: {}; held back for data errors: {}\n\
+         suppressed counts: {}; redactions: {}; data-quality warnings: {} (see {})\n\
+         time: {:.1} s (ingest {:.2} s, anonymise {:.2} s, benchmark {:.2} s, render and check {:.2} s)",
+        c.written,
+        pipeline::describe_period(&prepared.benchmark.period),
+        prepared.dir.schools().display(),
+        c.refused_by_leak_guard,
+        c.failed,
+        c.held_back,
+        c.suppressions,
+        c.redactions,
+        c.warnings,
+        prepared.dir.manifest().display(),
+        total.as_secs_f64(),
+        t.ingest.as_secs_f64(),
+        t.anonymise.as_secs_f64(),
+        t.benchmark.as_secs_f64(),
+        took.as_secs_f64(),
     );
-    let seconds = |from: Instant, to: Instant| (to - from).as_secs_f64();
-    let _ = writeln!(
-        out,
-        "time: ingest {:.2} s, anonymise {:.2} s, benchmark {:.2} s, render and check {:.2} s",
-        seconds(started, ingest_done),
-        seconds(anonymise_started, anonymise_done),
-        seconds(anonymise_done, benchmark_done),
-        seconds(benchmark_done, render_done),
-    );
-    Ok(if refused > 0 {
-        Outcome::Refused
-    } else if held_back.is_empty() {
-        Outcome::Complete
-    } else {
-        Outcome::HeldBack
-    })
 }
 
 /// Runs ingest alone and reports every problem; fails when any is an error.
@@ -396,9 +537,17 @@ fn check(
     let mut config = Config::load(config_path)?;
     config.data_dir = data_dir.unwrap_or(config.data_dir);
     config.out_dir = out_dir.unwrap_or(config.out_dir);
+    if let Err(source) = std::fs::read_dir(&config.data_dir) {
+        return Err(CliError::DataDir {
+            path: config.data_dir.clone(),
+            config: config_path.to_owned(),
+            source,
+        });
+    }
     let calendar = Calendar::load(&config.calendar)?;
     let ingested = mirror_ingest::run(&config, calendar)?;
-    let report = write_quality_report(&config, &ingested.quality)?;
+    let report =
+        pipeline::write_quality_report(&config.out_dir.join("quality"), &ingested.quality)?;
     let mut out = std::io::stdout().lock();
     let _ = write!(out, "{}", ingested.quality.summary());
     let _ = writeln!(
@@ -414,37 +563,6 @@ fn check(
         });
     }
     Ok(())
-}
-
-/// Writes `data-quality.txt` and `data-quality.csv` to the output folder and
-/// returns the path of the first.
-fn write_quality_report(
-    config: &Config,
-    quality: &mirror_ingest::DataQuality,
-) -> Result<PathBuf, CliError> {
-    let dir = &config.out_dir;
-    std::fs::create_dir_all(dir).map_err(|source| CliError::Write {
-        path: dir.clone(),
-        source,
-    })?;
-    let text = dir.join("data-quality.txt");
-    write_atomically(&text, quality.summary().as_bytes())?;
-    write_atomically(&dir.join("data-quality.csv"), quality.to_csv().as_bytes())?;
-    Ok(text)
-}
-
-/// Writes to a temporary file beside `path`, then renames it: an interrupted
-/// run never leaves a truncated report.
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".partial");
-    let tmp = PathBuf::from(tmp);
-    let err = |source| CliError::Write {
-        path: path.to_owned(),
-        source,
-    };
-    std::fs::write(&tmp, bytes).map_err(err)?;
-    std::fs::rename(&tmp, path).map_err(err)
 }
 
 fn sample_data(

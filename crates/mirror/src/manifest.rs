@@ -1,21 +1,38 @@
-//! `manifest.json`: what a run wrote and what it withheld. It counts every
-//! suppression and redaction per rule and per school, never the values.
+//! `manifest.json`: what a run read, what it wrote and what it withheld:
+//! the SHA-256 of every input and of every report, the tool and method
+//! versions, and every suppression and redaction counted per rule and per
+//! school, never the values. No time of day is in it, so the same inputs
+//! give the same manifest.
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use chrono::NaiveDate;
 use mirror_anonymise::disclosure::Suppression;
 use mirror_anonymise::{LeakError, RedactionCounts, Rule};
-use mirror_benchmark::CityBenchmark;
+use mirror_benchmark::{Period, SchoolMirror};
 use mirror_model::SchoolId;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-#[derive(Debug, Serialize)]
+use crate::inputs::{Inputs, hex};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct Written {
     school: String,
+    /// Relative to the period's folder.
     file: String,
     sha256: String,
+    /// As printed on the report's methodology page.
+    data_sha256: String,
+    peer_set: Option<String>,
+}
+
+/// A school whose report could not be made, and why.
+#[derive(Debug, Serialize)]
+struct Failed {
+    school: String,
+    reason: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -58,13 +75,34 @@ impl<R: Ord + Copy> Tally<R> {
     }
 }
 
+/// How the run went, as its summary line says.
+#[derive(Debug, Default, Serialize)]
+pub(crate) struct Counts {
+    pub written: usize,
+    pub refused_by_leak_guard: usize,
+    pub failed: usize,
+    /// Schools whose data has errors: no report until fixed.
+    pub held_back: usize,
+    pub suppressions: u32,
+    pub redactions: u32,
+    /// Data-quality warnings (see quality/).
+    pub warnings: usize,
+}
+
 #[derive(Debug, Serialize)]
 pub(crate) struct Manifest {
     tool_version: &'static str,
-    school_year: String,
+    method_version: &'static str,
+    period: Period,
     issue_date: NaiveDate,
+    inputs: Inputs,
+    counts: Counts,
+    /// Every report in the folder: this run's, and those an earlier run of
+    /// the same period wrote for schools this run did not make.
     reports: Vec<Written>,
     refused_by_leak_guard: Vec<Refused>,
+    failed: Vec<Failed>,
+    held_back: Vec<String>,
     /// Counts of pupils withheld from the reports written or refused.
     suppressions: Tally<Suppression>,
     /// Free text replaced by placeholders, by the school (or network) whose
@@ -73,34 +111,90 @@ pub(crate) struct Manifest {
 }
 
 impl Manifest {
+    /// `mirrors`: those this run makes; `held_back`: the schools whose data
+    /// has errors; `warnings`: the data-quality warnings.
     pub fn new(
-        benchmark: &CityBenchmark,
+        period: Period,
         issue_date: NaiveDate,
+        inputs: Inputs,
+        mirrors: &[&SchoolMirror],
         redactions: &BTreeMap<String, RedactionCounts>,
+        held_back: Vec<String>,
+        warnings: usize,
     ) -> Self {
+        let suppressions = Tally::new(
+            mirrors
+                .iter()
+                .map(|m| (m.school.to_string(), &m.suppressed)),
+        );
+        let redactions = Tally::new(redactions.iter().map(|(k, v)| (k.clone(), v)));
         Self {
             tool_version: env!("CARGO_PKG_VERSION"),
-            school_year: benchmark.period.year.to_string(),
+            method_version: mirror_benchmark::METHOD_VERSION,
+            period,
             issue_date,
+            inputs,
+            counts: Counts {
+                held_back: held_back.len(),
+                suppressions: suppressions.sum(),
+                redactions: redactions.sum(),
+                warnings,
+                ..Counts::default()
+            },
             reports: Vec::new(),
             refused_by_leak_guard: Vec::new(),
-            suppressions: Tally::new(
-                benchmark
-                    .mirrors
-                    .iter()
-                    .map(|m| (m.school.to_string(), &m.suppressed)),
-            ),
-            redactions: Tally::new(redactions.iter().map(|(k, v)| (k.clone(), v))),
+            failed: Vec::new(),
+            held_back,
+            suppressions,
+            redactions,
         }
     }
 
-    pub fn written(&mut self, school: &SchoolId, file: &str, pdf: &[u8]) {
-        let digest = Sha256::digest(pdf);
+    /// The SHA-256 of a report's bytes.
+    pub fn sha256(pdf: &[u8]) -> String {
+        hex(&Sha256::digest(pdf))
+    }
+
+    pub fn written(&mut self, mirror: &SchoolMirror, file: &str, sha256: String) {
+        self.counts.written += 1;
         self.reports.push(Written {
-            school: school.to_string(),
+            school: mirror.school.to_string(),
             file: file.to_owned(),
-            sha256: digest.iter().map(|b| format!("{b:02x}")).collect(),
+            sha256,
+            data_sha256: self.inputs.data_sha256.clone(),
+            peer_set: mirror.peer_group.as_ref().map(|g| g.set_id.clone()),
         });
+    }
+
+    pub fn failed(&mut self, school: &SchoolId, reason: String) {
+        self.counts.failed += 1;
+        self.failed.push(Failed {
+            school: school.to_string(),
+            reason,
+        });
+    }
+
+    /// Keeps the entries of an earlier manifest of this folder for reports
+    /// this run did not replace and that are still there unchanged.
+    pub fn keep_earlier(&mut self, earlier: &Path, folder: &Path) {
+        let Ok(text) = std::fs::read(earlier) else {
+            return;
+        };
+        #[derive(Deserialize)]
+        struct Earlier {
+            reports: Vec<Written>,
+        }
+        let Ok(earlier) = serde_json::from_slice::<Earlier>(&text) else {
+            return;
+        };
+        for w in earlier.reports {
+            let still_there = std::fs::read(folder.join(&w.file))
+                .is_ok_and(|bytes| Self::sha256(&bytes) == w.sha256);
+            if still_there && !self.reports.iter().any(|r| r.file == w.file) {
+                self.reports.push(w);
+            }
+        }
+        self.reports.sort_by(|a, b| a.file.cmp(&b.file));
     }
 
     pub fn refused(&mut self, school: &SchoolId, error: &LeakError) {
@@ -108,22 +202,15 @@ impl Manifest {
             LeakError::Found(leaks) => leaks.iter().map(|l| (l.rule, l.count)).collect(),
             LeakError::Unreadable(_) => BTreeMap::new(),
         };
+        self.counts.refused_by_leak_guard += 1;
         self.refused_by_leak_guard.push(Refused {
             school: school.to_string(),
             found,
         });
     }
 
-    pub fn refused_count(&self) -> usize {
-        self.refused_by_leak_guard.len()
-    }
-
-    pub fn suppression_total(&self) -> u32 {
-        self.suppressions.sum()
-    }
-
-    pub fn redaction_total(&self) -> u32 {
-        self.redactions.sum()
+    pub fn counts(&self) -> &Counts {
+        &self.counts
     }
 
     pub fn to_json(&self) -> Result<Vec<u8>, serde_json::Error> {

@@ -17,6 +17,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use chrono::{Datelike, NaiveDate};
 use mirror_benchmark::SchoolMirror;
 use mirror_benchmark::advisor::AdvisorList;
+use mirror_benchmark::follow_up::SinceLastMirror;
 use mirror_model::SchoolId;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -100,6 +101,10 @@ pub struct ReportMeta {
     pub issue_date: NaiveDate,
     pub min_pupils: u32,
     pub min_peers: usize,
+    /// The SHA-256 over every input file and the config (64 lowercase hex
+    /// digits), printed on the methodology page and in the PDF's keywords so
+    /// a report can be traced to the data it was made from.
+    pub data_sha256: String,
 }
 
 #[derive(Deserialize)]
@@ -131,6 +136,8 @@ struct ReportData<'a> {
     /// The key messages, from benchmark's flags.
     messages: Value,
     meta: &'a ReportMeta,
+    /// Printed beside the data hash: which version of the method made the figures.
+    method_version: &'static str,
     /// "0", "1–4", ..., "30+", in the order of `mirror.bands`.
     band_labels: Vec<String>,
 }
@@ -146,6 +153,18 @@ const FRACTIONS: [&str; 9] = [
     "lower95",
     "upper95",
     "school_rate",
+];
+
+/// The same for "Since your last mirror": both mirrors' figures and the
+/// goals' targets (a goal's indicator may be no fraction; the template
+/// chooses).
+const SINCE_FRACTIONS: [&str; 6] = [
+    "then",
+    "now",
+    "peer_median_then",
+    "peer_median_now",
+    "target",
+    "baseline",
 ];
 
 /// The same for the advisor's list (`difference` in percentage points).
@@ -193,18 +212,60 @@ fn report_json(mirror: &SchoolMirror, meta: &ReportMeta) -> Result<Vec<u8>, serd
         survey_charts::add_percent_digits(&mut survey);
         m.insert("survey".to_owned(), survey);
     }
+    // Its fractions have names of their own (`then`, `now`, ...): it is
+    // replaced whole by one with their digits.
+    if let (Some(m), Some(since)) = (mirror_json.as_object_mut(), &mirror.since_last_mirror) {
+        m.insert("since_last_mirror".to_owned(), since_json(since)?);
+    }
     let mut messages = serde_json::to_value(messages::key_messages(mirror))?;
     add_percent_digits(&mut messages, &FRACTIONS);
     serde_json::to_vec(&ReportData {
         mirror: mirror_json,
         messages,
         meta,
+        method_version: mirror_benchmark::METHOD_VERSION,
         band_labels: mirror
             .bands
             .iter()
             .map(|b| charts::band_label(&b.band))
             .collect(),
     })
+}
+
+/// "Since your last mirror" with percentage digits, and beside each figure
+/// shown then and now its change in percentage points (`change_pct`, digits
+/// without sign, and `change_sign`: -1, 0 or 1).
+fn since_json(since: &SinceLastMirror) -> Result<Value, serde_json::Error> {
+    let mut json = serde_json::to_value(since)?;
+    add_percent_digits(&mut json, &SINCE_FRACTIONS);
+    if let Some(figures) = json.get_mut("figures").and_then(Value::as_array_mut) {
+        for (json, figure) in figures.iter_mut().zip(&since.figures) {
+            if let (Some(map), Some(then), Some(now)) =
+                (json.as_object_mut(), figure.then, figure.now)
+            {
+                let (digits, sign) = change_points(then, now);
+                map.insert("change_pct".to_owned(), digits.into());
+                map.insert("change_sign".to_owned(), sign.into());
+            }
+        }
+    }
+    Ok(json)
+}
+
+/// The change from `then` to `now` in percentage points: its digits with one
+/// decimal, and its sign (-1, 0 or 1). Taken between the rounded percentages the report
+/// prints, so the reader's own subtraction gives the same: 2.7% to 3.1% is
+/// 0.4 points, whatever the figures' further decimals.
+fn change_points(then: f64, now: f64) -> (String, i8) {
+    let tenths = |f: f64| {
+        let printed: f64 = charts::percent_digits(f, 1)
+            .parse()
+            .expect("percentage digits are a number");
+        (printed * 10.0).round() as i64
+    };
+    let change = tenths(now) - tenths(then);
+    let digits = format!("{}.{}", change.abs() / 10, change.abs() % 10);
+    (digits, change.signum() as i8)
 }
 
 /// The bytes of `/data.json` for `advisor.typ`: the list with percentage
@@ -558,10 +619,12 @@ mod tests {
                 method: mirror_model::config::PeerMethod::Rules,
                 pinned: false,
                 widening: None,
+                set_id: "9c1e0d2b7a4f5e61".to_owned(),
             }),
             history: vec![year(2023, 0.031), year(2024, 0.0345), year(2025, 0.0272)],
             funnel: None,
             same_dates_last_year: None,
+            since_last_mirror: None,
             bands,
             categories: Vec::new(),
             patterns: Patterns::default(),
@@ -627,11 +690,13 @@ mod tests {
             issue_date: NaiveDate::from_ymd_opt(2026, 9, 15).unwrap(),
             min_pupils: 5,
             min_peers: 5,
+            data_sha256: "3f2a9b7c1d0e5f4a6b8c2d1e0f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a"
+                .to_owned(),
         }
     }
 
     /// Keeps a test's PDF in `$MIRROR_KEEP_TEST_PDFS`, to look at it.
-    fn keep(name: &str, pdf: &[u8]) {
+    pub(crate) fn keep(name: &str, pdf: &[u8]) {
         if let Some(dir) = std::env::var_os("MIRROR_KEEP_TEST_PDFS") {
             std::fs::write(Path::new(&dir).join(name), pdf).unwrap();
         }
@@ -716,6 +781,16 @@ mod tests {
         for label in ["0,05\u{a0}%", "0,10\u{a0}%", "0,15\u{a0}%"] {
             assert!(svg.contains(label), "no axis label {label}: {svg}");
         }
+    }
+
+    /// The change is taken between the printed percentages: 2.7% to 3.1%
+    /// is 0.4 points even where the unrounded figures differ by 0.302 points.
+    #[test]
+    fn a_change_is_the_difference_of_the_printed_percentages() {
+        assert_eq!(change_points(0.02749, 0.03051), ("0.4".to_owned(), 1));
+        assert_eq!(change_points(0.031, 0.0272), ("0.4".to_owned(), -1));
+        assert_eq!(change_points(0.21, 0.18), ("3.0".to_owned(), -1));
+        assert_eq!(change_points(0.0504, 0.0496), ("0.0".to_owned(), 0));
     }
 
     #[test]

@@ -2,18 +2,20 @@
 //! left out cleanly, key messages only where benchmark flagged something,
 //! and hostile names and texts printed literally.
 
+use chrono::NaiveDate;
 use mirror_anonymise::{Places, RedactionCounts, Redactor, SharedPractice};
+use mirror_benchmark::follow_up::{FigureSince, GoalFollowed, SinceLastMirror};
 use mirror_benchmark::funnel::{Limits, Position};
 use mirror_benchmark::significance::{Change, ChangeTest};
 use mirror_benchmark::{
     Against, CategoryRate, Comparison, Figure, FunnelPlot, FunnelPoint, Judgement, PatternRate,
-    PracticeShown, SchoolMirror,
+    Period, PracticeShown, SchoolMirror,
 };
-use mirror_model::{AbsenceCategory, Level, SchoolRef};
+use mirror_model::{AbsenceCategory, Level, SchoolRef, SchoolYear};
 
 use crate::Renderer;
 use crate::messages::key_messages;
-use crate::tests::{meta, mirror, templates, templates_copy, text_of};
+use crate::tests::{keep, meta, mirror, templates, templates_copy, text_of};
 
 fn judged(position: Position, target: f64) -> Option<Judgement> {
     Some(Judgement {
@@ -314,4 +316,242 @@ fn a_new_language_needs_only_its_strings_file() {
     let text = text_of(&renderer.render(&full("fr"), &meta()).unwrap());
     assert!(text.contains("In short"), "{text}");
     std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// A hand-made follow-up: the last mirror a whole year earlier; a rate that
+/// fell, a threshold withheld in both mirrors, a kind of absence new since
+/// then, and three goals (the school's own, the network's questionnaire
+/// goal and a manual one).
+fn follow_up(language: &str) -> SchoolMirror {
+    let mut m = full(language);
+    let redactor = Redactor::new(&[], &[], &Places::default(), [], &[]);
+    let mut counts = RedactionCounts::new();
+    let mut redacted = |t: &str| redactor.redact(t, &mut counts);
+    let figure = |metric: &str, then, now, peer_median_then, peer_median_now| FigureSince {
+        metric: metric.to_owned(),
+        then,
+        now,
+        peer_median_then,
+        peer_median_now,
+    };
+    let goal = GoalFollowed {
+        goal: redacted("Fewer pupils reaching the truancy threshold"),
+        network: false,
+        indicator: "pupils_from_15".to_owned(),
+        target: 0.04,
+        baseline: Some(0.065),
+        deadline: NaiveDate::from_ymd_opt(2026, 6, 30).unwrap(),
+        partner: redacted("CLB Centrum"),
+        evaluation: Some(redacted("termly")),
+        then: Some(0.062),
+        now: Some(0.05),
+    };
+    m.since_last_mirror = Some(SinceLastMirror {
+        last: Period::whole(SchoolYear::starting(2024)),
+        figures: vec![
+            figure(
+                "problematic_rate",
+                Some(0.031),
+                Some(0.0272),
+                Some(0.0204),
+                Some(0.021),
+            ),
+            figure("from_5", Some(0.21), Some(0.18), Some(0.15), Some(0.15)),
+            figure("from_30", None, None, Some(0.011), Some(0.012)),
+            figure("rate_problematic", Some(0.031), Some(0.0272), None, None),
+            figure("rate_sick", None, Some(0.051), None, Some(0.049)),
+            figure(
+                "guidance_with_file",
+                Some(0.81),
+                Some(0.81),
+                Some(0.7),
+                None,
+            ),
+        ],
+        goals: vec![
+            goal.clone(),
+            GoalFollowed {
+                goal: redacted("Pupils feel safe around the schools"),
+                network: true,
+                indicator: "questionnaire:safe-around-school".to_owned(),
+                target: 75.0,
+                baseline: None,
+                partner: redacted("Buurtwerk De Brug"),
+                evaluation: Some(redacted("yearly")),
+                then: None,
+                now: None,
+                ..goal.clone()
+            },
+            GoalFollowed {
+                goal: redacted("Every absence called home the same morning"),
+                indicator: "manual".to_owned(),
+                target: 0.9,
+                baseline: None,
+                evaluation: None,
+                then: None,
+                now: None,
+                ..goal
+            },
+        ],
+    });
+    m
+}
+
+#[test]
+fn since_your_last_mirror_sets_both_mirrors_side_by_side_in_english() {
+    let text = render(&follow_up("en"));
+    let at = positions(
+        &text,
+        &[
+            "In short",
+            "Since your last mirror",
+            "Who are we compared with?",
+        ],
+    );
+    assert!(at.windows(2).all(|w| w[0] < w[1]), "{at:?}");
+    for expected in [
+        "Your last mirror covered the school year 2024-2025; this one covers the school year 2025-2026.",
+        // The rate then and now, each with the peers' median below it,
+        // and the change from 3.1% to 2.7%.
+        "Problematic absence (% of half days) 3.1% 2.0% 2.7% 2.1% ↓ −0.4",
+        "5 or more half days 21.0% 15.0% 18.0% 15.0% ↓ −3.0",
+        // Withheld in both mirrors: not shown, never 0, and no change.
+        "30 or more half days not shown* 1.1% not shown* 1.2% –",
+        "Sick (Z) not shown* 5.1% 4.9% –",
+        "Pupils from 5 problematic half days with a guidance file (% of them) 81.0% 70.0% 81.0% → ±0.0",
+        "Dark: your school; grey below it: median of similar schools.",
+        "* not shown: withheld to protect pupils (about fewer than 5 pupils",
+        "Whether problematic absence changed by more than chance is under “More than chance?”.",
+        // The goals: shares as percentages, the rest as the plan writes them.
+        "Fewer pupils reaching the truancy threshold",
+        "Pupils with 15 or more problematic half days (% of pupils) 4.0% baseline 6.5% 6.2% 5.0% 30 June 2026 CLB Centrum termly",
+        "Pupils feel safe around the schools (goal of the local network)",
+        "Questionnaire scale “safe-around-school” 75 –† –† 30 June 2026 Buurtwerk De Brug yearly",
+        "Every absence called home the same morning",
+        "Reported by the partners 0.9 –† –† 30 June 2026 CLB Centrum –",
+        "† Not computed by this tool",
+    ] {
+        assert!(text.contains(expected), "`{expected}` not in:\n{text}");
+    }
+    // The problematic kind of absence is the first row's rate: not twice.
+    assert!(!text.contains("Problematic (B) 3.1%"), "{text}");
+}
+
+#[test]
+fn since_your_last_mirror_sets_both_mirrors_side_by_side_in_dutch() {
+    let text = render(&follow_up("nl"));
+    for expected in [
+        "Sinds uw vorige spiegel",
+        "Uw vorige spiegel ging over het schooljaar 2024-2025; deze gaat over het schooljaar 2025-2026.",
+        "Problematische afwezigheid (% van de halve dagen) 3,1 % 2,0 % 2,7 % 2,1 % ↓ −0,4",
+        "30 of meer halve dagen niet getoond* 1,1 % niet getoond* 1,2 % –",
+        "staat onder „Meer dan toeval?”.",
+        "Doelen uit het actieplan",
+        "4,0 % startwaarde 6,5 % 6,2 % 5,0 % 30 juni 2026 CLB Centrum termly",
+        "(doel van het lokaal overlegplatform)",
+    ] {
+        assert!(text.contains(expected), "`{expected}` not in:\n{text}");
+    }
+}
+
+/// Mirrors of part of a year say up to when, and a year-to-date "now" that
+/// it is so far; a school without goals is told none are recorded; without
+/// a test of the change the caveat says so.
+#[test]
+fn since_your_last_mirror_says_year_to_date_and_when_there_are_no_goals() {
+    let mut m = follow_up("en");
+    let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+    m.period = Period::up_to(day(2026, 3, 15));
+    let n = m.history.len();
+    m.history[n - 1].change = None;
+    if let Some(since) = &mut m.since_last_mirror {
+        since.last = Period::up_to(day(2025, 3, 14));
+        since.goals.clear();
+    }
+    let renderer = Renderer::new(&templates()).unwrap();
+    let pdf = renderer.render(&m, &meta()).unwrap();
+    keep("follow-up-year-to-date.pdf", &pdf);
+    let text = text_of(&pdf);
+    for expected in [
+        "Your last mirror covered the school year 2024-2025 up to 14 March 2025; this one covers the school year 2025-2026 so far, up to 15 March 2026.",
+        "Last mirror 2024-2025 up to 14 March 2025 Now 2025-2026 up to 15 March 2026",
+        "No goals are recorded for your school or its local network.",
+        "This mirror could not test whether it is more than chance.",
+    ] {
+        assert!(text.contains(expected), "`{expected}` not in:\n{text}");
+    }
+}
+
+#[test]
+fn a_mirror_without_an_earlier_one_has_no_since_section() {
+    assert!(!render(&full("en")).contains("Since your last mirror"));
+    assert!(!render(&full("nl")).contains("Sinds uw vorige spiegel"));
+}
+
+#[test]
+fn a_follow_up_renders_the_same_pdf_twice() {
+    let renderer = Renderer::new(&templates()).unwrap();
+    let m = follow_up("nl");
+    let pdf = renderer.render(&m, &meta()).unwrap();
+    keep("follow-up-nl.pdf", &pdf);
+    keep(
+        "follow-up-en.pdf",
+        &renderer.render(&follow_up("en"), &meta()).unwrap(),
+    );
+    assert_eq!(pdf, renderer.render(&m, &meta()).unwrap());
+}
+
+/// The PDF's keywords in its Info dictionary and in its XMP metadata.
+fn keywords(pdf: &[u8]) -> (String, String) {
+    let doc = lopdf::Document::load_mem(pdf).unwrap();
+    let info = doc.trailer.get(b"Info").unwrap().as_reference().unwrap();
+    let info = doc.get_dictionary(info).unwrap();
+    let in_info = lopdf::decode_text_string(info.get(b"Keywords").unwrap()).unwrap();
+    let metadata = doc
+        .catalog()
+        .unwrap()
+        .get(b"Metadata")
+        .unwrap()
+        .as_reference()
+        .unwrap();
+    let stream = doc.get_object(metadata).unwrap().as_stream().unwrap();
+    let xmp = String::from_utf8(
+        stream
+            .decompressed_content()
+            .unwrap_or_else(|_| stream.content.clone()),
+    )
+    .unwrap();
+    let (_, rest) = xmp.split_once("<pdf:Keywords>").unwrap();
+    let (in_xmp, _) = rest.split_once("</pdf:Keywords>").unwrap();
+    (in_info, in_xmp.to_owned())
+}
+
+/// The data hash, method version and peer set the report was made with, on
+/// the methodology page and in the PDF's keywords; "none" without peers.
+#[test]
+fn the_mirror_carries_its_data_hash_method_version_and_peer_set() {
+    let renderer = Renderer::new(&templates()).unwrap();
+    let meta = meta();
+    let hash = &meta.data_sha256;
+    assert_eq!(mirror_benchmark::METHOD_VERSION, "2026.1");
+    let pdf = renderer.render(&full("en"), &meta).unwrap();
+    let expected = format!("data-sha256:{hash}, method-version:2026.1, peer-set:9c1e0d2b7a4f5e61");
+    assert_eq!(keywords(&pdf), (expected.clone(), expected));
+    // The extraction puts a space where the font changes back after the hash.
+    let text = text_of(&pdf).replace(" ,", ",");
+    let line =
+        format!("Traceability: data {hash}, method version 2026.1, peer set 9c1e0d2b7a4f5e61");
+    assert!(text.contains(&line), "`{line}` not in:\n{text}");
+    let at = positions(&text, &["How to read this mirror", "Traceability:"]);
+    assert!(at[0] < at[1], "{at:?}");
+
+    let mut lonely = full("nl");
+    lonely.peer_group = None;
+    let pdf = renderer.render(&lonely, &meta).unwrap();
+    let expected = format!("data-sha256:{hash}, method-version:2026.1, peer-set:none");
+    assert_eq!(keywords(&pdf), (expected.clone(), expected));
+    let text = text_of(&pdf).replace(" ,", ",");
+    let line =
+        format!("Herleidbaarheid: gegevens {hash}, methodeversie 2026.1, geen vergelijkingsgroep");
+    assert!(text.contains(&line), "`{line}` not in:\n{text}");
 }

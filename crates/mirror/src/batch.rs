@@ -1,0 +1,236 @@
+//! Rendering a batch of mirrors: in parallel with one renderer (templates
+//! and fonts loaded once), each PDF read back by the leak guard, then
+//! written to a staging folder. Only when the batch may be published are
+//! the files renamed into `schools/`; a run that stops or is killed leaves
+//! the earlier reports as they were and never a partial PDF.
+
+use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use mirror_anonymise::disclosure::ReleaseHistory;
+use mirror_benchmark::SchoolMirror;
+use mirror_model::SchoolRef;
+use mirror_render::{RenderError, Renderer, ReportMeta};
+
+use crate::CliError;
+use crate::manifest::Manifest;
+use crate::output::{clear_dir, create_dir, remove_file_if_present, rename, write_atomically};
+use crate::pipeline::Prepared;
+use crate::progress::Progress;
+
+/// What became of one school's report.
+enum Made {
+    /// Staged under this file name, with this SHA-256.
+    Staged {
+        file: String,
+        sha256: String,
+    },
+    Refused(mirror_anonymise::LeakError),
+    Failed(RenderError),
+    /// Not attempted: an earlier failure stopped the batch.
+    Skipped,
+}
+
+/// Runs `make` on every mirror on as many worker threads as rayon has,
+/// each taking the next mirror when done, and returns the results in the
+/// order of `mirrors`. Plain threads rather than a rayon loop: typst runs
+/// rayon tasks inside a compilation, and a rayon worker waiting on those
+/// would start another report meanwhile, so that reports in flight, and
+/// memory, grew with the batch.
+fn in_parallel(
+    mirrors: &[&SchoolMirror],
+    make: impl Fn(&SchoolMirror) -> Result<Made, CliError> + Sync,
+) -> Result<Vec<Made>, CliError> {
+    let next = AtomicUsize::new(0);
+    let workers = rayon::current_num_threads().min(mirrors.len()).max(1);
+    let mut results: Vec<(usize, Made)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                std::thread::Builder::new()
+                    .stack_size(RENDER_STACK_BYTES)
+                    .spawn_scoped(scope, || {
+                        let mut done = Vec::new();
+                        loop {
+                            let i = next.fetch_add(1, Ordering::Relaxed);
+                            let Some(m) = mirrors.get(i) else {
+                                return Ok::<_, CliError>(done);
+                            };
+                            done.push((i, make(m)?));
+                        }
+                    })
+            })
+            .collect();
+        let mut all = Vec::new();
+        for handle in handles {
+            let handle = handle.map_err(|source| CliError::Thread { source })?;
+            // A worker's panic is a bug: pass it on as it was.
+            let done = handle
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+            all.extend(done);
+        }
+        Ok::<_, CliError>(all)
+    })?;
+    results.sort_by_key(|(i, _)| *i);
+    Ok(results.into_iter().map(|(_, made)| made).collect())
+}
+
+/// Typst lays out and usvg parses chart SVGs recursively: the 2 MiB a
+/// thread gets by default overflowed on a 300-school batch.
+pub const RENDER_STACK_BYTES: usize = 32 << 20;
+
+/// The report file of a mirror: `<id>.pdf`, or `<id>-follow-up.pdf` for a
+/// follow-up, so that it never replaces the yearly mirror.
+pub fn file_name(mirror: &SchoolMirror) -> String {
+    if mirror.since_last_mirror.is_some() {
+        format!("{}-follow-up.pdf", mirror.school)
+    } else {
+        format!("{}.pdf", mirror.school)
+    }
+}
+
+/// Renders, checks and writes `mirrors`. Without `keep_going` the first
+/// failure stops the batch and nothing is written; with it, failures are
+/// reported and recorded in the manifest, and the others written. Returns
+/// the manifest as written, and the time the batch took.
+pub fn make_reports(
+    prepared: &Prepared,
+    released: &mut ReleaseHistory,
+    mirrors: &[&SchoolMirror],
+    renderer: &Renderer,
+    meta: &ReportMeta,
+    keep_going: bool,
+) -> Result<(Manifest, Duration), CliError> {
+    let started = Instant::now();
+    let dir = prepared.dir.clone();
+    let staging = dir.staging();
+    clear_dir(&staging)?;
+    create_dir(&staging)?;
+    create_dir(&dir.schools())?;
+    let city = &prepared.anonymised.city;
+    let guard = &prepared.anonymised.guard;
+    let progress = Progress::new(mirrors.len());
+    let stop = AtomicBool::new(false);
+    let make = |m: &SchoolMirror| -> Result<Made, CliError> {
+        if stop.load(Ordering::Relaxed) {
+            return Ok(Made::Skipped);
+        }
+        let made = match renderer.render(m, meta) {
+            Err(e) => Made::Failed(e),
+            Ok(pdf) => {
+                let own = city
+                    .schools()
+                    .iter()
+                    .position(|s| s.id == m.school)
+                    .map(|i| SchoolRef(i as u32));
+                match guard.check_pdf(own, &pdf) {
+                    Err(e) => Made::Refused(e),
+                    Ok(()) => {
+                        let file = file_name(m);
+                        write_atomically(&staging.join(&file), &pdf)?;
+                        Made::Staged {
+                            file,
+                            sha256: Manifest::sha256(&pdf),
+                        }
+                    }
+                }
+            }
+        };
+        match &made {
+            // Without --keep-going the error that stops the run says it.
+            _ if !keep_going => {}
+            // Names the rule and the school, never the value found.
+            Made::Refused(e) => progress.say(&format!(
+                "error: school {}: report not written: {e}. Look for it in the report templates and in the free text of the sources, then run again.",
+                m.school
+            )),
+            Made::Failed(e) => progress.say(&format!(
+                "error: school {}: report not made: {e}",
+                m.school
+            )),
+            _ => {}
+        }
+        if !keep_going && matches!(made, Made::Refused(_) | Made::Failed(_)) {
+            stop.store(true, Ordering::Relaxed);
+        }
+        progress.step();
+        Ok(made)
+    };
+    let made = in_parallel(mirrors, make);
+    progress.finish();
+    let made = match made {
+        Ok(made) => made,
+        Err(e) => {
+            clear_dir(&staging)?;
+            return Err(e);
+        }
+    };
+    if !keep_going {
+        let first = mirrors.iter().zip(&made).find_map(|(m, made)| match made {
+            Made::Refused(e) => Some((m, CliError::refused(e))),
+            Made::Failed(e) => Some((m, CliError::failed(e))),
+            _ => None,
+        });
+        if let Some((m, (reason, code))) = first {
+            clear_dir(&staging)?;
+            return Err(CliError::SchoolFailed {
+                school: m.school.clone(),
+                reason,
+                code,
+                others: mirrors.len() > 1,
+            });
+        }
+    }
+    let mut manifest = Manifest::new(
+        prepared.benchmark.period,
+        meta.issue_date,
+        prepared.inputs.clone(),
+        mirrors,
+        &prepared.anonymised.redactions,
+        prepared.held_back.iter().map(ToString::to_string).collect(),
+        prepared.warnings,
+    );
+    let schools = dir.schools();
+    let mut written = BTreeSet::new();
+    for (m, made) in mirrors.iter().zip(made) {
+        match made {
+            Made::Staged { file, sha256 } => {
+                rename(&staging.join(&file), &schools.join(&file))?;
+                manifest.written(m, &format!("schools/{file}"), sha256);
+                for release in &m.releases {
+                    released.record(&m.school, release.clone());
+                }
+                written.insert(&m.school);
+            }
+            Made::Refused(e) => {
+                manifest.refused(&m.school, &e);
+                // An earlier run's report of this school would no longer
+                // match the manifest: the folder holds only what this run
+                // made or an earlier run made from the same period.
+                remove_file_if_present(&schools.join(file_name(m)))?;
+            }
+            Made::Failed(e) => {
+                manifest.failed(&m.school, e.to_string());
+                remove_file_if_present(&schools.join(file_name(m)))?;
+            }
+            Made::Skipped => {}
+        }
+    }
+    clear_dir(&staging)?;
+    released.save()?;
+    // The figures as printed, for a later follow-up's "since your last
+    // mirror": only of the schools that received them.
+    mirror_benchmark::snapshot::write_snapshot(
+        &prepared.config.privacy.history_dir,
+        &prepared.benchmark,
+        &written,
+    )?;
+    manifest.keep_earlier(&dir.manifest(), &dir.root);
+    let json = manifest.to_json().map_err(|e| CliError::Write {
+        path: dir.manifest(),
+        source: std::io::Error::other(e),
+    })?;
+    write_atomically(&dir.manifest(), &json)?;
+    Ok((manifest, started.elapsed()))
+}
