@@ -37,6 +37,28 @@ bench-metrics:
     target/release/mirror sample-data --schools 300 --years 3 --seed 5 --out target/bench/scale
     /usr/bin/time -f "run: %e s, peak %M KB" target/release/mirror run --config config/scale-benchmark.toml
 
+# One school's mirror on request in the 300-school city of bench-metrics
+# (run that first): the whole command, ingest to PDF.
+bench-report:
+    cargo build --release
+    /usr/bin/time -f "report: %e s, peak %M KB" target/release/mirror report --config config/scale-benchmark.toml --school 100029
+
+# A region of 3,000 schools and 1 school year (about 1.5 million pupils, 39
+# million absence registrations): time per stage and peak memory of the
+# yearly batch (see BENCHMARKS.md).
+bench-region:
+    cargo build --release
+    rm -rf target/bench/region target/bench/region-out target/bench/region-history
+    target/release/mirror sample-data --schools 3000 --years 1 --seed 1 --out target/bench/region
+    /usr/bin/time -f "run: %e s, peak %M KB" target/release/mirror run --config config/region-benchmark.toml
+
+# The in-process batch of the sample city against starting one process per
+# report, as a scripted pipeline would (see BENCHMARKS.md).
+bench-processes:
+    cargo build --release
+    /usr/bin/time -f "in-process batch: %e s" target/release/mirror run
+    /usr/bin/time -f "a process per report: %e s" sh -c 'for id in $(tail -n +2 sample-data/registry.csv | cut -d, -f1); do target/release/mirror report --school "$id" > /dev/null || exit 1; done'
+
 # The page images of docs/report-guide.md: the sample city's mirrors of an
 # English and a Dutch school at 60 dpi (needs pdftoppm, Debian package
 # poppler-utils).

@@ -723,6 +723,35 @@ fn a_follow_up_shows_the_change_since_the_last_mirror() {
     }
     // Only this school's report was made, and the manifest says so.
     let m = manifest(&period);
+    // The PDF's keywords trace it to the inputs the manifest lists, and to
+    // the peer set the city's own list names.
+    let pdf = std::fs::read(period.join(format!("schools/{school}-follow-up.pdf"))).unwrap();
+    let doc = lopdf::Document::load_mem(&pdf).unwrap();
+    let info = doc.trailer.get(b"Info").unwrap().as_reference().unwrap();
+    let keywords =
+        lopdf::decode_text_string(doc.get_dictionary(info).unwrap().get(b"Keywords").unwrap())
+            .unwrap();
+    let peer_set = m["reports"][0]["peer_set"].as_str().unwrap();
+    assert_eq!(
+        keywords,
+        format!(
+            "data-sha256:{}, method-version:2026.1, peer-set:{peer_set}",
+            m["inputs"]["data_sha256"].as_str().unwrap()
+        )
+    );
+    let peer_sets = std::fs::read_to_string(period.join("advisor/peer-sets.csv"));
+    assert!(
+        peer_sets.is_err(),
+        "a single report writes no advisor files"
+    );
+    let listed =
+        std::fs::read_to_string(tmp.path().join("out/2024-2025/advisor/peer-sets.csv")).unwrap();
+    assert!(
+        listed
+            .lines()
+            .any(|l| l.starts_with(&format!("{school},{peer_set},"))),
+        "{listed}"
+    );
     assert_eq!(
         m["reports"][0]["file"],
         format!("schools/{school}-follow-up.pdf")

@@ -464,3 +464,54 @@ pub fn run(
         redactions,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use mirror_model::{Calendar, Config};
+
+    use super::*;
+
+    /// The tiny city (tests/fixtures/tiny-city) anonymised with `key`; its
+    /// registry order is 100001 Aster, 100002 Beuk, 100003 Ceder, ...
+    fn tiny_city(key: &PseudonymKey) -> AnonymisedCity {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/tiny-city");
+        let config = Config::load(&dir.join("mirror.toml")).unwrap();
+        let raw = mirror_ingest::run(&config, Calendar::load(&config.calendar).unwrap())
+            .unwrap()
+            .city;
+        run(raw, key, &Places::default(), &config.privacy).city
+    }
+
+    fn key(byte: &str) -> PseudonymKey {
+        PseudonymKey::from_hex(&byte.repeat(32), "test").unwrap()
+    }
+
+    /// The id is the first 16 hex digits of HMAC-SHA-256 over "school set",
+    /// then the sorted school ids, one per line. Computed independently with
+    /// Python's standard library:
+    /// hmac.new(bytes(32), b"school set\n100001\n100002", "sha256").hexdigest()[:16]
+    /// = f2494a90f2ec8f06; with b"...\n100001\n100003": 8d2991e54ca529e1;
+    /// with the key bytes([0x11]) * 32 and 100001, 100002: 3c205c1ee694b937.
+    #[test]
+    fn a_school_set_id_is_the_keyed_hash_of_the_sorted_ids() {
+        let city = tiny_city(&key("00"));
+        let (aster, beuk, ceder) = (SchoolRef(0), SchoolRef(1), SchoolRef(2));
+        assert_eq!(city.schools()[0].id.as_str(), "100001");
+        assert_eq!(city.schools()[1].id.as_str(), "100002");
+        assert_eq!(city.schools()[2].id.as_str(), "100003");
+
+        let id = city.school_set_id(&[aster, beuk]);
+        assert_eq!(id, "f2494a90f2ec8f06");
+        assert_eq!(id.len(), 16);
+        assert!(id.chars().all(|c| c.is_ascii_hexdigit()));
+        // The same set in another order: the same id.
+        assert_eq!(city.school_set_id(&[beuk, aster]), id);
+        // Another set: another id.
+        assert_eq!(city.school_set_id(&[aster, ceder]), "8d2991e54ca529e1");
+        // Another key: another id for the same set.
+        let other = tiny_city(&key("11"));
+        assert_eq!(other.school_set_id(&[beuk, aster]), "3c205c1ee694b937");
+    }
+}

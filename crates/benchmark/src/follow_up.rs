@@ -41,6 +41,10 @@ pub struct FigureSince {
     pub now: Option<f64>,
     pub peer_median_then: Option<f64>,
     pub peer_median_now: Option<f64>,
+    /// Whether then and now may be set against each other: rates always;
+    /// shares of pupils (which grow as a school year goes on) only between
+    /// periods covering the same dates of their school years.
+    pub comparable: bool,
 }
 
 /// An action-plan goal of the school or of its local network, with its
@@ -58,6 +62,19 @@ pub struct GoalFollowed {
     pub evaluation: Option<RedactedText>,
     pub then: Option<f64>,
     pub now: Option<f64>,
+}
+
+/// A rate of half days, comparable between periods of different length
+/// (unlike a share of pupils reaching a number of half days).
+fn is_rate(metric: &str) -> bool {
+    metric == "problematic_rate" || metric.starts_with("rate_")
+}
+
+/// Whether two periods cover the same dates of their school years.
+fn same_part_of_year(a: &Period, b: &Period) -> bool {
+    use chrono::Datelike;
+    let day = |d: NaiveDate| (d.month(), d.day());
+    day(a.from) == day(b.from) && day(a.to) == day(b.to)
 }
 
 /// The snapshot metric an action-plan indicator is printed as.
@@ -92,6 +109,7 @@ pub fn since_last_mirror(
         return Ok(None);
     };
     let now = metric_rows_of(mirror);
+    let same_dates = same_part_of_year(&last, &mirror.period);
     let find = |rows: &[MetricRow], metric: &str| rows.iter().find(|r| r.metric == metric).cloned();
     let figures = now
         .iter()
@@ -104,6 +122,7 @@ pub fn since_last_mirror(
                 now: r.value,
                 peer_median_then: before.and_then(|b| b.peer_median),
                 peer_median_now: r.peer_median,
+                comparable: same_dates || is_rate(&r.metric),
             }
         })
         .collect();

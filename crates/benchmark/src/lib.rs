@@ -920,12 +920,21 @@ mod tests {
     use super::*;
 
     /// The tiny city, anonymised, with its benchmark settings.
-    fn tiny_city_anonymised() -> (AnonymisedCity, BenchmarkSettings) {
+    pub(crate) fn tiny_city_anonymised() -> (AnonymisedCity, BenchmarkSettings) {
+        tiny_city_anonymised_with(|_| {})
+    }
+
+    /// The tiny city with `edit` made to it as read (before anonymising),
+    /// with its benchmark settings.
+    pub(crate) fn tiny_city_anonymised_with(
+        edit: impl FnOnce(&mut mirror_ingest::RawCity),
+    ) -> (AnonymisedCity, BenchmarkSettings) {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/tiny-city");
         let config = Config::load(&dir.join("mirror.toml")).unwrap();
-        let raw = mirror_ingest::run(&config, Calendar::load(&config.calendar).unwrap())
+        let mut raw = mirror_ingest::run(&config, Calendar::load(&config.calendar).unwrap())
             .unwrap()
             .city;
+        edit(&mut raw);
         let key = mirror_anonymise::PseudonymKey::load(
             config.pseudonym_key_file.as_deref(),
             &config.source,
@@ -942,7 +951,7 @@ mod tests {
     }
 
     /// The tiny city's mirrors; the figures are worked out in its README.
-    fn tiny_city() -> CityBenchmark {
+    pub(crate) fn tiny_city() -> CityBenchmark {
         let (city, settings) = tiny_city_anonymised();
         run(
             &city,
@@ -953,7 +962,7 @@ mod tests {
         .unwrap()
     }
 
-    fn close(a: f64, b: f64) -> bool {
+    pub(crate) fn close(a: f64, b: f64) -> bool {
         (a - b).abs() < 1e-12
     }
 

@@ -233,16 +233,19 @@ fn report_json(mirror: &SchoolMirror, meta: &ReportMeta) -> Result<Vec<u8>, serd
 }
 
 /// "Since your last mirror" with percentage digits, and beside each figure
-/// shown then and now its change in percentage points (`change_pct`, digits
+/// shown then and now, where the two are comparable, its change in percentage points (`change_pct`, digits
 /// without sign, and `change_sign`: -1, 0 or 1).
 fn since_json(since: &SinceLastMirror) -> Result<Value, serde_json::Error> {
     let mut json = serde_json::to_value(since)?;
     add_percent_digits(&mut json, &SINCE_FRACTIONS);
     if let Some(figures) = json.get_mut("figures").and_then(Value::as_array_mut) {
         for (json, figure) in figures.iter_mut().zip(&since.figures) {
-            if let (Some(map), Some(then), Some(now)) =
-                (json.as_object_mut(), figure.then, figure.now)
-            {
+            if let (Some(map), Some(then), Some(now), true) = (
+                json.as_object_mut(),
+                figure.then,
+                figure.now,
+                figure.comparable,
+            ) {
                 let (digits, sign) = change_points(then, now);
                 map.insert("change_pct".to_owned(), digits.into());
                 map.insert("change_sign".to_owned(), sign.into());

@@ -333,6 +333,7 @@ fn follow_up(language: &str) -> SchoolMirror {
         now,
         peer_median_then,
         peer_median_now,
+        comparable: true,
     };
     let goal = GoalFollowed {
         goal: redacted("Fewer pupils reaching the truancy threshold"),
@@ -480,6 +481,28 @@ fn since_your_last_mirror_says_year_to_date_and_when_there_are_no_goals() {
     ] {
         assert!(text.contains(expected), "`{expected}` not in:\n{text}");
     }
+}
+
+/// A whole year's mirror followed by one of the year so far: the share from
+/// 5 half days (21.0% then, 18.0% now) gets no arrow, as shares grow over
+/// the year; the rate (3.1% to 2.7%) keeps its −0.4.
+#[test]
+fn shares_of_pupils_over_different_parts_of_the_year_get_no_arrow() {
+    let mut m = follow_up("en");
+    if let Some(since) = &mut m.since_last_mirror {
+        for f in &mut since.figures {
+            f.comparable = !f.metric.starts_with("from_");
+        }
+    }
+    let text = render(&m);
+    for expected in [
+        "Problematic absence (% of half days) 3.1% 2.0% 2.7% 2.1% ↓ −0.4",
+        "5 or more half days 21.0% 15.0% 18.0% 15.0% –",
+        "Shares of pupils grow as the school year goes on: they get no arrow when the two mirrors cover different parts of the year.",
+    ] {
+        assert!(text.contains(expected), "`{expected}` not in:\n{text}");
+    }
+    assert!(!render(&follow_up("en")).contains("Shares of pupils grow"));
 }
 
 #[test]
