@@ -163,3 +163,360 @@ pub fn since_last_mirror(
         goals,
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use mirror_anonymise::disclosure::ReleaseHistory;
+    use mirror_model::{ActionGoal, SchoolRef, SchoolYear};
+
+    use super::*;
+    use crate::snapshot::write_snapshot;
+    use crate::tests::{close, tiny_city_anonymised, tiny_city_anonymised_with};
+    use crate::{BenchmarkSettings, CityBenchmark, Reported, run};
+
+    fn day(year: i32, month: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(year, month, day).unwrap()
+    }
+
+    fn benchmark(
+        city: &AnonymisedCity,
+        settings: &BenchmarkSettings,
+        reported: Reported,
+    ) -> CityBenchmark {
+        run(city, settings, reported, &ReleaseHistory::default()).unwrap()
+    }
+
+    /// The whole school year 2024-2025 (to 30 June 2025) and the same year up
+    /// to Friday 6 September 2024, of the tiny city as read.
+    fn whole_and_first_week() -> (AnonymisedCity, CityBenchmark, CityBenchmark) {
+        let (city, settings) = tiny_city_anonymised();
+        let whole = benchmark(&city, &settings, Reported::Latest);
+        let first_week = benchmark(&city, &settings, Reported::UpTo(day(2024, 9, 6)));
+        (city, whole, first_week)
+    }
+
+    /// `b`'s figures as though they had been printed for another school year.
+    fn as_of_year(b: &CityBenchmark, start_year: i32) -> CityBenchmark {
+        let mut other = b.clone();
+        other.period = Period::whole(SchoolYear::starting(start_year));
+        other
+    }
+
+    fn every_school(b: &CityBenchmark) -> BTreeSet<&mirror_model::SchoolId> {
+        b.mirrors.iter().map(|m| &m.school).collect()
+    }
+
+    fn figure<'a>(s: &'a SinceLastMirror, metric: &str) -> &'a FigureSince {
+        s.figures.iter().find(|f| f.metric == metric).unwrap()
+    }
+
+    #[test]
+    fn no_snapshot_no_follow_up() {
+        let (city, whole, _) = whole_and_first_week();
+        let dir = tempfile::tempdir().unwrap();
+        // No metrics folder at all.
+        assert_eq!(
+            since_last_mirror(dir.path(), &city, &whole.mirrors[0]).unwrap(),
+            None
+        );
+    }
+
+    /// Aster up to Fri 6 Sept (README): pupils 1 and 3, 9 half days each, 5
+    /// problematic (Mon 2 am and pm, Tue 3 am, Thu 5 am, Fri 6 pm): 5/18;
+    /// none sick yet (pupil 1's sick half days are Tue 10 Sept): 0/18. The
+    /// whole year: 6/45, sick 2/45.
+    /// Its six peers up to 6 Sept: Beuk 0/27, Ceder 1/18 (4 Sept), Den 0/18
+    /// (its absences are on 12 Sept), Eik 3/18 (3 Sept am and pm, 4 Sept
+    /// am), Fijnspar 4/18, Gagel withheld (1 pupil): median of 0, 0, 1/18,
+    /// 3/18, 4/18 is 1/18; over the whole year 2/36 (README). Sick: no peer
+    /// has a sick half day, median 0 both times.
+    /// From 5: 1 pupil both times, withheld; from 10: none, printed 0.
+    /// Truancy file: 1 pupil reached 5, withheld both times.
+    #[test]
+    fn an_earlier_snapshot_gives_then_and_the_mirror_gives_now() {
+        let (city, whole, first_week) = whole_and_first_week();
+        let dir = tempfile::tempdir().unwrap();
+        write_snapshot(dir.path(), &first_week, &every_school(&first_week)).unwrap();
+        let aster = &whole.mirrors[0];
+        assert_eq!(aster.school.as_str(), "100001");
+        let s = since_last_mirror(dir.path(), &city, aster)
+            .unwrap()
+            .unwrap();
+        assert_eq!(s.last, first_week.period);
+        assert_eq!(s.last.to, day(2024, 9, 6));
+        assert!(s.last.year_to_date);
+        // Followed: the rate, the four thresholds, the five kinds of absence
+        // (not `present`) and the truancy file; not months, weekdays, ...
+        let metrics: Vec<&str> = s.figures.iter().map(|f| f.metric.as_str()).collect();
+        assert_eq!(
+            metrics,
+            [
+                "problematic_rate",
+                "from_5",
+                "from_10",
+                "from_15",
+                "from_30",
+                "rate_sick",
+                "rate_authorised-by-law",
+                "rate_authorised-by-head",
+                "rate_problematic",
+                "rate_other",
+                "guidance_with_file",
+            ]
+        );
+        let rate = figure(&s, "problematic_rate");
+        assert!(close(rate.then.unwrap(), 5.0 / 18.0));
+        assert!(close(rate.now.unwrap(), 6.0 / 45.0));
+        assert!(close(rate.peer_median_then.unwrap(), 1.0 / 18.0));
+        assert!(close(rate.peer_median_now.unwrap(), 2.0 / 36.0));
+        // Problematic absences are the same half days as the headline rate.
+        let problematic = figure(&s, "rate_problematic");
+        assert!(close(problematic.then.unwrap(), 5.0 / 18.0));
+        assert!(close(problematic.now.unwrap(), 6.0 / 45.0));
+        let sick = figure(&s, "rate_sick");
+        assert_eq!((sick.then, sick.now), (Some(0.0), Some(2.0 / 45.0)));
+        assert_eq!(
+            (sick.peer_median_then, sick.peer_median_now),
+            (Some(0.0), Some(0.0))
+        );
+        let from_5 = figure(&s, "from_5");
+        assert_eq!((from_5.then, from_5.now), (None, None));
+        let from_10 = figure(&s, "from_10");
+        assert_eq!((from_10.then, from_10.now), (Some(0.0), Some(0.0)));
+        let file = figure(&s, "guidance_with_file");
+        assert_eq!((file.then, file.now), (None, None));
+        // 1-6 September against 1 September-30 June: rates may be set side
+        // by side, shares of pupils (which grow over a year) may not.
+        let comparable: Vec<(&str, bool)> = s
+            .figures
+            .iter()
+            .map(|f| (f.metric.as_str(), f.comparable))
+            .collect();
+        assert_eq!(
+            comparable,
+            [
+                ("problematic_rate", true),
+                ("from_5", false),
+                ("from_10", false),
+                ("from_15", false),
+                ("from_30", false),
+                ("rate_sick", true),
+                ("rate_authorised-by-law", true),
+                ("rate_authorised-by-head", true),
+                ("rate_problematic", true),
+                ("rate_other", true),
+                ("guidance_with_file", false),
+            ]
+        );
+        // No action plans in the tiny city.
+        assert!(s.goals.is_empty());
+    }
+
+    /// A snapshot of the mirror's own period (the run that made it, or a
+    /// rerun) or of a later one is no "last mirror".
+    #[test]
+    fn a_snapshot_of_the_same_or_a_later_period_is_not_a_last_mirror() {
+        let (city, whole, first_week) = whole_and_first_week();
+        let dir = tempfile::tempdir().unwrap();
+        write_snapshot(dir.path(), &whole, &every_school(&whole)).unwrap();
+        let later = as_of_year(&whole, 2025);
+        write_snapshot(dir.path(), &later, &every_school(&later)).unwrap();
+        assert_eq!(
+            since_last_mirror(dir.path(), &city, &whole.mirrors[0]).unwrap(),
+            None
+        );
+        // With an earlier one beside them, that one is taken, though the
+        // other two end later.
+        write_snapshot(dir.path(), &first_week, &every_school(&first_week)).unwrap();
+        let s = since_last_mirror(dir.path(), &city, &whole.mirrors[0])
+            .unwrap()
+            .unwrap();
+        assert_eq!(s.last, first_week.period);
+        assert!(close(
+            figure(&s, "problematic_rate").then.unwrap(),
+            5.0 / 18.0
+        ));
+    }
+
+    /// 2023-2024 ends 30 June 2024, the first week of 2024-2025 on 6
+    /// September 2024: the later one is the last mirror.
+    #[test]
+    fn of_two_earlier_snapshots_the_later_one_is_taken() {
+        let (city, whole, first_week) = whole_and_first_week();
+        let dir = tempfile::tempdir().unwrap();
+        // The whole year's figures (Aster 6/45) as printed for 2023-2024.
+        let year_before = as_of_year(&whole, 2023);
+        write_snapshot(dir.path(), &year_before, &every_school(&year_before)).unwrap();
+        let s = since_last_mirror(dir.path(), &city, &whole.mirrors[0])
+            .unwrap()
+            .unwrap();
+        assert_eq!(s.last, Period::whole(SchoolYear::starting(2023)));
+        assert!(close(
+            figure(&s, "problematic_rate").then.unwrap(),
+            6.0 / 45.0
+        ));
+        // Two whole years, 1 September-30 June each: every figure compares.
+        assert!(s.figures.iter().all(|f| f.comparable));
+        write_snapshot(dir.path(), &first_week, &every_school(&first_week)).unwrap();
+        let s = since_last_mirror(dir.path(), &city, &whole.mirrors[0])
+            .unwrap()
+            .unwrap();
+        assert_eq!(s.last, first_week.period);
+        assert!(close(
+            figure(&s, "problematic_rate").then.unwrap(),
+            5.0 / 18.0
+        ));
+    }
+
+    /// The first week's snapshot holds only Beuk (Aster's report was not
+    /// written then): for Aster the last mirror is 2023-2024's; for Beuk the
+    /// first week's, where its 3 pupils (20000001, 20000002 and 10000002
+    /// until 6 Sept) had 27 half days and none problematic: 0.
+    #[test]
+    fn a_snapshot_without_the_school_is_skipped() {
+        let (city, whole, first_week) = whole_and_first_week();
+        let dir = tempfile::tempdir().unwrap();
+        let year_before = as_of_year(&whole, 2023);
+        write_snapshot(dir.path(), &year_before, &every_school(&year_before)).unwrap();
+        let beuk = &first_week.mirrors[1].school;
+        assert_eq!(beuk.as_str(), "100002");
+        write_snapshot(dir.path(), &first_week, &BTreeSet::from([beuk])).unwrap();
+        let aster = since_last_mirror(dir.path(), &city, &whole.mirrors[0])
+            .unwrap()
+            .unwrap();
+        assert_eq!(aster.last, Period::whole(SchoolYear::starting(2023)));
+        assert!(close(
+            figure(&aster, "problematic_rate").then.unwrap(),
+            6.0 / 45.0
+        ));
+        let beuk = since_last_mirror(dir.path(), &city, &whole.mirrors[1])
+            .unwrap()
+            .unwrap();
+        assert_eq!(beuk.last, first_week.period);
+        assert_eq!(figure(&beuk, "problematic_rate").then, Some(0.0));
+    }
+
+    #[test]
+    fn an_indicator_is_followed_as_the_metric_the_mirror_prints() {
+        assert_eq!(
+            metric_of("problematic_rate").as_deref(),
+            Some("problematic_rate")
+        );
+        assert_eq!(metric_of("pupils_from_5").as_deref(), Some("from_5"));
+        assert_eq!(metric_of("pupils_from_30").as_deref(), Some("from_30"));
+        assert_eq!(
+            metric_of("guidance_files_opened").as_deref(),
+            Some("guidance_with_file")
+        );
+        assert_eq!(metric_of("manual"), None);
+        assert_eq!(metric_of("questionnaire:safe-around-school"), None);
+    }
+
+    fn goal(scope: PlanScope, goal: &str, indicator: &str) -> ActionGoal {
+        ActionGoal {
+            scope,
+            goal: goal.to_owned(),
+            indicator: indicator.to_owned(),
+            target: 0.05,
+            baseline: Some(0.1),
+            deadline: day(2025, 6, 30),
+            partner: "CLB".to_owned(),
+            evaluation: Some("termly".to_owned()),
+        }
+    }
+
+    /// Aster (and Ceder) in the network "LOP Noord", Beuk in none. Aster
+    /// follows its own two goals and its network's, not Beuk's nor "LOP
+    /// Zuid"'s; Beuk only its own. Values as worked out above: rate 5/18
+    /// then and 6/45 now, from 10 printed 0 both times, the truancy file
+    /// withheld both times, a manual indicator has none.
+    #[test]
+    fn the_goals_of_the_school_and_its_network_with_their_indicator() {
+        let (city, settings) = tiny_city_anonymised_with(|raw| {
+            raw.registry[0].network = Some("LOP Noord".to_owned());
+            raw.registry[2].network = Some("LOP Noord".to_owned());
+            raw.action_plans = vec![
+                goal(
+                    PlanScope::School(SchoolRef(0)),
+                    "Fewer half days lost",
+                    "problematic_rate",
+                ),
+                goal(
+                    PlanScope::School(SchoolRef(0)),
+                    "Nobody from 10",
+                    "pupils_from_10",
+                ),
+                goal(PlanScope::School(SchoolRef(0)), "A homework club", "manual"),
+                goal(
+                    PlanScope::School(SchoolRef(1)),
+                    "The second school's goal",
+                    "pupils_from_10",
+                ),
+                goal(
+                    PlanScope::Network("LOP Noord".to_owned()),
+                    "Every truant followed",
+                    "guidance_files_opened",
+                ),
+                goal(
+                    PlanScope::Network("LOP Zuid".to_owned()),
+                    "Another network's goal",
+                    "problematic_rate",
+                ),
+            ];
+        });
+        let whole = benchmark(&city, &settings, Reported::Latest);
+        let first_week = benchmark(&city, &settings, Reported::UpTo(day(2024, 9, 6)));
+        let dir = tempfile::tempdir().unwrap();
+        write_snapshot(dir.path(), &first_week, &every_school(&first_week)).unwrap();
+
+        let aster = since_last_mirror(dir.path(), &city, &whole.mirrors[0])
+            .unwrap()
+            .unwrap();
+        let goals: Vec<(&str, bool, &str)> = aster
+            .goals
+            .iter()
+            .map(|g| (g.goal.as_str(), g.network, g.indicator.as_str()))
+            .collect();
+        assert_eq!(
+            goals,
+            [
+                ("Fewer half days lost", false, "problematic_rate"),
+                ("Nobody from 10", false, "pupils_from_10"),
+                ("A homework club", false, "manual"),
+                ("Every truant followed", true, "guidance_files_opened"),
+            ]
+        );
+        let rate = &aster.goals[0];
+        assert!(close(rate.then.unwrap(), 5.0 / 18.0));
+        assert!(close(rate.now.unwrap(), 6.0 / 45.0));
+        // The goal as agreed travels along.
+        assert_eq!(
+            (rate.target, rate.baseline, rate.deadline),
+            (0.05, Some(0.1), day(2025, 6, 30))
+        );
+        assert_eq!(rate.partner.as_str(), "CLB");
+        assert_eq!(
+            rate.evaluation.as_ref().map(RedactedText::as_str),
+            Some("termly")
+        );
+        assert_eq!(
+            (aster.goals[1].then, aster.goals[1].now),
+            (Some(0.0), Some(0.0))
+        );
+        assert_eq!((aster.goals[2].then, aster.goals[2].now), (None, None));
+        assert_eq!((aster.goals[3].then, aster.goals[3].now), (None, None));
+
+        // Beuk, in no network: only its own goal; 0 of its 3 pupils from 10.
+        let beuk = since_last_mirror(dir.path(), &city, &whole.mirrors[1])
+            .unwrap()
+            .unwrap();
+        let goals: Vec<&str> = beuk.goals.iter().map(|g| g.goal.as_str()).collect();
+        assert_eq!(goals, ["The second school's goal"]);
+        assert_eq!(
+            (beuk.goals[0].then, beuk.goals[0].now),
+            (Some(0.0), Some(0.0))
+        );
+    }
+}

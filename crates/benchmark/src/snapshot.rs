@@ -250,3 +250,91 @@ pub fn read_snapshots(dir: &Path) -> Result<Vec<Snapshot>, BenchmarkError> {
 fn epoch() -> NaiveDate {
     NaiveDate::from_ymd_opt(1970, 1, 1).expect("1 January 1970 exists")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Figure;
+    use crate::tests::{close, tiny_city};
+
+    fn rate_of(rows: &[MetricRow], school: &str) -> Vec<Option<f64>> {
+        rows.iter()
+            .filter(|r| r.school == school && r.metric == "problematic_rate")
+            .map(|r| r.value)
+            .collect()
+    }
+
+    /// A first run of 2024-2025 writes Aster's report alone, with a rate set
+    /// to 0.5 so that its rows can be told from the tiny city's (6/45); a
+    /// second run of the same period writes Beuk's alone (0 of 45 half
+    /// days). Aster's rows stay as the first run printed them.
+    #[test]
+    fn writing_one_school_keeps_the_other_schools_earlier_rows() {
+        let b = tiny_city();
+        let dir = tempfile::tempdir().unwrap();
+        let (aster, beuk) = (&b.mirrors[0].school, &b.mirrors[1].school);
+        assert_eq!((aster.as_str(), beuk.as_str()), ("100001", "100002"));
+        let mut first = b.clone();
+        first.mirrors[0]
+            .history
+            .last_mut()
+            .unwrap()
+            .problematic_rate
+            .school = Figure::Value(0.5);
+        write_snapshot(dir.path(), &first, &BTreeSet::from([aster])).unwrap();
+        let path = write_snapshot(dir.path(), &b, &BTreeSet::from([beuk])).unwrap();
+        let rows = read_snapshot(&path).unwrap().rows;
+        assert_eq!(rate_of(&rows, "100001"), [Some(0.5)]);
+        assert_eq!(rate_of(&rows, "100002"), [Some(0.0)]);
+        // Every row of both, Aster's first (sorted by school), each
+        // school's in the order of its report; no other school.
+        let expected: Vec<MetricRow> = metric_rows_of(&first.mirrors[0])
+            .into_iter()
+            .chain(metric_rows_of(&b.mirrors[1]))
+            .collect();
+        assert_eq!(rows, expected);
+
+        // Writing Aster again replaces its rows, once each, and keeps Beuk's.
+        write_snapshot(dir.path(), &b, &BTreeSet::from([aster])).unwrap();
+        let rows = read_snapshot(&path).unwrap().rows;
+        let aster_rate = rate_of(&rows, "100001");
+        assert_eq!(aster_rate.len(), 1);
+        assert!(close(aster_rate[0].unwrap(), 6.0 / 45.0));
+        assert_eq!(rate_of(&rows, "100002"), [Some(0.0)]);
+        assert_eq!(
+            rows.len(),
+            metric_rows_of(&b.mirrors[0]).len() + metric_rows_of(&b.mirrors[1]).len()
+        );
+    }
+
+    /// No school written and no snapshot yet: no file, rather than one
+    /// without rows.
+    #[test]
+    fn writing_no_school_to_no_snapshot_writes_no_file() {
+        let b = tiny_city();
+        let dir = tempfile::tempdir().unwrap();
+        let path = write_snapshot(dir.path(), &b, &BTreeSet::new()).unwrap();
+        assert!(path.ends_with("metrics/2024-2025.parquet"));
+        assert!(!path.exists());
+        assert!(read_snapshots(dir.path()).unwrap().is_empty());
+    }
+
+    /// A year-to-date period is named after its last day, and reads back as
+    /// year to date: 2024-2025 up to Friday 6 September 2024.
+    #[test]
+    fn a_year_to_date_snapshot_is_named_by_its_day_and_reads_back() {
+        let mut b = tiny_city();
+        b.period = Period::up_to(NaiveDate::from_ymd_opt(2024, 9, 6).unwrap());
+        let dir = tempfile::tempdir().unwrap();
+        let all = b.mirrors.iter().map(|m| &m.school).collect();
+        let path = write_snapshot(dir.path(), &b, &all).unwrap();
+        assert!(path.ends_with("metrics/2024-2025-to-2024-09-06.parquet"));
+        let read = read_snapshot(&path).unwrap();
+        assert_eq!(
+            read.period.from,
+            NaiveDate::from_ymd_opt(2024, 9, 1).unwrap()
+        );
+        assert!(read.period.year_to_date);
+        assert_eq!(read.period, b.period);
+    }
+}

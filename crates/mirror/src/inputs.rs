@@ -46,7 +46,14 @@ pub fn hash_inputs(config_path: &Path, config: &Config) -> Result<Inputs, CliErr
                 message: e.to_string(),
             })?;
             let path = entry.path();
-            if !entry.file_type().is_file() || Some(path) == config.pseudonym_key_file.as_deref() {
+            // A run's own output and history are not its input, even when
+            // the configuration keeps them inside the data folder.
+            let written =
+                path.starts_with(&config.out_dir) || path.starts_with(&config.privacy.history_dir);
+            if !entry.file_type().is_file()
+                || written
+                || Some(path) == config.pseudonym_key_file.as_deref()
+            {
                 continue;
             }
             let relative = path.strip_prefix(dir).unwrap_or(path);
@@ -113,4 +120,153 @@ fn hash_file(name: &str, path: &Path) -> Result<InputFile, CliError> {
         sha256: hex(&hasher.finalize()),
         bytes,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A run's inputs in a temporary folder: the configuration, the files it
+    /// names beside it, a data folder with a subfolder and the pseudonym key,
+    /// templates and questionnaires.
+    fn inputs_folder() -> (tempfile::TempDir, PathBuf, Config) {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let write = |relative: &str, text: &str| {
+            let path = root.join(relative);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        };
+        write("city/a.csv", "abc");
+        write("city/empty.csv", "");
+        write("city/registrations/b.csv", "pupil_number\n1\n");
+        write("city/pseudonym.key", &"ab".repeat(32));
+        write("templates/report.typ", "= Report\n");
+        write("questionnaires/q.toml", "id = \"q\"\n");
+        for name in [
+            "calendar.toml",
+            "absence-codes.toml",
+            "checklist.toml",
+            "themes.toml",
+            "places.toml",
+        ] {
+            write(name, &format!("# {name}\n"));
+        }
+        write(
+            "mirror.toml",
+            r#"data_dir = "city"
+out_dir = "out"
+templates_dir = "templates"
+calendar = "calendar.toml"
+absence_codes = "absence-codes.toml"
+questionnaires = "questionnaires"
+themes = "themes.toml"
+checklist = "checklist.toml"
+places = "places.toml"
+[pseudonyms]
+key_file = "city/pseudonym.key"
+"#,
+        );
+        let config_path = root.join("mirror.toml");
+        let config = Config::load(&config_path).unwrap();
+        (dir, config_path, config)
+    }
+
+    fn sha256_of(path: &Path) -> String {
+        hex(&Sha256::digest(std::fs::read(path).unwrap()))
+    }
+
+    #[test]
+    fn every_input_is_listed_with_its_own_hash_and_the_key_is_not() {
+        let (dir, config_path, config) = inputs_folder();
+        let inputs = hash_inputs(&config_path, &config).unwrap();
+        let names: Vec<&str> = inputs.files.iter().map(|f| f.name.as_str()).collect();
+        // Folders in file-name order, depth first; city/pseudonym.key left
+        // out; then the configuration's own files in a fixed order.
+        assert_eq!(
+            names,
+            [
+                "data/a.csv",
+                "data/empty.csv",
+                "data/registrations/b.csv",
+                "templates/report.typ",
+                "config/questionnaires/q.toml",
+                "config/calendar.toml",
+                "config/absence-codes.toml",
+                "config/checklist.toml",
+                "config/themes.toml",
+                "config/places.toml",
+            ]
+        );
+        // The standard SHA-256 test vectors: "abc" (FIPS 180-2, appendix B.1)
+        // and the empty input.
+        assert_eq!(
+            inputs.files[0].sha256,
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert_eq!(inputs.files[0].bytes, 3);
+        assert_eq!(
+            inputs.files[1].sha256,
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+        assert_eq!(inputs.files[1].bytes, 0);
+        // "pupil_number\n1\n": 12 + 1 + 1 + 1 bytes.
+        assert_eq!(inputs.files[2].bytes, 15);
+        let root = dir.path();
+        let paths = [
+            "city/a.csv",
+            "city/empty.csv",
+            "city/registrations/b.csv",
+            "templates/report.typ",
+            "questionnaires/q.toml",
+            "calendar.toml",
+            "absence-codes.toml",
+            "checklist.toml",
+            "themes.toml",
+            "places.toml",
+        ];
+        for (file, path) in inputs.files.iter().zip(paths) {
+            assert_eq!(file.sha256, sha256_of(&root.join(path)), "{path}");
+        }
+        assert_eq!(inputs.config.name, "config");
+        assert_eq!(inputs.config.sha256, sha256_of(&config_path));
+        // The combined hash: one line "name<TAB>sha256" per file, the
+        // configuration first.
+        let mut lines = format!("config\t{}\n", inputs.config.sha256);
+        for f in &inputs.files {
+            lines.push_str(&format!("{}\t{}\n", f.name, f.sha256));
+        }
+        assert_eq!(inputs.data_sha256, hex(&Sha256::digest(lines)));
+    }
+
+    #[test]
+    fn the_data_hash_changes_with_one_data_byte_and_not_without() {
+        let (dir, config_path, config) = inputs_folder();
+        let before = hash_inputs(&config_path, &config).unwrap().data_sha256;
+        assert_eq!(before.len(), 64);
+        // Nothing changed: the same hash.
+        assert_eq!(
+            hash_inputs(&config_path, &config).unwrap().data_sha256,
+            before
+        );
+        // Another key: not an input, the same hash.
+        std::fs::write(dir.path().join("city/pseudonym.key"), "cd".repeat(32)).unwrap();
+        assert_eq!(
+            hash_inputs(&config_path, &config).unwrap().data_sha256,
+            before
+        );
+        // "abc" becomes "abd": another hash; back to "abc": the first again.
+        std::fs::write(dir.path().join("city/a.csv"), "abd").unwrap();
+        let changed = hash_inputs(&config_path, &config).unwrap();
+        assert_ne!(changed.data_sha256, before);
+        assert_ne!(
+            changed.files[0].sha256,
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        std::fs::write(dir.path().join("city/a.csv"), "abc").unwrap();
+        assert_eq!(
+            hash_inputs(&config_path, &config).unwrap().data_sha256,
+            before
+        );
+    }
 }

@@ -219,3 +219,113 @@ impl Manifest {
         Ok(json)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use mirror_model::SchoolYear;
+
+    use super::*;
+    use crate::inputs::InputFile;
+
+    /// SHA-256 of "abc" (FIPS 180-2, appendix B.1) and of no bytes.
+    const ABC: &str = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+    const EMPTY: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
+    fn manifest(data_sha256: &str) -> Manifest {
+        let inputs = Inputs {
+            data_sha256: data_sha256.to_owned(),
+            config: InputFile {
+                name: "config".to_owned(),
+                sha256: EMPTY.to_owned(),
+                bytes: 0,
+            },
+            files: Vec::new(),
+        };
+        Manifest::new(
+            Period::whole(SchoolYear::starting(2024)),
+            NaiveDate::from_ymd_opt(2025, 9, 15).unwrap(),
+            inputs,
+            &[],
+            &BTreeMap::new(),
+            Vec::new(),
+            0,
+        )
+    }
+
+    fn report(school: &str, sha256: &str, data_sha256: &str) -> Written {
+        Written {
+            school: school.to_owned(),
+            file: format!("schools/{school}.pdf"),
+            sha256: sha256.to_owned(),
+            data_sha256: data_sha256.to_owned(),
+            peer_set: None,
+        }
+    }
+
+    fn reports(m: &Manifest) -> Vec<(&str, &str)> {
+        m.reports
+            .iter()
+            .map(|w| (w.file.as_str(), w.data_sha256.as_str()))
+            .collect()
+    }
+
+    #[test]
+    fn the_hash_of_a_report_is_its_sha256() {
+        assert_eq!(Manifest::sha256(b"abc"), ABC);
+        assert_eq!(Manifest::sha256(b""), EMPTY);
+    }
+
+    /// An earlier run of the period wrote four reports, "abc" each but
+    /// 100002's, which was empty. Since then 100002's was changed, 100003's
+    /// removed, and this run wrote 100004's again (the same bytes). Only
+    /// 100001's earlier entry is still true and not replaced.
+    #[test]
+    fn earlier_entries_stay_for_unchanged_reports_this_run_did_not_replace() {
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path();
+        let mut earlier = manifest("earlier");
+        earlier.reports = vec![
+            report("100001", ABC, "earlier"),
+            report("100002", EMPTY, "earlier"),
+            report("100003", ABC, "earlier"),
+            report("100004", ABC, "earlier"),
+        ];
+        let earlier_path = folder.join("manifest.json");
+        std::fs::write(&earlier_path, earlier.to_json().unwrap()).unwrap();
+        std::fs::create_dir(folder.join("schools")).unwrap();
+        std::fs::write(folder.join("schools/100001.pdf"), "abc").unwrap();
+        std::fs::write(folder.join("schools/100002.pdf"), "no longer empty").unwrap();
+        std::fs::write(folder.join("schools/100004.pdf"), "abc").unwrap();
+
+        let mut now = manifest("now");
+        now.reports = vec![report("100004", ABC, "now")];
+        now.keep_earlier(&earlier_path, folder);
+        assert_eq!(
+            reports(&now),
+            [
+                ("schools/100001.pdf", "earlier"),
+                ("schools/100004.pdf", "now")
+            ]
+        );
+        // Kept whole, as the earlier manifest said it.
+        assert_eq!(now.reports[0].school, "100001");
+        assert_eq!(now.reports[0].sha256, ABC);
+    }
+
+    #[test]
+    fn without_a_readable_earlier_manifest_only_this_runs_reports_are_listed() {
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path();
+        std::fs::create_dir(folder.join("schools")).unwrap();
+        std::fs::write(folder.join("schools/100001.pdf"), "abc").unwrap();
+        let mut now = manifest("now");
+        now.reports = vec![report("100002", ABC, "now")];
+        // None there.
+        now.keep_earlier(&folder.join("manifest.json"), folder);
+        assert_eq!(reports(&now), [("schools/100002.pdf", "now")]);
+        // Not a manifest.
+        std::fs::write(folder.join("manifest.json"), "{ not json").unwrap();
+        now.keep_earlier(&folder.join("manifest.json"), folder);
+        assert_eq!(reports(&now), [("schools/100002.pdf", "now")]);
+    }
+}
