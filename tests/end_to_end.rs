@@ -801,3 +801,46 @@ fn the_printed_configuration_is_the_shipped_one() {
     let shipped = std::fs::read_to_string(repo().join("config/mirror.toml")).unwrap();
     assert_eq!(String::from_utf8(out.stdout).unwrap(), shipped);
 }
+
+/// `mirror advisor-list` writes the advisor's files for the city's staff and
+/// no school's report; every peer set names schools of the registry, never
+/// the school itself.
+#[test]
+fn the_advisor_list_alone_writes_no_report() {
+    let tmp = tempfile::tempdir().unwrap();
+    let city = generate_city(tmp.path(), 1);
+    let config = write_config(
+        tmp.path(),
+        &repo().join("config/calendar.toml"),
+        &city.join("pseudonym.key"),
+    );
+    let (code, stderr) = run_mirror(&["advisor-list", "--config", config.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let period = tmp.path().join("out").join(YEAR);
+    let csv = std::fs::read_to_string(period.join("advisor/advisor-list.csv")).unwrap();
+    assert!(csv.starts_with("list,rank,school_id,school_name,"), "{csv}");
+    assert!(period.join("advisor/advisor-list.pdf").is_file());
+    assert!(!period.join("schools").exists());
+    let registry = text_columns(&city.join("registry.csv"), &["school_id"]).remove(0);
+    let sets = std::fs::read_to_string(period.join("advisor/peer-sets.csv")).unwrap();
+    let mut lines = sets.lines();
+    assert_eq!(lines.next(), Some("school_id,peer_set,peers"));
+    let mut rows = 0;
+    for line in lines {
+        let fields: Vec<&str> = line.split(',').collect();
+        let (school, id, peers) = (fields[0], fields[1], fields[2]);
+        assert!(registry.iter().any(|r| r == school), "{line}");
+        assert!(
+            id.len() == 16 && id.chars().all(|c| c.is_ascii_hexdigit()),
+            "{line}"
+        );
+        for peer in peers.split(' ') {
+            assert!(
+                peer != school && registry.iter().any(|r| r == peer),
+                "{line}"
+            );
+        }
+        rows += 1;
+    }
+    assert!(rows > 0 && rows <= registry.len(), "{sets}");
+}
