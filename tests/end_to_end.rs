@@ -199,15 +199,22 @@ fn generate_city(dir: &Path, years: usize) -> PathBuf {
     city
 }
 
-#[test]
-fn every_school_gets_a_mirror_with_its_own_figures_and_nothing_identifying() {
-    let tmp = tempfile::tempdir().unwrap();
-    let city = generate_city(tmp.path(), 2);
-    let own_config = write_config(
-        tmp.path(),
+/// A generated city of `years` school years in `dir/city` with its
+/// configuration (see [`write_config`]).
+fn city_with_config(dir: &Path, years: usize) -> (PathBuf, PathBuf) {
+    let city = generate_city(dir, years);
+    let config = write_config(
+        dir,
         &repo().join("config/calendar.toml"),
         &city.join("pseudonym.key"),
     );
+    (city, config)
+}
+
+#[test]
+fn every_school_gets_a_mirror_with_its_own_figures_and_nothing_identifying() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (city, own_config) = city_with_config(tmp.path(), 2);
     mirror(&["run", "--config", own_config.to_str().unwrap()]);
 
     let reg = text_columns(
@@ -617,12 +624,7 @@ fn render_time_of_the_sample_city() {
 #[test]
 fn a_run_killed_mid_batch_leaves_no_partial_report() {
     let tmp = tempfile::tempdir().unwrap();
-    let city = generate_city(tmp.path(), 1);
-    let config = write_config(
-        tmp.path(),
-        &repo().join("config/calendar.toml"),
-        &city.join("pseudonym.key"),
-    );
+    let (_, config) = city_with_config(tmp.path(), 1);
     mirror(&["run", "--config", config.to_str().unwrap()]);
     let period = tmp.path().join("out").join(YEAR);
     let schools = period.join("schools");
@@ -687,12 +689,7 @@ fn a_run_killed_mid_batch_leaves_no_partial_report() {
 #[test]
 fn a_follow_up_shows_the_change_since_the_last_mirror() {
     let tmp = tempfile::tempdir().unwrap();
-    let city = generate_city(tmp.path(), 2);
-    let config = write_config(
-        tmp.path(),
-        &repo().join("config/calendar.toml"),
-        &city.join("pseudonym.key"),
-    );
+    let (city, config) = city_with_config(tmp.path(), 2);
     let config = config.to_str().unwrap();
     mirror(&["run", "--config", config, "--year", "2024-2025"]);
     let reg = text_columns(&city.join("registry.csv"), &["school_id", "language"]);
@@ -808,12 +805,7 @@ fn the_printed_configuration_is_the_shipped_one() {
 #[test]
 fn the_advisor_list_alone_writes_no_report() {
     let tmp = tempfile::tempdir().unwrap();
-    let city = generate_city(tmp.path(), 1);
-    let config = write_config(
-        tmp.path(),
-        &repo().join("config/calendar.toml"),
-        &city.join("pseudonym.key"),
-    );
+    let (city, config) = city_with_config(tmp.path(), 1);
     let (code, stderr) = run_mirror(&["advisor-list", "--config", config.to_str().unwrap()]);
     assert_eq!(code, Some(0), "{stderr}");
     let period = tmp.path().join("out").join(YEAR);

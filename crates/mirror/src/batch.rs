@@ -128,7 +128,11 @@ pub fn make_reports(
                     Err(e) => Made::Refused(e),
                     Ok(()) => {
                         let file = file_name(m);
-                        write_atomically(&staging.join(&file), &pdf)?;
+                        if let Err(e) = write_atomically(&staging.join(&file), &pdf) {
+                            // The disk fails every report alike: stop them all.
+                            stop.store(true, Ordering::Relaxed);
+                            return Err(e);
+                        }
                         Made::Staged {
                             file,
                             sha256: Manifest::sha256(&pdf),

@@ -368,23 +368,30 @@ fn run(
     let (prepared, mut released) =
         pipeline::prepare(config_path, reported, &selection, keep_going)?;
     let renderer = mirror_render::Renderer::new(&prepared.config.templates_dir)?;
-    let meta = report_meta(&prepared);
+    let code = make_reports(&prepared, &mut released, &renderer, &selection, keep_going)?;
+    write_advisor(&prepared, &renderer, &report_meta(&prepared))?;
+    Ok(code)
+}
+
+/// The mirrors of the selected schools, and the summary of the batch;
+/// returns the exit status.
+fn make_reports(
+    prepared: &Prepared,
+    released: &mut mirror_anonymise::disclosure::ReleaseHistory,
+    renderer: &mirror_render::Renderer,
+    selection: &Selection,
+    keep_going: bool,
+) -> Result<u8, CliError> {
     let mirrors: Vec<&SchoolMirror> = prepared
         .benchmark
         .mirrors
         .iter()
         .filter(|m| selection.contains(&m.school))
         .collect();
-    let (manifest, took) = batch::make_reports(
-        &prepared,
-        &mut released,
-        &mirrors,
-        &renderer,
-        &meta,
-        keep_going,
-    )?;
-    write_advisor(&prepared, &renderer, &meta)?;
-    summarise(&prepared, &manifest, took);
+    let meta = report_meta(prepared);
+    let (manifest, took) =
+        batch::make_reports(prepared, released, &mirrors, renderer, &meta, keep_going)?;
+    summarise(prepared, &manifest, took);
     Ok(exit_code(&manifest))
 }
 
@@ -418,17 +425,7 @@ fn report(
         }
     }
     let renderer = mirror_render::Renderer::new(&prepared.config.templates_dir)?;
-    let meta = report_meta(&prepared);
-    let mirrors: Vec<&SchoolMirror> = prepared
-        .benchmark
-        .mirrors
-        .iter()
-        .filter(|m| m.school == school)
-        .collect();
-    let (manifest, took) =
-        batch::make_reports(&prepared, &mut released, &mirrors, &renderer, &meta, false)?;
-    summarise(&prepared, &manifest, took);
-    Ok(exit_code(&manifest))
+    make_reports(&prepared, &mut released, &renderer, &selection, false)
 }
 
 /// The advisor's list alone.
