@@ -26,8 +26,9 @@ use mirror_ingest::RawCity;
 use mirror_model::config::PrivacySettings;
 use mirror_model::{
     Absence, AttendanceTotals, Calendar, ChecklistAnswer, ChecklistItem, EducationForm, Enrolment,
-    GovernmentFigures, Grade, GuidanceFile, Instrument, Level, PlanScope, PupilRef, ReportLanguage,
-    RespondentGroup, SchoolId, SchoolRef, SchoolYear, SocioEconomicProfile, SupportOffer, Themes,
+    GovernmentFigures, Grade, GuidanceFile, Instrument, Level, Measure, PlanScope, PupilRef,
+    ReportLanguage, RespondentGroup, SchoolId, SchoolRef, SchoolYear, SocioEconomicProfile,
+    SupportOffer, SupportRule, Themes,
 };
 use serde::Serialize;
 
@@ -166,12 +167,36 @@ pub struct SharedPractice {
     pub what_changed: RedactedText,
 }
 
+impl SharedPractice {
+    /// Every field of text, one per line.
+    fn text(&self) -> String {
+        [
+            &self.title,
+            &self.what_was_done,
+            &self.for_whom,
+            &self.what_changed,
+        ]
+        .map(RedactedText::as_str)
+        .join("\n")
+    }
+}
+
+/// A good practice kept out of every report and of the inspiration guide:
+/// after redaction its text still holds what the leak guard refuses (a
+/// school's name in lower case, say), so the note must be rewritten.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WithheldPractice {
+    /// The note's file.
+    pub source: std::path::PathBuf,
+    pub found: Vec<guard::Leak>,
+}
+
 /// A goal of a local action plan, its free text redacted.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlanGoal {
     pub scope: PlanScope,
     pub goal: RedactedText,
-    pub indicator: String,
+    pub indicator: Measure,
     pub target: f64,
     pub baseline: Option<f64>,
     pub deadline: chrono::NaiveDate,
@@ -197,6 +222,7 @@ pub struct AnonymisedCity {
     checklist_answers: Vec<ChecklistAnswerShown>,
     practices: Vec<SharedPractice>,
     support_offers: Vec<SupportOffer>,
+    support_rules: Vec<SupportRule>,
     plans: Vec<PlanGoal>,
     calendar: Calendar,
     /// The city's key, for identifiers of peer sets.
@@ -288,6 +314,11 @@ impl AnonymisedCity {
         &self.support_offers
     }
 
+    /// Which findings bring which themes' offers (configuration, no data).
+    pub fn support_rules(&self) -> &[SupportRule] {
+        &self.support_rules
+    }
+
     pub fn plans(&self) -> &[PlanGoal] {
         &self.plans
     }
@@ -305,6 +336,8 @@ pub struct Anonymised {
     pub city: AnonymisedCity,
     pub guard: LeakGuard,
     pub redactions: BTreeMap<String, RedactionCounts>,
+    /// Good practices no report may show, in file order.
+    pub withheld_practices: Vec<WithheldPractice>,
 }
 
 /// Replaces every pupil number by its pseudonym, redacts free text, withholds
@@ -329,22 +362,30 @@ pub fn run(
     let mut redact =
         |owner: String, text: &str| redactor.redact(text, redactions.entry(owner).or_default());
 
-    let practices = raw
-        .good_practices
-        .iter()
-        .map(|p| {
-            let owner = id_of(p.school);
-            SharedPractice {
-                school: p.school,
-                themes: p.themes.clone(),
-                title: redact(owner.clone(), &p.title),
-                year: p.year,
-                what_was_done: redact(owner.clone(), &p.what_was_done),
-                for_whom: redact(owner.clone(), &p.for_whom),
-                what_changed: redact(owner, &p.what_changed),
-            }
-        })
-        .collect();
+    let mut withheld_practices = Vec::new();
+    let mut practices = Vec::new();
+    for p in &raw.good_practices {
+        let owner = id_of(p.school);
+        let shared = SharedPractice {
+            school: p.school,
+            themes: p.themes.clone(),
+            title: redact(owner.clone(), &p.title),
+            year: p.year,
+            what_was_done: redact(owner.clone(), &p.what_was_done),
+            for_whom: redact(owner.clone(), &p.for_whom),
+            what_changed: redact(owner, &p.what_changed),
+        };
+        // Shown to every other school: checked as a report of none.
+        let found = guard.check_text(None, &shared.text());
+        if found.is_empty() {
+            practices.push(shared);
+        } else {
+            withheld_practices.push(WithheldPractice {
+                source: p.source.clone(),
+                found,
+            });
+        }
+    }
     let checklist_answers = raw
         .checklist_answers
         .iter()
@@ -456,12 +497,14 @@ pub fn run(
             checklist_answers,
             practices,
             support_offers: raw.support_offers,
+            support_rules: raw.support_rules,
             plans,
             calendar: raw.calendar,
             key: key.clone(),
         },
         guard,
         redactions,
+        withheld_practices,
     }
 }
 
@@ -482,6 +525,49 @@ mod tests {
             .unwrap()
             .city;
         run(raw, key, &Places::default(), &config.privacy).city
+    }
+
+    /// A note that names another school in lower case keeps the name
+    /// through redaction (a distinctive word needs its capital there, or
+    /// "linde" in a sentence would go), but the leak guard, which reads
+    /// every case, finds it: the note is withheld, the others shared.
+    #[test]
+    fn a_practice_the_guard_refuses_after_redaction_is_withheld() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/tiny-city");
+        let config = Config::load(&dir.join("mirror.toml")).unwrap();
+        let mut raw = mirror_ingest::run(&config, Calendar::load(&config.calendar).unwrap())
+            .unwrap()
+            .city;
+        let note = |file: &str, text: &str| mirror_model::GoodPractice {
+            source: file.into(),
+            school: SchoolRef(0),
+            themes: vec!["truancy".to_owned()],
+            title: "Welcome back".to_owned(),
+            year: None,
+            what_was_done: text.to_owned(),
+            for_whom: "All pupils.".to_owned(),
+            what_changed: "Fewer absences.".to_owned(),
+        };
+        raw.good_practices = vec![
+            note("a.md", "A talk after every absence."),
+            note("b.md", "A talk after every absence, as they do at beuk."),
+        ];
+        let out = run(raw, &key("00"), &Places::default(), &config.privacy);
+        assert_eq!(out.city.practices().len(), 1);
+        assert_eq!(
+            out.city.practices()[0].what_was_done.as_str(),
+            "A talk after every absence."
+        );
+        assert_eq!(
+            out.withheld_practices,
+            [WithheldPractice {
+                source: "b.md".into(),
+                found: vec![Leak {
+                    rule: Rule::School,
+                    count: 1
+                }],
+            }]
+        );
     }
 
     fn key(byte: &str) -> PseudonymKey {

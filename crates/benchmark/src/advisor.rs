@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use crate::funnel::Position;
 use crate::significance::{Change, ChangeTest};
+use crate::support::SupportSuggestion;
 use crate::{CityBenchmark, Figure, Judgement, Period, SchoolMirror};
 
 /// How many schools each half of the list holds before ties at the cut-off.
@@ -61,6 +62,9 @@ pub struct Choice {
     /// The evidence the ranking uses: the size of the z-score that put the
     /// school on the list.
     pub strength: f64,
+    /// The support offers the school's mirror suggests, for the advisor's
+    /// call.
+    pub support: Vec<SupportSuggestion>,
 }
 
 /// Ranks every mirror. Within a half, schools with the same strength (to
@@ -101,6 +105,7 @@ pub fn advisor_list(benchmark: &CityBenchmark) -> AdvisorList {
             change,
             against_peers: judged,
             strength,
+            support: m.support.clone(),
         };
         let below = judged
             .filter(|j| j.position == Position::Low998)
@@ -145,7 +150,7 @@ impl AdvisorList {
     /// behind each choice in their own columns (rates as fractions).
     pub fn to_csv(&self) -> String {
         let mut out = String::from(
-            "list,rank,school_id,school_name,level,rate,previous_rate,change,change_z,change_p,position_against_peers,peer_average,lower_95,upper_95,funnel_z,strength\n",
+            "list,rank,school_id,school_name,level,rate,previous_rate,change,change_z,change_p,position_against_peers,peer_average,lower_95,upper_95,funnel_z,strength,support\n",
         );
         let number = |v: Option<f64>| v.map_or(String::new(), |v| format!("{v:.6}"));
         for (list, choices) in [("did-well", &self.did_well), ("rising", &self.rising)] {
@@ -171,6 +176,14 @@ impl AdvisorList {
                     number(j.map(|j| j.limits.upper95)),
                     number(j.map(|j| j.z)),
                     number(Some(c.strength)),
+                    // "organisation: offer" per suggestion, separated by " | ".
+                    quoted(
+                        &c.support
+                            .iter()
+                            .map(|s| format!("{}: {}", s.offer.organisation, s.offer.offer))
+                            .collect::<Vec<_>>()
+                            .join(" | "),
+                    ),
                 ];
                 out.push_str(&fields.join(","));
                 out.push('\n');
@@ -178,7 +191,7 @@ impl AdvisorList {
         }
         for s in &self.too_small_to_judge {
             out.push_str(&format!(
-                "too-small-to-judge,,{},{},{},,,,,,,,,,,\n",
+                "too-small-to-judge,,{},{},{},,,,,,,,,,,,\n",
                 s.school,
                 quoted(&s.name),
                 s.level.as_str()
@@ -245,6 +258,7 @@ mod tests {
             change: None,
             against_peers: None,
             strength,
+            support: Vec::new(),
         }
     }
 

@@ -1,13 +1,11 @@
 //! "Since your last mirror": a follow-up report sets the figures of the
 //! school's last mirror (the history snapshot of an earlier period) beside
-//! this one's, with the goals of the action plans the school is part of.
-//! Both sides are figures as printed: a withheld one stays withheld.
+//! this one's. Both sides are figures as printed: a withheld one stays
+//! withheld. (The action-plan goals are in every mirror: [`crate::goals`].)
 
 use std::path::Path;
 
 use chrono::NaiveDate;
-use mirror_anonymise::{AnonymisedCity, RedactedText};
-use mirror_model::PlanScope;
 use serde::Serialize;
 
 use crate::snapshot::{MetricRow, metric_rows_of, read_snapshots};
@@ -28,7 +26,6 @@ pub struct SinceLastMirror {
     /// The period of the school's last mirror.
     pub last: Period,
     pub figures: Vec<FigureSince>,
-    pub goals: Vec<GoalFollowed>,
 }
 
 /// One figure in the last mirror and now; `None` where it was or is
@@ -47,23 +44,6 @@ pub struct FigureSince {
     pub comparable: bool,
 }
 
-/// An action-plan goal of the school or of its local network, with its
-/// indicator in the last mirror and now where the mirror prints it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct GoalFollowed {
-    pub goal: RedactedText,
-    /// Whether the goal is the local network's rather than the school's own.
-    pub network: bool,
-    pub indicator: String,
-    pub target: f64,
-    pub baseline: Option<f64>,
-    pub deadline: NaiveDate,
-    pub partner: RedactedText,
-    pub evaluation: Option<RedactedText>,
-    pub then: Option<f64>,
-    pub now: Option<f64>,
-}
-
 /// A rate of half days, comparable between periods of different length
 /// (unlike a share of pupils reaching a number of half days).
 fn is_rate(metric: &str) -> bool {
@@ -77,23 +57,11 @@ fn same_part_of_year(a: &Period, b: &Period) -> bool {
     day(a.from) == day(b.from) && day(a.to) == day(b.to)
 }
 
-/// The snapshot metric an action-plan indicator is printed as.
-fn metric_of(indicator: &str) -> Option<String> {
-    match indicator {
-        "problematic_rate" => Some(indicator.to_owned()),
-        "guidance_files_opened" => Some("guidance_with_file".to_owned()),
-        _ => indicator
-            .strip_prefix("pupils_from_")
-            .map(|t| format!("from_{t}")),
-    }
-}
-
 /// What changed since the school's last mirror: the latest snapshot under
 /// `history_dir` of a period that ended before `mirror`'s and holds the
 /// school. `None` when the school has had no earlier mirror.
 pub fn since_last_mirror(
     history_dir: &Path,
-    city: &AnonymisedCity,
     mirror: &SchoolMirror,
 ) -> Result<Option<SinceLastMirror>, BenchmarkError> {
     let school = mirror.school.as_str();
@@ -126,42 +94,7 @@ pub fn since_last_mirror(
             }
         })
         .collect();
-    let me = city.schools().iter().position(|s| s.id == mirror.school);
-    let network = me.and_then(|i| city.schools()[i].network.clone());
-    let goals = city
-        .plans()
-        .iter()
-        .filter(|g| match &g.scope {
-            PlanScope::School(s) => Some(s.index()) == me,
-            PlanScope::Network(n) => network.as_ref() == Some(n),
-        })
-        .map(|g| {
-            let metric = metric_of(&g.indicator);
-            let value = |rows: &[MetricRow]| {
-                metric
-                    .as_deref()
-                    .and_then(|m| find(rows, m))
-                    .and_then(|r| r.value)
-            };
-            GoalFollowed {
-                goal: g.goal.clone(),
-                network: matches!(g.scope, PlanScope::Network(_)),
-                indicator: g.indicator.clone(),
-                target: g.target,
-                baseline: g.baseline,
-                deadline: g.deadline,
-                partner: g.partner.clone(),
-                evaluation: g.evaluation.clone(),
-                then: value(&then),
-                now: value(&now),
-            }
-        })
-        .collect();
-    Ok(Some(SinceLastMirror {
-        last,
-        figures,
-        goals,
-    }))
+    Ok(Some(SinceLastMirror { last, figures }))
 }
 
 #[cfg(test)]
@@ -169,11 +102,12 @@ mod tests {
     use std::collections::BTreeSet;
 
     use mirror_anonymise::disclosure::ReleaseHistory;
-    use mirror_model::{ActionGoal, SchoolRef, SchoolYear};
+    use mirror_anonymise::AnonymisedCity;
+    use mirror_model::SchoolYear;
 
     use super::*;
     use crate::snapshot::write_snapshot;
-    use crate::tests::{close, tiny_city_anonymised, tiny_city_anonymised_with};
+    use crate::tests::{close, tiny_city_anonymised};
     use crate::{BenchmarkSettings, CityBenchmark, Reported, run};
 
     fn day(year: i32, month: u32, day: u32) -> NaiveDate {
@@ -190,11 +124,11 @@ mod tests {
 
     /// The whole school year 2024-2025 (to 30 June 2025) and the same year up
     /// to Friday 6 September 2024, of the tiny city as read.
-    fn whole_and_first_week() -> (AnonymisedCity, CityBenchmark, CityBenchmark) {
+    fn whole_and_first_week() -> (CityBenchmark, CityBenchmark) {
         let (city, settings) = tiny_city_anonymised();
         let whole = benchmark(&city, &settings, Reported::Latest);
         let first_week = benchmark(&city, &settings, Reported::UpTo(day(2024, 9, 6)));
-        (city, whole, first_week)
+        (whole, first_week)
     }
 
     /// `b`'s figures as though they had been printed for another school year.
@@ -214,11 +148,11 @@ mod tests {
 
     #[test]
     fn no_snapshot_no_follow_up() {
-        let (city, whole, _) = whole_and_first_week();
+        let (whole, _) = whole_and_first_week();
         let dir = tempfile::tempdir().unwrap();
         // No metrics folder at all.
         assert_eq!(
-            since_last_mirror(dir.path(), &city, &whole.mirrors[0]).unwrap(),
+            since_last_mirror(dir.path(), &whole.mirrors[0]).unwrap(),
             None
         );
     }
@@ -236,12 +170,12 @@ mod tests {
     /// Truancy file: 1 pupil reached 5, withheld both times.
     #[test]
     fn an_earlier_snapshot_gives_then_and_the_mirror_gives_now() {
-        let (city, whole, first_week) = whole_and_first_week();
+        let (whole, first_week) = whole_and_first_week();
         let dir = tempfile::tempdir().unwrap();
         write_snapshot(dir.path(), &first_week, &every_school(&first_week)).unwrap();
         let aster = &whole.mirrors[0];
         assert_eq!(aster.school.as_str(), "100001");
-        let s = since_last_mirror(dir.path(), &city, aster)
+        let s = since_last_mirror(dir.path(), aster)
             .unwrap()
             .unwrap();
         assert_eq!(s.last, first_week.period);
@@ -310,27 +244,25 @@ mod tests {
                 ("guidance_with_file", false),
             ]
         );
-        // No action plans in the tiny city.
-        assert!(s.goals.is_empty());
     }
 
     /// A snapshot of the mirror's own period (the run that made it, or a
     /// rerun) or of a later one is no "last mirror".
     #[test]
     fn a_snapshot_of_the_same_or_a_later_period_is_not_a_last_mirror() {
-        let (city, whole, first_week) = whole_and_first_week();
+        let (whole, first_week) = whole_and_first_week();
         let dir = tempfile::tempdir().unwrap();
         write_snapshot(dir.path(), &whole, &every_school(&whole)).unwrap();
         let later = as_of_year(&whole, 2025);
         write_snapshot(dir.path(), &later, &every_school(&later)).unwrap();
         assert_eq!(
-            since_last_mirror(dir.path(), &city, &whole.mirrors[0]).unwrap(),
+            since_last_mirror(dir.path(), &whole.mirrors[0]).unwrap(),
             None
         );
         // With an earlier one beside them, that one is taken, though the
         // other two end later.
         write_snapshot(dir.path(), &first_week, &every_school(&first_week)).unwrap();
-        let s = since_last_mirror(dir.path(), &city, &whole.mirrors[0])
+        let s = since_last_mirror(dir.path(), &whole.mirrors[0])
             .unwrap()
             .unwrap();
         assert_eq!(s.last, first_week.period);
@@ -344,12 +276,12 @@ mod tests {
     /// September 2024: the later one is the last mirror.
     #[test]
     fn of_two_earlier_snapshots_the_later_one_is_taken() {
-        let (city, whole, first_week) = whole_and_first_week();
+        let (whole, first_week) = whole_and_first_week();
         let dir = tempfile::tempdir().unwrap();
         // The whole year's figures (Aster 6/45) as printed for 2023-2024.
         let year_before = as_of_year(&whole, 2023);
         write_snapshot(dir.path(), &year_before, &every_school(&year_before)).unwrap();
-        let s = since_last_mirror(dir.path(), &city, &whole.mirrors[0])
+        let s = since_last_mirror(dir.path(), &whole.mirrors[0])
             .unwrap()
             .unwrap();
         assert_eq!(s.last, Period::whole(SchoolYear::starting(2023)));
@@ -360,7 +292,7 @@ mod tests {
         // Two whole years, 1 September-30 June each: every figure compares.
         assert!(s.figures.iter().all(|f| f.comparable));
         write_snapshot(dir.path(), &first_week, &every_school(&first_week)).unwrap();
-        let s = since_last_mirror(dir.path(), &city, &whole.mirrors[0])
+        let s = since_last_mirror(dir.path(), &whole.mirrors[0])
             .unwrap()
             .unwrap();
         assert_eq!(s.last, first_week.period);
@@ -376,14 +308,14 @@ mod tests {
     /// until 6 Sept) had 27 half days and none problematic: 0.
     #[test]
     fn a_snapshot_without_the_school_is_skipped() {
-        let (city, whole, first_week) = whole_and_first_week();
+        let (whole, first_week) = whole_and_first_week();
         let dir = tempfile::tempdir().unwrap();
         let year_before = as_of_year(&whole, 2023);
         write_snapshot(dir.path(), &year_before, &every_school(&year_before)).unwrap();
         let beuk = &first_week.mirrors[1].school;
         assert_eq!(beuk.as_str(), "100002");
         write_snapshot(dir.path(), &first_week, &BTreeSet::from([beuk])).unwrap();
-        let aster = since_last_mirror(dir.path(), &city, &whole.mirrors[0])
+        let aster = since_last_mirror(dir.path(), &whole.mirrors[0])
             .unwrap()
             .unwrap();
         assert_eq!(aster.last, Period::whole(SchoolYear::starting(2023)));
@@ -391,132 +323,10 @@ mod tests {
             figure(&aster, "problematic_rate").then.unwrap(),
             6.0 / 45.0
         ));
-        let beuk = since_last_mirror(dir.path(), &city, &whole.mirrors[1])
+        let beuk = since_last_mirror(dir.path(), &whole.mirrors[1])
             .unwrap()
             .unwrap();
         assert_eq!(beuk.last, first_week.period);
         assert_eq!(figure(&beuk, "problematic_rate").then, Some(0.0));
-    }
-
-    #[test]
-    fn an_indicator_is_followed_as_the_metric_the_mirror_prints() {
-        assert_eq!(
-            metric_of("problematic_rate").as_deref(),
-            Some("problematic_rate")
-        );
-        assert_eq!(metric_of("pupils_from_5").as_deref(), Some("from_5"));
-        assert_eq!(metric_of("pupils_from_30").as_deref(), Some("from_30"));
-        assert_eq!(
-            metric_of("guidance_files_opened").as_deref(),
-            Some("guidance_with_file")
-        );
-        assert_eq!(metric_of("manual"), None);
-        assert_eq!(metric_of("questionnaire:safe-around-school"), None);
-    }
-
-    fn goal(scope: PlanScope, goal: &str, indicator: &str) -> ActionGoal {
-        ActionGoal {
-            scope,
-            goal: goal.to_owned(),
-            indicator: indicator.to_owned(),
-            target: 0.05,
-            baseline: Some(0.1),
-            deadline: day(2025, 6, 30),
-            partner: "CLB".to_owned(),
-            evaluation: Some("termly".to_owned()),
-        }
-    }
-
-    /// Aster (and Ceder) in the network "LOP Noord", Beuk in none. Aster
-    /// follows its own two goals and its network's, not Beuk's nor "LOP
-    /// Zuid"'s; Beuk only its own. Values as worked out above: rate 5/18
-    /// then and 6/45 now, from 10 printed 0 both times, the truancy file
-    /// withheld both times, a manual indicator has none.
-    #[test]
-    fn the_goals_of_the_school_and_its_network_with_their_indicator() {
-        let (city, settings) = tiny_city_anonymised_with(|raw| {
-            raw.registry[0].network = Some("LOP Noord".to_owned());
-            raw.registry[2].network = Some("LOP Noord".to_owned());
-            raw.action_plans = vec![
-                goal(
-                    PlanScope::School(SchoolRef(0)),
-                    "Fewer half days lost",
-                    "problematic_rate",
-                ),
-                goal(
-                    PlanScope::School(SchoolRef(0)),
-                    "Nobody from 10",
-                    "pupils_from_10",
-                ),
-                goal(PlanScope::School(SchoolRef(0)), "A homework club", "manual"),
-                goal(
-                    PlanScope::School(SchoolRef(1)),
-                    "The second school's goal",
-                    "pupils_from_10",
-                ),
-                goal(
-                    PlanScope::Network("LOP Noord".to_owned()),
-                    "Every truant followed",
-                    "guidance_files_opened",
-                ),
-                goal(
-                    PlanScope::Network("LOP Zuid".to_owned()),
-                    "Another network's goal",
-                    "problematic_rate",
-                ),
-            ];
-        });
-        let whole = benchmark(&city, &settings, Reported::Latest);
-        let first_week = benchmark(&city, &settings, Reported::UpTo(day(2024, 9, 6)));
-        let dir = tempfile::tempdir().unwrap();
-        write_snapshot(dir.path(), &first_week, &every_school(&first_week)).unwrap();
-
-        let aster = since_last_mirror(dir.path(), &city, &whole.mirrors[0])
-            .unwrap()
-            .unwrap();
-        let goals: Vec<(&str, bool, &str)> = aster
-            .goals
-            .iter()
-            .map(|g| (g.goal.as_str(), g.network, g.indicator.as_str()))
-            .collect();
-        assert_eq!(
-            goals,
-            [
-                ("Fewer half days lost", false, "problematic_rate"),
-                ("Nobody from 10", false, "pupils_from_10"),
-                ("A homework club", false, "manual"),
-                ("Every truant followed", true, "guidance_files_opened"),
-            ]
-        );
-        let rate = &aster.goals[0];
-        assert!(close(rate.then.unwrap(), 5.0 / 18.0));
-        assert!(close(rate.now.unwrap(), 6.0 / 45.0));
-        // The goal as agreed travels along.
-        assert_eq!(
-            (rate.target, rate.baseline, rate.deadline),
-            (0.05, Some(0.1), day(2025, 6, 30))
-        );
-        assert_eq!(rate.partner.as_str(), "CLB");
-        assert_eq!(
-            rate.evaluation.as_ref().map(RedactedText::as_str),
-            Some("termly")
-        );
-        assert_eq!(
-            (aster.goals[1].then, aster.goals[1].now),
-            (Some(0.0), Some(0.0))
-        );
-        assert_eq!((aster.goals[2].then, aster.goals[2].now), (None, None));
-        assert_eq!((aster.goals[3].then, aster.goals[3].now), (None, None));
-
-        // Beuk, in no network: only its own goal; 0 of its 3 pupils from 10.
-        let beuk = since_last_mirror(dir.path(), &city, &whole.mirrors[1])
-            .unwrap()
-            .unwrap();
-        let goals: Vec<&str> = beuk.goals.iter().map(|g| g.goal.as_str()).collect();
-        assert_eq!(goals, ["The second school's goal"]);
-        assert_eq!(
-            (beuk.goals[0].then, beuk.goals[0].now),
-            (Some(0.0), Some(0.0))
-        );
     }
 }

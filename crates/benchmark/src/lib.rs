@@ -11,11 +11,14 @@ mod counts;
 mod disclosed;
 pub mod follow_up;
 pub mod funnel;
+pub mod goals;
 mod mirror;
 mod peers;
+pub mod practices;
 pub mod significance;
 pub mod snapshot;
 mod stats;
+pub mod support;
 pub mod survey;
 
 use std::collections::BTreeMap;
@@ -85,6 +88,8 @@ pub struct BenchmarkSettings {
     pub peers: PeerSettings,
     pub privacy: PrivacySettings,
     pub cohort: Cohort,
+    /// At most this many good practices in a mirror's appendix.
+    pub practices_per_report: usize,
 }
 
 /// Which period the mirrors are of.
@@ -478,10 +483,27 @@ pub fn run(
                 groups[i].as_ref().map_or(&[][..], PeerGroup::members),
                 &settings.privacy,
             ),
-            practices: practices_for(city, me),
+            goals: Vec::new(),
+            support: Vec::new(),
+            practices: Vec::new(),
             releases,
             suppressed,
         });
+        // Goals and support read the finished mirror.
+        let m = mirrors.last_mut().expect("just pushed");
+        m.goals = goals::progress(city, me, m, &settings.privacy);
+        m.support = support::suggestions(city, m);
+    }
+    // The practices chosen for a mirror read every school's mirror.
+    let chosen: Vec<Vec<PracticeShown>> = {
+        let sources = practices::Sources::new(city, &mirrors, settings.peers.bands);
+        mirrors
+            .iter()
+            .map(|m| sources.choose(m, settings.practices_per_report))
+            .collect()
+    };
+    for (m, practices) in mirrors.iter_mut().zip(chosen) {
+        m.practices = practices;
     }
     let peer_sets = schools
         .iter()
@@ -542,6 +564,7 @@ fn year_figures(me: SchoolRef, y: &Year, ctx: &Context) -> Option<YearFigures> {
                 share: field.compare(me, ctx),
             })
             .collect(),
+        with_file: f.with_file.compare(me, ctx),
     })
 }
 
@@ -871,26 +894,6 @@ fn all_keys<T: Ord>(keys: impl Iterator<Item = T>) -> Vec<T> {
     v
 }
 
-/// How many good practices of other schools a mirror's appendix holds.
-const PRACTICES_PER_MIRROR: usize = 3;
-
-/// Practices of other schools, those of schools of the same level first,
-/// otherwise in the order of the notes.
-fn practices_for(city: &AnonymisedCity, me: SchoolRef) -> Vec<PracticeShown> {
-    let level = city.school(me).level;
-    let mut chosen: Vec<_> = city.practices().iter().filter(|p| p.school != me).collect();
-    // A stable sort keeps the notes' order within each level.
-    chosen.sort_by_key(|p| city.school(p.school).level != level);
-    chosen
-        .into_iter()
-        .take(PRACTICES_PER_MIRROR)
-        .map(|p| PracticeShown {
-            from_level: city.school(p.school).level,
-            practice: p.clone(),
-        })
-        .collect()
-}
-
 /// 0, 1 to the first threshold - 1, ..., from the last threshold.
 fn band_ranges(thresholds: &[u32]) -> Vec<Band> {
     let mut bands = vec![Band {
@@ -946,6 +949,7 @@ mod tests {
             peers: config.peers,
             privacy: config.privacy,
             cohort: Cohort::Enrolled,
+            practices_per_report: config.practices.per_report,
         };
         (city, settings)
     }
@@ -1115,6 +1119,7 @@ mod tests {
             peers: config.peers,
             privacy: config.privacy,
             cohort: Cohort::Enrolled,
+            practices_per_report: config.practices.per_report,
         };
         let e = run(
             &city,

@@ -36,6 +36,27 @@ impl Figure {
     }
 }
 
+/// Which side of what it is set against a figure lies on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Side {
+    Lower,
+    Higher,
+}
+
+impl Comparison {
+    /// The side of its funnel's 95% limits the school's figure lies on;
+    /// `None` within them or unjudged. Nothing is called higher or lower
+    /// without this.
+    pub fn flagged(&self) -> Option<Side> {
+        match self.judged?.position {
+            Position::Low95 | Position::Low998 => Some(Side::Lower),
+            Position::High95 | Position::High998 => Some(Side::Higher),
+            Position::Within => None,
+        }
+    }
+}
+
 /// The peer group's distribution of a figure: quartiles over the peers that
 /// have the figure (the school itself excluded).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -232,6 +253,10 @@ pub struct YearFigures {
     pub change: Option<ChangeTest>,
     /// Shares of pupils the government's figures give, where they give them.
     pub outcomes: Vec<OutcomeShare>,
+    /// Share of the pupils who reached the first threshold with a truancy
+    /// guidance file opened (missing for years known only from the
+    /// government's figures).
+    pub with_file: Comparison,
 }
 
 /// A share from the government's yearly figures that truancy predicts.
@@ -339,8 +364,14 @@ pub struct SchoolMirror {
     pub guidance: GuidanceFollowUp,
     /// The questionnaires and the checklist.
     pub survey: SurveyMirror,
-    /// Good practices of other schools for the appendix; empty when there
-    /// are none to share.
+    /// The goals of the local action plans of the school and its network,
+    /// each followed over time against its target.
+    pub goals: Vec<crate::goals::GoalProgress>,
+    /// The support offers the mirror's findings call for, each with the
+    /// findings that did; empty when nothing was found.
+    pub support: Vec<crate::support::SupportSuggestion>,
+    /// Good practices of other schools for the appendix, on the themes
+    /// where the school is weakest; empty when there are none to share.
     pub practices: Vec<PracticeShown>,
     /// Every count of pupils this mirror prints, per school year: kept in the
     /// release history once the report is written, so that a later report
@@ -352,12 +383,21 @@ pub struct SchoolMirror {
     pub suppressed: BTreeMap<Suppression, u32>,
 }
 
-/// A good practice of another school as a mirror's appendix shows it:
-/// redacted by anonymise, and said to come from "a secondary school", never
+/// A good practice of another school as a mirror's appendix or the
+/// inspiration guide shows it: redacted by anonymise, and said to come from
+/// "a secondary school with a similar pupil population where ...", never
 /// from a named one.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PracticeShown {
     pub from_level: Level,
+    /// The source school is in the same socio-economic band of its level as
+    /// the school the mirror is for (never set in the guide).
+    pub similar_population: bool,
+    /// The theme it was chosen for (its name): one where the reader's
+    /// school is weak. Not set in the guide.
+    pub chosen_for: Option<mirror_model::Wording>,
+    /// What the source school's figures show on that theme.
+    pub evidence: Option<crate::practices::Evidence>,
     #[serde(flatten)]
     pub practice: SharedPractice,
 }

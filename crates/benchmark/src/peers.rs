@@ -198,7 +198,7 @@ fn form_group(school: &SchoolProfile, form_groups: &[Vec<EducationForm>]) -> Opt
 /// be peers: of `bands` equal bands, band k holds the schools that have
 /// between k/bands and (k+1)/bands of those schools less disadvantaged than
 /// them, so equal indices share a band.
-fn socio_economic_bands(schools: &[SchoolProfile], bands: usize) -> Vec<usize> {
+pub(crate) fn socio_economic_bands(schools: &[SchoolProfile], bands: usize) -> Vec<usize> {
     schools
         .iter()
         .map(|s| {

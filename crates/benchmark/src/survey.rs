@@ -137,6 +137,24 @@ pub struct ScaleScore {
     pub previous: Option<PreviousWave>,
 }
 
+impl ScaleScore {
+    /// Which side of its peers' middle half the group's mean lies on, and
+    /// how many points beyond the quartile: the questionnaires have no
+    /// funnel, so this is a position among similar schools, not a test.
+    pub fn outside_peers(&self) -> Option<(crate::Side, f64)> {
+        let (Figure::Value(mean), Some(peers)) = (self.mean, self.peers) else {
+            return None;
+        };
+        if mean < peers.lower_quartile {
+            Some((crate::Side::Lower, peers.lower_quartile - mean))
+        } else if mean > peers.upper_quartile {
+            Some((crate::Side::Higher, mean - peers.upper_quartile))
+        } else {
+            None
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct PreviousWave {
     pub year: SchoolYear,
@@ -265,6 +283,46 @@ pub fn survey_mirror(
         instruments,
         checklist: checklist(city, school, peers, privacy),
     }
+}
+
+/// A group's mean on a scale in every school year up to `until` in which
+/// the group answered an instrument with the scale, oldest first:
+/// suppressed below the group's respondent minimum.
+pub fn scale_series(
+    city: &AnonymisedCity,
+    school: SchoolRef,
+    scale: &str,
+    group: RespondentGroup,
+    until: SchoolYear,
+    privacy: &PrivacySettings,
+) -> Vec<(SchoolYear, Figure)> {
+    let Some((index, instrument)) = city
+        .instruments()
+        .iter()
+        .enumerate()
+        .find(|(_, i)| i.scales.iter().any(|s| s.id == scale))
+    else {
+        return Vec::new();
+    };
+    city.surveys()
+        .iter()
+        .filter(|g| (g.instrument, g.school, g.group) == (index, school, group) && g.year <= until)
+        .map(|g| {
+            let shown = shown_scale(instrument, g, scale, privacy);
+            (g.year, shown.map_or(Figure::Suppressed, |r| Figure::Value(r.mean)))
+        })
+        .collect()
+}
+
+/// The group's result on the scale, when enough respondents answered it.
+fn shown_scale(
+    instrument: &Instrument,
+    group: &SurveyGroup,
+    scale: &str,
+    privacy: &PrivacySettings,
+) -> Option<ScaleResult> {
+    scale_result(instrument, group.answers.as_ref()?, scale)
+        .filter(|r| r.scored >= privacy.min_respondents(group.group))
 }
 
 /// What every figure of one instrument's mirror needs.
@@ -423,8 +481,7 @@ impl Context<'_> {
 
     /// The group's result on the scale, when enough respondents answered it.
     fn shown_scale(&self, group: &SurveyGroup, scale: &str) -> Option<ScaleResult> {
-        scale_result(self.instrument, group.answers.as_ref()?, scale)
-            .filter(|r| r.scored >= self.privacy.min_respondents(group.group))
+        shown_scale(self.instrument, group, scale, self.privacy)
     }
 
     fn item_answers(&self, group: &SurveyGroup, item: usize) -> ItemAnswers {

@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 use mirror_model::{
     Absence, ActionGoal, AttendanceTotals, Calendar, ChecklistItem, ChecklistResponse, Config,
     Enrolment, GoodPractice, GovernmentFigures, GuidanceFile, Instrument, PracticeConfigError,
-    PupilRef, Questionnaire, QuestionnaireError, SchoolRef, SupportOffer, Themes,
+    PupilRef, Questionnaire, QuestionnaireError, SchoolRef, SupportOffer, SupportRule, Themes,
 };
 
 pub use codes::AbsenceCodes;
@@ -98,6 +98,8 @@ pub struct RawCity {
     pub good_practices: Vec<GoodPractice>,
     /// In file and row order.
     pub support_offers: Vec<SupportOffer>,
+    /// From `support_rules` in the configuration, in the file's order.
+    pub support_rules: Vec<SupportRule>,
     /// Names from the pupil and staff rosters, for redaction only.
     pub rosters: Vec<RosterName>,
     /// Sorted by school or network, then deadline.
@@ -139,6 +141,19 @@ pub fn run(config: &Config, calendar: Calendar) -> Result<Ingested, IngestError>
     let instruments = Instrument::load_dir(&config.questionnaires)?;
     let themes = Themes::load(&config.themes)?;
     let checklist = mirror_model::load_checklist(&config.checklist, &themes)?;
+    let scales = mirror_model::scales_asked(&instruments);
+    let support_rules = match &config.support_rules {
+        Some(path) => mirror_model::load_support_rules(
+            path,
+            &mirror_model::RuleContext {
+                themes: &themes,
+                checklist: &checklist,
+                scales: &scales,
+                thresholds: &config.thresholds.problematic_half_days,
+            },
+        )?,
+        None => Vec::new(),
+    };
     let dir = &config.data_dir;
     if !dir.is_dir() {
         return Err(IngestError::Missing {
@@ -168,6 +183,7 @@ pub fn run(config: &Config, calendar: Calendar) -> Result<Ingested, IngestError>
                 checklist_answers: Vec::new(),
                 good_practices: Vec::new(),
                 support_offers: Vec::new(),
+                support_rules,
                 rosters: Vec::new(),
                 action_plans: Vec::new(),
                 calendar,
@@ -223,10 +239,6 @@ pub fn run(config: &Config, calendar: Calendar) -> Result<Ingested, IngestError>
         config.ingest.cross_check_tolerance,
         &mut quality,
     );
-    let scales = instruments
-        .iter()
-        .flat_map(|i| i.scales.iter().map(|s| s.id.clone()))
-        .collect();
     let checklist_answers = practices::read_checklists(
         &folder_files(dir, "checklists")?,
         &checklist,
@@ -247,6 +259,7 @@ pub fn run(config: &Config, calendar: Calendar) -> Result<Ingested, IngestError>
         &folder_files(dir, "action-plans")?,
         &schools,
         &scales,
+        &config.thresholds.problematic_half_days,
         &mut quality,
     );
     let rosters = rosters::read(&folder_files(dir, "rosters")?, &mut quality);
@@ -278,6 +291,7 @@ pub fn run(config: &Config, calendar: Calendar) -> Result<Ingested, IngestError>
             checklist_answers,
             good_practices,
             support_offers,
+            support_rules,
             rosters,
             action_plans,
             calendar,

@@ -1,11 +1,11 @@
 //! Checklists, good-practice notes, support offers and action plans.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use mirror_model::{
-    ActionGoal, ChecklistAnswer, ChecklistItem, ChecklistResponse, GoodPractice, INDICATORS, Level,
-    PlanScope, SchoolYear, SupportOffer, Themes,
+    ActionGoal, ChecklistAnswer, ChecklistItem, ChecklistResponse, GoodPractice, Level, Measure,
+    PlanScope, RespondentGroup, SchoolYear, SupportOffer, Themes,
 };
 use serde::Deserialize;
 
@@ -146,7 +146,7 @@ pub(crate) fn read_good_practices(
     for path in files {
         let text = std::fs::read_to_string(&path)?;
         quality.count_file("good-practices", 1);
-        match parse_practice(&text, themes, schools) {
+        match parse_practice(&path, &text, themes, schools) {
             Ok(Some(p)) => practices.push(p),
             Ok(None) => {}
             Err((line, message)) => {
@@ -162,6 +162,7 @@ pub(crate) fn read_good_practices(
 /// A note: TOML front matter between `+++` lines, then Markdown sections.
 /// Errors carry the line they are on.
 fn parse_practice(
+    path: &Path,
     text: &str,
     themes: &Themes,
     schools: &Schools,
@@ -246,6 +247,7 @@ fn parse_practice(
     let [what_was_done, for_whom, what_changed]: [String; 3] =
         filled.try_into().expect("three sections");
     Ok(Some(GoodPractice {
+        source: path.to_owned(),
         school,
         themes: front.themes,
         title: front.title,
@@ -309,7 +311,8 @@ pub(crate) fn read_support_offers(
 pub(crate) fn read_action_plans(
     files: &[PathBuf],
     schools: &Schools,
-    instruments_scales: &HashSet<String>,
+    scales: &BTreeMap<String, Vec<RespondentGroup>>,
+    thresholds: &[u32],
     quality: &mut DataQuality,
 ) -> Vec<ActionGoal> {
     let mut goals = Vec::new();
@@ -360,37 +363,46 @@ pub(crate) fn read_action_plans(
                     ));
                 }
             };
-            let indicator = row.non_empty(v, 3)?;
-            let known = INDICATORS.contains(&indicator)
-                || indicator
-                    .strip_prefix("questionnaire:")
-                    .is_some_and(|scale| instruments_scales.contains(scale));
-            if !known {
-                return Err(row.problem(
-                    3,
-                    ProblemKind::BadValue,
-                    format!(
-                        "`{indicator}` is not an indicator{}; use one of {}, or questionnaire:<scale id>",
-                        closest(indicator, INDICATORS.iter().copied()),
-                        INDICATORS.join(", ")
-                    ),
-                ));
-            }
+            // A goal the tool cannot follow would leave a blank in every
+            // follow-up: it is refused here, with the forms it can follow.
+            let indicator = match Measure::parse(row.non_empty(v, 3)?, thresholds, scales) {
+                // A goal is about one group: the pupils unless it says.
+                Ok(Measure::Scale { scale, group }) => Measure::Scale {
+                    scale,
+                    group: Some(group.unwrap_or(RespondentGroup::Pupils)),
+                },
+                Ok(m) => m,
+                Err(message) => return Err(row.problem(3, ProblemKind::BadValue, message)),
+            };
             let number = |position: usize| -> Result<Option<f64>, Problem> {
                 if v[position].is_empty() {
                     return Ok(None);
                 }
-                parse_decimal(v[position]).map(Some).ok_or_else(|| {
+                let value = parse_decimal(v[position]).ok_or_else(|| {
                     row.problem(position, ProblemKind::BadValue, format!("`{}` is not a number", v[position]))
-                })
+                })?;
+                let (top, unit) = if indicator.is_share() {
+                    (1.0, "a share: write it as a fraction between 0 and 1 (0.06 for 6%)")
+                } else {
+                    (100.0, "a questionnaire score: on 0 (least favourable) to 100 (most favourable)")
+                };
+                if !(0.0..=top).contains(&value) {
+                    return Err(row.problem(
+                        position,
+                        ProblemKind::BadValue,
+                        format!("`{}` is out of range; {indicator} is {unit}", v[position]),
+                    ));
+                }
+                Ok(Some(value))
             };
             let target = number(4)?.ok_or_else(|| row.problem(4, ProblemKind::BadValue, "is empty; a goal needs a target"))?;
+            let baseline = number(7)?;
             goals.push(ActionGoal {
                 scope,
                 goal: row.non_empty(v, 2)?.to_owned(),
-                indicator: indicator.to_owned(),
+                indicator,
                 target,
-                baseline: number(7)?,
+                baseline,
                 deadline: row.date(v, 5)?,
                 partner: row.non_empty(v, 6)?.to_owned(),
                 evaluation: Some(v[8]).filter(|e| !e.is_empty()).map(str::to_owned),

@@ -613,7 +613,12 @@ fn checklists_support_offers_and_action_plans_name_their_cells() {
             "school_id,network,goal,indicator,target,baseline,deadline,partner,evaluation\n\
              100001,,Minder spijbelen,pupils_from_15,\"0,05\",\"0,08\",30/06/2026,CLB,termly\n\
              ,LOP Zuid,Minder pesten,questionnaire:bullying,3,,2026-06-30,Stad,yearly\n\
-             100001,,Meer melden,pupils_from_16,1,,2026-06-30,CLB,\n",
+             100001,,Meer melden,pupils_from_16,1,,2026-06-30,CLB,\n\
+             100001,,Zelf gemeten,manual,1,,2026-06-30,CLB,\n\
+             100001,,Minder spijbelen,pupils_from_15,6,8,2026-06-30,CLB,\n\
+             100001,,Veiliger,questionnaire:safe-at-school:teachers,140,,2026-06-30,CLB,\n\
+             100001,,Veiliger,questionnaire:safe-at-scool,75,,2026-06-30,CLB,\n\
+             100001,,Veiliger,questionnaire:safe-at-school,75,60,2027-06-30,CLB,\n",
         );
     assert_eq!(
         city.problems(),
@@ -623,7 +628,11 @@ fn checklists_support_offers_and_action_plans_name_their_cells() {
             "checklists/2025.csv: row 5, column `answer`: `maybe` is not an answer (yes, partly, no; or ja, deels, nee)",
             "support/offers.csv: row 3, column `themes`: `bulying` is not a theme of the themes file, did you mean `bullying`? (the themes: belonging, bullying, guidance, newcomers, parents, rules, safety, support, truancy, wellbeing)",
             "action-plans/plans.csv: row 3, column `network`: `LOP Zuid` is no school's network in the registry; correct the name or the registry's network column",
-            "action-plans/plans.csv: row 4, column `indicator`: `pupils_from_16` is not an indicator, did you mean `pupils_from_15`?; use one of problematic_rate, pupils_from_5, pupils_from_10, pupils_from_15, pupils_from_30, guidance_files_opened, manual, or questionnaire:<scale id>",
+            "action-plans/plans.csv: row 4, column `indicator`: `pupils_from_16`: the thresholds are 5, 10, 15, 30; use pupils_from_ and one of them",
+            "action-plans/plans.csv: row 5, column `indicator`: `manual` is not a figure the tool computes; use problematic_rate, pupils_from_<threshold>, guidance_files_opened, questionnaire:<scale id> or questionnaire:<scale id>:<group>",
+            "action-plans/plans.csv: row 6, column `target`: `6` is out of range; pupils_from_15 is a share: write it as a fraction between 0 and 1 (0.06 for 6%)",
+            "action-plans/plans.csv: row 7, column `target`: `140` is out of range; questionnaire:safe-at-school:teachers is a questionnaire score: on 0 (least favourable) to 100 (most favourable)",
+            "action-plans/plans.csv: row 8, column `indicator`: `questionnaire:safe-at-scool`: `safe-at-scool` is not a scale of the questionnaires (the scales: belonging, bullying, clear-rules, safe-around-school, safe-at-school, teacher-support)",
         ]
     );
     let city = city.ingest().city;
@@ -637,9 +646,17 @@ fn checklists_support_offers_and_action_plans_name_their_cells() {
         city.support_offers[0].levels,
         [mirror_model::Level::Secondary]
     );
-    assert_eq!(city.action_plans.len(), 1);
+    assert_eq!(city.action_plans.len(), 2);
     assert_eq!(city.action_plans[0].target, 0.05);
     assert_eq!(city.action_plans[0].baseline, Some(0.08));
+    // Without a group, a questionnaire goal is about the pupils.
+    assert_eq!(
+        city.action_plans[1].indicator,
+        mirror_model::Measure::Scale {
+            scale: "safe-at-school".to_owned(),
+            group: Some(mirror_model::RespondentGroup::Pupils)
+        }
+    );
 }
 
 #[test]

@@ -236,6 +236,8 @@ enum CliError {
         /// Whether the batch had other schools' mirrors to make.
         others: bool,
     },
+    #[error("the inspiration guide: {reason}. It was not written")]
+    GuideRefused { reason: String },
     #[error("cannot start a worker thread: {source}")]
     Thread { source: std::io::Error },
     #[error("{}: cannot write: {source}", path.display())]
@@ -255,6 +257,7 @@ impl CliError {
     fn exit_code(&self) -> u8 {
         match self {
             Self::HeldBack { .. } => HELD_BACK,
+            Self::GuideRefused { .. } => REFUSED,
             Self::SchoolFailed { code, .. } => *code,
             _ => 1,
         }
@@ -369,8 +372,35 @@ fn run(
         pipeline::prepare(config_path, reported, &selection, keep_going)?;
     let renderer = mirror_render::Renderer::new(&prepared.config.templates_dir)?;
     let code = make_reports(&prepared, &mut released, &renderer, &selection, keep_going)?;
-    write_advisor(&prepared, &renderer, &report_meta(&prepared))?;
+    let meta = report_meta(&prepared);
+    write_advisor(&prepared, &renderer, &meta)?;
+    write_guide(&prepared, &renderer, &meta)?;
     Ok(code)
+}
+
+/// The inspiration guide of every shared practice, at the period's top:
+/// for schools and local partners alike, so read by the leak guard as a
+/// report of no school.
+fn write_guide(
+    prepared: &Prepared,
+    renderer: &mirror_render::Renderer,
+    meta: &mirror_render::ReportMeta,
+) -> Result<PathBuf, CliError> {
+    let city = &prepared.anonymised.city;
+    let guide = mirror_benchmark::practices::inspiration_guide(city, &prepared.benchmark);
+    let pdf = renderer.render_guide(
+        &guide,
+        &prepared.config.practices.guide_language,
+        meta.issue_date,
+    )?;
+    let path = prepared.dir.guide();
+    if let Err(e) = prepared.anonymised.guard.check_pdf(None, &pdf) {
+        return Err(CliError::GuideRefused {
+            reason: CliError::refused(&e).0,
+        });
+    }
+    write_atomically(&path, &pdf)?;
+    Ok(path)
 }
 
 /// The mirrors of the selected schools, and the summary of the batch;
@@ -406,7 +436,6 @@ fn report(
     let (mut prepared, mut released) = pipeline::prepare(config_path, reported, &selection, false)?;
     if follow_up {
         let history = prepared.config.privacy.history_dir.clone();
-        let city = &prepared.anonymised.city;
         for m in prepared
             .benchmark
             .mirrors
@@ -414,7 +443,7 @@ fn report(
             .filter(|m| m.school == school)
         {
             m.since_last_mirror =
-                mirror_benchmark::follow_up::since_last_mirror(&history, city, m)?;
+                mirror_benchmark::follow_up::since_last_mirror(&history, m)?;
             if m.since_last_mirror.is_none() {
                 let _ = writeln!(
                     std::io::stderr().lock(),

@@ -44,6 +44,11 @@ impl PeriodDir {
         self.root.join("advisor")
     }
 
+    /// Every shared good practice, for schools and local partners.
+    pub fn guide(&self) -> PathBuf {
+        self.root.join("inspiration-guide.pdf")
+    }
+
     pub fn quality(&self) -> PathBuf {
         self.root.join("quality")
     }

@@ -118,6 +118,18 @@ pub fn prepare(
         mirror_anonymise::PseudonymKey::load(config.pseudonym_key_file.as_deref(), &config.source)?;
     let places = mirror_anonymise::Places::load(&config.places)?;
     let anonymised = mirror_anonymise::run(ingested.city, &key, &places, &config.privacy);
+    for w in &anonymised.withheld_practices {
+        let found: Vec<String> = w
+            .found
+            .iter()
+            .map(|l| format!("{} ({}x)", l.rule.describe(), l.count))
+            .collect();
+        eprintln!(
+            "warning: {}: after redaction the note still holds {}; it is shared in no report. Rewrite it without names, or add the missing name to the registry's aliases or the rosters.",
+            w.source.display(),
+            found.join(", ")
+        );
+    }
     let anonymise_done = Instant::now();
     let period: Period = mirror_benchmark::period_of(&anonymised.city, reported)?;
     let dir = PeriodDir::new(&config.out_dir, &period);
@@ -151,6 +163,7 @@ pub fn prepare(
             Some((month, day)) => Cohort::EnrolledOn { month, day },
             None => Cohort::Enrolled,
         },
+        practices_per_report: config.practices.per_report,
     };
     let benchmark = mirror_benchmark::run(&anonymised.city, &settings, reported, &released)?;
     if let Selection::Schools(ids) = selection {
@@ -166,7 +179,8 @@ pub fn prepare(
     }
     let benchmark_done = Instant::now();
     let prepared = Prepared {
-        warnings: quality.problems().len() - quality.errors().count(),
+        warnings: quality.problems().len() - quality.errors().count()
+            + anonymised.withheld_practices.len(),
         config,
         inputs,
         anonymised,

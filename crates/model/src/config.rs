@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::{EducationForm, RespondentGroup, SchoolId};
+use crate::{EducationForm, ReportLanguage, RespondentGroup, SchoolId};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -40,6 +40,7 @@ struct RawConfig {
     themes: String,
     #[serde(default = "default_places")]
     places: String,
+    support_rules: Option<String>,
     pseudonyms: RawPseudonyms,
     #[serde(default)]
     thresholds: Thresholds,
@@ -53,6 +54,28 @@ struct RawConfig {
     ingest: IngestSettings,
     #[serde(default)]
     cohort: RawCohort,
+    #[serde(default)]
+    practices: PracticeSettings,
+}
+
+/// How good practices are shared: in each mirror's appendix, and all of
+/// them in the inspiration guide.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PracticeSettings {
+    /// At most this many practices of other schools in a mirror's appendix.
+    pub per_report: usize,
+    /// The language of the inspiration guide.
+    pub guide_language: ReportLanguage,
+}
+
+impl Default for PracticeSettings {
+    fn default() -> Self {
+        Self {
+            per_report: 3,
+            guide_language: ReportLanguage::new("nl").expect("nl is a language code"),
+        }
+    }
 }
 
 /// Which pupils a school's truancy figures count.
@@ -268,6 +291,9 @@ pub struct Config {
     pub themes: PathBuf,
     /// The city's streets and municipalities, redacted from free text.
     pub places: PathBuf,
+    /// Which findings bring which themes' support offers to a report; `None`:
+    /// reports suggest no support.
+    pub support_rules: Option<PathBuf>,
     pub pseudonym_key_file: Option<PathBuf>,
     pub thresholds: Thresholds,
     pub peers: PeerSettings,
@@ -278,6 +304,7 @@ pub struct Config {
     /// Month and day: count only the pupils enrolled on that day of each
     /// school year; `None` counts every pupil over their enrolment.
     pub cohort_enrolled_on: Option<(u32, u32)>,
+    pub practices: PracticeSettings,
 }
 
 impl Config {
@@ -393,6 +420,11 @@ impl Config {
             checklist: resolve("checklist", &raw.checklist)?,
             themes: resolve("themes", &raw.themes)?,
             places: resolve("places", &raw.places)?,
+            support_rules: raw
+                .support_rules
+                .as_deref()
+                .map(|r| resolve("support_rules", r))
+                .transpose()?,
             pseudonym_key_file: raw
                 .pseudonyms
                 .key_file
@@ -411,6 +443,7 @@ impl Config {
             issue_date: raw.report.issue_date,
             ingest: raw.ingest,
             cohort_enrolled_on,
+            practices: raw.practices,
         })
     }
 }

@@ -41,8 +41,9 @@ mod questionnaire;
 mod records;
 pub use guidance::{GuidanceFile, GuidanceOutcome, GuidanceReason};
 pub use practice::{
-    ActionGoal, ChecklistAnswer, ChecklistItem, ChecklistResponse, GoodPractice, INDICATORS,
-    PlanScope, PracticeConfigError, SupportOffer, Themes, load_checklist,
+    ActionGoal, ChecklistAnswer, ChecklistItem, ChecklistResponse, GoodPractice, Measure,
+    PlanScope, PracticeConfigError, RuleContext, SupportOffer, SupportRule, Themes, Trigger,
+    load_checklist, load_support_rules, scales_asked,
 };
 pub use questionnaire::{
     AnswerScale, Instrument, Item, Layout, Questionnaire, QuestionnaireError, RespondentGroup,

@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-use crate::{Level, ParseValueError, SchoolRef, SchoolYear, Wording};
+use crate::{Instrument, Level, ParseValueError, RespondentGroup, SchoolRef, SchoolYear, Wording};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PracticeConfigError {
@@ -133,6 +133,8 @@ pub struct ChecklistResponse {
 /// redacted by anonymise before anything shows it).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GoodPractice {
+    /// The note's file, to name it in warnings (never printed in a report).
+    pub source: PathBuf,
     pub school: SchoolRef,
     pub themes: Vec<String>,
     pub title: String,
@@ -143,7 +145,7 @@ pub struct GoodPractice {
 }
 
 /// Support the city's network offers a school.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SupportOffer {
     pub organisation: String,
     pub offer: String,
@@ -161,24 +163,271 @@ pub enum PlanScope {
     Network(String),
 }
 
-/// The indicators a follow-up can compute, and `manual` for those the
-/// partners report themselves; `questionnaire:<scale id>` is a scale's score.
-pub const INDICATORS: &[&str] = &[
-    "problematic_rate",
-    "pupils_from_5",
-    "pupils_from_10",
-    "pupils_from_15",
-    "pupils_from_30",
-    "guidance_files_opened",
-    "manual",
-];
+/// A figure of a mirror that an action-plan goal follows or a support rule
+/// watches, written in files as `problematic_rate`, `pupils_from_<threshold>`,
+/// `guidance_files_opened` or `questionnaire:<scale>[:<group>]`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Measure {
+    /// Problematic half days over the half days pupils were expected.
+    ProblematicRate,
+    /// Share of pupils with at least `threshold` problematic half days.
+    PupilsFrom { threshold: u32 },
+    /// Share of the pupils who reached the first threshold with a truancy
+    /// guidance file opened.
+    GuidanceFilesOpened,
+    /// A group's mean score on a questionnaire scale (0-100). A goal always
+    /// names a group (the pupils when the file leaves it out); a support rule
+    /// without one watches every group.
+    Scale {
+        scale: String,
+        group: Option<RespondentGroup>,
+    },
+}
+
+/// The figures' names as files write them, for error messages.
+const MEASURE_FORMS: &str = "problematic_rate, pupils_from_<threshold>, guidance_files_opened, questionnaire:<scale id> or questionnaire:<scale id>:<group>";
+
+impl Measure {
+    /// Reads a figure's name. `thresholds` are the configured ones; `scales`
+    /// gives, per questionnaire scale, the groups asked one of its items.
+    pub fn parse(
+        text: &str,
+        thresholds: &[u32],
+        scales: &BTreeMap<String, Vec<RespondentGroup>>,
+    ) -> Result<Self, String> {
+        let text = text.trim();
+        if text == "problematic_rate" {
+            return Ok(Self::ProblematicRate);
+        }
+        if text == "guidance_files_opened" {
+            return Ok(Self::GuidanceFilesOpened);
+        }
+        if let Some(t) = text.strip_prefix("pupils_from_") {
+            return match t.parse::<u32>() {
+                Ok(threshold) if thresholds.contains(&threshold) => {
+                    Ok(Self::PupilsFrom { threshold })
+                }
+                _ => Err(format!(
+                    "`{text}`: the thresholds are {}; use pupils_from_ and one of them",
+                    thresholds
+                        .iter()
+                        .map(u32::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
+            };
+        }
+        if let Some(rest) = text.strip_prefix("questionnaire:") {
+            let (scale, group) = match rest.split_once(':') {
+                Some((scale, group)) => (
+                    scale,
+                    Some(
+                        group
+                            .parse::<RespondentGroup>()
+                            .map_err(|e| format!("`{text}`: {e}"))?,
+                    ),
+                ),
+                None => (rest, None),
+            };
+            let Some(asked) = scales.get(scale) else {
+                return Err(format!(
+                    "`{text}`: `{scale}` is not a scale of the questionnaires (the scales: {})",
+                    scales.keys().cloned().collect::<Vec<_>>().join(", ")
+                ));
+            };
+            if let Some(g) = group.filter(|g| !asked.contains(g)) {
+                return Err(format!(
+                    "`{text}`: no item of `{scale}` is asked of the {}",
+                    g.as_str()
+                ));
+            }
+            return Ok(Self::Scale {
+                scale: scale.to_owned(),
+                group,
+            });
+        }
+        Err(format!("`{text}` is not a figure the tool computes; use {MEASURE_FORMS}"))
+    }
+
+    /// Whether a lower figure is the better one: absence, yes; a guidance
+    /// file opened or a questionnaire score, no.
+    pub fn lower_is_better(&self) -> bool {
+        matches!(self, Self::ProblematicRate | Self::PupilsFrom { .. })
+    }
+
+    /// A share between 0 and 1 (every figure but a questionnaire score).
+    pub fn is_share(&self) -> bool {
+        !matches!(self, Self::Scale { .. })
+    }
+}
+
+impl std::fmt::Display for Measure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::ProblematicRate => f.write_str("problematic_rate"),
+            Self::PupilsFrom { threshold } => write!(f, "pupils_from_{threshold}"),
+            Self::GuidanceFilesOpened => f.write_str("guidance_files_opened"),
+            Self::Scale { scale, group: None } => write!(f, "questionnaire:{scale}"),
+            Self::Scale {
+                scale,
+                group: Some(g),
+            } => write!(f, "questionnaire:{scale}:{}", g.as_str()),
+        }
+    }
+}
+
+/// Per questionnaire scale of the instruments, the groups asked an item of it.
+pub fn scales_asked(instruments: &[Instrument]) -> BTreeMap<String, Vec<RespondentGroup>> {
+    let mut scales: BTreeMap<String, Vec<RespondentGroup>> = BTreeMap::new();
+    for instrument in instruments {
+        for scale in &instrument.scales {
+            let asked = scales.entry(scale.id.clone()).or_default();
+            for item in instrument.items.iter().filter(|i| i.scale == scale.id) {
+                asked.extend(&item.groups);
+            }
+            asked.sort();
+            asked.dedup();
+        }
+    }
+    scales
+}
+
+/// What in a mirror makes its report suggest the support offers of a theme.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "when", rename_all = "kebab-case")]
+pub enum Trigger {
+    /// The figure lies on the unfavourable side of its funnel's 95% limit
+    /// (truancy figures), or below the peers' lower quartile (a
+    /// questionnaire score; for a rule without a group, any group's).
+    WorseThanPeers { figure: Measure },
+    /// Problematic absence rose significantly since the year before.
+    Rising,
+    /// The school answered a checklist item "no" or "partly".
+    NotInPlace { item: String },
+}
+
+/// A rule of `config/support-rules.toml`: what triggers it and the themes
+/// whose support offers it brings to the report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SupportRule {
+    pub trigger: Trigger,
+    pub themes: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRules {
+    rules: Vec<RawRule>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRule {
+    when: String,
+    figure: Option<String>,
+    checklist: Option<String>,
+    themes: Vec<String>,
+}
+
+/// What the support rules may refer to: the configured themes, checklist,
+/// questionnaire scales and thresholds.
+#[derive(Debug)]
+pub struct RuleContext<'a> {
+    pub themes: &'a Themes,
+    pub checklist: &'a [ChecklistItem],
+    pub scales: &'a BTreeMap<String, Vec<RespondentGroup>>,
+    pub thresholds: &'a [u32],
+}
+
+/// Loads the support rules; errors name the rule by its number and say what
+/// to write instead.
+pub fn load_support_rules(
+    path: &Path,
+    context: &RuleContext,
+) -> Result<Vec<SupportRule>, PracticeConfigError> {
+    let raw = read_toml::<RawRules>(path)?.rules;
+    raw.into_iter()
+        .enumerate()
+        .map(|(i, rule)| {
+            support_rule(rule, context).map_err(|message| PracticeConfigError::Invalid {
+                path: path.to_owned(),
+                message: format!("rule {} (the {} [[rules]]): {message}", i + 1, ordinal(i + 1)),
+            })
+        })
+        .collect()
+}
+
+fn ordinal(n: usize) -> String {
+    let suffix = match (n % 10, n % 100) {
+        (1, x) if x != 11 => "st",
+        (2, x) if x != 12 => "nd",
+        (3, x) if x != 13 => "rd",
+        _ => "th",
+    };
+    format!("{n}{suffix}")
+}
+
+fn support_rule(rule: RawRule, c: &RuleContext) -> Result<SupportRule, String> {
+    if rule.themes.is_empty() {
+        return Err("`themes` is empty; name at least one theme".to_owned());
+    }
+    if let Some(t) = rule.themes.iter().find(|t| !c.themes.contains(t)) {
+        return Err(format!(
+            "theme `{t}` is not in the themes file (the themes: {})",
+            c.themes.ids().collect::<Vec<_>>().join(", ")
+        ));
+    }
+    let trigger = match (rule.when.as_str(), rule.figure, rule.checklist) {
+        ("worse-than-peers", Some(figure), None) => Trigger::WorseThanPeers {
+            figure: Measure::parse(&figure, c.thresholds, c.scales)?,
+        },
+        ("rising", Some(figure), None) if figure.trim() == "problematic_rate" => Trigger::Rising,
+        ("rising", _, _) => {
+            return Err(
+                "`rising` is tested for problematic absence only: write figure = \"problematic_rate\""
+                    .to_owned(),
+            );
+        }
+        ("not-in-place", None, Some(item)) => {
+            if !c.checklist.iter().any(|i| i.id == item) {
+                return Err(format!(
+                    "`{item}` is not an item of the checklist (the items: {})",
+                    c.checklist
+                        .iter()
+                        .map(|i| i.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            }
+            Trigger::NotInPlace { item }
+        }
+        ("worse-than-peers", _, _) => {
+            return Err("`worse-than-peers` needs a `figure` and no `checklist`".to_owned());
+        }
+        ("not-in-place", _, _) => {
+            return Err("`not-in-place` needs a `checklist` item and no `figure`".to_owned());
+        }
+        (other, _, _) => {
+            return Err(format!(
+                "when = \"{other}\" is not a trigger; use worse-than-peers, rising or not-in-place"
+            ));
+        }
+    };
+    Ok(SupportRule {
+        trigger,
+        themes: rule.themes,
+    })
+}
 
 /// A shared goal of a local action plan, with its indicator and deadline.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ActionGoal {
     pub scope: PlanScope,
     pub goal: String,
-    pub indicator: String,
+    /// A figure the tool computes: a goal it cannot follow is an ingest
+    /// error. Shares are fractions, questionnaire scores 0-100.
+    pub indicator: Measure,
     pub target: f64,
     pub baseline: Option<f64>,
     pub deadline: NaiveDate,

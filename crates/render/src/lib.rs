@@ -18,7 +18,8 @@ use chrono::{Datelike, NaiveDate};
 use mirror_benchmark::SchoolMirror;
 use mirror_benchmark::advisor::AdvisorList;
 use mirror_benchmark::follow_up::SinceLastMirror;
-use mirror_model::SchoolId;
+use mirror_benchmark::practices::InspirationGuide;
+use mirror_model::{ReportLanguage, SchoolId};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use typst::WorldExt;
@@ -32,6 +33,8 @@ use charts::ChartLabels;
 use world::{ReportWorld, Shared, file_id};
 
 const MAIN: &str = "/mirror.typ";
+/// The inspiration guide: every shared practice, for local partners.
+const GUIDE: &str = "/guide.typ";
 /// The advisor's list names schools: a template of its own, so nothing of it
 /// can slip into a school's mirror.
 const ADVISOR: &str = "/advisor.typ";
@@ -41,6 +44,7 @@ const ADVISOR: &str = "/advisor.typ";
 pub enum Report {
     School(SchoolId),
     AdvisorList,
+    InspirationGuide,
 }
 
 impl std::fmt::Display for Report {
@@ -48,6 +52,7 @@ impl std::fmt::Display for Report {
         match self {
             Self::School(school) => write!(f, "school {school}"),
             Self::AdvisorList => f.write_str("the advisor list"),
+            Self::InspirationGuide => f.write_str("the inspiration guide"),
         }
     }
 }
@@ -167,6 +172,23 @@ const SINCE_FRACTIONS: [&str; 6] = [
     "baseline",
 ];
 
+/// The same for the support findings: the school's figure and what it
+/// was compared with (for a questionnaire score both are on 0-100 and the
+/// template prints them as they are).
+const SUPPORT_FRACTIONS: [&str; 2] = ["value", "compared_with"];
+
+/// The same for the goals whose indicator is a share: the figures over
+/// time, the target, and the trend and the pace needed (percentage points
+/// a year). Scores on 0-100 get none.
+const GOAL_FRACTIONS: [&str; 6] = [
+    "value",
+    "target",
+    "baseline",
+    "trend_per_year",
+    "needed_per_year",
+    "projected",
+];
+
 /// The same for the advisor's list (`difference` in percentage points).
 const ADVISOR_FRACTIONS: [&str; 6] = [
     "rate",
@@ -216,6 +238,23 @@ fn report_json(mirror: &SchoolMirror, meta: &ReportMeta) -> Result<Vec<u8>, serd
     // replaced whole by one with their digits.
     if let (Some(m), Some(since)) = (mirror_json.as_object_mut(), &mirror.since_last_mirror) {
         m.insert("since_last_mirror".to_owned(), since_json(since)?);
+    }
+    if let Some(m) = mirror_json.as_object_mut() {
+        let mut support = serde_json::to_value(&mirror.support)?;
+        add_percent_digits(&mut support, &SUPPORT_FRACTIONS);
+        m.insert("support".to_owned(), support);
+        let goals = mirror
+            .goals
+            .iter()
+            .map(|g| {
+                let mut json = serde_json::to_value(g)?;
+                if g.indicator.is_share() {
+                    add_percent_digits(&mut json, &GOAL_FRACTIONS);
+                }
+                Ok(json)
+            })
+            .collect::<Result<Vec<Value>, serde_json::Error>>()?;
+        m.insert("goals".to_owned(), Value::Array(goals));
     }
     let mut messages = serde_json::to_value(messages::key_messages(mirror))?;
     add_percent_digits(&mut messages, &FRACTIONS);
@@ -297,7 +336,10 @@ impl Renderer {
     /// middle of a batch; a missing template too.
     pub fn new(templates_dir: &Path) -> Result<Self, RenderError> {
         let shared = Shared::load(templates_dir)?;
-        if let Some(missing) = [MAIN, ADVISOR].into_iter().find(|t| !shared.has_file(t)) {
+        if let Some(missing) = [MAIN, ADVISOR, GUIDE]
+            .into_iter()
+            .find(|t| !shared.has_file(t))
+        {
             return Err(RenderError::MissingTemplate {
                 path: templates_dir.join(missing.trim_start_matches('/')),
             });
@@ -430,6 +472,40 @@ impl Renderer {
         let period = &list.period;
         let ident = format!("school-mirror/advisor/{}/{}", period.year, period.to);
         self.compile(&report, ADVISOR, [("/data.json", data)], issue_date, ident)
+    }
+
+    /// The inspiration guide as PDF bytes, in `language`; the same input
+    /// gives the same bytes.
+    pub fn render_guide(
+        &self,
+        guide: &InspirationGuide,
+        language: &ReportLanguage,
+        issue_date: NaiveDate,
+    ) -> Result<Vec<u8>, RenderError> {
+        let report = Report::InspirationGuide;
+        if !self.labels.contains_key(language.as_str()) {
+            return Err(RenderError::Strings {
+                path: self
+                    .templates_dir
+                    .join("lang")
+                    .join(format!("{}.toml", language.as_str())),
+                message: format!(
+                    "no strings for practices.guide_language `{}`: add the file or choose a language that has one",
+                    language.as_str()
+                ),
+            });
+        }
+        let data = serde_json::to_vec(&serde_json::json!({
+            "guide": guide,
+            "language": language,
+            "issue_date": issue_date,
+        }))
+        .map_err(|source| RenderError::Data {
+            report: report.clone(),
+            source,
+        })?;
+        let ident = format!("school-mirror/inspiration-guide/{}", guide.period.year);
+        self.compile(&report, GUIDE, [("/data.json", data)], issue_date, ident)
     }
 
     /// Compiles the template `main` with a report's own files (at fixed
