@@ -563,6 +563,7 @@ fn render_time_of_the_sample_city() {
         peers: config.peers.clone(),
         privacy: config.privacy.clone(),
         cohort: mirror_benchmark::Cohort::Enrolled,
+        practices_per_report: config.practices.per_report,
     };
     let benchmark = mirror_benchmark::run(
         city,

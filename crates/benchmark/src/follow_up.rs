@@ -101,8 +101,8 @@ pub fn since_last_mirror(
 mod tests {
     use std::collections::BTreeSet;
 
-    use mirror_anonymise::disclosure::ReleaseHistory;
     use mirror_anonymise::AnonymisedCity;
+    use mirror_anonymise::disclosure::ReleaseHistory;
     use mirror_model::SchoolYear;
 
     use super::*;
@@ -175,9 +175,7 @@ mod tests {
         write_snapshot(dir.path(), &first_week, &every_school(&first_week)).unwrap();
         let aster = &whole.mirrors[0];
         assert_eq!(aster.school.as_str(), "100001");
-        let s = since_last_mirror(dir.path(), aster)
-            .unwrap()
-            .unwrap();
+        let s = since_last_mirror(dir.path(), aster).unwrap().unwrap();
         assert_eq!(s.last, first_week.period);
         assert_eq!(s.last.to, day(2024, 9, 6));
         assert!(s.last.year_to_date);

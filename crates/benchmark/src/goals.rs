@@ -214,7 +214,13 @@ pub fn judge(
             projected: None,
         };
     };
-    let printed = |v: f64| if share { (v * 1000.0).round() } else { v.round() };
+    let printed = |v: f64| {
+        if share {
+            (v * 1000.0).round()
+        } else {
+            v.round()
+        }
+    };
     let meets = |v: f64| {
         if lower_is_better {
             printed(v) <= printed(target)
@@ -262,4 +268,209 @@ fn slope_per_year(points: &[(NaiveDate, f64)]) -> Option<f64> {
     let sxx: f64 = xy.iter().map(|p| (p.0 - mean_x).powi(2)).sum();
     let sxy: f64 = xy.iter().map(|p| (p.0 - mean_x) * (p.1 - mean_y)).sum();
     (xy.len() >= 2 && sxx > 0.0).then(|| sxy / sxx)
+}
+
+#[cfg(test)]
+mod tests {
+    use mirror_anonymise::disclosure::ReleaseHistory;
+    use mirror_model::ActionGoal;
+
+    use super::*;
+    use crate::tests::tiny_city_anonymised_with;
+    use crate::{Reported, run};
+
+    /// To the nine decimals the hand computations give.
+    fn near(a: f64, b: f64) -> bool {
+        (a - b).abs() < 1e-9
+    }
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    /// Whole school years ending 30 June of the given years.
+    fn points(values: &[(i32, Option<f64>)]) -> Vec<GoalPoint> {
+        values
+            .iter()
+            .map(|(end, value)| GoalPoint {
+                year: SchoolYear::starting(end - 1),
+                to: day(*end, 6, 30),
+                part_of_year: false,
+                value: *value,
+            })
+            .collect()
+    }
+
+    /// 10%, 9%, 8% of pupils from 15 half days on 30 June 2023, 2024 and
+    /// 2025: x = 0, 366/365.25 = 1.002053 and 731/365.25 = 2.001369 years
+    /// (2024 is a leap year), so the least-squares slope is -0.0099932 a
+    /// year. The deadline 30 June 2027 is 730/365.25 = 1.998631 years after
+    /// the latest point: projected 0.08 - 0.0099932 * 1.998631 = 0.060027.
+    /// Target 6.5%: on track (6.0% <= 6.5%), needing (0.065 - 0.08) /
+    /// 1.998631 = -0.0075051 a year. Target 5%: off track (6.0% > 5.0%),
+    /// needing -0.0150103 a year.
+    #[test]
+    fn a_goal_on_track_and_one_off_track_by_hand() {
+        let p = points(&[(2023, Some(0.10)), (2024, Some(0.09)), (2025, Some(0.08))]);
+        let on = judge(&p, 0.065, day(2027, 6, 30), true, true);
+        assert_eq!(on.status, GoalStatus::OnTrack);
+        assert!(near(on.trend_per_year.unwrap(), -0.009_993_153_8));
+        assert!(near(on.years_left, 730.0 / 365.25));
+        assert!(near(on.projected.unwrap(), 0.060_027_372));
+        assert!(near(on.needed_per_year.unwrap(), -0.007_505_137));
+        assert_eq!(on.latest, Some(p[2]));
+
+        let off = judge(&p, 0.05, day(2027, 6, 30), true, true);
+        assert_eq!(off.status, GoalStatus::OffTrack);
+        assert!(near(off.projected.unwrap(), 0.060_027_372));
+        assert!(near(off.needed_per_year.unwrap(), -0.015_010_274));
+    }
+
+    /// A score (higher is better): 60 on 30 June 2024, 64 a year (365
+    /// days) later: +4 * 365.25/365 = 4.00274 a year; 365/365.25 years to
+    /// 30 June 2026 carry 64 to 68.0. Target 68: on track; 70: off track;
+    /// 64: reached already. A deadline passed short of the target: missed.
+    #[test]
+    fn a_score_goal_reached_on_track_off_track_or_missed() {
+        let p = points(&[(2024, Some(60.0)), (2025, Some(64.0))]);
+        let judged = |target, deadline| judge(&p, target, deadline, false, false);
+        let by_2026 = day(2026, 6, 30);
+        assert!(near(
+            judged(68.0, by_2026).trend_per_year.unwrap(),
+            4.0 * 365.25 / 365.0
+        ));
+        assert!(near(judged(68.0, by_2026).projected.unwrap(), 68.0));
+        assert_eq!(judged(68.0, by_2026).status, GoalStatus::OnTrack);
+        assert_eq!(judged(70.0, by_2026).status, GoalStatus::OffTrack);
+        assert_eq!(judged(64.0, by_2026).status, GoalStatus::Reached);
+        let passed = judged(70.0, day(2025, 6, 30));
+        assert_eq!(
+            (passed.status, passed.years_left),
+            (GoalStatus::Missed, 0.0)
+        );
+        assert_eq!(passed.needed_per_year, None);
+    }
+
+    /// The trend takes the last three shown points only; a withheld one is
+    /// skipped; one point has no trend, none is not shown.
+    #[test]
+    fn the_trend_uses_the_latest_three_shown_points() {
+        let p = points(&[
+            (2021, Some(0.50)),
+            (2022, Some(0.10)),
+            (2023, None),
+            (2024, Some(0.09)),
+            (2025, Some(0.08)),
+        ]);
+        // Through 2022, 2024, 2025 only: 0.10, 0.09, 0.08 at 0, 2.001369
+        // and 3.000684 years.
+        let j = judge(&p, 0.05, day(2027, 6, 30), true, true);
+        let x = [0.0, 731.0 / 365.25, 1096.0 / 365.25];
+        let mean = x.iter().sum::<f64>() / 3.0;
+        let slope = (x[0] - mean) * 0.01 + (x[2] - mean) * -0.01;
+        let slope = slope / x.iter().map(|v| (v - mean).powi(2)).sum::<f64>();
+        assert!(near(j.trend_per_year.unwrap(), slope));
+        let one = judge(&p[4..], 0.05, day(2027, 6, 30), true, true);
+        assert_eq!(one.status, GoalStatus::NoTrend);
+        let none = judge(&points(&[(2025, None)]), 0.05, day(2027, 6, 30), true, true);
+        assert_eq!((none.status, none.latest), (GoalStatus::NotShown, None));
+    }
+
+    fn goal(scope: PlanScope, goal: &str, indicator: Measure, target: f64) -> ActionGoal {
+        ActionGoal {
+            scope,
+            goal: goal.to_owned(),
+            indicator,
+            target,
+            baseline: Some(0.1),
+            deadline: day(2026, 6, 30),
+            partner: "CLB".to_owned(),
+            evaluation: Some("termly".to_owned()),
+        }
+    }
+
+    /// Aster (and Ceder) in the network "LOP Noord", Beuk in none. Aster
+    /// follows its own two goals and its network's, not Beuk's nor "LOP
+    /// Zuid"'s; Beuk only its own. The tiny city has one school year,
+    /// 2024-2025: Aster's rate 6/45 (README), one point, no trend; from 10
+    /// printed 0 (nobody), which meets 5%: reached; the truancy file of its
+    /// one pupil from 5 withheld: not shown.
+    #[test]
+    fn the_goals_of_the_school_and_its_network_over_time() {
+        let aster = PlanScope::School(mirror_model::SchoolRef(0));
+        let (city, settings) = tiny_city_anonymised_with(|raw| {
+            raw.registry[0].network = Some("LOP Noord".to_owned());
+            raw.registry[2].network = Some("LOP Noord".to_owned());
+            raw.action_plans = vec![
+                goal(
+                    aster.clone(),
+                    "Fewer half days lost",
+                    Measure::ProblematicRate,
+                    0.05,
+                ),
+                goal(
+                    aster,
+                    "Nobody from 10",
+                    Measure::PupilsFrom { threshold: 10 },
+                    0.05,
+                ),
+                goal(
+                    PlanScope::School(mirror_model::SchoolRef(1)),
+                    "The second school's goal",
+                    Measure::PupilsFrom { threshold: 10 },
+                    0.05,
+                ),
+                goal(
+                    PlanScope::Network("LOP Noord".to_owned()),
+                    "Every truant followed",
+                    Measure::GuidanceFilesOpened,
+                    0.9,
+                ),
+                goal(
+                    PlanScope::Network("LOP Zuid".to_owned()),
+                    "Another network's goal",
+                    Measure::ProblematicRate,
+                    0.05,
+                ),
+            ];
+        });
+        let b = run(
+            &city,
+            &settings,
+            Reported::Latest,
+            &ReleaseHistory::default(),
+        )
+        .unwrap();
+        let goals = &b.mirrors[0].goals;
+        let names: Vec<(&str, bool)> = goals.iter().map(|g| (g.goal.as_str(), g.network)).collect();
+        assert_eq!(
+            names,
+            [
+                ("Fewer half days lost", false),
+                ("Nobody from 10", false),
+                ("Every truant followed", true),
+            ]
+        );
+        let year = SchoolYear::starting(2024);
+        let rate = &goals[0];
+        assert_eq!(rate.series.len(), 1);
+        assert_eq!(
+            (rate.series[0].year, rate.series[0].to),
+            (year, day(2025, 6, 30))
+        );
+        assert!(near(rate.series[0].value.unwrap(), 6.0 / 45.0));
+        assert_eq!(rate.judgement.status, GoalStatus::NoTrend);
+        // The goal as agreed travels along.
+        assert_eq!(
+            (rate.target, rate.baseline, rate.deadline),
+            (0.05, Some(0.1), day(2026, 6, 30))
+        );
+        assert_eq!(rate.partner.as_str(), "CLB");
+        assert_eq!(goals[1].series[0].value, Some(0.0));
+        assert_eq!(goals[1].judgement.status, GoalStatus::Reached);
+        assert_eq!(goals[2].series[0].value, None);
+        assert_eq!(goals[2].judgement.status, GoalStatus::NotShown);
+        let beuk: Vec<&str> = b.mirrors[1].goals.iter().map(|g| g.goal.as_str()).collect();
+        assert_eq!(beuk, ["The second school's goal"]);
+    }
 }

@@ -104,7 +104,11 @@ enum Placing {
 /// The figures of a mirror that place it on a theme, with their theme.
 fn placings(m: &SchoolMirror) -> Vec<(String, Placing, f64)> {
     let mut out = Vec::new();
-    if let Some(v) = m.history.last().and_then(|y| y.problematic_rate.school.value()) {
+    if let Some(v) = m
+        .history
+        .last()
+        .and_then(|y| y.problematic_rate.school.value())
+    {
         // Negated: a higher value is a better standing for every placing.
         out.push((TRUANCY_THEME.to_owned(), Placing::Rate, -v));
     }
@@ -230,10 +234,14 @@ fn evidence(
 
 /// A theme's name; its id in both languages if the themes file lacks it.
 fn theme_name(city: &AnonymisedCity, theme: &str) -> Wording {
-    city.themes().0.get(theme).cloned().unwrap_or_else(|| Wording {
-        nl: theme.to_owned(),
-        en: theme.to_owned(),
-    })
+    city.themes()
+        .0
+        .get(theme)
+        .cloned()
+        .unwrap_or_else(|| Wording {
+            nl: theme.to_owned(),
+            en: theme.to_owned(),
+        })
 }
 
 /// Everything practice selection needs about the city, built once a period.
@@ -257,9 +265,7 @@ impl<'a> Sources<'a> {
     }
 
     fn source_of(&self, p: &SharedPractice) -> Option<&'a SchoolMirror> {
-        self.mirrors
-            .get(&self.city.school(p.school).id)
-            .copied()
+        self.mirrors.get(&self.city.school(p.school).id).copied()
     }
 
     /// At most `per_report` practices of other schools for `m`'s appendix.
@@ -290,7 +296,8 @@ impl<'a> Sources<'a> {
                         let evidence =
                             evidence(self.city, source, theme, &self.standings, Some(*mine))?;
                         let level = self.city.school(p.school).level;
-                        let similar = level == m.level && self.bands[p.school.index()] == self.bands[me];
+                        let similar =
+                            level == m.level && self.bands[p.school.index()] == self.bands[me];
                         Some((
                             level != m.level,
                             !similar,
@@ -379,5 +386,225 @@ pub fn inspiration_guide(city: &AnonymisedCity, benchmark: &CityBenchmark) -> In
     InspirationGuide {
         period: benchmark.period,
         themes,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use mirror_anonymise::disclosure::ReleaseHistory;
+    use mirror_model::{GoodPractice, SchoolRef};
+
+    use super::*;
+    use crate::significance::ChangeTest;
+    use crate::tests::tiny_city_anonymised_with;
+    use crate::{Reported, run};
+
+    /// The seven tiny-city schools (all secondary) with figures set by hand:
+    ///
+    /// | school   | rate | with file | truancy standing | guidance standing |
+    /// | Aster    | 0.10 | 0.50      | 0/6 (worst)      | 0/6 (worst)       |
+    /// | Beuk     | 0.02 | 0.90      | 6/6              | 5/6               |
+    /// | Ceder    | 0.03 | 0.60      | 5/6              | 2/6               |
+    /// | Den      | 0.05 | 0.95      | 3/6              | 6/6               |
+    /// | Eik      | 0.08 | 0.70      | 1/6              | 3/6               |
+    /// | Fijnspar | 0.04 | 0.80      | 4/6              | 4/6               |
+    /// | Gagel    | 0.06 | 0.55      | 2/6              | 1/6               |
+    ///
+    /// (A standing counts the schools below: for the rate, those with a
+    /// higher one.) Eik's rate fell significantly from 0.12 the year before:
+    /// by 1/3, "a third", in one year.
+    fn city_and_mirrors(
+        notes: &[(u32, &[&str])],
+    ) -> (mirror_anonymise::AnonymisedCity, Vec<SchoolMirror>) {
+        let (city, settings) = tiny_city_anonymised_with(|raw| {
+            raw.good_practices = notes
+                .iter()
+                .enumerate()
+                .map(|(k, (school, themes))| GoodPractice {
+                    source: format!("{k}.md").into(),
+                    school: SchoolRef(*school),
+                    themes: themes.iter().map(|t| (*t).to_owned()).collect(),
+                    title: format!("Practice {k}"),
+                    year: None,
+                    what_was_done: "Something.".to_owned(),
+                    for_whom: "All pupils.".to_owned(),
+                    what_changed: "Less absence.".to_owned(),
+                })
+                .collect();
+        });
+        let mut mirrors = run(
+            &city,
+            &settings,
+            Reported::Latest,
+            &ReleaseHistory::default(),
+        )
+        .unwrap()
+        .mirrors;
+        assert_eq!(mirrors.len(), 7);
+        let rates = [0.10, 0.02, 0.03, 0.05, 0.08, 0.04, 0.06];
+        let files = [0.50, 0.90, 0.60, 0.95, 0.70, 0.80, 0.55];
+        for ((m, rate), file) in mirrors.iter_mut().zip(rates).zip(files) {
+            let now = m.history.last_mut().unwrap();
+            now.problematic_rate.school = Figure::Value(rate);
+            now.change = None;
+            m.guidance.with_file.school = Figure::Value(file);
+            m.survey.instruments.clear();
+        }
+        let eik = &mut mirrors[4];
+        let mut before = eik.history[0].clone();
+        before.year = before.year.previous();
+        before.problematic_rate.school = Figure::Value(0.12);
+        eik.history.insert(0, before);
+        eik.history[1].change = Some(ChangeTest::new(-0.04, -2.5, 0.012));
+        (city, mirrors)
+    }
+
+    fn titles(chosen: &[PracticeShown]) -> Vec<(&str, &str)> {
+        chosen
+            .iter()
+            .map(|p| {
+                (
+                    p.practice.title.as_str(),
+                    p.chosen_for.as_ref().map_or("", |w| w.en.as_str()),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn standings_count_the_schools_below() {
+        let (_, mirrors) = city_and_mirrors(&[]);
+        let s = Standings::of(&mirrors);
+        let id = |k: usize| &mirrors[k].school;
+        assert_eq!(s.get(id(0), TRUANCY_THEME), Some(0.0));
+        assert_eq!(s.get(id(1), TRUANCY_THEME), Some(1.0));
+        assert_eq!(s.get(id(2), TRUANCY_THEME), Some(5.0 / 6.0));
+        assert_eq!(s.get(id(3), GUIDANCE_THEME), Some(1.0));
+        assert_eq!(s.get(id(4), GUIDANCE_THEME), Some(3.0 / 6.0));
+        assert_eq!(s.get(id(0), "bullying"), None);
+    }
+
+    /// Aster is weakest on guidance and truancy (both 0; guidance first by
+    /// name). Candidates, in note order:
+    /// 0 Beuk truancy: 6/6, among the best, ahead of Aster: yes.
+    /// 1 Eik truancy: 1/6, but its rate fell by a third: yes, improved.
+    /// 2 Den guidance: 6/6: yes.
+    /// 3 Aster's own truancy note: never.
+    /// 4 Ceder truancy and guidance: truancy 5/6 yes; guidance 2/6 no.
+    /// 5 Fijnspar guidance: 4/6 < 3/4: no.
+    /// 6 Gagel bullying: Aster has no bullying figure: no.
+    /// One theme after the other: Den (guidance), Beuk (truancy), then
+    /// guidance has none left, so Eik (truancy); Ceder would be fourth.
+    #[test]
+    fn practices_on_the_weakest_themes_from_strong_or_improved_schools() {
+        let notes: &[(u32, &[&str])] = &[
+            (1, &["truancy"]),
+            (4, &["truancy"]),
+            (3, &["guidance"]),
+            (0, &["truancy"]),
+            (2, &["truancy", "guidance"]),
+            (5, &["guidance"]),
+            (6, &["bullying"]),
+        ];
+        let (city, mirrors) = city_and_mirrors(notes);
+        let sources = Sources::new(&city, &mirrors, 1);
+        let aster = sources.choose(&mirrors[0], 3);
+        assert_eq!(
+            titles(&aster),
+            [
+                ("Practice 2", "Pupil guidance"),
+                ("Practice 0", "Truancy and absence"),
+                ("Practice 1", "Truancy and absence"),
+            ]
+        );
+        assert_eq!(
+            aster[0].evidence,
+            Some(Evidence::AmongTheBest {
+                theme: city.themes().0["guidance"].clone()
+            })
+        );
+        assert_eq!(
+            aster[2].evidence,
+            Some(Evidence::AbsenceFell {
+                by: Fraction::Third,
+                years: 1
+            })
+        );
+        // One band for all: every source is like Aster.
+        assert!(aster.iter().all(|p| p.similar_population));
+        // At most the configured number.
+        assert_eq!(titles(&sources.choose(&mirrors[0], 4)).len(), 4);
+        assert_eq!(
+            titles(&sources.choose(&mirrors[0], 1)),
+            [("Practice 2", "Pupil guidance")]
+        );
+        // Beuk: guidance 5/6 is its weakest, then truancy 6/6. Guidance:
+        // Den (6/6, ahead of 5/6). Truancy: its own note never; Eik, which
+        // improved; Ceder's 5/6 is not ahead of Beuk's 6/6.
+        assert_eq!(
+            titles(&sources.choose(&mirrors[1], 3)),
+            [
+                ("Practice 2", "Pupil guidance"),
+                ("Practice 1", "Truancy and absence"),
+            ]
+        );
+    }
+
+    /// 1/10 to 1/3 by the nearest; from 45% "half".
+    #[test]
+    fn a_fall_in_rounded_words() {
+        assert_eq!(Fraction::of(0.12), Fraction::Tenth);
+        assert_eq!(Fraction::of(0.22), Fraction::Fifth);
+        assert_eq!(Fraction::of(0.24), Fraction::Quarter);
+        assert_eq!(Fraction::of(0.3), Fraction::Third);
+        assert_eq!(Fraction::of(0.44), Fraction::Third);
+        assert_eq!(Fraction::of(0.45), Fraction::Half);
+    }
+
+    /// The guide holds every shared note once, under its first theme, with
+    /// no reader to be like.
+    #[test]
+    fn the_guide_holds_every_note_under_its_first_theme() {
+        let notes: &[(u32, &[&str])] = &[
+            (1, &["truancy"]),
+            (3, &["guidance"]),
+            (2, &["truancy", "guidance"]),
+            (6, &["bullying"]),
+        ];
+        let (city, mirrors) = city_and_mirrors(notes);
+        let benchmark = CityBenchmark {
+            period: mirrors[0].period,
+            mirrors,
+            peer_sets: Vec::new(),
+        };
+        let guide = inspiration_guide(&city, &benchmark);
+        let themes: Vec<(&str, Vec<&str>)> = guide
+            .themes
+            .iter()
+            .map(|t| {
+                (
+                    t.theme.as_str(),
+                    t.practices
+                        .iter()
+                        .map(|p| p.practice.title.as_str())
+                        .collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            themes,
+            [
+                ("bullying", vec!["Practice 3"]),
+                ("guidance", vec!["Practice 1"]),
+                ("truancy", vec!["Practice 0", "Practice 2"]),
+            ]
+        );
+        let all: Vec<&PracticeShown> = guide.themes.iter().flat_map(|t| &t.practices).collect();
+        assert!(
+            all.iter()
+                .all(|p| !p.similar_population && p.chosen_for.is_none())
+        );
+        // Gagel (bullying) has no figure on it: no evidence, still shared.
+        assert_eq!(guide.themes[0].practices[0].evidence, None);
     }
 }

@@ -163,9 +163,160 @@ fn triggered(trigger: &Trigger, m: &SchoolMirror) -> Vec<Finding> {
             .checklist
             .iter()
             .find(|c| &c.item == item)
-            .filter(|c| matches!(c.answer, Some(ChecklistAnswer::No | ChecklistAnswer::Partly)))
+            .filter(|c| {
+                matches!(
+                    c.answer,
+                    Some(ChecklistAnswer::No | ChecklistAnswer::Partly)
+                )
+            })
             .map(|_| finding(trigger, None, None))
             .into_iter()
             .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use mirror_anonymise::disclosure::ReleaseHistory;
+    use mirror_model::{ChecklistResponse, Level, SchoolRef, SupportRule};
+
+    use super::*;
+    use crate::funnel::{Limits, Position};
+    use crate::tests::tiny_city_anonymised_with;
+    use crate::{Against, Judgement, Reported, run};
+
+    fn offer(name: &str, themes: &[&str], levels: &[Level]) -> SupportOffer {
+        SupportOffer {
+            organisation: "City".to_owned(),
+            offer: name.to_owned(),
+            themes: themes.iter().map(|t| (*t).to_owned()).collect(),
+            levels: levels.to_vec(),
+            how_to_ask: "Call the support team".to_owned(),
+            contact: None,
+        }
+    }
+
+    /// Three offers: truancy coaching (both levels), a truancy offer for
+    /// primary schools only, and bullying training. Rules: a rate worse
+    /// than peers and the truancy protocol not in place call for truancy;
+    /// a bullying score below peers for bullying. Aster is secondary, has
+    /// no questionnaire, and answered the truancy protocol as asked.
+    fn aster(protocol: Option<ChecklistAnswer>) -> (AnonymisedCity, SchoolMirror) {
+        let (city, settings) = tiny_city_anonymised_with(|raw| {
+            let both = [Level::Primary, Level::Secondary];
+            raw.support_offers = vec![
+                offer("Truancy coach", &["truancy", "guidance"], &both),
+                offer("Truancy for young pupils", &["truancy"], &[Level::Primary]),
+                offer("Bullying training", &["bullying"], &both),
+            ];
+            raw.support_rules = vec![
+                SupportRule {
+                    trigger: Trigger::WorseThanPeers {
+                        figure: Measure::ProblematicRate,
+                    },
+                    themes: vec!["truancy".to_owned()],
+                },
+                SupportRule {
+                    trigger: Trigger::WorseThanPeers {
+                        figure: Measure::Scale {
+                            scale: "bullying".to_owned(),
+                            group: None,
+                        },
+                    },
+                    themes: vec!["bullying".to_owned()],
+                },
+                SupportRule {
+                    trigger: Trigger::NotInPlace {
+                        item: "truancy-protocol".to_owned(),
+                    },
+                    themes: vec!["truancy".to_owned()],
+                },
+            ];
+            raw.checklist_answers = protocol
+                .map(|answer| ChecklistResponse {
+                    school: SchoolRef(0),
+                    item: "truancy-protocol".to_owned(),
+                    answer,
+                    remark: None,
+                })
+                .into_iter()
+                .collect();
+        });
+        let mut b = run(
+            &city,
+            &settings,
+            Reported::Latest,
+            &ReleaseHistory::default(),
+        )
+        .unwrap();
+        let mut m = b.mirrors.remove(0);
+        m.history.last_mut().unwrap().problematic_rate.judged = None;
+        (city, m)
+    }
+
+    /// Aster's rate, 6/45, judged within its funnel or not at all: no flag,
+    /// no offer, and a protocol in place changes nothing.
+    #[test]
+    fn no_finding_no_offer() {
+        let (city, m) = aster(Some(ChecklistAnswer::Yes));
+        assert_eq!(findings(&city, &m), []);
+        assert_eq!(suggestions(&city, &m), []);
+    }
+
+    /// The rate above the 95% limit around an average of 5%: the truancy
+    /// coach, with the finding (6/45 against 0.05); not the primary-only
+    /// offer, not the bullying training.
+    #[test]
+    fn a_flag_brings_the_offer_of_its_theme_for_the_level() {
+        let (city, mut m) = aster(None);
+        m.history.last_mut().unwrap().problematic_rate.judged = Some(Judgement {
+            position: Position::High95,
+            against: Against::Peers,
+            target: 0.05,
+            limits: Limits {
+                lower95: 0.01,
+                upper95: 0.09,
+                lower998: 0.0,
+                upper998: 0.12,
+            },
+            z: 2.4,
+            overdispersed: false,
+        });
+        let s = suggestions(&city, &m);
+        assert_eq!(s.len(), 1);
+        assert_eq!(s[0].offer.offer, "Truancy coach");
+        assert_eq!(
+            s[0].findings,
+            [Finding {
+                trigger: Trigger::WorseThanPeers {
+                    figure: Measure::ProblematicRate
+                },
+                group: None,
+                value: Some(6.0 / 45.0),
+                compared_with: Some(0.05),
+                themes: vec!["truancy".to_owned()],
+            }]
+        );
+        // A rate flagged lower than its peers is good news: no offer.
+        m.history.last_mut().unwrap().problematic_rate.judged = Some(Judgement {
+            position: Position::Low95,
+            ..m.history.last().unwrap().problematic_rate.judged.unwrap()
+        });
+        assert_eq!(suggestions(&city, &m), []);
+    }
+
+    /// "Partly" is not in place: the same offer, for the checklist.
+    #[test]
+    fn a_checklist_item_not_in_place_brings_its_offer() {
+        let (city, m) = aster(Some(ChecklistAnswer::Partly));
+        let s = suggestions(&city, &m);
+        assert_eq!(s.len(), 1);
+        assert_eq!(s[0].offer.offer, "Truancy coach");
+        assert_eq!(
+            s[0].findings[0].trigger,
+            Trigger::NotInPlace {
+                item: "truancy-protocol".to_owned()
+            }
+        );
     }
 }

@@ -309,7 +309,10 @@ pub fn scale_series(
         .filter(|g| (g.instrument, g.school, g.group) == (index, school, group) && g.year <= until)
         .map(|g| {
             let shown = shown_scale(instrument, g, scale, privacy);
-            (g.year, shown.map_or(Figure::Suppressed, |r| Figure::Value(r.mean)))
+            (
+                g.year,
+                shown.map_or(Figure::Suppressed, |r| Figure::Value(r.mean)),
+            )
         })
         .collect()
 }

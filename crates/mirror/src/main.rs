@@ -442,8 +442,7 @@ fn report(
             .iter_mut()
             .filter(|m| m.school == school)
         {
-            m.since_last_mirror =
-                mirror_benchmark::follow_up::since_last_mirror(&history, m)?;
+            m.since_last_mirror = mirror_benchmark::follow_up::since_last_mirror(&history, m)?;
             if m.since_last_mirror.is_none() {
                 let _ = writeln!(
                     std::io::stderr().lock(),

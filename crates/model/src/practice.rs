@@ -247,7 +247,9 @@ impl Measure {
                 group,
             });
         }
-        Err(format!("`{text}` is not a figure the tool computes; use {MEASURE_FORMS}"))
+        Err(format!(
+            "`{text}` is not a figure the tool computes; use {MEASURE_FORMS}"
+        ))
     }
 
     /// Whether a lower figure is the better one: absence, yes; a guidance
@@ -352,7 +354,11 @@ pub fn load_support_rules(
         .map(|(i, rule)| {
             support_rule(rule, context).map_err(|message| PracticeConfigError::Invalid {
                 path: path.to_owned(),
-                message: format!("rule {} (the {} [[rules]]): {message}", i + 1, ordinal(i + 1)),
+                message: format!(
+                    "rule {} (the {} [[rules]]): {message}",
+                    i + 1,
+                    ordinal(i + 1)
+                ),
             })
         })
         .collect()

@@ -659,6 +659,7 @@ mod tests {
             source: YearSource::Registrations,
             change: None,
             outcomes: Vec::new(),
+            with_file: compare(0.81, 0.77),
         };
         let bands = [
             (0, Some(0), 0.62),
@@ -704,6 +705,8 @@ mod tests {
             funnel: None,
             same_dates_last_year: None,
             since_last_mirror: None,
+            goals: Vec::new(),
+            support: Vec::new(),
             bands,
             categories: Vec::new(),
             patterns: Patterns::default(),
@@ -996,6 +999,7 @@ mod tests {
                     change: Some(ChangeTest::new(-0.008, -3.4, 0.0007)),
                     against_peers: Some(judgement(Position::Low998, 0.034, -3.9)),
                     strength: 3.9,
+                    support: Vec::new(),
                 },
                 Choice {
                     rank: 2,
@@ -1008,6 +1012,7 @@ mod tests {
                         ..judgement(Position::Within, 0.014, -0.9)
                     }),
                     strength: 2.1,
+                    support: Vec::new(),
                 },
             ],
             rising: vec![Choice {
@@ -1018,6 +1023,7 @@ mod tests {
                 change: Some(ChangeTest::new(0.0125, 2.8, 0.0049)),
                 against_peers: Some(judgement(Position::High95, 0.036, 2.2)),
                 strength: 2.8,
+                support: Vec::new(),
             }],
             too_small_to_judge: vec![named("030303", "Kleuterschool Het Nest", Level::Primary)],
             p_threshold: 0.0123,

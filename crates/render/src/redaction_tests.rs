@@ -169,6 +169,9 @@ fn no_generated_name_survives_into_a_rendered_mirror() {
             };
             practices.push(PracticeShown {
                 from_level: Level::Secondary,
+                similar_population: false,
+                chosen_for: None,
+                evidence: None,
                 practice: SharedPractice {
                     school: SchoolRef(p),
                     themes: Vec::new(),
