@@ -466,15 +466,13 @@ fn the_leak_guard_refuses_a_report_that_names_another_school() {
     assert!(!other_name.contains('"'));
     let templates = tmp.path().join("templates");
     std::fs::create_dir_all(templates.join("lang")).unwrap();
-    for f in [
-        "mirror.typ",
-        "advisor.typ",
-        "survey.typ",
-        "style.typ",
-        "lang/nl.toml",
-        "lang/en.toml",
-    ] {
-        std::fs::copy(repo().join("report-templates").join(f), templates.join(f)).unwrap();
+    for dir in ["", "lang"] {
+        for entry in std::fs::read_dir(repo().join("report-templates").join(dir)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_file() {
+                std::fs::copy(&path, templates.join(dir).join(path.file_name().unwrap())).unwrap();
+            }
+        }
     }
     let mut typ = std::fs::read_to_string(templates.join("mirror.typ")).unwrap();
     typ.push_str(&format!(

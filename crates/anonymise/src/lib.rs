@@ -26,9 +26,9 @@ use mirror_ingest::RawCity;
 use mirror_model::config::PrivacySettings;
 use mirror_model::{
     Absence, AttendanceTotals, Calendar, ChecklistAnswer, ChecklistItem, EducationForm, Enrolment,
-    GovernmentFigures, Grade, GuidanceFile, Instrument, Level, Measure, PlanScope, PupilRef,
-    ReportLanguage, RespondentGroup, SchoolId, SchoolRef, SchoolYear, SocioEconomicProfile,
-    SupportOffer, SupportRule, Themes,
+    GoodPractice, GovernmentFigures, Grade, GuidanceFile, Instrument, Level, Measure, PlanScope,
+    PupilRef, ReportLanguage, RespondentGroup, SchoolId, SchoolRef, SchoolYear,
+    SocioEconomicProfile, SupportOffer, SupportRule, Themes,
 };
 use serde::Serialize;
 
@@ -362,30 +362,11 @@ pub fn run(
     let mut redact =
         |owner: String, text: &str| redactor.redact(text, redactions.entry(owner).or_default());
 
-    let mut withheld_practices = Vec::new();
-    let mut practices = Vec::new();
-    for p in &raw.good_practices {
-        let owner = id_of(p.school);
-        let shared = SharedPractice {
-            school: p.school,
-            themes: p.themes.clone(),
-            title: redact(owner.clone(), &p.title),
-            year: p.year,
-            what_was_done: redact(owner.clone(), &p.what_was_done),
-            for_whom: redact(owner.clone(), &p.for_whom),
-            what_changed: redact(owner, &p.what_changed),
-        };
-        // Shown to every other school: checked as a report of none.
-        let found = guard.check_text(None, &shared.text());
-        if found.is_empty() {
-            practices.push(shared);
-        } else {
-            withheld_practices.push(WithheldPractice {
-                source: p.source.clone(),
-                found,
-            });
-        }
-    }
+    let (practices, withheld_practices) = share_practices(
+        &raw.good_practices,
+        |school, text| redact(id_of(school), text),
+        &guard,
+    );
     let checklist_answers = raw
         .checklist_answers
         .iter()
@@ -508,6 +489,39 @@ pub fn run(
     }
 }
 
+/// The notes, redacted; a note whose redacted text the leak guard still
+/// refuses (checked as a report of no school, as every other school may
+/// read it) is withheld rather than shared.
+fn share_practices(
+    notes: &[GoodPractice],
+    mut redact: impl FnMut(SchoolRef, &str) -> RedactedText,
+    guard: &LeakGuard,
+) -> (Vec<SharedPractice>, Vec<WithheldPractice>) {
+    let mut shared = Vec::new();
+    let mut withheld = Vec::new();
+    for p in notes {
+        let practice = SharedPractice {
+            school: p.school,
+            themes: p.themes.clone(),
+            title: redact(p.school, &p.title),
+            year: p.year,
+            what_was_done: redact(p.school, &p.what_was_done),
+            for_whom: redact(p.school, &p.for_whom),
+            what_changed: redact(p.school, &p.what_changed),
+        };
+        let found = guard.check_text(None, &practice.text());
+        if found.is_empty() {
+            shared.push(practice);
+        } else {
+            withheld.push(WithheldPractice {
+                source: p.source.clone(),
+                found,
+            });
+        }
+    }
+    (shared, withheld)
+}
+
 #[cfg(test)]
 mod tests {
     use std::path::Path;
@@ -527,18 +541,19 @@ mod tests {
         run(raw, key, &Places::default(), &config.privacy).city
     }
 
-    /// A note that names another school in lower case keeps the name
-    /// through redaction (a distinctive word needs its capital there, or
-    /// "linde" in a sentence would go), but the leak guard, which reads
-    /// every case, finds it: the note is withheld, the others shared.
+    /// The leak guard is the last line behind redaction: a note whose
+    /// redacted text still names another school is withheld, the others
+    /// shared. (The city's redactor would have caught this name; one that
+    /// knows no names stands in for a redaction that missed it.)
     #[test]
     fn a_practice_the_guard_refuses_after_redaction_is_withheld() {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/tiny-city");
         let config = Config::load(&dir.join("mirror.toml")).unwrap();
-        let mut raw = mirror_ingest::run(&config, Calendar::load(&config.calendar).unwrap())
+        let raw = mirror_ingest::run(&config, Calendar::load(&config.calendar).unwrap())
             .unwrap()
             .city;
-        let note = |file: &str, text: &str| mirror_model::GoodPractice {
+        let guard = LeakGuard::new(&raw);
+        let note = |file: &str, text: &str| GoodPractice {
             source: file.into(),
             school: SchoolRef(0),
             themes: vec!["truancy".to_owned()],
@@ -548,18 +563,23 @@ mod tests {
             for_whom: "All pupils.".to_owned(),
             what_changed: "Fewer absences.".to_owned(),
         };
-        raw.good_practices = vec![
+        let notes = [
             note("a.md", "A talk after every absence."),
-            note("b.md", "A talk after every absence, as they do at beuk."),
+            note("b.md", "A talk after every absence, as at Lyceum Beuk."),
         ];
-        let out = run(raw, &key("00"), &Places::default(), &config.privacy);
-        assert_eq!(out.city.practices().len(), 1);
+        let blind = Redactor::new(&[], &[], &Places::default(), [], &[]);
+        let (shared, withheld) = share_practices(
+            &notes,
+            |_, text| blind.redact(text, &mut RedactionCounts::new()),
+            &guard,
+        );
+        assert_eq!(shared.len(), 1);
         assert_eq!(
-            out.city.practices()[0].what_was_done.as_str(),
+            shared[0].what_was_done.as_str(),
             "A talk after every absence."
         );
         assert_eq!(
-            out.withheld_practices,
+            withheld,
             [WithheldPractice {
                 source: "b.md".into(),
                 found: vec![Leak {
