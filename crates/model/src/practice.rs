@@ -458,4 +458,131 @@ mod tests {
         assert_eq!("Deels".parse(), Ok(ChecklistAnswer::Partly));
         assert!("maybe".parse::<ChecklistAnswer>().is_err());
     }
+
+    fn scales() -> BTreeMap<String, Vec<RespondentGroup>> {
+        [(
+            "bullying".to_owned(),
+            vec![RespondentGroup::Pupils, RespondentGroup::Teachers],
+        )]
+        .into()
+    }
+
+    #[test]
+    fn a_figure_is_read_with_its_threshold_scale_and_group() {
+        let parse = |t: &str| Measure::parse(t, &[5, 10, 15, 30], &scales());
+        assert_eq!(parse("problematic_rate"), Ok(Measure::ProblematicRate));
+        assert_eq!(
+            parse(" pupils_from_15 "),
+            Ok(Measure::PupilsFrom { threshold: 15 })
+        );
+        assert_eq!(parse("guidance_files_opened"), Ok(Measure::GuidanceFilesOpened));
+        assert_eq!(
+            parse("questionnaire:bullying:leerkrachten"),
+            Ok(Measure::Scale {
+                scale: "bullying".to_owned(),
+                group: Some(RespondentGroup::Teachers)
+            })
+        );
+        let any = parse("questionnaire:bullying").unwrap();
+        assert_eq!(any.to_string(), "questionnaire:bullying");
+        assert!(!any.is_share() && !any.lower_is_better());
+        assert!(Measure::ProblematicRate.lower_is_better());
+        assert!(!Measure::GuidanceFilesOpened.lower_is_better());
+        assert_eq!(
+            parse("pupils_from_20").unwrap_err(),
+            "`pupils_from_20`: the thresholds are 5, 10, 15, 30; use pupils_from_ and one of them"
+        );
+        assert_eq!(
+            parse("questionnaire:bullying:staff").unwrap_err(),
+            "`questionnaire:bullying:staff`: no item of `bullying` is asked of the staff"
+        );
+        assert!(parse("manual").unwrap_err().starts_with("`manual` is not a figure the tool computes"));
+    }
+
+    fn rules_from(text: &str) -> Result<Vec<SupportRule>, String> {
+        let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config");
+        let themes = Themes::load(&config.join("themes.toml")).unwrap();
+        let checklist = load_checklist(&config.join("checklist.toml"), &themes).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rules.toml");
+        std::fs::write(&path, text).unwrap();
+        let context = RuleContext {
+            themes: &themes,
+            checklist: &checklist,
+            scales: &scales(),
+            thresholds: &[5, 10, 15, 30],
+        };
+        load_support_rules(&path, &context).map_err(|e| {
+            e.to_string()
+                .trim_start_matches(&format!("{}: ", path.display()))
+                .to_owned()
+        })
+    }
+
+    #[test]
+    fn support_rules_name_the_rule_that_is_wrong() {
+        let rules = rules_from(
+            "[[rules]]\nwhen = \"worse-than-peers\"\nfigure = \"questionnaire:bullying:pupils\"\nthemes = [\"bullying\"]\n\
+             [[rules]]\nwhen = \"not-in-place\"\nchecklist = \"truancy-protocol\"\nthemes = [\"truancy\"]\n",
+        )
+        .unwrap();
+        assert_eq!(
+            rules[1],
+            SupportRule {
+                trigger: Trigger::NotInPlace {
+                    item: "truancy-protocol".to_owned()
+                },
+                themes: vec!["truancy".to_owned()],
+            }
+        );
+        let ok = "[[rules]]\nwhen = \"rising\"\nfigure = \"problematic_rate\"\nthemes = [\"truancy\"]\n";
+        assert_eq!(rules_from(ok).unwrap()[0].trigger, Trigger::Rising);
+        for (second, message) in [
+            (
+                "when = \"rising\"\nfigure = \"pupils_from_5\"\nthemes = [\"truancy\"]",
+                "rule 2 (the 2nd [[rules]]): `rising` is tested for problematic absence only: write figure = \"problematic_rate\"",
+            ),
+            (
+                "when = \"worse-than-peers\"\nfigure = \"problematic_rate\"\nthemes = [\"truancyy\"]",
+                "rule 2 (the 2nd [[rules]]): theme `truancyy` is not in the themes file (the themes: belonging, bullying, guidance, newcomers, parents, rules, safety, support, truancy, wellbeing)",
+            ),
+            (
+                "when = \"not-in-place\"\nchecklist = \"protocol\"\nthemes = [\"truancy\"]",
+                "rule 2 (the 2nd [[rules]]): `protocol` is not an item of the checklist",
+            ),
+            (
+                "when = \"sometimes\"\nfigure = \"problematic_rate\"\nthemes = [\"truancy\"]",
+                "rule 2 (the 2nd [[rules]]): when = \"sometimes\" is not a trigger; use worse-than-peers, rising or not-in-place",
+            ),
+        ] {
+            let e = rules_from(&format!("{ok}[[rules]]\n{second}\n")).unwrap_err();
+            assert!(e.starts_with(message), "{e}");
+        }
+    }
+
+    /// The shipped rules read against the shipped configuration.
+    #[test]
+    fn the_shipped_support_rules_load() {
+        let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config");
+        let themes = Themes::load(&config.join("themes.toml")).unwrap();
+        let checklist = load_checklist(&config.join("checklist.toml"), &themes).unwrap();
+        let instruments = Instrument::load_dir(&config.join("questionnaires")).unwrap();
+        let rules = load_support_rules(
+            &config.join("support-rules.toml"),
+            &RuleContext {
+                themes: &themes,
+                checklist: &checklist,
+                scales: &scales_asked(&instruments),
+                thresholds: &[5, 10, 15, 30],
+            },
+        )
+        .unwrap();
+        assert_eq!(rules.len(), 16);
+        assert_eq!(
+            rules[0].trigger,
+            Trigger::WorseThanPeers {
+                figure: Measure::ProblematicRate
+            }
+        );
+    }
 }
