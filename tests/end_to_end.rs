@@ -161,6 +161,7 @@ questionnaires = "{repo}/config/questionnaires"
 themes = "{repo}/config/themes.toml"
 checklist = "{repo}/config/checklist.toml"
 places = "{repo}/config/places.toml"
+support_rules = "{repo}/config/support-rules.toml"
 [pseudonyms]
 key_file = "{key}"
 [report]
@@ -810,6 +811,8 @@ fn the_advisor_list_alone_writes_no_report() {
     let period = tmp.path().join("out").join(YEAR);
     let csv = std::fs::read_to_string(period.join("advisor/advisor-list.csv")).unwrap();
     assert!(csv.starts_with("list,rank,school_id,school_name,"), "{csv}");
+    // The offers each listed school's mirror suggests, for the advisor's call.
+    assert!(csv.lines().next().unwrap().ends_with(",strength,support"), "{csv}");
     assert!(period.join("advisor/advisor-list.pdf").is_file());
     assert!(!period.join("schools").exists());
     let registry = text_columns(&city.join("registry.csv"), &["school_id"]).remove(0);
@@ -834,4 +837,69 @@ fn the_advisor_list_alone_writes_no_report() {
         rows += 1;
     }
     assert!(rows > 0 && rows <= registry.len(), "{sets}");
+}
+
+/// The inspiration guide holds every good practice of the city, redacted:
+/// each note's title, no school's or staff member's name, the same bytes on
+/// a second run. A school with an action plan sees its goals.
+#[test]
+fn the_inspiration_guide_holds_every_practice_and_names_nobody() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (city, config) = city_with_config(tmp.path(), 2);
+    mirror(&["run", "--config", config.to_str().unwrap()]);
+    let period = tmp.path().join("out").join(YEAR);
+    let guide = period.join("inspiration-guide.pdf");
+    let text = pdf_text(&guide);
+    let mut titles = 0;
+    for entry in std::fs::read_dir(city.join("good-practices")).unwrap() {
+        let note = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        let title = note
+            .lines()
+            .find_map(|l| l.strip_prefix("title = \""))
+            .unwrap()
+            .trim_end_matches('"');
+        assert!(text.contains(title), "`{title}` not in the guide:\n{text}");
+        titles += 1;
+    }
+    assert!(titles >= 20, "{titles} notes");
+    let reg = text_columns(&city.join("registry.csv"), &["school_id", "name"]);
+    for name in &reg[1] {
+        assert!(!text.contains(name.as_str()), "the guide names {name}");
+    }
+    let staff = text_columns(&city.join("rosters/staff.csv"), &["first_name", "last_name"]);
+    for (first, last) in staff[0].iter().zip(&staff[1]) {
+        assert!(!text.contains(&format!("{first} {last}")), "the guide names a teacher");
+    }
+    let first = std::fs::read(&guide).unwrap();
+    mirror(&["run", "--config", config.to_str().unwrap()]);
+    assert_eq!(std::fs::read(&guide).unwrap(), first, "a second run gave other bytes");
+
+    let plans = text_columns(&city.join("action-plans/plans.csv"), &["school_id"]);
+    let with_goals: HashSet<&String> = plans[0].iter().filter(|id| !id.is_empty()).collect();
+    assert!(with_goals.len() >= 3, "{with_goals:?}");
+    for id in with_goals {
+        let text = pdf_text(&period.join(format!("schools/{id}.pdf")));
+        assert!(
+            text.contains("Goals of your action plan") || text.contains("Doelen uit uw actieplan"),
+            "{id}: no goals in:\n{text}"
+        );
+    }
+}
+
+/// The shipped sample city closes the loop: a catalogue of at least 10
+/// offers, 20 or more good practices and action plans of several schools.
+#[test]
+fn the_shipped_sample_has_offers_practices_and_plans() {
+    let data = repo().join("sample-data");
+    let offers = std::fs::read_to_string(data.join("support/offers.csv")).unwrap();
+    let offers = offers.lines().count() - 1;
+    assert!(offers >= 10, "{offers} offers");
+    let notes = std::fs::read_dir(data.join("good-practices"))
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "md"))
+        .count();
+    assert!(notes >= 20, "{notes} practices");
+    let plans = text_columns(&data.join("action-plans/plans.csv"), &["school_id"]);
+    let schools: HashSet<&String> = plans[0].iter().filter(|id| !id.is_empty()).collect();
+    assert!(schools.len() >= 5, "{schools:?}");
 }
