@@ -1023,7 +1023,23 @@ mod tests {
                 change: Some(ChangeTest::new(0.0125, 2.8, 0.0049)),
                 against_peers: Some(judgement(Position::High95, 0.036, 2.2)),
                 strength: 2.8,
-                support: Vec::new(),
+                support: vec![mirror_benchmark::support::SupportSuggestion {
+                    offer: mirror_model::SupportOffer {
+                        organisation: "City education service".to_owned(),
+                        offer: "Truancy coach".to_owned(),
+                        themes: vec!["truancy".to_owned()],
+                        levels: vec![Level::Secondary],
+                        how_to_ask: "Ask the truancy advisor".to_owned(),
+                        contact: None,
+                    },
+                    findings: vec![mirror_benchmark::support::Finding {
+                        trigger: mirror_model::Trigger::Rising,
+                        group: None,
+                        value: Some(0.0512),
+                        compared_with: None,
+                        themes: vec!["truancy".to_owned()],
+                    }],
+                }],
             }],
             too_small_to_judge: vec![named("030303", "Kleuterschool Het Nest", Level::Primary)],
             p_threshold: 0.0123,
@@ -1055,6 +1071,11 @@ mod tests {
         assert!(text.contains("2025-2026"), "{text}");
         // The first school's rate, 0.021, with one decimal.
         assert!(text.contains("2.1%"), "{text}");
+        // The offer the rising school's mirror suggests.
+        assert!(
+            text.contains("Support: Truancy coach (City education service)"),
+            "{text}"
+        );
         assert!(!text.contains("No school met the rule"), "{text}");
     }
 
