@@ -812,7 +812,10 @@ fn the_advisor_list_alone_writes_no_report() {
     let csv = std::fs::read_to_string(period.join("advisor/advisor-list.csv")).unwrap();
     assert!(csv.starts_with("list,rank,school_id,school_name,"), "{csv}");
     // The offers each listed school's mirror suggests, for the advisor's call.
-    assert!(csv.lines().next().unwrap().ends_with(",strength,support"), "{csv}");
+    assert!(
+        csv.lines().next().unwrap().ends_with(",strength,support"),
+        "{csv}"
+    );
     assert!(period.join("advisor/advisor-list.pdf").is_file());
     assert!(!period.join("schools").exists());
     let registry = text_columns(&city.join("registry.csv"), &["school_id"]).remove(0);
@@ -866,13 +869,23 @@ fn the_inspiration_guide_holds_every_practice_and_names_nobody() {
     for name in &reg[1] {
         assert!(!text.contains(name.as_str()), "the guide names {name}");
     }
-    let staff = text_columns(&city.join("rosters/staff.csv"), &["first_name", "last_name"]);
+    let staff = text_columns(
+        &city.join("rosters/staff.csv"),
+        &["first_name", "last_name"],
+    );
     for (first, last) in staff[0].iter().zip(&staff[1]) {
-        assert!(!text.contains(&format!("{first} {last}")), "the guide names a teacher");
+        assert!(
+            !text.contains(&format!("{first} {last}")),
+            "the guide names a teacher"
+        );
     }
     let first = std::fs::read(&guide).unwrap();
     mirror(&["run", "--config", config.to_str().unwrap()]);
-    assert_eq!(std::fs::read(&guide).unwrap(), first, "a second run gave other bytes");
+    assert_eq!(
+        std::fs::read(&guide).unwrap(),
+        first,
+        "a second run gave other bytes"
+    );
 
     let plans = text_columns(&city.join("action-plans/plans.csv"), &["school_id"]);
     let with_goals: HashSet<&String> = plans[0].iter().filter(|id| !id.is_empty()).collect();
@@ -896,7 +909,13 @@ fn the_shipped_sample_has_offers_practices_and_plans() {
     assert!(offers >= 10, "{offers} offers");
     let notes = std::fs::read_dir(data.join("good-practices"))
         .unwrap()
-        .filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "md"))
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|x| x == "md")
+        })
         .count();
     assert!(notes >= 20, "{notes} practices");
     let plans = text_columns(&data.join("action-plans/plans.csv"), &["school_id"]);

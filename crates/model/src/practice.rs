@@ -475,7 +475,10 @@ mod tests {
             parse(" pupils_from_15 "),
             Ok(Measure::PupilsFrom { threshold: 15 })
         );
-        assert_eq!(parse("guidance_files_opened"), Ok(Measure::GuidanceFilesOpened));
+        assert_eq!(
+            parse("guidance_files_opened"),
+            Ok(Measure::GuidanceFilesOpened)
+        );
         assert_eq!(
             parse("questionnaire:bullying:leerkrachten"),
             Ok(Measure::Scale {
@@ -496,7 +499,11 @@ mod tests {
             parse("questionnaire:bullying:staff").unwrap_err(),
             "`questionnaire:bullying:staff`: no item of `bullying` is asked of the staff"
         );
-        assert!(parse("manual").unwrap_err().starts_with("`manual` is not a figure the tool computes"));
+        assert!(
+            parse("manual")
+                .unwrap_err()
+                .starts_with("`manual` is not a figure the tool computes")
+        );
     }
 
     fn rules_from(text: &str) -> Result<Vec<SupportRule>, String> {
@@ -535,7 +542,8 @@ mod tests {
                 themes: vec!["truancy".to_owned()],
             }
         );
-        let ok = "[[rules]]\nwhen = \"rising\"\nfigure = \"problematic_rate\"\nthemes = [\"truancy\"]\n";
+        let ok =
+            "[[rules]]\nwhen = \"rising\"\nfigure = \"problematic_rate\"\nthemes = [\"truancy\"]\n";
         assert_eq!(rules_from(ok).unwrap()[0].trigger, Trigger::Rising);
         for (second, message) in [
             (
