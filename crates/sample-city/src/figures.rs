@@ -11,7 +11,7 @@ use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
 use crate::city::School;
-use crate::simulate::{AbsenceRow, EnrolmentRow};
+use crate::simulate::{AbsenceRow, EnrolmentRow, GuidanceRow};
 
 /// One school's year as the government publishes it.
 pub(crate) struct GovernmentRow {
@@ -221,6 +221,77 @@ pub(crate) fn government_csv(schools: &[School], rows: &mut [GovernmentRow]) -> 
             r.delay,
             r.early_leavers.map(|n| n.to_string()).unwrap_or_default()
         );
+    }
+    out
+}
+
+/// A school's figures of one school year as a follow-up reads them, for
+/// the baselines of the action plans: every pupil enrolled at some time in
+/// the year, over their enrolment.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct SchoolFigures {
+    pub pupils: u32,
+    pub expected: u64,
+    pub problematic: u64,
+    /// Pupils from 5, 10, 15 and 30 problematic half days.
+    pub from: [u32; 4],
+    /// Of the pupils from 5 problematic half days, those with a truancy
+    /// guidance file opened that year.
+    pub with_file: u32,
+}
+
+/// The thresholds of [`SchoolFigures::from`].
+pub(crate) const THRESHOLDS: [u32; 4] = [5, 10, 15, 30];
+
+impl SchoolFigures {
+    /// Adds `other`'s pupils and half days (for a network's figures).
+    pub fn add(&mut self, other: &Self) {
+        self.pupils += other.pupils;
+        self.expected += other.expected;
+        self.problematic += other.problematic;
+        for (a, b) in self.from.iter_mut().zip(other.from) {
+            *a += b;
+        }
+        self.with_file += other.with_file;
+    }
+}
+
+/// Each school's [`SchoolFigures`] of one generated year.
+pub(crate) fn school_figures(
+    counts: &[Baseline],
+    enrolments: &[EnrolmentRow],
+    absences: &[AbsenceRow],
+    guidance: &[GuidanceRow],
+) -> Vec<SchoolFigures> {
+    let mut out: Vec<SchoolFigures> = counts
+        .iter()
+        .map(|c| SchoolFigures {
+            expected: c.expected,
+            problematic: c.absent[3],
+            ..SchoolFigures::default()
+        })
+        .collect();
+    let mut pupils: Vec<(usize, u32)> = enrolments.iter().map(|e| (e.school, e.pupil)).collect();
+    pupils.sort_unstable();
+    pupils.dedup();
+    for (school, _) in &pupils {
+        out[*school].pupils += 1;
+    }
+    let mut problematic: HashMap<(usize, u32), u32> = HashMap::new();
+    for a in absences.iter().filter(|a| a.code == "B") {
+        *problematic.entry((a.school, a.pupil)).or_default() += 1;
+    }
+    let filed: std::collections::HashSet<(usize, u32)> = guidance
+        .iter()
+        .filter(|g| g.reason == "truancy")
+        .map(|g| (g.school, g.pupil))
+        .collect();
+    for (key, n) in problematic {
+        let f = &mut out[key.0];
+        for (count, threshold) in f.from.iter_mut().zip(THRESHOLDS) {
+            *count += u32::from(n >= threshold);
+        }
+        f.with_file += u32::from(n >= THRESHOLDS[0] && filed.contains(&key));
     }
     out
 }

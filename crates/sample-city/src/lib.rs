@@ -119,6 +119,8 @@ pub fn generate(
     let city_calendar = calendar;
     let mut government = Vec::new();
     let mut first_counts = Vec::new();
+    // Each year's figures per school, for the action plans' baselines.
+    let mut year_figures = Vec::new();
     for (y_index, year) in years.iter().enumerate() {
         let calendar = calendar.year(*year).expect("checked above");
         let pattern = YearPattern::new(calendar);
@@ -222,6 +224,12 @@ pub fn generate(
             &rows.enrolments,
             &rows.absences,
         );
+        year_figures.push(figures::school_figures(
+            &counts,
+            &rows.enrolments,
+            &rows.absences,
+            &rows.guidance,
+        ));
         let mut r = stream(spec.seed, usize::MAX >> 2, y_index, 0);
         government.extend(figures::government_year(&mut r, *year, &schools, &counts));
         if y_index == 0 {
@@ -288,7 +296,9 @@ pub fn generate(
         "rosters/staff.csv",
         &practices::roster_csv(&schools, &staff),
     )?);
-    for (name, text) in practices::good_practices(&mut r, &schools, &staff, spec.last_year) {
+    let notes = practices::good_practices(&mut r, &schools, &staff, spec.last_year);
+    let note_count = notes.len();
+    for (name, text) in notes {
         summary
             .files
             .push(writer.text(&format!("good-practices/{name}"), &text)?);
@@ -296,10 +306,11 @@ pub fn generate(
     summary
         .files
         .push(writer.text("support/offers.csv", &practices::support_offers())?);
-    summary.files.push(writer.text(
-        "action-plans/plans.csv",
-        &practices::action_plans(&mut r, &schools, spec.last_year),
-    )?);
+    let plans = practices::action_plans(&mut r, &schools, &years, &year_figures, &wave);
+    let goal_count = plans.lines().count() - 1;
+    summary
+        .files
+        .push(writer.text("action-plans/plans.csv", &plans)?);
     summary.files.push(writer.text(
         "government/figures.csv",
         &figures::government_csv(&schools, &mut government),
@@ -309,7 +320,14 @@ pub fn generate(
         .files
         .push(writer.registry(&schools, &hoods, &sizes)?);
     summary.files.push(writer.key(spec.seed)?);
-    summary.files.push(writer.readme(spec)?);
+    summary.files.push(writer.readme(
+        spec,
+        &write::Contents {
+            notes: note_count,
+            offers: practices::support_offer_count(),
+            goals: goal_count,
+        },
+    )?);
     summary.pupils = (next_number - 10_000_001) as usize;
     Ok(summary)
 }
@@ -382,7 +400,7 @@ fn next_year(
 mod tests {
     use std::collections::HashMap;
 
-    use mirror_model::{AbsenceCategory, Config, SchoolYear};
+    use mirror_model::{AbsenceCategory, Config, PlanScope, SchoolYear};
 
     use super::*;
 
@@ -409,8 +427,15 @@ mod tests {
         // Per year enrolments, registrations and guidance; totals for the two
         // years before; the government's figures, registry, key and README.
         // Questionnaires in two layouts and who was invited; checklists, the
-        // staff roster, 8 practices, offers, plans.
-        assert_eq!(first.files.len(), 3 * 2 + 2 + 2 + 1 + 8 + 3 + 5);
+        // staff roster, the practices (fewer than all 24 in a city of 8
+        // schools), offers, plans.
+        let notes = first
+            .files
+            .iter()
+            .filter(|f| f.parent().is_some_and(|p| p.ends_with("good-practices")))
+            .count();
+        assert!((12..=24).contains(&notes), "{notes} notes");
+        assert_eq!(first.files.len(), 3 * 2 + 2 + 2 + 1 + notes + 3 + 5);
         for file in &first.files {
             let relative = file.strip_prefix(a.path()).unwrap();
             assert_eq!(
@@ -468,7 +493,7 @@ mod tests {
             v.iter().sum::<f64>() / v.len() as f64
         };
         assert!(mean(item("bully_1")) > mean(item("bully_3")));
-        assert_eq!(city.good_practices.len(), 8);
+        assert_eq!(city.good_practices.len(), 24);
         // The note that names a teacher names one on the staff roster.
         let call = city
             .good_practices
@@ -482,9 +507,42 @@ mod tests {
             "{}",
             call.what_was_done
         );
-        assert_eq!(city.support_offers.len(), 10);
+        assert_eq!(city.support_offers.len(), 17);
+        assert!(city.support_offers.iter().any(|o| o.contact.is_some()));
         assert!(!city.checklist_answers.is_empty());
-        assert!(city.action_plans.len() >= 5);
+        // Goals of schools of both levels and of every network, each with a
+        // baseline on the indicator's scale and a deadline at the end of the
+        // last school year or the next.
+        let plans = &city.action_plans;
+        assert!(plans.len() >= 12, "{} goals", plans.len());
+        let levels: Vec<Level> = plans
+            .iter()
+            .filter_map(|g| match &g.scope {
+                PlanScope::School(s) => Some(city.registry[s.index()].level),
+                PlanScope::Network(_) => None,
+            })
+            .collect();
+        assert!(levels.contains(&Level::Primary) && levels.contains(&Level::Secondary));
+        for network in city.registry.iter().filter_map(|s| s.network.as_ref()) {
+            assert!(
+                plans
+                    .iter()
+                    .any(|g| g.scope == PlanScope::Network(network.clone())),
+                "{network}"
+            );
+        }
+        let last = SchoolYear::starting(2025);
+        for g in plans {
+            let baseline = g.baseline.unwrap();
+            let top = if g.indicator.is_share() { 1.0 } else { 100.0 };
+            assert!((0.0..=top).contains(&baseline), "{g:?}");
+            assert!((0.0..=top).contains(&g.target), "{g:?}");
+            assert_ne!(g.target, baseline, "{g:?}");
+            assert!(
+                [last.last_day(), last.next().last_day()].contains(&g.deadline),
+                "{g:?}"
+            );
+        }
         assert!(city.registry.iter().any(|s| s.level == Level::Primary));
         assert!(city.registry.iter().any(|s| s.level == Level::Secondary));
 

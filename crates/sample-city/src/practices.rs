@@ -1,14 +1,27 @@
 //! Checklists, good-practice notes, the support catalogue and action plans of
-//! the sample city. The texts are made up; some notes name their own school,
-//! a teacher or a street, as real notes do, for anonymise to redact.
+//! the sample city.
+//!
+//! - 24 good-practice notes over every theme, each by a school of the level
+//!   it fits, no school twice on a theme; notes on truancy or guidance by
+//!   schools whose low or falling truancy backs them up. The texts are made
+//!   up; some notes name their own school, a teacher, a street, an e-mail
+//!   address or a phone number, as real notes do, for anonymise to redact.
+//! - 17 support offers covering every theme, some for one level, some with
+//!   a contact.
+//! - Action-plan goals for about eight schools and every local network, with
+//!   baselines counted from the generated data and targets within reach of
+//!   improving schools but not of worsening ones.
 
 use std::fmt::Write as _;
 
-use mirror_model::{Level, SchoolYear};
+use mirror_model::{EducationForm, Level, SchoolYear};
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
-use crate::city::School;
+use crate::city::{School, Trend};
+use crate::figures::{SchoolFigures, THRESHOLDS};
+use crate::questionnaires::Wave;
+use crate::write::field;
 
 const NETWORKS: [&str; 4] = ["LOP Noord", "LOP Zuid", "LOP Oost", "LOP West"];
 
@@ -60,66 +73,239 @@ pub(crate) fn checklists(rng: &mut ChaCha8Rng, schools: &[School]) -> String {
     out
 }
 
-/// (themes, title, what was done, for whom, what changed); `{school}` is
-/// replaced by the school's name and `{teacher}` by one of its staff, as
-/// writers do.
-const PRACTICES: &[(&str, &str, &str, &str, &str)] = &[
-    (
-        "\"truancy\", \"parents\"",
-        "A phone call before ten",
-        "The secretariat calls the parents of every pupil who is absent without notice before ten in the morning. At {school} the call is made by a teacher the pupil knows, such as {teacher}.",
-        "All pupils of the first and second grade.",
-        "Unnotified absences fell by a third within one term; parents said they felt taken seriously.",
-    ),
-    (
-        "\"truancy\", \"guidance\"",
-        "Welcome-back talks",
-        "After every problematic half day the pupil has a short talk with a trusted teacher, who asks what kept them away before anything else.",
-        "Pupils with a first problematic half day.",
-        "Fewer pupils reached five half days; the talks brought bullying on the bus to light.",
-    ),
-    (
-        "\"bullying\"",
-        "A letterbox for worries",
-        "A letterbox outside the staff room and an online form let pupils report bullying anonymously. Mr Peeters reads them daily with the pupil care team.",
-        "All pupils.",
-        "Three times as many reports in the first year, most of them early enough to talk things out.",
-    ),
-    (
-        "\"safety\"",
-        "Teachers at the gate",
-        "Two teachers stand at the gate and at the corner of the Kioskstraat at the start and end of the day.",
-        "Pupils who walk or cycle to school.",
-        "Pupils reported feeling safer around the school; the neighbours' complaints stopped.",
-    ),
-    (
-        "\"belonging\", \"wellbeing\"",
-        "Buddies for first-years",
-        "Every first-year pupil gets a buddy from the fourth year for the first ten weeks.",
-        "First-year pupils.",
-        "First-years said more often that they belong at school; absences in autumn were lower.",
-    ),
-    (
-        "\"newcomers\"",
-        "One contact for newcomers",
-        "Every newcomer and their family get one contact person, who speaks with them weekly in the first term.",
-        "Newcomers from the reception classes.",
-        "Families kept in touch with the school; fewer newcomers dropped out in their first year.",
-    ),
-    (
-        "\"rules\", \"belonging\"",
-        "Pupils rewrite the rules",
-        "A pupil council rewrote the school rules in plain language with the head.",
-        "All pupils and teachers.",
-        "The rules were known by more pupils and applied more evenly, according to the questionnaire.",
-    ),
-    (
-        "\"support\", \"wellbeing\"",
-        "Ten minutes a week",
-        "Each class teacher spends ten minutes a week with every pupil who seems to struggle. Contact: mentor@example.org.",
-        "Pupils the class council worries about.",
-        "Pupils found a teacher to go to more easily; guidance files were opened earlier.",
-    ),
+/// A good-practice note as a school writes it. In the texts `{school}` is
+/// replaced by the writing school's name, `{teacher}` by one of its staff
+/// and `{street}` by the street it is on, as writers do.
+struct Practice {
+    themes: &'static [&'static str],
+    /// The level of school the practice fits; `None` for both.
+    level: Option<Level>,
+    /// How many school years before the last one the note was written.
+    years_ago: i32,
+    title: &'static str,
+    what: &'static str,
+    whom: &'static str,
+    changed: &'static str,
+}
+
+/// The notes, each written by another school where the city is big enough.
+const PRACTICES: &[Practice] = &[
+    Practice {
+        themes: &["truancy", "parents"],
+        level: None,
+        years_ago: 0,
+        title: "A phone call before ten",
+        what: "The secretariat calls the parents of every pupil who is absent without notice before ten in the morning. At {school} the call is made by a teacher the pupil knows, such as {teacher}.",
+        whom: "All pupils of the first and second grade.",
+        changed: "Unnotified absences fell by a third within one term; parents said they felt taken seriously.",
+    },
+    Practice {
+        themes: &["truancy", "guidance"],
+        level: Some(Level::Secondary),
+        years_ago: 0,
+        title: "Welcome-back talks",
+        what: "After every problematic half day the pupil has a short talk with a trusted teacher, who asks what kept them away before anything else.",
+        whom: "Pupils with a first problematic half day.",
+        changed: "Fewer pupils reached five half days; the talks brought bullying on the bus to light.",
+    },
+    Practice {
+        themes: &["bullying"],
+        level: None,
+        years_ago: 0,
+        title: "A letterbox for worries",
+        what: "A letterbox outside the staff room and an online form let pupils report bullying anonymously. Mr Peeters reads them daily with the pupil care team.",
+        whom: "All pupils.",
+        changed: "Three times as many reports in the first year, most of them early enough to talk things out.",
+    },
+    Practice {
+        themes: &["safety"],
+        level: None,
+        years_ago: 2,
+        title: "Teachers at the gate",
+        what: "Two teachers stand at the gate and at the corner of the Kioskstraat at the start and end of the day.",
+        whom: "Pupils who walk or cycle to school.",
+        changed: "Pupils reported feeling safer around the school; the neighbours' complaints stopped.",
+    },
+    Practice {
+        themes: &["belonging", "wellbeing"],
+        level: Some(Level::Secondary),
+        years_ago: 0,
+        title: "Buddies for first-years",
+        what: "Every first-year pupil gets a buddy from the fourth year for the first ten weeks.",
+        whom: "First-year pupils.",
+        changed: "First-years said more often that they belong at school; absences in autumn were lower.",
+    },
+    Practice {
+        themes: &["newcomers"],
+        level: Some(Level::Secondary),
+        years_ago: 0,
+        title: "One contact for newcomers",
+        what: "Every newcomer and their family get one contact person, who speaks with them weekly in the first term.",
+        whom: "Newcomers from the reception classes.",
+        changed: "Families kept in touch with the school; fewer newcomers dropped out in their first year.",
+    },
+    Practice {
+        themes: &["rules", "belonging"],
+        level: Some(Level::Secondary),
+        years_ago: 0,
+        title: "Pupils rewrite the rules",
+        what: "A pupil council rewrote the school rules in plain language with the head.",
+        whom: "All pupils and teachers.",
+        changed: "The rules were known by more pupils and applied more evenly, according to the questionnaire.",
+    },
+    Practice {
+        themes: &["support", "wellbeing"],
+        level: None,
+        years_ago: 0,
+        title: "Ten minutes a week",
+        what: "Each class teacher spends ten minutes a week with every pupil who seems to struggle. Contact: mentor@example.org.",
+        whom: "Pupils the class council worries about.",
+        changed: "Pupils found a teacher to go to more easily; guidance files were opened earlier.",
+    },
+    Practice {
+        themes: &["safety", "parents"],
+        level: Some(Level::Primary),
+        years_ago: 1,
+        title: "A walking bus",
+        what: "Parents and grandparents take turns to walk three fixed routes every morning, picking children up at stops marked with a sign; one route runs along the {street}. Each walker wears a yellow vest and carries the list of the children on the route.",
+        whom: "Children of the first to fourth year who live within a kilometre and a half of the school.",
+        changed: "Fewer children were late on Monday mornings; more came on foot, and the parents who walk along got to know the teachers.",
+    },
+    Practice {
+        themes: &["safety"],
+        level: Some(Level::Primary),
+        years_ago: 0,
+        title: "A school street",
+        what: "With the city's mobility service the street in front of the school is closed to cars for half an hour at the start and the end of the school day. Parents and a teacher put out the barriers.",
+        whom: "All children and parents coming to school.",
+        changed: "No more cars reversing among the children at the gate; more children cycle, and the children's answers on feeling safe around the school went up in the questionnaire.",
+    },
+    Practice {
+        themes: &["truancy", "guidance"],
+        level: Some(Level::Secondary),
+        years_ago: 1,
+        title: "Late arrivals as a signal",
+        what: "From a pupil's third late arrival in a month the mentor has a short talk, and the pupil care coordinator looks at the absence record for a pattern: Monday mornings, the day of the swimming lesson, the last hour before a test.",
+        whom: "Pupils of the second and third grade.",
+        changed: "The reasons behind absence surfaced weeks earlier; fewer pupils reached five problematic half days than the year before.",
+    },
+    Practice {
+        themes: &["truancy", "guidance"],
+        level: Some(Level::Secondary),
+        years_ago: 0,
+        title: "Absence at the class council",
+        what: "Every six weeks the class council puts each pupil's problematic half days next to their marks. Pupils from three half days are discussed by name, and one teacher takes up the contact with the pupil and the CLB.",
+        whom: "All classes; in practice about one pupil in ten.",
+        changed: "Guidance files were opened about two weeks after the fifth problematic half day instead of six; the class council now talks about attendance, not only about marks.",
+    },
+    Practice {
+        themes: &["truancy", "parents"],
+        level: Some(Level::Primary),
+        years_ago: 0,
+        title: "Home visits with the CLB",
+        what: "When a child misses three half days without a valid reason, the care coordinator and the CLB worker visit the family at home, with an interpreter when needed, and agree on how the child gets to school.",
+        whom: "Families of children who are often absent, most of them in the last nursery class and the first years of primary.",
+        changed: "Most families had practical reasons, such as a younger child at home or a parent on night shifts; with an arrangement the absences stopped within a month.",
+    },
+    Practice {
+        themes: &["bullying", "belonging"],
+        level: Some(Level::Primary),
+        years_ago: 0,
+        title: "A friendship bench",
+        what: "Two benches on the playground of {school} are friendship benches: a child sitting there is asked to join a game by the sixth-year pupils on playground duty. The teachers on duty, such as {teacher}, keep an eye on who sits there often.",
+        whom: "All children, at the morning and lunch breaks.",
+        changed: "Fewer children stood alone at break time; the teachers noticed two children who were being left out on purpose.",
+    },
+    Practice {
+        themes: &["bullying", "rules"],
+        level: Some(Level::Secondary),
+        years_ago: 0,
+        title: "Peer mediators",
+        what: "Twelve third-year pupils were trained as mediators by an organisation of the city's support network. During the lunch break they help classmates settle arguments in a room next to the library, with a teacher within reach.",
+        whom: "First-grade pupils who quarrel or feel picked on.",
+        changed: "Fewer arguments ended up at the head's office; pupils said more often that conflicts are handled fairly.",
+    },
+    Practice {
+        themes: &["bullying", "safety"],
+        level: Some(Level::Secondary),
+        years_ago: 0,
+        title: "Lessons on online bullying",
+        what: "Each first-year class has two lessons with the police's youth officer and the ICT coordinator on online bullying: what is a crime, how to keep a screenshot, how to report it at school and in the app.",
+        whom: "First-year pupils, and their parents at an evening afterwards.",
+        changed: "More online bullying was reported, and earlier; fewer quarrels that started online carried on in the playground.",
+    },
+    Practice {
+        themes: &["wellbeing", "support"],
+        level: Some(Level::Secondary),
+        years_ago: 0,
+        title: "A quiet room",
+        what: "A quiet room with a teacher on call is open all day. A pupil who feels overwhelmed can go there with a card from the teacher for at most one lesson, instead of walking out of class or out of school.",
+        whom: "Pupils who feel anxious or angry, and pupils back after a long absence.",
+        changed: "Fewer pupils left school during the day without permission; the care team heard sooner about pupils who were not doing well.",
+    },
+    Practice {
+        themes: &["wellbeing", "belonging"],
+        level: Some(Level::Primary),
+        years_ago: 0,
+        title: "A morning circle",
+        what: "Each class starts the day with a five-minute circle in which every child says in one word how they feel. The teacher, such as {teacher} in the fifth year, talks later that morning with the children who said tired, sad or nothing.",
+        whom: "All classes from the third nursery class to the sixth year.",
+        changed: "Teachers heard of worries at home sooner; children said more often that they feel at home in their class.",
+    },
+    Practice {
+        themes: &["belonging", "parents"],
+        level: Some(Level::Secondary),
+        years_ago: 0,
+        title: "A welcome morning in August",
+        what: "In the last week of August new first-years come for a morning with their parents: a tour, a game with their class, meeting their mentor and finding their locker. Parents get the name of one person to call.",
+        whom: "New first-year pupils and their parents.",
+        changed: "The first weeks were calmer; more parents came to the first parents' evening, and first-years missed fewer half days in September.",
+    },
+    Practice {
+        themes: &["newcomers", "belonging"],
+        level: Some(Level::Primary),
+        years_ago: 0,
+        title: "A language buddy",
+        what: "A newcomer child who speaks little Dutch gets a classmate as a buddy, if possible one who speaks the same home language, and reads twice a week with a volunteer in the library on the {street}.",
+        whom: "Newcomer children in their first year at the school.",
+        changed: "Newcomers joined games and group work sooner; their parents came to the school more often.",
+    },
+    Practice {
+        themes: &["guidance", "support"],
+        level: Some(Level::Primary),
+        years_ago: 0,
+        title: "A care meeting every Monday",
+        what: "The care coordinator, the CLB worker and the head meet every Monday at a quarter past eight for half an hour on the children the teachers worry about, with one shared list of what was agreed and who does it.",
+        whom: "Children the teachers or parents worry about, those with absences included.",
+        changed: "No child waited more than a week for a next step; guidance on absence now starts at the first problematic half days instead of the fifth.",
+    },
+    Practice {
+        themes: &["rules", "parents"],
+        level: Some(Level::Primary),
+        years_ago: 0,
+        title: "The rules on one page",
+        what: "The school rules were rewritten on one page with pictures, in Dutch and in the five home languages most spoken at the school, and explained at the first parents' evening. Parents with questions can call the office on 03 218 40 27.",
+        whom: "Parents and children.",
+        changed: "Fewer misunderstandings about absence notes; more parents let the school know in the morning when their child is ill.",
+    },
+    Practice {
+        themes: &["rules", "wellbeing"],
+        level: Some(Level::Secondary),
+        years_ago: 0,
+        title: "A restorative talk on return",
+        what: "A pupil who was suspended comes back through a talk with the people they harmed and a trained teacher: what happened, who was affected, what will be put right. The agreement is written down and looked at again after two weeks.",
+        whom: "Pupils coming back after a suspension or a serious incident.",
+        changed: "Fewer pupils were suspended a second time; teachers said they had more to go on than a sanction alone.",
+    },
+    Practice {
+        themes: &["safety"],
+        level: Some(Level::Secondary),
+        years_ago: 0,
+        title: "Home together after late study",
+        what: "In the winter months the pupils who stay for supervised study until half past five leave together, and a teacher walks with them to the tram stop on the {street}.",
+        whom: "First- and second-year pupils who stay for the late study.",
+        changed: "Parents stopped worrying about the walk home in the dark, and more pupils stayed for the study in winter.",
+    },
 ];
 
 const FIRST_NAMES: [&str; 14] = [
@@ -165,7 +351,25 @@ pub(crate) fn roster_csv(schools: &[School], staff: &[[(String, String); 3]]) ->
     out
 }
 
-/// Good-practice notes by different schools, as (file name, text).
+/// Whether a school's own figures back up a note on truancy or guidance:
+/// its truancy is low for its population or falling, and not rising.
+fn low_truancy(school: &School) -> bool {
+    school.trend != Trend::Worsening && (school.climate < 1.0 || school.trend == Trend::Improving)
+}
+
+/// The street of a school's address ("Lindelei 12, 2000 Antwerpen").
+fn street_of(school: &School) -> &str {
+    let street_and_number = school.address.split(',').next().unwrap_or_default();
+    street_and_number
+        .rsplit_once(' ')
+        .map_or(street_and_number, |(street, _)| street)
+}
+
+/// Good-practice notes, as (file name, text). Each note goes to a school of
+/// its level that has not written on any of its themes yet, preferring
+/// schools with fewer notes; notes on truancy or guidance go to a school
+/// with low or falling truancy where there is one. A note no school can
+/// write (a small city) is left out.
 pub(crate) fn good_practices(
     rng: &mut ChaCha8Rng,
     schools: &[School],
@@ -176,135 +380,702 @@ pub(crate) fn good_practices(
     for i in (1..order.len()).rev() {
         order.swap(i, rng.random_range(0..=i));
     }
-    PRACTICES
-        .iter()
-        .zip(order)
-        .enumerate()
-        .map(|(k, (&(themes, title, what, whom, changed), s))| {
-            let school = &schools[s];
-            let (first, last) = &staff[s][0];
-            let what = what
-                .replace("{school}", &school.name)
-                .replace("{teacher}", &format!("{first} {last}"));
-            (
-                format!("{:02}-{}.md", k + 1, title.to_lowercase().replace(' ', "-")),
-                format!(
-                    "+++\nschool = \"{}\"\nthemes = [{themes}]\ntitle = \"{title}\"\nyear = \"{year}\"\n+++\n\n## What was done\n\n{what}\n\n## For whom\n\n{whom}\n\n## What changed\n\n{changed}\n",
-                    school.id
-                ),
-            )
-        })
-        .collect()
+    let mut written: Vec<Vec<&str>> = vec![Vec::new(); schools.len()];
+    let mut notes = Vec::new();
+    for (k, p) in PRACTICES.iter().enumerate() {
+        let backed = p.themes.iter().any(|t| ["truancy", "guidance"].contains(t));
+        let Some((_, s)) = order
+            .iter()
+            .enumerate()
+            .map(|(position, &s)| (position, s))
+            .filter(|&(_, s)| p.level.is_none_or(|l| schools[s].level == l))
+            .filter(|&(_, s)| !p.themes.iter().any(|t| written[s].contains(t)))
+            .min_by_key(|&(position, s)| {
+                (
+                    backed && !low_truancy(&schools[s]),
+                    written[s].len(),
+                    position,
+                )
+            })
+        else {
+            continue;
+        };
+        written[s].extend(p.themes);
+        let school = &schools[s];
+        let (first, last) = &staff[s][k % 3];
+        let fill = |text: &str| {
+            text.replace("{school}", &school.name)
+                .replace("{teacher}", &format!("{first} {last}"))
+                .replace("{street}", street_of(school))
+        };
+        let themes: Vec<String> = p.themes.iter().map(|t| format!("\"{t}\"")).collect();
+        let written_in = SchoolYear::starting(year.start_year() - p.years_ago);
+        notes.push((
+            format!(
+                "{:02}-{}.md",
+                notes.len() + 1,
+                p.title.to_lowercase().replace(' ', "-")
+            ),
+            format!(
+                "+++\nschool = \"{}\"\nthemes = [{}]\ntitle = \"{}\"\nyear = \"{written_in}\"\n+++\n\n## What was done\n\n{}\n\n## For whom\n\n{}\n\n## What changed\n\n{}\n",
+                school.id,
+                themes.join(", "),
+                p.title,
+                fill(p.what),
+                fill(p.whom),
+                fill(p.changed)
+            ),
+        ));
+    }
+    notes
 }
 
-/// The city's support catalogue.
+/// The city's support catalogue: (organisation, offer, themes, levels (empty
+/// for both), how to ask, contact).
+const OFFERS: &[(&str, &str, &str, &str, &str, &str)] = &[
+    (
+        "Stad Antwerpen - Onderwijs",
+        "Spijbelcoach: a coach works with the school on pupils from five problematic half days",
+        "truancy;guidance",
+        "",
+        "Ask the truancy advisor of the education division",
+        "spijbelcoach@antwerpen.be",
+    ),
+    (
+        "Stad Antwerpen - Onderwijs",
+        "Truancy protocol workshop for the school team",
+        "truancy",
+        "",
+        "Register through the school support team",
+        "",
+    ),
+    (
+        "Vzw Veerkracht",
+        "Self-confidence training for pupils who are bullied",
+        "bullying;wellbeing",
+        "secondary",
+        "E-mail the coordinator with the class and the number of pupils",
+        "03 233 18 52",
+    ),
+    (
+        "Vzw Veerkracht",
+        "No Blame approach training for teachers",
+        "bullying",
+        "",
+        "E-mail the coordinator",
+        "",
+    ),
+    (
+        "Buurtwerk De Brug",
+        "Street coaches at the school gate and on the way to school",
+        "safety",
+        "",
+        "Call the neighbourhood office",
+        "03 286 71 40",
+    ),
+    (
+        "Huis van het Kind",
+        "Parent cafe at school: talks on school and wellbeing",
+        "parents;wellbeing",
+        "primary",
+        "Ask the neighbourhood's family coach",
+        "",
+    ),
+    (
+        "CLB Antwerpen",
+        "Guidance on absence from the first problematic half day",
+        "guidance;truancy",
+        "",
+        "Ask the school's own CLB worker",
+        "",
+    ),
+    (
+        "Onthaalbureau Inburgering",
+        "Interpreters and a welcome trajectory for newcomer families",
+        "newcomers;parents",
+        "",
+        "Request through the school's secretariat",
+        "",
+    ),
+    (
+        "Jeugdwerk Samen",
+        "Belonging: after-school clubs run with pupils",
+        "belonging;wellbeing",
+        "",
+        "Contact the youth worker of the neighbourhood",
+        "",
+    ),
+    (
+        "Stad Antwerpen - Onderwijs",
+        "Pupil participation: help to set up a pupil council",
+        "rules;belonging",
+        "secondary",
+        "Register through the school support team",
+        "leerlingenparticipatie@antwerpen.be",
+    ),
+    (
+        "Stad Antwerpen - Mobiliteit",
+        "Safe to school: a route check with the children, a walking bus and a school street at the gate",
+        "safety;parents",
+        "primary",
+        "Ask the mobility advisor, at least three months before the school street should start",
+        "schoolstraten@antwerpen.be",
+    ),
+    (
+        "Jeugdwerk Samen",
+        "Talking groups for teenagers who feel they do not fit in, at school or in the neighbourhood",
+        "belonging;wellbeing",
+        "secondary",
+        "Contact the youth worker, who first meets the pupils at school",
+        "",
+    ),
+    (
+        "Stad Antwerpen - Onderwijs",
+        "Coaching for teachers: a coach in the classroom on relationships, class climate and noticing pupils who struggle",
+        "support;wellbeing",
+        "",
+        "Register through the school support team, for the whole team or one teacher",
+        "03 338 62 10",
+    ),
+    (
+        "Vzw Herstel",
+        "Restorative practice: training for the team and a facilitator for the first restorative conferences",
+        "rules;bullying",
+        "",
+        "E-mail the coordinator with a short description of the situation",
+        "",
+    ),
+    (
+        "CLB Antwerpen",
+        "Study and career guidance for newcomers leaving the reception class",
+        "newcomers;guidance",
+        "secondary",
+        "Ask the CLB worker of the reception class, before the Easter holiday",
+        "",
+    ),
+    (
+        "Huis van het Kind",
+        "Parent evenings on puberty, phones and school for parents of secondary pupils",
+        "parents;wellbeing",
+        "secondary",
+        "Ask the family coach; the school provides the room and the evening is free",
+        "",
+    ),
+    (
+        "Politie Antwerpen - Jeugd",
+        "Class lessons on online bullying and what to do with screenshots",
+        "bullying;safety",
+        "secondary",
+        "Ask the youth officer of the police zone",
+        "",
+    ),
+];
+
+/// The city's support catalogue as CSV.
 pub(crate) fn support_offers() -> String {
-    let offers = [
-        (
-            "Stad Antwerpen - Onderwijs",
-            "Spijbelcoach: a coach works with the school on pupils from five problematic half days",
-            "truancy;guidance",
-            "",
-            "Ask the truancy advisor of the education division",
-        ),
-        (
-            "Stad Antwerpen - Onderwijs",
-            "Truancy protocol workshop for the school team",
-            "truancy",
-            "",
-            "Register through the school support team",
-        ),
-        (
-            "Vzw Veerkracht",
-            "Self-confidence training for pupils who are bullied",
-            "bullying;wellbeing",
-            "secondary",
-            "E-mail the coordinator with the class and the number of pupils",
-        ),
-        (
-            "Vzw Veerkracht",
-            "No Blame approach training for teachers",
-            "bullying",
-            "",
-            "E-mail the coordinator",
-        ),
-        (
-            "Buurtwerk De Brug",
-            "Street coaches at the school gate and on the way to school",
-            "safety",
-            "",
-            "Call the neighbourhood office",
-        ),
-        (
-            "Huis van het Kind",
-            "Parent cafe at school: talks on school and wellbeing",
-            "parents;wellbeing",
-            "primary",
-            "Ask the neighbourhood's family coach",
-        ),
-        (
-            "CLB Antwerpen",
-            "Guidance on absence from the first problematic half day",
-            "guidance;truancy",
-            "",
-            "Ask the school's own CLB worker",
-        ),
-        (
-            "Onthaalbureau Inburgering",
-            "Interpreters and a welcome trajectory for newcomer families",
-            "newcomers;parents",
-            "",
-            "Request through the school's secretariat",
-        ),
-        (
-            "Jeugdwerk Samen",
-            "Belonging: after-school clubs run with pupils",
-            "belonging;wellbeing",
-            "",
-            "Contact the youth worker of the neighbourhood",
-        ),
-        (
-            "Stad Antwerpen - Onderwijs",
-            "Pupil participation: help to set up a pupil council",
-            "rules;belonging",
-            "secondary",
-            "Register through the school support team",
-        ),
-    ];
-    let mut out = String::from("organisation,offer,themes,levels,how_to_ask\n");
-    for (organisation, offer, themes, levels, how) in offers {
-        let _ = writeln!(out, "{organisation},\"{offer}\",{themes},{levels},{how}");
+    let mut out = String::from("organisation,offer,themes,levels,how_to_ask,contact\n");
+    for (organisation, offer, themes, levels, how, contact) in OFFERS {
+        let _ = writeln!(
+            out,
+            "{},{},{themes},{levels},{},{}",
+            field(organisation),
+            field(offer),
+            field(how),
+            field(contact)
+        );
     }
     out
 }
 
-/// Goals for a few schools and for every network.
-pub(crate) fn action_plans(rng: &mut ChaCha8Rng, schools: &[School], year: SchoolYear) -> String {
-    let deadline = year.last_day();
+/// How many offers the catalogue has.
+pub(crate) fn support_offer_count() -> usize {
+    OFFERS.len()
+}
+
+/// What a goal on an indicator says, who takes it on and how often it is
+/// looked at (evaluation by the goal's number, for variety).
+fn goal_wording(indicator: &str, k: usize) -> (&'static str, &'static str, &'static str) {
+    let often = |choices: &[&'static str]| choices[k % choices.len()];
+    match indicator {
+        "problematic_rate" => (
+            "Fewer half days lost to problematic absence",
+            "Stad Antwerpen - Onderwijs",
+            often(&["termly", "monthly"]),
+        ),
+        "pupils_from_5" => (
+            "Fewer pupils reach five problematic half days",
+            "CLB Antwerpen",
+            often(&["every six weeks", "termly"]),
+        ),
+        "pupils_from_10" => (
+            "Fewer pupils with 10 or more problematic half days",
+            "CLB Antwerpen",
+            often(&["termly", "every six weeks"]),
+        ),
+        "pupils_from_15" => (
+            "Fewer pupils with 15 or more problematic half days",
+            "Stad Antwerpen - Onderwijs",
+            often(&["termly", "twice a year"]),
+        ),
+        "pupils_from_30" => (
+            "Fewer pupils with 30 or more problematic half days",
+            "Stad Antwerpen - Onderwijs",
+            often(&["every six weeks", "termly"]),
+        ),
+        "guidance_files_opened" => (
+            "A guidance file for every pupil from five problematic half days",
+            "CLB Antwerpen",
+            "termly",
+        ),
+        "questionnaire:safe-at-school" => {
+            ("Pupils feel safe at school", "Vzw Veerkracht", "yearly")
+        }
+        "questionnaire:safe-around-school" => (
+            "Pupils feel safe on the way to and around the school",
+            if k.is_multiple_of(2) {
+                "Buurtwerk De Brug"
+            } else {
+                "Stad Antwerpen - Mobiliteit"
+            },
+            "yearly",
+        ),
+        "questionnaire:bullying" => (
+            "Less bullying as pupils experience it",
+            "Vzw Veerkracht",
+            "yearly",
+        ),
+        "questionnaire:belonging" => (
+            "Pupils feel they belong at school",
+            "Jeugdwerk Samen",
+            "yearly",
+        ),
+        "questionnaire:teacher-support" => (
+            "Every pupil has a teacher to turn to",
+            "Stad Antwerpen - Onderwijs",
+            "yearly",
+        ),
+        _ => (
+            "Rules that are clear and the same for everybody",
+            "Vzw Herstel",
+            "yearly",
+        ),
+    }
+}
+
+/// The pupils from the threshold of a `pupils_from_<threshold>` indicator.
+fn pupils_from(indicator: &str, f: &SchoolFigures) -> u32 {
+    let threshold: u32 = indicator
+        .strip_prefix("pupils_from_")
+        .and_then(|t| t.parse().ok())
+        .expect("a pupils_from_ indicator");
+    let at = THRESHOLDS
+        .iter()
+        .position(|t| *t == threshold)
+        .expect("a threshold that is counted");
+    f.from[at]
+}
+
+/// An indicator's value in `f`, a share between 0 and 1.
+fn share(indicator: &str, f: &SchoolFigures) -> f64 {
+    let of = |n: u64, total: u64| n as f64 / total.max(1) as f64;
+    match indicator {
+        "problematic_rate" => of(f.problematic, f.expected),
+        "guidance_files_opened" => of(f.with_file.into(), f.from[0].into()),
+        _ => of(pupils_from(indicator, f).into(), f.pupils.into()),
+    }
+}
+
+/// A goal's target, baseline and deadline as written in the plan.
+struct Aim {
+    indicator: String,
+    target: String,
+    baseline: String,
+    deadline: chrono::NaiveDate,
+}
+
+/// A goal on a truancy share from its baseline in the year the plan was
+/// made: 15% lower in one school year, a quarter lower in two (an improving
+/// school gets there, a worsening one does not); for guidance files, up to
+/// the next 5% at least 5 points higher.
+fn truancy_aim(indicator: &str, baseline: f64, deadline: chrono::NaiveDate, years: u32) -> Aim {
+    let (target, baseline) = match indicator {
+        "guidance_files_opened" => {
+            let target = ((baseline + 0.05) * 20.0).ceil() / 20.0;
+            (format!("{:.2}", target.min(1.0)), format!("{baseline:.2}"))
+        }
+        "problematic_rate" => {
+            let factor = if years > 1 { 0.75 } else { 0.85 };
+            (
+                format!("{:.4}", baseline * factor),
+                format!("{baseline:.4}"),
+            )
+        }
+        _ => {
+            let factor = if years > 1 { 0.75 } else { 0.85 };
+            (
+                format!("{:.3}", baseline * factor),
+                format!("{baseline:.3}"),
+            )
+        }
+    };
+    Aim {
+        indicator: indicator.to_owned(),
+        target,
+        baseline,
+        deadline,
+    }
+}
+
+/// A goal on a questionnaire scale: 5 to 10 points above its baseline (the
+/// score of the last wave), by the end of the next school year.
+fn questionnaire_aim(scale: &str, baseline: f64, gain: f64, deadline: chrono::NaiveDate) -> Aim {
+    Aim {
+        indicator: format!("questionnaire:{scale}"),
+        target: format!("{:.0}", (baseline + gain).round().min(100.0)),
+        baseline: format!("{baseline:.1}"),
+        deadline,
+    }
+}
+
+/// Pupils' answers a questionnaire baseline needs.
+const MIN_ANSWERS: u32 = 40;
+
+/// Pupils a share of pupils needs to make a goal of it.
+const ENOUGH_PUPILS: u32 = 15;
+
+/// The truancy indicator of a school's goal, `None` where too few pupils
+/// truant for one: a share of pupils from a threshold that fits the school's
+/// forms, or (every third goal, at secondary schools) the rate of half days.
+fn truancy_indicator(school: &School, f: &SchoolFigures, k: usize) -> Option<&'static str> {
+    let heavy = school.forms.iter().any(|form| {
+        matches!(
+            form,
+            EducationForm::Vocational | EducationForm::PartTime | EducationForm::Reception
+        )
+    });
+    let candidates: &[&'static str] = match (school.level, heavy) {
+        (Level::Primary, _) => &["pupils_from_5", "pupils_from_10"],
+        (Level::Secondary, true) => &["pupils_from_30", "pupils_from_15", "pupils_from_10"],
+        (Level::Secondary, false) => &["pupils_from_15", "pupils_from_10", "pupils_from_5"],
+    };
+    let indicator = candidates
+        .iter()
+        .find(|c| pupils_from(c, f) >= ENOUGH_PUPILS)
+        .copied()?;
+    Some(if school.level == Level::Secondary && k % 3 == 2 {
+        "problematic_rate"
+    } else {
+        indicator
+    })
+}
+
+/// Goals for about eight schools of both levels (improving, worsening and
+/// stable ones, so that a follow-up finds goals on track and off track) and
+/// two for every local network. Truancy goals were agreed in the school
+/// year before the last, on that year's figures, for the end of the last
+/// year or of the year after it; questionnaire goals after the last year's
+/// wave, on its scores, for the end of the next year.
+/// `figures` holds each generated year's figures per school.
+pub(crate) fn action_plans(
+    rng: &mut ChaCha8Rng,
+    schools: &[School],
+    years: &[SchoolYear],
+    figures: &[Vec<SchoolFigures>],
+    wave: &Wave,
+) -> String {
+    let last = *years.last().expect("at least one year");
+    let made = figures.len().saturating_sub(2);
+    let end_of_last = last.last_day();
+    let end_of_next = last.next().last_day();
     let mut out = String::from(
         "school_id,network,goal,indicator,target,baseline,deadline,partner,evaluation\n",
     );
-    for school in schools
-        .iter()
-        .filter(|s| s.level == Level::Secondary)
-        .take(4)
-    {
-        let baseline = rng.random_range(0.04..0.12);
+    let mut k = 0;
+    let mut write = |out: &mut String, school: &str, network: &str, aim: Aim| {
+        let (goal, partner, evaluation) = goal_wording(&aim.indicator, k);
+        k += 1;
         let _ = writeln!(
             out,
-            "{},,Fewer pupils with 15 or more problematic half days,pupils_from_15,\"{:.2}\",\"{baseline:.2}\",{deadline},CLB,termly",
-            school.id,
-            (baseline * 0.75)
+            "{school},{network},{},{},{},{},{},{},{}",
+            field(goal),
+            aim.indicator,
+            aim.target,
+            aim.baseline,
+            aim.deadline,
+            field(partner),
+            field(evaluation)
         );
+    };
+
+    let mut order: Vec<usize> = (0..schools.len()).collect();
+    for i in (1..order.len()).rev() {
+        order.swap(i, rng.random_range(0..=i));
     }
-    let mut networks: Vec<&str> = schools.iter().map(|s| network(s.neighbourhood)).collect();
-    networks.sort();
-    networks.dedup();
-    for n in networks {
-        let _ = writeln!(
-            out,
-            ",{n},Pupils feel safe around the schools,questionnaire:safe-around-school,3,,{deadline},Buurtwerk De Brug,yearly"
+    // The schools with goals, each for one of these places: three improving
+    // and two worsening schools with enough truant pupils for a truancy goal,
+    // two primary schools whose pupils answered the questionnaire, and one
+    // stable secondary school with enough pupils from 5 half days for a goal
+    // on guidance files.
+    #[derive(Clone, Copy, PartialEq)]
+    enum Place {
+        Improving,
+        Worsening,
+        Primary,
+        Stable,
+    }
+    let mut places = [
+        (Place::Improving, 3),
+        (Place::Worsening, 2),
+        (Place::Primary, 2),
+        (Place::Stable, 1),
+    ];
+    let mut chosen: Vec<(usize, Place)> = Vec::new();
+    for s in order {
+        let school = &schools[s];
+        let f = &figures[made][s];
+        let fits = |place: Place| match place {
+            Place::Improving => {
+                school.trend == Trend::Improving && truancy_indicator(school, f, 0).is_some()
+            }
+            Place::Worsening => {
+                school.trend == Trend::Worsening && truancy_indicator(school, f, 0).is_some()
+            }
+            Place::Primary => {
+                school.level == Level::Primary
+                    && wave
+                        .pupil_score(&[s], "safe-around-school", MIN_ANSWERS)
+                        .is_some()
+            }
+            Place::Stable => {
+                school.trend == Trend::Stable
+                    && school.level == Level::Secondary
+                    && f.from[0] >= ENOUGH_PUPILS
+            }
+        };
+        if let Some(place) = places.iter_mut().find(|(p, left)| *left > 0 && fits(*p)) {
+            place.1 -= 1;
+            chosen.push((s, place.0));
+        }
+    }
+    chosen.sort_unstable_by_key(|(s, _)| *s);
+    for (i, &(s, place)) in chosen.iter().enumerate() {
+        let school = &schools[s];
+        let f = &figures[made][s];
+        // Of the schools of a place, every other one's goal runs two years.
+        let before = chosen[..i].iter().filter(|(_, p)| *p == place).count();
+        let two_years = before % 2 == 1;
+        let deadline = if two_years { end_of_next } else { end_of_last };
+        if place == Place::Stable {
+            let aim = truancy_aim(
+                "guidance_files_opened",
+                share("guidance_files_opened", f),
+                end_of_next,
+                2,
+            );
+            write(&mut out, &school.id, "", aim);
+        } else if let Some(indicator) = truancy_indicator(school, f, i) {
+            let aim = truancy_aim(
+                indicator,
+                share(indicator, f),
+                deadline,
+                1 + u32::from(two_years),
+            );
+            write(&mut out, &school.id, "", aim);
+        }
+        // A goal on a questionnaire scale where the school's pupils answered.
+        let scales: &[&str] = match school.level {
+            Level::Primary => &["safe-around-school", "bullying", "belonging"],
+            Level::Secondary => &[
+                "bullying",
+                "teacher-support",
+                "clear-rules",
+                "safe-at-school",
+                "belonging",
+            ],
+        };
+        let scale = scales[i % scales.len()];
+        if let Some(score) = wave.pupil_score(&[s], scale, MIN_ANSWERS) {
+            let gain = if i % 2 == 0 { 5.0 } else { 8.0 };
+            write(
+                &mut out,
+                &school.id,
+                "",
+                questionnaire_aim(scale, score, gain, end_of_next),
+            );
+        }
+    }
+
+    for (n, name) in NETWORKS.iter().enumerate() {
+        let members: Vec<usize> = (0..schools.len())
+            .filter(|s| network(schools[*s].neighbourhood) == *name)
+            .collect();
+        if members.is_empty() {
+            continue;
+        }
+        let mut pooled = SchoolFigures::default();
+        for s in &members {
+            pooled.add(&figures[made][*s]);
+        }
+        let indicator = [
+            "pupils_from_10",
+            "guidance_files_opened",
+            "problematic_rate",
+            "pupils_from_15",
+        ][n];
+        let two_years = n % 2 == 0;
+        let aim = truancy_aim(
+            indicator,
+            share(indicator, &pooled),
+            if two_years { end_of_next } else { end_of_last },
+            1 + u32::from(two_years),
         );
+        write(&mut out, "", name, aim);
+        let scale = [
+            "safe-around-school",
+            "bullying",
+            "belonging",
+            "safe-around-school",
+        ][n];
+        if let Some(score) = wave.pupil_score(&members, scale, MIN_ANSWERS) {
+            write(
+                &mut out,
+                "",
+                name,
+                questionnaire_aim(scale, score, 5.0, end_of_next),
+            );
+        }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::path::Path;
+
+    use mirror_model::Themes;
+    use rand::SeedableRng;
+
+    use super::*;
+    use crate::city;
+
+    fn themes() -> Themes {
+        Themes::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/themes.toml"))
+            .unwrap()
+    }
+
+    /// The front matter's school id and themes of a generated note.
+    fn front(text: &str) -> (String, Vec<String>) {
+        let value = |key: &str| {
+            text.lines()
+                .find_map(|l| l.strip_prefix(key))
+                .unwrap()
+                .trim()
+                .to_owned()
+        };
+        let themes = value("themes = ")
+            .trim_matches(['[', ']'])
+            .split(", ")
+            .map(|t| t.trim_matches('"').to_owned())
+            .collect();
+        (value("school = ").trim_matches('"').to_owned(), themes)
+    }
+
+    #[test]
+    fn every_theme_has_notes_and_offers() {
+        let themes = themes();
+        let mut notes: BTreeMap<&str, usize> = BTreeMap::new();
+        for p in PRACTICES {
+            for t in p.themes {
+                assert!(themes.contains(t), "{}: {t}", p.title);
+                *notes.entry(t).or_default() += 1;
+            }
+        }
+        assert!(PRACTICES.len() >= 20);
+        for t in themes.ids() {
+            let wanted = match t {
+                "truancy" | "bullying" | "safety" | "belonging" | "guidance" => 3,
+                _ => 1,
+            };
+            assert!(notes.get(t).copied().unwrap_or(0) >= wanted, "notes on {t}");
+            assert!(
+                OFFERS
+                    .iter()
+                    .any(|o| o.2.split(';').any(|theme| theme == t)),
+                "no offer on {t}"
+            );
+        }
+        for o in OFFERS {
+            assert!(o.2.split(';').all(|t| themes.contains(t)), "{}", o.1);
+            assert!(["", "primary", "secondary"].contains(&o.3), "{}", o.1);
+        }
+        assert!(OFFERS.len() >= 14);
+        let mut titles: Vec<&str> = PRACTICES.iter().map(|p| p.title).collect();
+        titles.sort_unstable();
+        titles.dedup();
+        assert_eq!(titles.len(), PRACTICES.len(), "every note is different");
+    }
+
+    #[test]
+    fn each_note_by_a_school_that_fits_and_never_twice_on_a_theme() {
+        let mut rng = ChaCha8Rng::seed_from_u64(2026);
+        let hoods = city::neighbourhoods(10, &mut rng);
+        let schools = city::schools(40, &hoods, &mut rng).unwrap();
+        let staff = staff(&mut rng, &schools);
+        let year = SchoolYear::starting(2025);
+        let notes = good_practices(&mut rng, &schools, &staff, year);
+        assert_eq!(
+            notes.len(),
+            PRACTICES.len(),
+            "a city of 40 has room for every note"
+        );
+        let mut written: Vec<(String, String)> = Vec::new();
+        for ((_, text), p) in notes.iter().zip(PRACTICES) {
+            let (id, themes) = front(text);
+            let school = schools.iter().find(|s| s.id == id).unwrap();
+            assert!(p.level.is_none_or(|l| school.level == l), "{}", p.title);
+            if themes.iter().any(|t| t == "truancy" || t == "guidance") {
+                assert!(low_truancy(school), "{}", p.title);
+            }
+            for t in themes {
+                assert!(
+                    !written.contains(&(id.clone(), t.clone())),
+                    "{id} twice on {t}"
+                );
+                written.push((id.clone(), t));
+            }
+            assert!(!text.contains('{'), "a placeholder left in {text}");
+        }
+        let all: String = notes.iter().map(|(_, t)| t.as_str()).collect();
+        assert!(all.contains("year = \"2023-2024\""), "a note two years old");
+        assert!(
+            schools.iter().any(|s| all.contains(&s.name)),
+            "a note names its school"
+        );
+        assert!(
+            schools.iter().any(|s| all.contains(street_of(s))),
+            "a note names a street"
+        );
+        // A small city gets fewer notes, still never two on a theme.
+        let few = good_practices(&mut rng, &schools[..3], &staff, year);
+        assert!(!few.is_empty() && few.len() < PRACTICES.len());
+    }
+
+    #[test]
+    fn offers_are_csv_with_a_contact_on_some() {
+        let csv = support_offers();
+        let mut lines = csv.lines();
+        assert_eq!(
+            lines.next(),
+            Some("organisation,offer,themes,levels,how_to_ask,contact")
+        );
+        let rows: Vec<&str> = lines.collect();
+        assert_eq!(rows.len(), OFFERS.len());
+        assert!(rows.iter().any(|r| r.ends_with(',')));
+        assert!(rows.iter().any(|r| r.contains("@antwerpen.be")));
+        // A field with a comma is quoted.
+        assert!(rows.iter().any(|r| r.contains(
+            "\"Safe to school: a route check with the children, a walking bus and a school street at the gate\""
+        )));
+    }
 }

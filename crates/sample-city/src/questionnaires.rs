@@ -5,6 +5,7 @@
 //! invited, so their respondents are unlike the school. How many teachers
 //! and staff were invited is in `invited.csv`.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -44,6 +45,22 @@ pub(crate) struct Wave {
     /// answers, pupils where only the upper grades were invited (elsewhere
     /// the enrolment counts).
     pub invited: String,
+    /// The pupils' answers per (school index, scale id): points on the
+    /// scale's favourable side (0 to 3 an answer) and answers given.
+    pub pupil_points: BTreeMap<(usize, String), (u32, u32)>,
+}
+
+impl Wave {
+    /// The pupils' score of `schools` on `scale`, 0-100 with 100 the most
+    /// favourable, as a mirror computes it; `None` below `min_answers`.
+    pub fn pupil_score(&self, schools: &[usize], scale: &str, min_answers: u32) -> Option<f64> {
+        let (points, answered) = schools
+            .iter()
+            .filter_map(|s| self.pupil_points.get(&(*s, scale.to_owned())))
+            .fold((0, 0), |(p, n), (a, b)| (p + a, n + b));
+        (answered >= min_answers.max(1))
+            .then(|| 100.0 * f64::from(points) / f64::from(3 * answered))
+    }
 }
 
 /// One wave at the schools, whose pupils at the end of the year are
@@ -84,6 +101,7 @@ pub(crate) fn responses(
     let _ = writeln!(coded, ";{}", layout.comment.as_deref().unwrap_or("comment"));
     let year = calendar.year();
     let mut invited = String::from("school_id,school_year,group,invited\n");
+    let mut pupil_points: BTreeMap<(usize, String), (u32, u32)> = BTreeMap::new();
     for (k, &s) in answering.iter().enumerate() {
         let school = &schools[s];
         let wave = spring[rng.random_range(0..spring.len().max(1))];
@@ -159,7 +177,14 @@ pub(crate) fn responses(
                         (false, false) => 2,
                         (false, true) => 1,
                     };
-                    if rng.random_bool(0.03) {
+                    let skipped = rng.random_bool(0.03);
+                    if !skipped && group == RespondentGroup::Pupils {
+                        let points = if item.reverse { 4 - value } else { value - 1 };
+                        let tally = pupil_points.entry((s, item.scale.clone())).or_default();
+                        tally.0 += u32::from(points);
+                        tally.1 += 1;
+                    }
+                    if skipped {
                         row.push(String::new()); // skipped
                     } else if coded_school {
                         row.push(instrument.answers.nl[usize::from(value) - 1].clone());
@@ -207,5 +232,6 @@ pub(crate) fn responses(
         own,
         coded,
         invited,
+        pupil_points,
     })
 }

@@ -13,12 +13,19 @@ use crate::city::{Neighbourhood, School};
 use crate::simulate::{AbsenceRow, EnrolmentRow, GuidanceRow};
 use crate::{SampleError, SampleSpec};
 
+/// How many notes, offers and goals were written, for the README.
+pub(crate) struct Contents {
+    pub notes: usize,
+    pub offers: usize,
+    pub goals: usize,
+}
+
 pub(crate) struct Writer {
     dir: PathBuf,
 }
 
 /// A CSV field, quoted when it holds a comma or a quote.
-fn field(s: &str) -> String {
+pub(crate) fn field(s: &str) -> String {
     if s.contains([',', '"', '\n']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
@@ -193,13 +200,41 @@ impl Writer {
         self.text("pseudonym.key", &hex)
     }
 
-    pub fn readme(&self, spec: &SampleSpec) -> Result<PathBuf, SampleError> {
+    pub fn readme(&self, spec: &SampleSpec, contents: &Contents) -> Result<PathBuf, SampleError> {
         self.text(
             "README.md",
             &format!(
-                "Generated, fictitious data: no real school, pupil or place. See docs/data-formats.md.\n\
-                 Regenerate with `mirror sample-data --schools {} --years {} --seed {} --last-year {} --out DIR`.\n",
-                spec.schools, spec.years, spec.seed, spec.last_year
+                "# A generated sample city\n\n\
+                 Generated, fictitious data: no real school, pupil or place. See docs/data-formats.md.\n\
+                 Regenerate with `mirror sample-data --schools {} --years {} --seed {} --last-year {} --out DIR`\n\
+                 (the same command gives the same bytes).\n\n\
+                 - `registry.csv`: {} primary and secondary schools in neighbourhoods of four local networks (LOP).\n\
+                 - `enrolments/`, `registrations/`, `guidance/`: pupil-level data, one file per school year;\n  \
+                 some schools improve over the years, some get worse.\n\
+                 - `attendance-totals/`, `government/figures.csv`: monthly totals and the government's yearly\n  \
+                 figures, also for the years before the pupil-level data.\n\
+                 - `questionnaires/`: one wave of the safety and wellbeing questionnaire in spring of the last\n  \
+                 year, in two export layouts, and how many were invited.\n\
+                 - `checklists/`: the schools' answers to the checklist on their approach.\n\
+                 - `rosters/staff.csv`: staff names, for redaction only.\n\
+                 - `good-practices/`: {} notes by different schools over every theme; notes on truancy or\n  \
+                 guidance come from schools whose low or falling truancy backs them up. Some name their\n  \
+                 school, a teacher, a street, an e-mail address or a phone number, for anonymise to redact.\n\
+                 - `support/offers.csv`: {} offers of the city's support network, every theme covered, some for\n  \
+                 one level only, some with a contact.\n\
+                 - `action-plans/plans.csv`: {} goals of schools and of every local network. Shares are fractions\n  \
+                 (0.06 is 6%), questionnaire scores 0-100 (100 the most favourable). A baseline is the\n  \
+                 figure of the year the plan was made; deadlines are the end of the last school year or of\n  \
+                 the next one. Improving schools' goals are within reach, worsening schools' are not.\n\
+                 - `pseudonym.key`: the pseudonymisation key of this synthetic city only.\n",
+                spec.schools,
+                spec.years,
+                spec.seed,
+                spec.last_year,
+                spec.schools,
+                contents.notes,
+                contents.offers,
+                contents.goals
             ),
         )
     }
