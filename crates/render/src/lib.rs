@@ -145,6 +145,8 @@ struct ReportData<'a> {
     method_version: &'static str,
     /// "0", "1–4", ..., "30+", in the order of `mirror.bands`.
     band_labels: Vec<String>,
+    /// How many of the latest points a goal's trend is drawn through.
+    goal_trend_points: usize,
 }
 
 /// The keys of the mirror's JSON that hold a fraction to print as a percentage.
@@ -268,6 +270,7 @@ fn report_json(mirror: &SchoolMirror, meta: &ReportMeta) -> Result<Vec<u8>, serd
             .iter()
             .map(|b| charts::band_label(&b.band))
             .collect(),
+        goal_trend_points: mirror_benchmark::goals::TREND_POINTS,
     })
 }
 
