@@ -5,12 +5,15 @@
 //! the total. [`protect`] suppresses every count of 1 to `min_pupils - 1`
 //! pupils, then every further count from which a suppressed one could be
 //! worked out by adding and subtracting the printed ones (secondary
-//! suppression), and every count that differs from what an earlier report of
-//! the same school and year released by 1 to `min_pupils - 1` pupils.
+//! suppression), every count that differs from what an earlier report of
+//! the same school and year released by 1 to `min_pupils - 1` pupils, and
+//! one of every two counts whose changes since that report combine to such
+//! a difference (the change of one minus the other's, for counts of which
+//! one holds the other, or their sum, for counts of different pupils).
 //! [`ReleaseHistory`] keeps what was released, per school.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use chrono::NaiveDate;
 use mirror_model::{SchoolId, SchoolYear};
@@ -75,6 +78,9 @@ pub fn protect(
             }
         })
         .collect();
+    for e in earlier {
+        suppress_combined_changes(quantities, &value, &is_total, min_pupils, e, &mut status);
+    }
     let vector = |q: &Quantity| -> Vec<i64> {
         (0..cells.len())
             .map(|c| i64::from(q.cells.contains(&c)))
@@ -117,6 +123,54 @@ pub fn protect(
         status[choice] = Some(Suppression::Recoverable);
     }
     status
+}
+
+/// Two counts printed now and by the earlier release `earlier` whose changes
+/// combine into the change of a third count: "from 5" minus "from 10" is the
+/// band 5-9, so "from 5" 20 then 26 and "from 10" 15 then 20 tell that one
+/// more pupil is in the band, though each changed by 5 or more. For every
+/// such pair whose combined change is 1 to `min_pupils - 1`, the smaller
+/// (the total never) is withheld as a difference; then the pairs are checked
+/// again with what is left.
+fn suppress_combined_changes(
+    quantities: &[Quantity],
+    value: &dyn Fn(&Quantity) -> u32,
+    is_total: &dyn Fn(&Quantity) -> bool,
+    min_pupils: u32,
+    earlier: &BTreeMap<String, u32>,
+    status: &mut [Option<Suppression>],
+) {
+    let change = |i: usize| -> Option<i64> {
+        let before = earlier.get(&quantities[i].name)?;
+        Some(i64::from(value(&quantities[i])) - i64::from(*before))
+    };
+    let within = |a: &Quantity, b: &Quantity| b.cells.iter().all(|c| a.cells.contains(c));
+    let apart = |a: &Quantity, b: &Quantity| !b.cells.iter().any(|c| a.cells.contains(c));
+    let small = |d: i64| d != 0 && d.unsigned_abs() < u64::from(min_pupils);
+    loop {
+        let printed: Vec<usize> = (0..quantities.len())
+            .filter(|i| status[*i].is_none())
+            .collect();
+        let pair = printed.iter().enumerate().find_map(|(n, &a)| {
+            printed[n + 1..].iter().find_map(|&b| {
+                let (qa, qb) = (&quantities[a], &quantities[b]);
+                let (da, db) = (change(a)?, change(b)?);
+                let combined = if within(qa, qb) || within(qb, qa) {
+                    da - db
+                } else if apart(qa, qb) {
+                    da + db
+                } else {
+                    return None;
+                };
+                small(combined).then_some((a, b))
+            })
+        });
+        let Some((a, b)) = pair else { break };
+        // The smaller count hides less; the total stays printed.
+        let by_size = |i: usize| (is_total(&quantities[i]), value(&quantities[i]), i);
+        let withheld = if by_size(a) <= by_size(b) { a } else { b };
+        status[withheld] = Some(Suppression::Difference);
+    }
 }
 
 /// The rank of a small integer matrix, by fraction-free elimination.
@@ -166,7 +220,6 @@ pub struct Release {
 /// `privacy.history_dir`.
 #[derive(Debug, Default)]
 pub struct ReleaseHistory {
-    dir: PathBuf,
     by_school: BTreeMap<String, Vec<Release>>,
     changed: Vec<String>,
 }
@@ -175,10 +228,7 @@ impl ReleaseHistory {
     /// Reads every `<school id>.json` in `dir`; an absent folder is an empty
     /// history (the first run).
     pub fn load(dir: &Path) -> Result<Self, AnonymiseError> {
-        let mut history = Self {
-            dir: dir.to_owned(),
-            ..Self::default()
-        };
+        let mut history = Self::default();
         let err = |path: &Path, message: String| AnonymiseError::History {
             path: path.display().to_string(),
             message,
@@ -231,28 +281,33 @@ impl ReleaseHistory {
         }
     }
 
-    /// Writes the schools whose history changed, each through a temporary
-    /// file and a rename.
-    pub fn save(&mut self) -> Result<(), AnonymiseError> {
+    /// Writes the schools whose history changed to `dir`, each through a
+    /// temporary file and a rename, and returns the names of the files
+    /// written. `dir` is the history folder or, for a run that publishes
+    /// everything at once, a staging folder whose files replace its files.
+    pub fn save(&mut self, dir: &Path) -> Result<Vec<String>, AnonymiseError> {
         let err = |path: &Path, e: std::io::Error| AnonymiseError::History {
             path: path.display().to_string(),
             message: e.to_string(),
         };
         if self.changed.is_empty() {
-            return Ok(());
+            return Ok(Vec::new());
         }
-        std::fs::create_dir_all(&self.dir).map_err(|e| err(&self.dir, e))?;
+        std::fs::create_dir_all(dir).map_err(|e| err(dir, e))?;
         self.changed.sort();
         self.changed.dedup();
+        let mut written = Vec::new();
         for school in self.changed.drain(..) {
-            let path = self.dir.join(format!("{school}.json"));
-            let tmp = self.dir.join(format!(".{school}.json.tmp"));
+            let name = format!("{school}.json");
+            let path = dir.join(&name);
+            let tmp = dir.join(format!(".{school}.json.tmp"));
             let json = serde_json::to_string_pretty(&self.by_school[&school])
                 .map_err(|e| err(&path, std::io::Error::other(e)))?;
             std::fs::write(&tmp, json).map_err(|e| err(&tmp, e))?;
             std::fs::rename(&tmp, &path).map_err(|e| err(&path, e))?;
+            written.push(name);
         }
-        Ok(())
+        Ok(written)
     }
 }
 
@@ -363,6 +418,45 @@ mod tests {
         assert!(same.iter().all(Option::is_none));
     }
 
+    /// The yearly mirror printed 20 pupils from 5 half days and 15 from 10
+    /// of 100 (bands 70, 10, 5, 5, 5, 5). A re-run after a correction has
+    /// bands 70, 4, 6, 10, 5, 5: from 5 is 26 (+6), from 10 is 20 (+5), each
+    /// a change of 5 or more, but their difference, the band 5-9, went from
+    /// 5 to 6: one pupil. The smaller of the two, from 10, is withheld, and
+    /// with it what would give it back.
+    #[test]
+    fn two_changes_that_combine_into_a_small_one_are_not_both_printed() {
+        let earlier: BTreeMap<String, u32> = [
+            ("from 5".to_owned(), 20),
+            ("from 10".to_owned(), 15),
+            ("total".to_owned(), 100),
+        ]
+        .into_iter()
+        .collect();
+        let status = protect(&[70, 4, 6, 10, 5, 5], &quantities(), 5, &[&earlier]);
+        // Band 1-4 (4) is small anyway; from 5 (6 at 6) and from 10 (7 at 7).
+        assert_eq!(status[1], Some(Suppression::SmallCount));
+        assert_eq!(status[7], Some(Suppression::Difference));
+        assert_eq!(status[6], None);
+        // Nor can from 10 be worked out from what is printed (band 10-14
+        // plus from 15 would give it, for one).
+        let table = quantities();
+        let printed: Vec<Vec<i64>> = (0..table.len())
+            .filter(|i| status[*i].is_none())
+            .map(|i| {
+                (0..6)
+                    .map(|c| i64::from(table[i].cells.contains(&c)))
+                    .collect()
+            })
+            .collect();
+        let from_10: Vec<i64> = vec![0, 0, 0, 1, 1, 1];
+        assert!(rank([printed.clone(), vec![from_10]].concat()) > rank(printed));
+        // The same changes without an earlier release print everything the
+        // small count leaves.
+        let alone = protect(&[70, 4, 6, 10, 5, 5], &quantities(), 5, &[]);
+        assert_eq!(alone[7], None);
+    }
+
     #[test]
     fn rank_of_dependent_rows() {
         assert_eq!(rank(vec![vec![1, 1, 0], vec![0, 1, 1], vec![1, 2, 1]]), 2);
@@ -381,7 +475,10 @@ mod tests {
         let mut h = ReleaseHistory::load(&dir.path().join("history")).unwrap();
         h.record(&school, release.clone());
         h.record(&school, release);
-        h.save().unwrap();
+        assert_eq!(
+            h.save(&dir.path().join("history")).unwrap(),
+            ["100001.json"]
+        );
         let h = ReleaseHistory::load(&dir.path().join("history")).unwrap();
         let year = SchoolYear::starting(2025);
         assert_eq!(h.earlier(&school, year).len(), 1);

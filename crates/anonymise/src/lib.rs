@@ -26,13 +26,13 @@ use mirror_ingest::RawCity;
 use mirror_model::config::PrivacySettings;
 use mirror_model::{
     Absence, AttendanceTotals, Calendar, ChecklistAnswer, ChecklistItem, EducationForm, Enrolment,
-    GoodPractice, GovernmentFigures, Grade, GuidanceFile, Instrument, Level, Measure, PlanScope,
-    PupilRef, ReportLanguage, RespondentGroup, SchoolId, SchoolRef, SchoolYear,
+    GoodPractice, GovernmentFigures, Grade, GuidanceFile, Instrument, Level, Measure, Note,
+    PlanScope, PupilRef, ReportLanguage, RespondentGroup, Run, SchoolId, SchoolRef, SchoolYear,
     SocioEconomicProfile, SupportOffer, SupportRule, Themes,
 };
 use serde::Serialize;
 
-pub use guard::{Leak, LeakError, LeakGuard};
+pub use guard::{Collision, Leak, LeakError, LeakGuard};
 pub use pseudonym::{Pseudonym, PseudonymKey};
 pub use redact::{Places, RedactedText, RedactionCounts, Redactor};
 
@@ -162,21 +162,20 @@ pub struct SharedPractice {
     pub themes: Vec<String>,
     pub title: RedactedText,
     pub year: Option<SchoolYear>,
-    pub what_was_done: RedactedText,
-    pub for_whom: RedactedText,
-    pub what_changed: RedactedText,
+    pub what_was_done: Note<RedactedText>,
+    pub for_whom: Note<RedactedText>,
+    pub what_changed: Note<RedactedText>,
 }
 
 impl SharedPractice {
-    /// Every field of text, one per line.
+    /// Every field of text, a line per paragraph or list item.
     fn text(&self) -> String {
         [
-            &self.title,
-            &self.what_was_done,
-            &self.for_whom,
-            &self.what_changed,
+            self.title.as_str().to_owned(),
+            self.what_was_done.plain_text(),
+            self.for_whom.plain_text(),
+            self.what_changed.plain_text(),
         ]
-        .map(RedactedText::as_str)
         .join("\n")
     }
 }
@@ -225,6 +224,8 @@ pub struct AnonymisedCity {
     support_rules: Vec<SupportRule>,
     plans: Vec<PlanGoal>,
     calendar: Calendar,
+    /// No personal data: which half days a school gave no lessons.
+    days_off: mirror_model::SchoolDaysOff,
     /// The city's key, for identifiers of peer sets.
     key: PseudonymKey,
 }
@@ -326,6 +327,11 @@ impl AnonymisedCity {
     pub fn calendar(&self) -> &Calendar {
         &self.calendar
     }
+
+    /// Each school's own half days without lessons.
+    pub fn days_off(&self) -> &mirror_model::SchoolDaysOff {
+        &self.days_off
+    }
 }
 
 /// What anonymise hands on: the city for benchmark, the leak guard for the
@@ -338,6 +344,9 @@ pub struct Anonymised {
     pub redactions: BTreeMap<String, RedactionCounts>,
     /// Good practices no report may show, in file order.
     pub withheld_practices: Vec<WithheldPractice>,
+    /// School names in the support catalogue and the action plans, which
+    /// the guard would refuse in reports (allowed phrases excepted).
+    pub collisions: Vec<Collision>,
 }
 
 /// Replaces every pupil number by its pseudonym, redacts free text, withholds
@@ -355,8 +364,10 @@ pub fn run(
         places,
         raw.pupil_numbers.iter().map(|n| n.as_str()),
         &privacy.public_web_hosts,
-    );
-    let guard = LeakGuard::new(&raw);
+    )
+    .allowing(&privacy.allowed_phrases);
+    let guard = LeakGuard::new(&raw).allowing(&privacy.allowed_phrases);
+    let collisions = guard.collisions(guard::city_texts(&raw));
     let mut redactions: BTreeMap<String, RedactionCounts> = BTreeMap::new();
     let id_of = |school: SchoolRef| raw.registry[school.index()].id.to_string();
     let mut redact =
@@ -365,6 +376,7 @@ pub fn run(
     let (practices, withheld_practices) = share_practices(
         &raw.good_practices,
         |school, text| redact(id_of(school), text),
+        &redactor,
         &guard,
     );
     let checklist_answers = raw
@@ -481,33 +493,44 @@ pub fn run(
             support_rules: raw.support_rules,
             plans,
             calendar: raw.calendar,
+            days_off: raw.days_off,
             key: key.clone(),
         },
         guard,
         redactions,
         withheld_practices,
+        collisions,
     }
 }
 
 /// The notes, redacted; a note whose redacted text the leak guard still
 /// refuses (checked as a report of no school, as every other school may
-/// read it) is withheld rather than shared.
+/// read it) is withheld rather than shared. `redact` counts what it
+/// replaces; `runs` redacts a single run, uncounted (see [`redact_note`]).
 fn share_practices(
     notes: &[GoodPractice],
     mut redact: impl FnMut(SchoolRef, &str) -> RedactedText,
+    runs: &Redactor,
     guard: &LeakGuard,
 ) -> (Vec<SharedPractice>, Vec<WithheldPractice>) {
     let mut shared = Vec::new();
     let mut withheld = Vec::new();
     for p in notes {
+        let mut note = |markdown: &str| {
+            redact_note(
+                &Note::from_markdown(markdown),
+                |line| redact(p.school, line),
+                runs,
+            )
+        };
         let practice = SharedPractice {
             school: p.school,
             themes: p.themes.clone(),
-            title: redact(p.school, &p.title),
             year: p.year,
-            what_was_done: redact(p.school, &p.what_was_done),
-            for_whom: redact(p.school, &p.for_whom),
-            what_changed: redact(p.school, &p.what_changed),
+            what_was_done: note(&p.what_was_done),
+            for_whom: note(&p.for_whom),
+            what_changed: note(&p.what_changed),
+            title: redact(p.school, &p.title),
         };
         let found = guard.check_text(None, &practice.text());
         if found.is_empty() {
@@ -520,6 +543,40 @@ fn share_practices(
         }
     }
     (shared, withheld)
+}
+
+/// A note's text redacted line by line (a paragraph or a list item), so a
+/// name split over two styles (`**Ly**ceum Beuk`) is still found: each
+/// line's text is always exactly `redact` of the whole line. The line keeps
+/// its styled runs only when redacting each run alone gives that same text;
+/// otherwise it becomes one plain run of the whole line redacted.
+fn redact_note(
+    note: &Note<String>,
+    mut redact: impl FnMut(&str) -> RedactedText,
+    runs: &Redactor,
+) -> Note<RedactedText> {
+    note.map_lines(|line| {
+        let whole: String = line.iter().map(|r| r.text.as_str()).collect();
+        let redacted = redact(&whole);
+        let styled: Vec<Run<RedactedText>> = line
+            .iter()
+            .map(|r| Run {
+                text: runs.redact(&r.text, &mut RedactionCounts::new()),
+                emph: r.emph,
+                strong: r.strong,
+            })
+            .collect();
+        let joined: String = styled.iter().map(|r| r.text.as_str()).collect();
+        if joined == redacted.as_str() {
+            styled
+        } else {
+            vec![Run {
+                text: redacted,
+                emph: false,
+                strong: false,
+            }]
+        }
+    })
 }
 
 #[cfg(test)]
@@ -571,11 +628,12 @@ mod tests {
         let (shared, withheld) = share_practices(
             &notes,
             |_, text| blind.redact(text, &mut RedactionCounts::new()),
+            &blind,
             &guard,
         );
         assert_eq!(shared.len(), 1);
         assert_eq!(
-            shared[0].what_was_done.as_str(),
+            shared[0].what_was_done.plain_text(),
             "A talk after every absence."
         );
         assert_eq!(
@@ -588,6 +646,46 @@ mod tests {
                 }],
             }]
         );
+    }
+
+    /// A note's lists and emphasis stay structure after redaction, and a
+    /// name split over two styles (`**Ly**ceum Beuk`: no run holds it
+    /// whole) is still redacted: that line loses its styles, the others keep
+    /// them. The registry's 100002 is Lyceum Beuk.
+    #[test]
+    fn a_note_is_redacted_line_by_line_and_keeps_its_structure() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/tiny-city");
+        let config = Config::load(&dir.join("mirror.toml")).unwrap();
+        let raw = mirror_ingest::run(&config, Calendar::load(&config.calendar).unwrap())
+            .unwrap()
+            .city;
+        let redactor = Redactor::new(&raw.registry, &[], &Places::default(), [], &[]);
+        let note = Note::from_markdown(
+            "We *call* home.\n\n- a **talk**\n- as at **Ly**ceum Beuk\n\n#set page(width: 1cm)",
+        );
+        let mut counts = RedactionCounts::new();
+        let shared = redact_note(&note, |t| redactor.redact(t, &mut counts), &redactor);
+        let json = serde_json::to_value(&shared).unwrap();
+        let run = |text: &str, emph: bool, strong: bool| {
+            serde_json::json!({"text": text, "emph": emph, "strong": strong})
+        };
+        let split = redactor
+            .redact("as at Lyceum Beuk", &mut RedactionCounts::new())
+            .to_string();
+        assert!(!split.contains("Beuk"), "{split}");
+        assert_eq!(
+            json,
+            serde_json::json!([
+                {"kind": "paragraph", "runs": [run("We ", false, false), run("call", true, false), run(" home.", false, false)]},
+                {"kind": "list", "ordered": false, "items": [
+                    [run("a ", false, false), run("talk", false, true)],
+                    [run(&split, false, false)],
+                ]},
+                {"kind": "paragraph", "runs": [run("#set page(width: 1cm)", false, false)]},
+            ])
+        );
+        // Counted once, for the whole line.
+        assert_eq!(counts.get(&Rule::School), Some(&1));
     }
 
     fn key(byte: &str) -> PseudonymKey {

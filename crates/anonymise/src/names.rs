@@ -153,6 +153,60 @@ impl<T: Clone + PartialEq> NameSet<T> {
     }
 }
 
+/// Whole phrases of the city's own texts that hold a school's name but name
+/// no school, such as the organisation "Buurtwerk De Brug" beside the school
+/// alias "De Brug" (`privacy.allowed_phrases`). Where one occurs, its words
+/// are read as that phrase and never as a name inside it.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct AllowedPhrases {
+    phrases: NameSet<()>,
+    /// Phrases left out because they are a name themselves: allowing one
+    /// would switch the guard off for that name everywhere.
+    refused: Vec<String>,
+}
+
+impl AllowedPhrases {
+    /// `phrases`, except those that are, word for word, a name of `names`.
+    pub fn new<T: Clone + PartialEq>(phrases: &[String], names: &NameSet<T>) -> Self {
+        let mut allowed = Self::default();
+        for phrase in phrases {
+            let words = words(phrase);
+            let whole = names.find(phrase, &words, true).iter().any(|f| {
+                Some(f.start) == words.first().map(|w| w.start)
+                    && Some(f.end) == words.last().map(|w| w.end)
+            });
+            if whole {
+                allowed.refused.push(phrase.clone());
+            } else {
+                allowed.phrases.add(phrase, false, ());
+            }
+        }
+        allowed
+    }
+
+    pub fn refused(&self) -> &[String] {
+        &self.refused
+    }
+
+    /// Blanks the words of `text` that lie in an allowed phrase, so that no
+    /// name matches them or runs across them; returns the phrases' spans.
+    pub fn mask(&self, text: &str, words: &mut [Word]) -> Vec<(usize, usize)> {
+        let spans: Vec<(usize, usize)> = self
+            .phrases
+            .find(text, words, true)
+            .into_iter()
+            .map(|f| (f.start, f.end))
+            .collect();
+        for w in words.iter_mut() {
+            if spans.iter().any(|(s, e)| *s <= w.start && w.end <= *e) {
+                // No name has an empty word, so a blank word matches none.
+                w.folded.clear();
+            }
+        }
+        spans
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -217,5 +271,29 @@ mod tests {
         set.add("Atheneum Aster", false, 1);
         assert_eq!(spans(&set, "Atheneum\n  Aster").len(), 1);
         assert!(spans(&set, "Atheneum (see page 3) Aster").is_empty());
+    }
+
+    /// "Buurtwerk De Brug" is allowed: the alias "De Brug" inside it is not
+    /// found, but "De Brug" on its own still is; the alias itself cannot be
+    /// allowed.
+    #[test]
+    fn an_allowed_phrase_hides_the_name_inside_it_and_only_there() {
+        let mut set = NameSet::default();
+        set.add("De Brug", false, 1);
+        let allowed = AllowedPhrases::new(
+            &["Buurtwerk De Brug".to_owned(), "de  brug".to_owned()],
+            &set,
+        );
+        assert_eq!(allowed.refused(), ["de  brug"]);
+        let text = "Buurtwerk De Brug helpt De Brug; BUURTWERK DE\nBRUG ook.";
+        let mut words = words(text);
+        let spans = allowed.mask(text, &mut words);
+        assert_eq!(spans, [(0, 17), (33, 50)]);
+        let found: Vec<&str> = set
+            .find(text, &words, false)
+            .iter()
+            .map(|f| &text[f.start..f.end])
+            .collect();
+        assert_eq!(found, ["De Brug"]);
     }
 }

@@ -19,14 +19,77 @@ pub(crate) struct Hit {
 // The patterns are constants checked by the unit tests below.
 #[allow(clippy::unwrap_used)]
 static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
-    // Also the spellings people use against spam: "jan [at] school [dot] be".
-    let at = r"(?:@|\s*(?:\[at\]|\(at\)|\{at\})\s*)";
-    let dot = r"(?:\.|\s*(?:\[dot\]|\(dot\)|\{dot\})\s*)";
+    // Also the spellings people use against spam: "jan [at] school [dot] be",
+    // "jan(at)school(punt)be", "jan apenstaartje school punt be". Group 1 is
+    // the top-level domain, group 2 set when no "@" was written.
+    let spelled_at = r"\s*[\[({]\s*(?:at|apenstaartje)\s*[\])}]\s*|\s+(?:at|apenstaartje)\s+";
+    let at = format!(r"(?:\s*@\s*|(?P<spelled>{spelled_at}))");
+    let dot = r"(?:\.|\s*[\[({]\s*(?:dot|punt)\s*[\])}]\s*|\s+(?:dot|punt)\s+)";
     Regex::new(&format!(
-        r"(?i)[\p{{L}}\d._%+-]+{at}[\p{{L}}\d-]+(?:{dot}[\p{{L}}\d-]+)*{dot}[a-z]{{2,}}\b"
+        r"(?i)[\p{{L}}\d._%+-]+{at}[\p{{L}}\d-]+(?:{dot}[\p{{L}}\d-]+)*{dot}(?P<tld>[a-z]{{2,}})\b"
     ))
     .unwrap()
 });
+
+/// Top-level domains an address spelled out with "at" must end in: "at"
+/// and "punt" are ordinary words ("we met at noon. Then"), so the spelled
+/// form counts only with the whole user-at-domain-dot-domain shape.
+const SPELLED_TLDS: &[&str] = &[
+    "be",
+    "com",
+    "org",
+    "net",
+    "eu",
+    "nl",
+    "fr",
+    "de",
+    "lu",
+    "uk",
+    "info",
+    "edu",
+    "io",
+    "vlaanderen",
+    "brussels",
+    "gent",
+    "antwerpen",
+];
+
+/// A capitalised first name and surname (with particles such as "van der"
+/// or "De"), the shape of a person named beside contact data.
+const PERSON: &str = r"\p{Lu}\p{Ll}+(?:-\p{Lu}\p{Ll}+)?\s+(?:(?:[Vv]an|[Dd]e|[Dd]en|[Dd]er|[Tt]er|[Tt]en|[Ee]l|[Ll]e|[Dd]a|[Dd]os)\s+){0,2}\p{Lu}\p{Ll}[\p{L}'-]*";
+
+#[allow(clippy::unwrap_used)]
+static PERSON_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
+    // Only spaces, a colon, comma, dash or opening bracket between the name and the contact data.
+    Regex::new(&format!(r"(?:^|[^\p{{L}}])({PERSON})[\s:,(–-]*$")).unwrap()
+});
+
+#[allow(clippy::unwrap_used)]
+static PERSON_AFTER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(&format!(r"^[\s:,()–-]*({PERSON})(?:[^\p{{L}}]|$)")).unwrap());
+
+/// A person named directly before or after contact data at `hit`, by the
+/// shape of the name alone (on a roster or not): its byte span.
+pub(crate) fn people_beside(text: &str, hit: &Hit) -> Vec<(usize, usize)> {
+    // A name stands within a few words of its contact data.
+    let mut from = hit.start.saturating_sub(80);
+    while !text.is_char_boundary(from) {
+        from -= 1;
+    }
+    let mut to = (hit.end + 80).min(text.len());
+    while !text.is_char_boundary(to) {
+        to += 1;
+    }
+    let before = PERSON_BEFORE
+        .captures(&text[from..hit.start])
+        .and_then(|c| c.get(1))
+        .map(|m| (from + m.start(), from + m.end()));
+    let after = PERSON_AFTER
+        .captures(&text[hit.end..to])
+        .and_then(|c| c.get(1))
+        .map(|m| (hit.end + m.start(), hit.end + m.end()));
+    before.into_iter().chain(after).collect()
+}
 
 #[allow(clippy::unwrap_used)]
 static WEB: LazyLock<Regex> = LazyLock::new(|| {
@@ -71,8 +134,18 @@ pub(crate) fn find(text: &str) -> Vec<Hit> {
             hits.push(Hit { start, end, rule });
         }
     };
-    for m in EMAIL.find_iter(text) {
+    let mut from = 0;
+    while let Some(c) = EMAIL.captures_at(text, from) {
+        let Some(m) = c.get(0) else { break };
+        let tld = c.name("tld").map_or("", |t| t.as_str()).to_lowercase();
+        if c.name("spelled").is_some() && !SPELLED_TLDS.contains(&tld.as_str()) {
+            // Not an address; a real one may start inside it ("Tom at
+            // tom.peeters@school.be"): look again from the next character.
+            from = m.start() + text[m.start()..].chars().next().map_or(1, char::len_utf8);
+            continue;
+        }
         add(m.start(), m.end(), Rule::Email);
+        from = m.end();
     }
     for m in WEB.find_iter(text) {
         // A sentence's full stop or comma is not part of the address.
@@ -167,5 +240,79 @@ mod tests {
                 ("www.x.org/a?b=1", Rule::WebAddress)
             ]
         );
+    }
+
+    /// Each spelling of "@" with each spelling of "." found whole, in a
+    /// Dutch and an English sentence.
+    #[test]
+    fn e_mail_addresses_spelled_out_in_dutch_and_english() {
+        for at in [
+            " at ",
+            " [at] ",
+            "(at)",
+            " apenstaartje ",
+            " (apenstaartje) ",
+        ] {
+            for dot in [" dot ", "[dot]", " (punt) ", " punt ", "."] {
+                let address = format!("an.peeters{at}school-x{dot}be");
+                for text in [
+                    format!("Mail naar {address} voor een afspraak."),
+                    format!("Write to {address} for an appointment."),
+                ] {
+                    assert_eq!(found(&text), [(address.as_str(), Rule::Email)], "{text}");
+                }
+            }
+        }
+        assert_eq!(
+            found("jan(at)kiel(dot)antwerpen(dot)be"),
+            [("jan(at)kiel(dot)antwerpen(dot)be", Rule::Email)]
+        );
+    }
+
+    /// "at" is an English word and "punt" a Dutch one: without the whole
+    /// user-at-domain-dot-domain shape, ending in a known domain, they stay.
+    #[test]
+    fn ordinary_sentences_with_at_and_punt_are_not_addresses() {
+        for text in [
+            "Pupils arrive at school at 8.30 and leave at noon.",
+            "We met at school.Then we talked.",
+            "Dat is een goed punt, en op dat punt begon het project.",
+            "Op de speelplaats punt uit, at least that is the plan.",
+            "Look at the gate dot matrix punt nl.",
+        ] {
+            assert!(found(text).is_empty(), "{text}: {:?}", found(text));
+        }
+    }
+
+    /// A capitalised first name and surname right before or after contact
+    /// data is found whoever it is; a single capitalised word or a name
+    /// further away is not.
+    #[test]
+    fn a_name_beside_contact_data_by_its_shape() {
+        let beside = |text: &str| -> Vec<String> {
+            find(text)
+                .iter()
+                .flat_map(|h| people_beside(text, h))
+                .map(|(s, e)| text[s..e].to_owned())
+                .collect()
+        };
+        assert_eq!(
+            beside("Vragen? Sofie Janssens, 0470 12 34 56."),
+            ["Sofie Janssens"]
+        );
+        assert_eq!(
+            beside("Questions: 03 123 45 67 (Pieter van den Broeck) or mail"),
+            ["Pieter van den Broeck"]
+        );
+        assert_eq!(
+            beside("Mail Anne-Marie De Smet: am [at] school [dot] be"),
+            ["Anne-Marie De Smet"]
+        );
+        assert_eq!(
+            beside("Write to Tom Peeters at tom.peeters@school.be today"),
+            Vec::<String>::new(),
+            "\"at\" between them: not directly beside"
+        );
+        assert!(beside("Bel 03 123 45 67 voor een afspraak.").is_empty());
     }
 }

@@ -9,7 +9,7 @@ use mirror_ingest::{RegistryEntry, RosterName};
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
-use crate::names::{self, NameSet};
+use crate::names::{self, AllowedPhrases, NameSet};
 use crate::{AnonymiseError, Rule, patterns};
 
 /// Words of school names that say what kind of school it is, not which one:
@@ -144,6 +144,12 @@ impl RedactedText {
     }
 }
 
+impl AsRef<str> for RedactedText {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
 impl std::fmt::Display for RedactedText {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.0)
@@ -162,6 +168,7 @@ pub struct Redactor {
     addresses: Vec<Regex>,
     pupil_numbers: HashSet<String>,
     public_web_hosts: Vec<String>,
+    allowed: AllowedPhrases,
 }
 
 impl Redactor {
@@ -217,7 +224,16 @@ impl Redactor {
             addresses: address_patterns(places),
             pupil_numbers: pupil_numbers.into_iter().map(str::to_owned).collect(),
             public_web_hosts: public_web_hosts.iter().map(|h| h.to_lowercase()).collect(),
+            allowed: AllowedPhrases::default(),
         }
+    }
+
+    /// The redactor keeping each of `phrases` whole: no school, person or
+    /// street is found inside one. A phrase that is itself a school's name,
+    /// or one of its distinctive words, is not allowed.
+    pub fn allowing(mut self, phrases: &[String]) -> Self {
+        self.allowed = AllowedPhrases::new(phrases, &self.schools);
+        self
     }
 
     /// `text` with every name, address and contact detail replaced by its
@@ -229,17 +245,26 @@ impl Redactor {
         let mut found: Vec<(usize, usize, Rule)> = Vec::new();
         let mut claim = |start: usize, end: usize, rule: Rule| found.push((start, end, rule));
         for hit in patterns::find(text) {
-            if hit.rule == Rule::WebAddress && self.is_public(&text[hit.start..hit.end]) {
+            if hit.rule == Rule::WebAddress {
+                if !self.is_public(&text[hit.start..hit.end]) {
+                    claim(hit.start, hit.end, hit.rule);
+                }
                 continue;
             }
             claim(hit.start, hit.end, hit.rule);
+            // "Sofie Janssens, 0470 12 34 56": whoever the contact data
+            // belongs to, roster or not.
+            for (start, end) in patterns::people_beside(text, &hit) {
+                claim(start, end, Rule::Person);
+            }
         }
         for pattern in &self.addresses {
             for m in pattern.find_iter(text) {
                 claim(m.start(), m.end(), Rule::Address);
             }
         }
-        let words = names::words(text);
+        let mut words = names::words(text);
+        let allowed = self.allowed.mask(text, &mut words);
         for (set, rule) in [
             (&self.streets, Rule::Street),
             (&self.schools, Rule::School),
@@ -265,6 +290,11 @@ impl Redactor {
                 claim(word.start, word.end, Rule::PupilNumber);
             }
         }
+        // A name the patterns find inside an allowed phrase is the phrase's.
+        found.retain(|(start, end, rule)| {
+            !(matches!(rule, Rule::School | Rule::Person | Rule::Street)
+                && allowed.iter().any(|(s, e)| s <= start && end <= e))
+        });
         let mut spans = merge(found);
         // "Marieke" and "Verhoeven" found apart are one person.
         spans.dedup_by(|next, prev| {
@@ -368,10 +398,10 @@ fn address_patterns(places: &Places) -> Vec<Regex> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn school(id: &str, name: &str, aliases: &[&str]) -> RegistryEntry {
+    pub(crate) fn school(id: &str, name: &str, aliases: &[&str]) -> RegistryEntry {
         RegistryEntry {
             id: id.parse().unwrap(),
             name: name.to_owned(),
@@ -391,7 +421,7 @@ mod tests {
         }
     }
 
-    fn person(first: &str, last: &str) -> RosterName {
+    pub(crate) fn person(first: &str, last: &str) -> RosterName {
         RosterName {
             first_name: first.to_owned(),
             last_name: last.to_owned(),
@@ -590,5 +620,70 @@ mod tests {
                 .as_str(),
             "[web address] and [web address]"
         );
+    }
+
+    /// Each anti-spam spelling, Dutch and English, becomes one `[e-mail]`,
+    /// and the person named beside it, on no roster, one `[person]`.
+    #[test]
+    fn spelled_out_addresses_and_the_names_beside_them_are_redacted() {
+        let r = redactor();
+        for (text, expected) in [
+            (
+                "Vragen? Mail Sofie Janssens: sofie.janssens at sterre dot be.",
+                "Vragen? Mail [person]: [e-mail].",
+            ),
+            (
+                "Questions? Write to sofie [at] sterre [dot] be (Sofie Janssens).",
+                "Questions? Write to [e-mail] ([person]).",
+            ),
+            (
+                "Contact: Pieter van den Broeck, pieter(at)sterre(punt)be.",
+                "Contact: [person], [e-mail].",
+            ),
+            (
+                "Mail naar p.broeck apenstaartje sterre punt be of bel 0470 12 34 56, Els Wouters.",
+                "Mail naar [e-mail] of bel [phone], [person].",
+            ),
+            (
+                "Lessons at home (at) school: tom (at) sterre (dot) be.",
+                "Lessons at home (at) school: [e-mail].",
+            ),
+        ] {
+            let mut counts = RedactionCounts::new();
+            assert_eq!(r.redact(text, &mut counts).as_str(), expected, "{text}");
+        }
+    }
+
+    /// "Buurtwerk De Brug" is allowed: kept whole where it stands, while the
+    /// school's alias "De Brug" and its distinctive word "Brug" alone are
+    /// still redacted; allowing the alias itself is refused.
+    #[test]
+    fn an_allowed_phrase_stays_whole_and_the_name_alone_is_redacted() {
+        let r = Redactor::new(
+            &[school(
+                "100004",
+                "Basisschool De Brug Kiel",
+                &["BS De Brug", "De Brug"],
+            )],
+            &[],
+            &Places::default(),
+            [],
+            &[],
+        )
+        .allowing(&[
+            "Buurtwerk De Brug".to_owned(),
+            "De Brug".to_owned(),
+            "brug".to_owned(),
+        ]);
+        let mut counts = RedactionCounts::new();
+        assert_eq!(
+            r.redact(
+                "Met Buurtwerk De Brug en de leerlingen van De Brug; ook Brug.",
+                &mut counts
+            )
+            .as_str(),
+            "Met Buurtwerk De Brug en de leerlingen van [school]; ook [school]."
+        );
+        assert_eq!(r.allowed.refused(), ["De Brug", "brug"]);
     }
 }

@@ -5,7 +5,10 @@ use mirror_model::{Level, SchoolRef};
 
 use crate::funnel::{Funnel, Unit};
 use crate::peers::PeerGroup;
-use crate::{Against, Comparison, Figure, FunnelPlot, FunnelPoint, Judgement, PeerSpread, stats};
+use crate::{
+    Against, Comparison, Figure, FunnelPlot, FunnelPoint, Judgement, MIN_SCHOOLS_FOR_SPREAD,
+    PeerSpread,
+};
 
 /// One school's figure: events out of trials, the pupils it is about, and
 /// whether disclosure control lets it be printed.
@@ -53,16 +56,25 @@ impl Field {
         self
     }
 
-    /// The school's unit if it may be printed and compared: about enough
-    /// pupils, shown by disclosure control, with something to divide by, and
-    /// from data without errors.
+    /// The school's unit if it counts in what is computed (targets, limits,
+    /// overdispersion, pooled figures): with something to divide by, and
+    /// from data without errors. Whether it may be printed plays no part:
+    /// suppression decides what is printed, not who is compared (leaving out
+    /// the withheld counts of 1-4 pupils would keep the schools with none).
+    fn counted(&self, school: SchoolRef, ctx: &Context) -> Option<Unit> {
+        let f = self.by_school.get(school.index())?.as_ref()?;
+        (f.unit.trials > 0 && !ctx.held_back[school.index()]).then_some(f.unit)
+    }
+
+    /// The school's unit if it may also be printed: about enough pupils and
+    /// shown by disclosure control.
     fn usable(&self, school: SchoolRef, ctx: &Context) -> Option<Unit> {
         let f = self.by_school.get(school.index())?.as_ref()?;
-        (f.pupils >= ctx.min_pupils
-            && f.shown
-            && f.unit.trials > 0
-            && !ctx.held_back[school.index()])
-        .then_some(f.unit)
+        if f.pupils >= ctx.min_pupils && f.shown {
+            self.counted(school, ctx)
+        } else {
+            None
+        }
     }
 
     pub fn unit(&self, school: SchoolRef) -> Option<Unit> {
@@ -71,10 +83,11 @@ impl Field {
 
     /// The funnel of the school's peer group with the school in it; without
     /// a peer group, of the city's schools of its level (with at least
-    /// `min_peer_schools` others). `None` unless the school's figure is usable.
+    /// `min_peer_schools` others), every one counted. `None` unless the
+    /// school's figure is usable.
     fn funnel(&self, me: SchoolRef, ctx: &Context) -> Option<(Funnel, Unit, Against)> {
         let own = self.usable(me, ctx)?;
-        let peers = self.peer_units(me, ctx);
+        let peers = self.peer_units(me, ctx, Self::counted);
         let (mut units, against) = if peers.len() >= ctx.min_peer_schools {
             (peers, Against::Peers)
         } else {
@@ -88,28 +101,34 @@ impl Field {
         Some((Funnel::fit(&units, None)?, own, against))
     }
 
-    /// The usable figures of the school's peer group (empty without one).
-    fn peer_units(&self, me: SchoolRef, ctx: &Context) -> Vec<Unit> {
+    /// The figures of the school's peer group (empty without one) that
+    /// `pick` (counted or usable) lets through.
+    fn peer_units(
+        &self,
+        me: SchoolRef,
+        ctx: &Context,
+        pick: fn(&Self, SchoolRef, &Context) -> Option<Unit>,
+    ) -> Vec<Unit> {
         ctx.groups
             .get(me.index())
             .and_then(Option::as_ref)
             .map(|g| {
                 g.members()
                     .iter()
-                    .filter_map(|m| self.usable(*m, ctx))
+                    .filter_map(|m| pick(self, *m, ctx))
                     .collect()
             })
             .unwrap_or_default()
     }
 
-    /// The usable figures of the city's schools of the school's level, with
+    /// The counted figures of the city's schools of the school's level, with
     /// or without the school itself.
     fn level_units(&self, me: SchoolRef, ctx: &Context, with_me: bool) -> Vec<Unit> {
         let level = ctx.levels[me.index()];
         (0..self.by_school.len())
             .map(|i| SchoolRef(i as u32))
             .filter(|s| (with_me || *s != me) && ctx.levels[s.index()] == level)
-            .filter_map(|s| self.usable(s, ctx))
+            .filter_map(|s| self.counted(s, ctx))
             .collect()
     }
 
@@ -139,6 +158,25 @@ impl Field {
         })
     }
 
+    /// The peers' figure (see [`PeerSpread`]): over `peers`, the counted
+    /// figures of the group, when there are at least `min_peer_schools`.
+    fn peer_spread(&self, me: SchoolRef, ctx: &Context, peers: &[Unit]) -> Option<PeerSpread> {
+        if peers.len() < ctx.min_peer_schools {
+            return None;
+        }
+        let shown: Vec<f64> = self
+            .peer_units(me, ctx, Self::usable)
+            .iter()
+            .map(|u| rate(*u))
+            .collect();
+        if shown.len() >= MIN_SCHOOLS_FOR_SPREAD {
+            return PeerSpread::quartiles(&shown);
+        }
+        // The funnel's target: the peers and the school together.
+        let group: Vec<Unit> = peers.iter().copied().chain(self.counted(me, ctx)).collect();
+        pooled(&group).map(|p| PeerSpread::pooled(p, peers.len()))
+    }
+
     /// The school's figure beside its peers, the city and the funnel.
     pub fn compare(&self, me: SchoolRef, ctx: &Context) -> Comparison {
         let own = self.by_school.get(me.index()).and_then(Option::as_ref);
@@ -150,22 +188,12 @@ impl Field {
                 None => Figure::Suppressed,
             },
         };
-        let peers = self.peer_units(me, ctx);
+        let peers = self.peer_units(me, ctx, Self::counted);
         let city = self.level_units(me, ctx, true);
         // Pooled over too few schools, the city figure and a school's own
         // would give away the others'.
-        let others = city.len() - usize::from(self.usable(me, ctx).is_some());
-        let spread = (peers.len() >= ctx.min_peer_schools).then(|| {
-            let values: Vec<f64> = peers.iter().map(|u| rate(*u)).collect();
-            let [lower_quartile, median, upper_quartile] =
-                stats::quartiles(&values).expect("at least min_peer_schools values");
-            PeerSpread {
-                lower_quartile,
-                median,
-                upper_quartile,
-                schools: values.len(),
-            }
-        });
+        let others = city.len() - usize::from(self.counted(me, ctx).is_some());
+        let spread = self.peer_spread(me, ctx, &peers);
         let judged = match school {
             Figure::Value(_) if self.judged => {
                 self.funnel(me, ctx)
@@ -202,4 +230,117 @@ fn pooled(units: &[Unit]) -> Option<f64> {
     let trials: u128 = units.iter().map(|u| u128::from(u.trials)).sum();
     let events: u128 = units.iter().map(|u| u128::from(u.events)).sum();
     (trials > 0).then(|| events as f64 / trials as f64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::PeerFigure;
+    use crate::funnel::Position;
+
+    /// Eleven primary schools, each compared with the ten others. School 0
+    /// has 5 pupils from 15 half days out of 1000; schools 1 and 2 have 3
+    /// and 4 out of 400, counts their own mirrors withhold (1-4 pupils);
+    /// schools 3-10 have none out of 400.
+    fn rare_threshold() -> (Field, Vec<Option<PeerGroup>>) {
+        let field = Field::new(11, |s| {
+            let (events, trials) = match s.index() {
+                0 => (5, 1000),
+                1 => (3, 400),
+                2 => (4, 400),
+                _ => (0, 400),
+            };
+            Some(SchoolFigure {
+                unit: Unit { events, trials },
+                pupils: trials as u32,
+                shown: !(1..5).contains(&events),
+            })
+        });
+        let groups = (0..11u32)
+            .map(|me| {
+                let others = (0..11).filter(|s| *s != me).map(SchoolRef).collect();
+                Some(PeerGroup::pinned_for_test(others))
+            })
+            .collect();
+        (field, groups)
+    }
+
+    fn context(groups: &[Option<PeerGroup>]) -> Context<'_> {
+        Context {
+            levels: vec![Level::Primary; groups.len()],
+            held_back: vec![false; groups.len()],
+            groups,
+            min_pupils: 5,
+            min_peer_schools: 5,
+        }
+    }
+
+    /// Every school of the group counts in the target: (5 + 3 + 4 + 8 x 0)
+    /// / (1000 + 10 x 400) = 12 / 5000 = 0.0024. Without the two withheld
+    /// peers it would be 5 / 4200 (0.0012), and for any school with none
+    /// itself 0, the limits [0, 0]: any pupil at all "higher". At 0.0024
+    /// school 0 expects 2.4 pupils; 5 or more has a binomial chance of 9.6%,
+    /// within the limits (which the overdispersion found, I phi = 19.2 over
+    /// chi-square's 18.3 with 10 degrees of freedom, only widens).
+    #[test]
+    fn withheld_peers_count_in_the_target_and_the_pooled_figure() {
+        let (field, groups) = rare_threshold();
+        let ctx = context(&groups);
+        let c = field.compare(SchoolRef(0), &ctx);
+        assert_eq!(c.school, Figure::Value(0.005));
+        let judged = c.judged.expect("a usable figure with ten peers");
+        assert_eq!(judged.target, 12.0 / 5000.0);
+        assert_eq!(judged.against, Against::Peers);
+        assert_eq!(judged.position, Position::Within);
+        // Eight of the ten peers are shown, fewer than 10: the printed peer
+        // figure is the pooled one, the target, over all ten peers.
+        let spread = c.peers.expect("ten peers");
+        assert_eq!(
+            (spread.figure, spread.median, spread.schools),
+            (PeerFigure::Pooled, 12.0 / 5000.0, 10)
+        );
+        // A school with none is compared against 0.0024 too, never against 0.
+        for s in 3..11 {
+            let c = field.compare(SchoolRef(s), &ctx);
+            let judged = c.judged.expect("shown");
+            assert_eq!(judged.target, 12.0 / 5000.0);
+            assert_eq!(judged.position, Position::Within);
+        }
+        // The withheld peers are not printed and get no judgement.
+        let withheld = field.compare(SchoolRef(1), &ctx);
+        assert_eq!(
+            (withheld.school, withheld.judged),
+            (Figure::Suppressed, None)
+        );
+        // The city figure pools all eleven schools the same way.
+        assert_eq!(c.city, Some(12.0 / 5000.0));
+    }
+
+    /// Ten shown peers with 1 to 10 events out of 100 (and the school with
+    /// 50): their median and middle half, type 7 quartiles at positions
+    /// 2.25, 4.5 and 6.75 of 0.01..0.10: 0.0325, 0.055, 0.0775.
+    #[test]
+    fn ten_shown_peers_get_a_median_and_a_middle_half() {
+        let field = Field::new(11, |s| {
+            let events = if s.index() == 0 { 50 } else { u64::from(s.0) };
+            Some(SchoolFigure {
+                unit: Unit {
+                    events,
+                    trials: 100,
+                },
+                pupils: 100,
+                shown: true,
+            })
+        });
+        let (_, groups) = rare_threshold();
+        let spread = field
+            .compare(SchoolRef(0), &context(&groups))
+            .peers
+            .expect("ten peers");
+        assert_eq!(spread.figure, PeerFigure::Median);
+        let [lower, upper] = spread.middle_half().expect("ten shown");
+        let close = |a: f64, b: f64| (a - b).abs() < 1e-12;
+        assert!(close(lower, 0.0325) && close(spread.median, 0.055) && close(upper, 0.0775));
+        assert_eq!(spread.schools, 10);
+    }
 }

@@ -3,8 +3,9 @@
 //! added in, so the figures are the same however the work is split.
 //!
 //! Each school is counted on its own (in parallel): its enrolments and the
-//! absences it registered. A pupil who changes school mid-year counts for
-//! each school only over the enrolment there.
+//! absences it registered, over its own lesson half days (the city calendar
+//! without the school's days off). A pupil who changes school mid-year
+//! counts for each school only over the enrolment there.
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
@@ -248,13 +249,25 @@ pub(crate) fn count(
     let Some(calendar) = city.calendar().year(period.year) else {
         return BTreeMap::new();
     };
-    let index = YearIndex::new(calendar);
+    let city_index = YearIndex::new(calendar);
     let by_school = Tables::new(city);
     (0..city.schools().len())
         .into_par_iter()
         .filter_map(|i| {
             let school = SchoolRef(i as u32);
-            let c = count_school(&by_school, school, &index, period, thresholds, cohort);
+            // A school with days off has its own lesson half days: they are
+            // no expected half days, no weekday half and no school day next
+            // to a holiday (but not a holiday either).
+            let own = city.days_off().school_year(school, calendar);
+            let own_index;
+            let index = match &own {
+                Cow::Borrowed(_) => &city_index,
+                Cow::Owned(year) => {
+                    own_index = YearIndex::new(year);
+                    &own_index
+                }
+            };
+            let c = count_school(&by_school, school, index, period, thresholds, cohort);
             (c.pupils > 0).then_some((school, c))
         })
         .collect::<Vec<_>>()
@@ -521,6 +534,51 @@ fn band_of(problematic: u32, thresholds: &[u32]) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Campus Eik (tiny city, school 5) has 2 pupils enrolled over both
+    /// weeks: 2 x 18 = 36 expected half days, Thursday mornings and
+    /// afternoons 2 x 2 = 4 each. A pedagogical study day on Thursday 12
+    /// September takes out the pupils enrolled that day times two half
+    /// days: 36 - 2 x 2 = 32, and 2 on each Thursday half. Instituut Den
+    /// (school 4, also 2 pupils all along) keeps its 36.
+    #[test]
+    fn a_study_day_lowers_the_school_s_expected_half_days_by_pupils_times_two() {
+        use mirror_model::{HalfDaySlot, SchoolDaysOff, SchoolYear};
+        let thursday = NaiveDate::from_ymd_opt(2024, 9, 12).unwrap();
+        let eik = SchoolRef(4);
+        let (city, settings) = crate::tests::tiny_city_anonymised_with(|raw| {
+            raw.days_off = SchoolDaysOff::new([HalfDay::Morning, HalfDay::Afternoon].map(|half| {
+                (
+                    eik,
+                    HalfDaySlot {
+                        date: thursday,
+                        half,
+                    },
+                )
+            }));
+        });
+        let period = Period::whole(SchoolYear::starting(2024));
+        let counts = count(
+            &city,
+            &period,
+            &settings.thresholds.problematic_half_days,
+            Cohort::Enrolled,
+        );
+        assert_eq!(counts[&SchoolRef(3)].half_days.expected, 36);
+        let c = &counts[&eik];
+        assert_eq!(c.pupils, 2);
+        assert_eq!(c.half_days.expected, 32);
+        assert_eq!(c.by_weekday[3][0].expected, 2);
+        assert_eq!(c.by_weekday[3][1].expected, 2);
+        assert_eq!(c.by_month[0].expected, 32);
+        // No holiday in these two weeks: every half day is an ordinary one.
+        assert_eq!(
+            c.near_holidays[NearHoliday::OtherDays as usize].expected,
+            32
+        );
+        // The absences (Tue 3, Wed 4, Fri 13) all count still.
+        assert_eq!(c.half_days.problematic, 3);
+    }
 
     #[test]
     fn bands_follow_the_thresholds() {

@@ -163,9 +163,11 @@ mod tests {
     /// whole year: 6/45, sick 2/45.
     /// Its six peers up to 6 Sept: Beuk 0/27, Ceder 1/18 (4 Sept), Den 0/18
     /// (its absences are on 12 Sept), Eik 3/18 (3 Sept am and pm, 4 Sept
-    /// am), Fijnspar 4/18, Gagel withheld (1 pupil): median of 0, 0, 1/18,
-    /// 3/18, 4/18 is 1/18; over the whole year 2/36 (README). Sick: no peer
-    /// has a sick half day, median 0 both times.
+    /// am), Fijnspar 4/18, Gagel 0/9 (withheld, 1 pupil, but counted): six
+    /// peers are fewer than 10, so the peer figure is the group's pooled
+    /// rate with Aster, (5 + 0 + 1 + 0 + 3 + 4 + 0) / (18 + 27 + 4 x 18 + 9)
+    /// = 13/126; over the whole year 18/252 (lib.rs). Sick: no peer has a
+    /// sick half day; pooled with Aster's, 0 then and 2/252 now.
     /// From 5: 1 pupil both times, withheld; from 10: none, printed 0.
     /// Truancy file: 1 pupil reached 5, withheld both times.
     #[test]
@@ -201,8 +203,8 @@ mod tests {
         let rate = figure(&s, "problematic_rate");
         assert!(close(rate.then.unwrap(), 5.0 / 18.0));
         assert!(close(rate.now.unwrap(), 6.0 / 45.0));
-        assert!(close(rate.peer_median_then.unwrap(), 1.0 / 18.0));
-        assert!(close(rate.peer_median_now.unwrap(), 2.0 / 36.0));
+        assert!(close(rate.peer_median_then.unwrap(), 13.0 / 126.0));
+        assert!(close(rate.peer_median_now.unwrap(), 18.0 / 252.0));
         // Problematic absences are the same half days as the headline rate.
         let problematic = figure(&s, "rate_problematic");
         assert!(close(problematic.then.unwrap(), 5.0 / 18.0));
@@ -211,7 +213,7 @@ mod tests {
         assert_eq!((sick.then, sick.now), (Some(0.0), Some(2.0 / 45.0)));
         assert_eq!(
             (sick.peer_median_then, sick.peer_median_now),
-            (Some(0.0), Some(0.0))
+            (Some(0.0), Some(2.0 / 252.0))
         );
         let from_5 = figure(&s, "from_5");
         assert_eq!((from_5.then, from_5.now), (None, None));

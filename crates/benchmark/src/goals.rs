@@ -138,7 +138,7 @@ fn series(
     };
     if let Measure::Scale { scale, group } = indicator {
         let group = group.unwrap_or(RespondentGroup::Pupils);
-        return survey::scale_series(city, me, scale, group, m.year, privacy)
+        return survey::scale_series(city, me, scale, group, m.year, &m.survey, privacy)
             .into_iter()
             .filter_map(|(year, figure)| point(year, figure))
             .collect();

@@ -20,6 +20,7 @@ pub mod snapshot;
 mod stats;
 pub mod support;
 pub mod survey;
+mod totals;
 
 use std::collections::BTreeMap;
 
@@ -36,12 +37,15 @@ use funnel::Unit;
 pub use mirror::*;
 pub use peers::PeerGroup;
 use significance::RatioEstimate;
+use totals::PeriodTotals;
 
 #[derive(Debug, thiserror::Error)]
 pub enum BenchmarkError {
-    #[error("no enrolments in any school year: nothing to compare")]
+    #[error("no enrolments or attendance totals in any school year: nothing to compare")]
     NoData,
-    #[error("school year {asked} has no enrolments; the data covers {available}")]
+    #[error(
+        "school year {asked} has no enrolments or attendance totals; the data covers {available}"
+    )]
     YearWithoutData {
         asked: SchoolYear,
         available: String,
@@ -105,7 +109,7 @@ pub enum Reported {
 /// The version of the methods in `docs/methodology.md`, printed in every
 /// report: raise it whenever a change would alter a printed figure or
 /// judgement for the same data.
-pub const METHOD_VERSION: &str = "2026.1";
+pub const METHOD_VERSION: &str = "2026.2";
 
 /// Every school's mirror for one period.
 #[derive(Debug, Clone)]
@@ -139,13 +143,26 @@ impl CityBenchmark {
     }
 }
 
-/// One period's data for every school: counted from registrations, or the
-/// government's yearly figures with the monthly totals.
-enum PeriodData {
-    Counted(BTreeMap<SchoolRef, PeriodCounts>),
-    /// Half days per school from the monthly totals, with the most pupils
-    /// enrolled in any of its periods.
-    Official(BTreeMap<SchoolRef, (HalfDays, u32)>),
+/// One period's data for every school: counted from registrations, or from
+/// attendance totals for the schools without pupil-level data in it (ingest
+/// drops a school's totals for a year in which it has enrolments).
+struct PeriodData {
+    counted: BTreeMap<SchoolRef, PeriodCounts>,
+    totals: BTreeMap<SchoolRef, PeriodTotals>,
+}
+
+impl PeriodData {
+    fn of(city: &AnonymisedCity, period: &Period, thresholds: &[u32], cohort: Cohort) -> Self {
+        Self {
+            counted: counts::count(city, period, thresholds, cohort),
+            totals: totals::period_totals(city, period),
+        }
+    }
+
+    /// Whether the school has half days in the period, from either source.
+    fn has(&self, school: SchoolRef) -> bool {
+        self.counted.contains_key(&school) || self.totals.contains_key(&school)
+    }
 }
 
 /// A history entry: its period and data, with what may be printed and every
@@ -201,20 +218,18 @@ impl<'a> Year<'a> {
             let mut earlier = disclosure.released.earlier(&school.id, period.year);
             earlier.extend(before.as_ref());
             let g = government.get(&me).copied();
-            let protected = match &data {
-                PeriodData::Counted(counts) => counts.get(&me).map(|c| {
-                    SchoolShown::counted(
-                        c,
-                        disclosure.thresholds,
-                        disclosure.bands,
-                        g,
-                        disclosure.min_pupils,
-                        &earlier,
-                    )
-                }),
-                PeriodData::Official(_) => {
-                    g.map(|g| SchoolShown::official(g, disclosure.min_pupils, &earlier))
-                }
+            // Totals give no count of pupils by absence: only the
+            // government's figures of the year, where it gives them.
+            let protected = match data.counted.get(&me) {
+                Some(c) => Some(SchoolShown::counted(
+                    c,
+                    disclosure.thresholds,
+                    disclosure.bands,
+                    g,
+                    disclosure.min_pupils,
+                    &earlier,
+                )),
+                None => g.map(|g| SchoolShown::official(g, disclosure.min_pupils, &earlier)),
             };
             if let Some(p) = protected {
                 shown.insert(me, p);
@@ -253,12 +268,18 @@ struct Fields {
     outcomes: Vec<(Outcome, Field)>,
 }
 
-/// The school years with enrolments, oldest first.
+/// The school years with half days to count, from enrolments or from
+/// attendance totals, oldest first.
 fn counted_years(city: &AnonymisedCity) -> Vec<SchoolYear> {
     let mut counted: Vec<SchoolYear> = city
         .enrolments()
         .iter()
         .map(|e| SchoolYear::containing(e.from))
+        .chain(
+            city.attendance_totals()
+                .iter()
+                .map(|t| SchoolYear::containing(t.from)),
+        )
         .collect();
     counted.sort();
     counted.dedup();
@@ -266,8 +287,9 @@ fn counted_years(city: &AnonymisedCity) -> Vec<SchoolYear> {
 }
 
 /// The period `reported` names, checked against the data: a school year
-/// must have enrolments, and an as-of day must lie between the first day of
-/// the data and the last day with a registration.
+/// must have enrolments or attendance totals, and an as-of day must lie
+/// between the first day of the data and the last day with a registration
+/// or a row of totals.
 pub fn period_of(city: &AnonymisedCity, reported: Reported) -> Result<Period, BenchmarkError> {
     let counted = counted_years(city);
     let available = || {
@@ -282,7 +304,12 @@ pub fn period_of(city: &AnonymisedCity, reported: Reported) -> Result<Period, Be
         Reported::Year(y) => Period::whole(y),
         Reported::UpTo(day) => {
             let first = counted.first().ok_or(BenchmarkError::NoData)?.first_day();
-            let last = city.absences().iter().map(|a| a.slot.date).max();
+            let last = city
+                .absences()
+                .iter()
+                .map(|a| a.slot.date)
+                .chain(city.attendance_totals().iter().map(|t| t.to))
+                .max();
             match last {
                 Some(last) if (first..=last).contains(&day) => Period::up_to(day),
                 _ => {
@@ -325,37 +352,24 @@ pub fn run(
         min_pupils: settings.privacy.min_pupils,
     };
     let count = |p: Period, also_earlier: Option<&Year>| {
-        let data = PeriodData::Counted(counts::count(city, &p, thresholds, settings.cohort));
+        let data = PeriodData::of(city, &p, thresholds, settings.cohort);
         Year::new(city, p, data, &disclosure, also_earlier)
     };
-    // Years known only from the government's figures come first in the trend.
-    let mut official: Vec<SchoolYear> = city
+    // Every earlier school year with data: counted, from totals, or known
+    // only from the government's figures.
+    let mut earlier: Vec<SchoolYear> = city
         .government()
         .iter()
         .map(|g| g.year)
-        .chain(
-            city.attendance_totals()
-                .iter()
-                .map(|t| SchoolYear::containing(t.from)),
-        )
-        .filter(|y| *y < period.year && !counted.contains(y))
+        .chain(counted.iter().copied())
+        .filter(|y| *y < period.year)
         .collect();
-    official.sort();
-    official.dedup();
-    let mut years: Vec<Year> = official
+    earlier.sort();
+    earlier.dedup();
+    let mut years: Vec<Year> = earlier
         .into_iter()
-        .map(|y| {
-            let data = official_data(city, y);
-            Year::new(city, Period::whole(y), data, &disclosure, None)
-        })
+        .map(|y| count(Period::whole(y), None))
         .collect();
-    years.extend(
-        counted
-            .iter()
-            .filter(|y| **y < period.year)
-            .map(|y| count(Period::whole(*y), None)),
-    );
-    years.sort_by_key(|y| y.period.year);
     let same_dates =
         (period.year_to_date && counted.contains(&period.year.previous())).then(|| {
             let whole = years
@@ -378,10 +392,7 @@ pub fn run(
     let mut mirrors = Vec::new();
     for (i, school) in schools.iter().enumerate() {
         let me = SchoolRef(i as u32);
-        let PeriodData::Counted(counts) = &now.data else {
-            unreachable!("the reported period is counted");
-        };
-        if school.held_back || !counts.contains_key(&me) {
+        if school.held_back || !now.data.has(me) {
             continue;
         }
         let mut releases = Vec::new();
@@ -463,25 +474,30 @@ pub fn run(
                 .collect(),
             patterns: Patterns {
                 months: part(&f.months),
-                weekdays: part(&f.weekdays),
+                // Mornings and afternoons from registrations, whole days
+                // from daily totals: a school gets one or the other.
+                weekdays: part(&f.weekdays)
+                    .into_iter()
+                    .filter(|w| {
+                        w.part.ends_with(&format!("-{WHOLE_DAY}"))
+                            != now.data.counted.contains_key(&me)
+                    })
+                    .collect(),
                 grades: part(&f.grades),
                 forms: part(&f.forms),
                 near_holidays: part(&f.near_holidays),
             },
-            guidance: follow_up(
-                me,
-                &counts[&me],
-                &now.shown[&me],
-                now.period,
-                &f.with_file,
-                &ctx,
-            ),
+            guidance: match now.data.counted.get(&me) {
+                Some(c) => follow_up(me, c, &now.shown[&me], now.period, &f.with_file, &ctx),
+                None => GuidanceFollowUp::not_counted(f.with_file.compare(me, &ctx)),
+            },
             survey: survey::survey_mirror(
                 city,
                 me,
                 period.year,
                 groups[i].as_ref().map_or(&[][..], PeerGroup::members),
                 &settings.privacy,
+                &released.earlier(&school.id, period.year),
             ),
             goals: Vec::new(),
             support: Vec::new(),
@@ -491,6 +507,7 @@ pub fn run(
         });
         // Goals and support read the finished mirror.
         let m = mirrors.last_mut().expect("just pushed");
+        m.survey.release_into(&mut m.releases, period);
         m.goals = goals::progress(city, me, m, &settings.privacy);
         m.support = support::suggestions(city, m);
     }
@@ -534,15 +551,14 @@ pub fn run(
 fn year_figures(me: SchoolRef, y: &Year, ctx: &Context) -> Option<YearFigures> {
     let f = &y.fields;
     let shown = y.shown.get(&me);
-    let (source, pupils) = match &y.data {
-        PeriodData::Counted(counts) => (YearSource::Registrations, counts.get(&me)?.pupils),
-        PeriodData::Official(totals) => {
-            let g = y.government.get(&me);
-            if g.is_none() && !totals.contains_key(&me) {
-                return None;
-            }
-            (YearSource::Official, g.map_or(0, |g| g.enrolled))
-        }
+    let g = y.government.get(&me);
+    // The pupils printed are those of the disclosure table: counted, or the
+    // government's.
+    let (source, pupils) = match (y.data.counted.get(&me), y.data.totals.get(&me), g) {
+        (Some(c), _, _) => (YearSource::Registrations, c.pupils),
+        (None, Some(t), g) => (YearSource::Totals, g.map_or(t.pupils, |g| g.enrolled)),
+        (None, None, Some(g)) => (YearSource::Official, g.enrolled),
+        (None, None, None) => return None,
     };
     Some(YearFigures {
         year: y.period.year,
@@ -569,37 +585,23 @@ fn year_figures(me: SchoolRef, y: &Year, ctx: &Context) -> Option<YearFigures> {
 }
 
 /// The rate of `after` against `before`, for a school whose rate may be
-/// printed in both; only for periods counted from registrations (the test
-/// needs each pupil's half days).
+/// printed in both; only for periods counted from registrations in both:
+/// the test needs each pupil's half days, and a test on totals alone would
+/// take a school's half days as independent, which they are not (a pupil's
+/// absences cluster), and call chance a change.
 fn rate_change(
     me: SchoolRef,
     before: &Year,
     after: &Year,
     ctx: &Context,
 ) -> Option<significance::ChangeTest> {
-    let (PeriodData::Counted(b), PeriodData::Counted(a)) = (&before.data, &after.data) else {
-        return None;
-    };
     before.fields.rate.compare(me, ctx).school.value()?;
     after.fields.rate.compare(me, ctx).school.value()?;
     let estimate = |c: &PeriodCounts| RatioEstimate::from_accumulator(&c.per_pupil);
-    significance::rate_change(&estimate(b.get(&me)?)?, &estimate(a.get(&me)?)?)
-}
-
-/// The monthly totals of a school year without registrations.
-fn official_data(city: &AnonymisedCity, year: SchoolYear) -> PeriodData {
-    let mut totals: BTreeMap<SchoolRef, (HalfDays, u32)> = BTreeMap::new();
-    for t in city.attendance_totals() {
-        if SchoolYear::containing(t.from) != year {
-            continue;
-        }
-        let all: u64 = t.half_days.iter().map(|h| u64::from(*h)).sum();
-        let (h, pupils) = totals.entry(t.school).or_default();
-        h.expected += all;
-        h.problematic += u64::from(t.half_days(AbsenceCategory::Problematic));
-        *pupils = (*pupils).max(t.enrolled);
-    }
-    PeriodData::Official(totals)
+    significance::rate_change(
+        &estimate(before.data.counted.get(&me)?)?,
+        &estimate(after.data.counted.get(&me)?)?,
+    )
 }
 
 /// The guidance follow-up of the pupils who reached the first threshold,
@@ -689,146 +691,154 @@ impl Fields {
             (outcome, field)
         })
         .collect();
-        match data {
-            PeriodData::Counted(counts) => {
-                let field = |f: &dyn Fn(SchoolRef, &PeriodCounts) -> Option<SchoolFigure>| {
-                    Field::new(schools, |s| counts.get(&s).and_then(|c| f(s, c)))
-                };
-                // Rates of half days are about all the school's pupils; only
-                // counts of pupils go through disclosure control.
-                let rate_of = |h: HalfDays, pupils: u32| {
-                    Some(figure(h.problematic, h.expected, pupils, true))
-                };
-                let keyed =
-                    |keys: Vec<String>,
-                     f: &dyn Fn(&PeriodCounts, usize) -> Option<SchoolFigure>| {
-                        keys.into_iter()
-                            .enumerate()
-                            .map(|(k, key)| (key, field(&|_, c| f(c, k))))
-                            .collect::<Vec<_>>()
+        let counts = &data.counted;
+        let totals = &data.totals;
+        // A figure of the counted schools only (it needs pupils).
+        let counted = |f: &dyn Fn(SchoolRef, &PeriodCounts) -> Option<SchoolFigure>| {
+            Field::new(schools, |s| counts.get(&s).and_then(|c| f(s, c)))
+        };
+        // A rate of half days, from registrations or else from totals.
+        // Rates of half days are about all the school's pupils; only counts
+        // of pupils go through disclosure control.
+        let either =
+            |from_counts: &dyn Fn(&PeriodCounts) -> Option<HalfDays>,
+             from_totals: &dyn Fn(&PeriodTotals) -> Option<HalfDays>| {
+                Field::new(schools, |s| {
+                    let (h, pupils) = match (counts.get(&s), totals.get(&s)) {
+                        (Some(c), _) => (from_counts(c)?, c.pupils),
+                        (None, Some(t)) => (from_totals(t)?, t.pupils),
+                        (None, None) => return None,
                     };
-                let grades: Vec<_> =
-                    all_keys(counts.values().flat_map(|c| c.by_grade.keys().copied()));
-                let forms: Vec<_> =
-                    all_keys(counts.values().flat_map(|c| c.by_form.keys().copied()));
-                Self {
-                    rate: field(&|_, c| rate_of(c.half_days, c.pupils)),
-                    from_threshold: (0..thresholds.len())
-                        .map(|k| {
-                            field(&|s, c| {
-                                let t = thresholds[k];
-                                let shown = shown_by(s, &|x| x.threshold(k, t));
-                                Some(figure(
-                                    c.pupils_from_threshold[k].into(),
-                                    c.pupils.into(),
-                                    c.pupils,
-                                    shown,
-                                ))
-                            })
-                        })
-                        .collect(),
-                    bands: (0..thresholds.len() + 2)
-                        .map(|k| {
-                            field(&|s, c| {
-                                let shown = shown_by(s, &|x| x.band(k));
-                                Some(figure(
-                                    c.pupils_per_band[k].into(),
-                                    c.pupils.into(),
-                                    c.pupils,
-                                    shown,
-                                ))
-                            })
-                        })
-                        .collect(),
-                    categories: AbsenceCategory::ALL
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, cat)| **cat != AbsenceCategory::Present)
-                        .map(|(k, cat)| {
-                            (
-                                *cat,
-                                field(&|_, c| {
-                                    Some(figure(c.absent[k], c.half_days.expected, c.pupils, true))
-                                }),
-                            )
-                        })
-                        .collect(),
-                    months: keyed(
-                        (0..counts::MONTHS)
-                            .map(|m| ((m + 8) % 12 + 1).to_string())
-                            .collect(),
-                        &|c, k| rate_of(c.by_month[k], c.pupils),
-                    ),
-                    weekdays: keyed(
-                        (0..7)
-                            .flat_map(|d| ["am", "pm"].map(|h| format!("{}-{h}", WEEKDAYS[d])))
-                            .collect(),
-                        &|c, k| rate_of(c.by_weekday[k / 2][k % 2], c.pupils),
-                    ),
-                    grades: parts(
-                        &grades,
-                        &|c| &c.by_grade,
-                        counts,
-                        schools,
-                        min_pupils,
-                        ToString::to_string,
-                    ),
-                    forms: parts(&forms, &|c| &c.by_form, counts, schools, min_pupils, |f| {
-                        f.code().to_owned()
-                    }),
-                    near_holidays: keyed(
-                        ["last-day-before", "first-day-after", "other-days"]
-                            .map(String::from)
-                            .to_vec(),
-                        &|c, k| rate_of(c.near_holidays[k], c.pupils),
-                    ),
-                    with_file: field(&|s, c| {
-                        let g = &c.guidance;
-                        let shown = shown_by(s, &|x| x.with_file());
+                    Some(figure(h.problematic, h.expected, pupils, true))
+                })
+            };
+        let keyed =
+            |keys: Vec<String>,
+             from_counts: &dyn Fn(&PeriodCounts, usize) -> Option<HalfDays>,
+             from_totals: &dyn Fn(&PeriodTotals, usize) -> Option<HalfDays>| {
+                keys.into_iter()
+                    .enumerate()
+                    .map(|(k, key)| (key, either(&|c| from_counts(c, k), &|t| from_totals(t, k))))
+                    .collect::<Vec<_>>()
+            };
+        // Pupils from a threshold: counted, or the government's figures of
+        // the year for 15 and 30 where the school was not counted.
+        let from_threshold = |k: usize, t: u32| {
+            Field::new(schools, |s| {
+                let shown = shown_by(s, &|x| x.threshold(k, t));
+                if let Some(c) = counts.get(&s) {
+                    return Some(figure(
+                        c.pupils_from_threshold[k].into(),
+                        c.pupils.into(),
+                        c.pupils,
+                        shown,
+                    ));
+                }
+                let g = government.get(&s)?;
+                let n = match t {
+                    15 => g.problematic_15_plus,
+                    30 => g.problematic_30_plus,
+                    _ => return None,
+                };
+                Some(figure(n.into(), g.enrolled.into(), g.enrolled, shown))
+            })
+        };
+        let grades: Vec<_> = all_keys(counts.values().flat_map(|c| c.by_grade.keys().copied()));
+        let forms: Vec<_> = all_keys(counts.values().flat_map(|c| c.by_form.keys().copied()));
+        Self {
+            rate: either(&|c| Some(c.half_days), &|t| Some(t.half_days())),
+            from_threshold: thresholds
+                .iter()
+                .enumerate()
+                .map(|(k, t)| from_threshold(k, *t))
+                .collect(),
+            bands: (0..thresholds.len() + 2)
+                .map(|k| {
+                    counted(&|s, c| {
+                        let shown = shown_by(s, &|x| x.band(k));
                         Some(figure(
-                            g.with_file.into(),
-                            g.reached.into(),
-                            g.reached,
+                            c.pupils_per_band[k].into(),
+                            c.pupils.into(),
+                            c.pupils,
                             shown,
                         ))
-                    }),
-                    outcomes,
-                }
-            }
-            PeriodData::Official(totals) => {
-                let none = || Field::new(schools, |_| None);
-                let gov = |k: usize, t: u32, pick: fn(&GovernmentFigures) -> u32| {
-                    Field::new(schools, |s| {
-                        let g = government.get(&s)?;
-                        let shown = shown_by(s, &|x| x.threshold(k, t));
-                        Some(figure(pick(g).into(), g.enrolled.into(), g.enrolled, shown))
                     })
-                };
-                Self {
-                    rate: Field::new(schools, |s| {
-                        let (h, pupils) = totals.get(&s)?;
-                        Some(figure(h.problematic, h.expected, *pupils, true))
-                    }),
-                    from_threshold: thresholds
-                        .iter()
-                        .enumerate()
-                        .map(|(k, t)| match t {
-                            15 => gov(k, *t, |g| g.problematic_15_plus),
-                            30 => gov(k, *t, |g| g.problematic_30_plus),
-                            _ => none(),
-                        })
-                        .collect(),
-                    bands: Vec::new(),
-                    categories: Vec::new(),
-                    months: Vec::new(),
-                    weekdays: Vec::new(),
-                    grades: Vec::new(),
-                    forms: Vec::new(),
-                    near_holidays: Vec::new(),
-                    with_file: none(),
-                    outcomes,
-                }
-            }
+                })
+                .collect(),
+            // Each kind of absence over the half days expected.
+            categories: AbsenceCategory::ALL
+                .iter()
+                .enumerate()
+                .filter(|(_, cat)| **cat != AbsenceCategory::Present)
+                .map(|(k, cat)| {
+                    let of = |absent: u64, h: HalfDays| HalfDays {
+                        expected: h.expected,
+                        problematic: absent,
+                    };
+                    let field = either(&|c| Some(of(c.absent[k], c.half_days)), &|t| {
+                        Some(of(t.registered[k], t.half_days()))
+                    });
+                    (*cat, field)
+                })
+                .collect(),
+            months: keyed(
+                (0..counts::MONTHS)
+                    .map(|m| ((m + 8) % 12 + 1).to_string())
+                    .collect(),
+                &|c, k| Some(c.by_month[k]),
+                &|t, k| Some(t.by_month?[k]),
+            ),
+            // Mornings and afternoons from registrations, then whole days
+            // (both halves of registrations, or daily totals): peers of a
+            // totals school are compared on whole days.
+            weekdays: keyed(
+                (0..7)
+                    .flat_map(|d| ["am", "pm"].map(|h| format!("{}-{h}", WEEKDAYS[d])))
+                    .chain((0..7).map(|d| format!("{}-{WHOLE_DAY}", WEEKDAYS[d])))
+                    .collect(),
+                &|c, k| {
+                    Some(match c.by_weekday.get(k / 2) {
+                        Some(halves) => halves[k % 2],
+                        None => {
+                            let [am, pm] = c.by_weekday[k - 14];
+                            HalfDays {
+                                expected: am.expected + pm.expected,
+                                problematic: am.problematic + pm.problematic,
+                            }
+                        }
+                    })
+                },
+                &|t, k| Some(t.by_weekday?[k.checked_sub(14)?]),
+            ),
+            grades: parts(
+                &grades,
+                &|c| &c.by_grade,
+                counts,
+                schools,
+                min_pupils,
+                ToString::to_string,
+            ),
+            forms: parts(&forms, &|c| &c.by_form, counts, schools, min_pupils, |f| {
+                f.code().to_owned()
+            }),
+            near_holidays: keyed(
+                ["last-day-before", "first-day-after", "other-days"]
+                    .map(String::from)
+                    .to_vec(),
+                &|c, k| Some(c.near_holidays[k]),
+                &|_, _| None,
+            ),
+            with_file: counted(&|s, c| {
+                let g = &c.guidance;
+                let shown = shown_by(s, &|x| x.with_file());
+                Some(figure(
+                    g.with_file.into(),
+                    g.reached.into(),
+                    g.reached,
+                    shown,
+                ))
+            }),
+            outcomes,
         }
     }
 }
@@ -886,6 +896,8 @@ fn parts<K: Ord + Copy>(
 }
 
 const WEEKDAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+/// The weekday parts of whole days (`mon-day`), beside `mon-am` and `mon-pm`.
+const WHOLE_DAY: &str = "day";
 
 fn all_keys<T: Ord>(keys: impl Iterator<Item = T>) -> Vec<T> {
     let mut v: Vec<T> = keys.collect();
@@ -918,7 +930,7 @@ mod tests {
 
     use mirror_anonymise::Places;
     use mirror_anonymise::disclosure::{Release, Suppression};
-    use mirror_model::{Calendar, Config};
+    use mirror_model::{AttendanceTotals, Calendar, Config};
 
     use super::*;
 
@@ -991,13 +1003,17 @@ mod tests {
     }
 
     #[test]
-    fn peers_spread_excludes_the_school_and_suppressed_peers() {
+    fn a_small_peer_group_gets_its_pooled_figure_with_every_peer_counted() {
         let b = tiny_city();
         let spread = b.mirrors[0].history[1].problematic_rate.peers.unwrap();
-        assert_eq!(spread.schools, 5);
-        assert!(close(spread.lower_quartile, 1.0 / 36.0));
-        assert!(close(spread.median, 2.0 / 36.0));
-        assert!(close(spread.upper_quartile, 3.0 / 36.0));
+        // Six peers, fewer than 10: no quartiles (over the five shown rates
+        // they would be Ceder's, Den's and Eik's own), but the group's pooled
+        // rate with Aster, Gagel's withheld rate counted: (6 + 0 + 1 + 2 + 3
+        // + 4 + 2) / (45 + 45 + 4 x 36 + 18) = 18 / 252.
+        assert_eq!(spread.schools, 6);
+        assert_eq!(spread.figure, PeerFigure::Pooled);
+        assert!(close(spread.median, 18.0 / 252.0));
+        assert_eq!(spread.middle_half(), None);
         let group = b.mirrors[0].peer_group.as_ref().unwrap();
         assert_eq!(group.schools, 6);
     }
@@ -1130,7 +1146,7 @@ mod tests {
         .unwrap_err();
         assert_eq!(
             e.to_string(),
-            "school year 2023-2024 has no enrolments; the data covers 2024-2025"
+            "school year 2023-2024 has no enrolments or attendance totals; the data covers 2024-2025"
         );
     }
 
@@ -1273,19 +1289,22 @@ mod tests {
         assert_eq!(counts[&SchoolRef(1)].half_days.expected, 45);
     }
 
-    /// Aster's rate 6/45 against the pooled rate of the six schools of its
-    /// level with at least 2 pupils (Gagel has 1): problematic 6 + 0 + 1 + 2
-    /// + 3 + 4 = 16 over 45 + 45 + 4 x 36 = 234 half days.
+    /// Aster's rate 6/45 against the pooled rate of the seven schools of its
+    /// level, Gagel's (1 pupil, withheld in its own mirror) counted:
+    /// problematic 6 + 0 + 1 + 2 + 3 + 4 + 2 = 18 over 45 + 45 + 4 x 36 + 18
+    /// = 252 half days.
     #[test]
     fn the_city_figure_pools_the_schools_of_the_level() {
         let b = tiny_city();
         let rate = &b.mirrors[0].history[1].problematic_rate;
-        assert!(close(rate.city.unwrap(), 16.0 / 234.0));
+        assert!(close(rate.city.unwrap(), 18.0 / 252.0));
         // The funnel is drawn around the group with Aster in it; Aster at
-        // 13% against 6.8% is flagged only if outside the limits, and the
-        // numbers behind the flag are there.
+        // 13% against 7.1% is flagged only if outside the limits, and the
+        // numbers behind the flag are there. The printed peer figure is
+        // this target.
         let judged = rate.judged.unwrap();
-        assert!(close(judged.target, 16.0 / 234.0));
+        assert!(close(judged.target, 18.0 / 252.0));
+        assert_eq!(rate.peers.map(|p| p.median), Some(judged.target));
         assert!(judged.limits.upper95 < judged.limits.upper998);
     }
 
@@ -1307,7 +1326,8 @@ mod tests {
         };
         let aster = find("100001", "problematic_rate");
         assert!(close(aster.value.unwrap(), 6.0 / 45.0));
-        assert!(close(aster.peer_median.unwrap(), 2.0 / 36.0));
+        // The pooled peer figure of Aster's group of six (see above).
+        assert!(close(aster.peer_median.unwrap(), 18.0 / 252.0));
         // Aster's share from 5 half days (1 pupil) was withheld: null.
         assert_eq!(find("100001", "from_5").value, None);
         assert_eq!(rows, snapshot::metric_rows(&b));
@@ -1360,6 +1380,100 @@ mod tests {
         assert_eq!(aster.history[1].change, None);
         // Schools without government figures start with the counted year.
         assert_eq!(b.mirrors[1].history.len(), 1);
+    }
+
+    /// Campus Eik's registrations given as daily totals instead (2-13
+    /// September 2024, 2 pupils, 4 half days a day, 2 on Wednesdays: 36):
+    /// problematic 2 on Tue 3, 1 on Wed 4, authorised by law 1 on Fri 13,
+    /// as its pupil-level data had. Its rate is the same 3/36; weekdays are
+    /// whole days (Tuesday 2 of 8); nothing about pupils is made up.
+    #[test]
+    fn a_school_with_daily_totals_gets_what_totals_allow() {
+        let eik = SchoolRef(4);
+        let (city, settings) = tiny_city_anonymised_with(|raw| {
+            raw.enrolments.retain(|e| e.school != eik);
+            raw.absences.retain(|a| a.school != eik);
+            let weekdays = (2..=13).filter(|d| ![7, 8].contains(d));
+            raw.attendance_totals = weekdays
+                .map(|day| {
+                    let half_days = match day {
+                        3 => [2, 0, 0, 0, 2, 0],
+                        4 => [1, 0, 0, 0, 1, 0],
+                        11 => [2, 0, 0, 0, 0, 0],
+                        13 => [3, 0, 1, 0, 0, 0],
+                        _ => [4, 0, 0, 0, 0, 0],
+                    };
+                    AttendanceTotals {
+                        school: eik,
+                        from: september(day),
+                        to: september(day),
+                        enrolled: 2,
+                        half_days,
+                    }
+                })
+                .collect();
+        });
+        let b = run(
+            &city,
+            &settings,
+            Reported::Latest,
+            &ReleaseHistory::default(),
+        )
+        .unwrap();
+        let m = &b.mirrors[4];
+        assert_eq!(m.school.as_str(), "100005");
+        let now = m.history.last().unwrap();
+        assert_eq!(now.source, YearSource::Totals);
+        assert_eq!(now.problematic_rate.school, Figure::Value(3.0 / 36.0));
+        assert!(now.problematic_rate.judged.is_some());
+        assert!(m.funnel.is_some());
+        assert!(
+            now.pupils_from_threshold
+                .iter()
+                .chain(m.bands.iter().map(|b| &b.share))
+                .all(|c| c.school == Figure::Missing)
+        );
+        assert_eq!(now.change, None);
+        assert_eq!(m.guidance.reached, None);
+        assert!(m.guidance.reached_by_month_end.is_empty());
+        assert!(m.patterns.grades.is_empty() && m.patterns.forms.is_empty());
+        let law = m
+            .categories
+            .iter()
+            .find(|c| c.category == AbsenceCategory::AuthorisedByLaw)
+            .unwrap();
+        assert_eq!(law.rate.school, Figure::Value(1.0 / 36.0));
+        assert_eq!(m.patterns.months[0].rate.school, Figure::Value(3.0 / 36.0));
+        let days: Vec<(&str, Figure)> = m
+            .patterns
+            .weekdays
+            .iter()
+            .map(|w| (w.part.as_str(), w.rate.school))
+            .collect();
+        assert_eq!(
+            days,
+            [
+                ("mon-day", Figure::Value(0.0)),
+                ("tue-day", Figure::Value(2.0 / 8.0)),
+                ("wed-day", Figure::Value(1.0 / 4.0)),
+                ("thu-day", Figure::Value(0.0)),
+                ("fri-day", Figure::Value(0.0)),
+            ]
+        );
+        // Aster keeps its mornings and afternoons, and its peers' figure is
+        // as before: Eik's rate from totals is the same 3/36.
+        let aster = &b.mirrors[0];
+        assert!(
+            aster
+                .patterns
+                .weekdays
+                .iter()
+                .all(|w| !w.part.ends_with("-day"))
+        );
+        assert_eq!(
+            aster.history[1].problematic_rate,
+            tiny_city().mirrors[0].history[1].problematic_rate
+        );
     }
 
     /// Aster's grade S2 has one pupil (below min_pupils 2): withheld, and

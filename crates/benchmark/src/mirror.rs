@@ -57,16 +57,69 @@ impl Comparison {
     }
 }
 
-/// The peer group's distribution of a figure: quartiles over the peers that
-/// have the figure (the school itself excluded).
+/// The peer group's figure. From [`MIN_SCHOOLS_FOR_SPREAD`] peers whose
+/// figure is shown: their quartiles (the school itself excluded). With
+/// fewer, a quartile would be one peer's own figure, which that peer prints
+/// in its own mirror: then `median` holds the pooled figure (the funnel's
+/// target: every peer and the school itself together) and both quartiles
+/// equal it, so that no middle half is drawn or printed.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct PeerSpread {
     pub lower_quartile: f64,
     pub median: f64,
     pub upper_quartile: f64,
-    /// How many peers the quartiles are computed over.
+    /// How many peers the figure is computed over.
     pub schools: usize,
+    /// Which figure `median` is.
+    pub figure: PeerFigure,
 }
+
+/// What a [`PeerSpread`]'s `median` is, for the report to say in words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PeerFigure {
+    /// The peers' median, with their middle half around it.
+    Median,
+    /// The group's pooled figure; there is no middle half.
+    Pooled,
+}
+
+impl PeerSpread {
+    /// The quartiles of `values` (one per peer); the caller keeps them to
+    /// [`MIN_SCHOOLS_FOR_SPREAD`] or more.
+    pub(crate) fn quartiles(values: &[f64]) -> Option<Self> {
+        let [lower_quartile, median, upper_quartile] = crate::stats::quartiles(values)?;
+        Some(Self {
+            lower_quartile,
+            median,
+            upper_quartile,
+            schools: values.len(),
+            figure: PeerFigure::Median,
+        })
+    }
+
+    /// The group's pooled figure over `schools` peers, with no middle half.
+    pub(crate) fn pooled(pooled: f64, schools: usize) -> Self {
+        Self {
+            lower_quartile: pooled,
+            median: pooled,
+            upper_quartile: pooled,
+            schools,
+            figure: PeerFigure::Pooled,
+        }
+    }
+
+    /// The lower and upper quartile, when there is a middle half.
+    pub fn middle_half(&self) -> Option<[f64; 2]> {
+        (self.figure == PeerFigure::Median).then_some([self.lower_quartile, self.upper_quartile])
+    }
+}
+
+/// Peers whose figure is shown needed for a median and a middle half. Below
+/// this the quartiles of a few schools are their own figures (with 5 peers
+/// the 2nd, 3rd and 4th), which each of them prints in its own mirror, and
+/// neighbours know each other: docs/privacy.md.
+pub const MIN_SCHOOLS_FOR_SPREAD: usize = 10;
 
 /// One figure for the school and its peers. `peers` is `None` when fewer than
 /// `privacy.min_peer_schools` peers have the figure.
@@ -229,8 +282,12 @@ pub enum Widening {
 pub enum YearSource {
     /// Pupil-level registrations: every figure.
     Registrations,
-    /// The government's yearly figures (pupils from 15 and 30 problematic
-    /// half days) and, where the city has them, monthly totals (the rate).
+    /// Attendance totals (half days per category for a day, a month or the
+    /// year: the rates, no counts of pupils by absence), with the
+    /// government's yearly figures where it gives them.
+    Totals,
+    /// Only the government's yearly figures (pupils from 15 and 30
+    /// problematic half days): no rate.
     Official,
 }
 
@@ -316,6 +373,21 @@ pub struct GuidanceFollowUp {
     /// Pupils who had reached the threshold by the end of each month
     /// (September first): counts, never a list; `None` where withheld.
     pub reached_by_month_end: Vec<Option<u32>>,
+}
+
+impl GuidanceFollowUp {
+    /// For a school known from attendance totals: nothing about pupils
+    /// reaching the threshold exists.
+    pub(crate) fn not_counted(with_file: Comparison) -> Self {
+        Self {
+            reached: None,
+            with_file,
+            median_school_days: None,
+            rate_before_file: Figure::Missing,
+            rate_after_file: Figure::Missing,
+            reached_by_month_end: Vec::new(),
+        }
+    }
 }
 
 /// A band of problematic half days, such as 5-9 or 30 and more.

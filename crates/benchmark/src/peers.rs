@@ -41,6 +41,17 @@ impl PeerGroup {
     pub fn members(&self) -> &[SchoolRef] {
         &self.members
     }
+
+    /// A group of exactly `members`, for tests of what is computed over it.
+    #[cfg(test)]
+    pub(crate) fn pinned_for_test(members: Vec<SchoolRef>) -> Self {
+        Self {
+            members,
+            method: PeerMethod::Rules,
+            pinned: true,
+            widening: None,
+        }
+    }
 }
 
 /// Every school's peer group, in registry order: by `settings.method`, or
@@ -202,7 +213,7 @@ pub(crate) fn socio_economic_bands(schools: &[SchoolProfile], bands: usize) -> V
     schools
         .iter()
         .map(|s| {
-            let level: Vec<f64> = comparable(schools, s.level)
+            let level: Vec<u32> = comparable(schools, s.level)
                 .map(|i| disadvantage(&schools[i]))
                 .collect();
             let below = level.iter().filter(|d| **d < disadvantage(s)).count();
@@ -217,11 +228,16 @@ fn attributes(s: &SchoolProfile) -> Vec<f64> {
         .iter()
         .map(|f| f64::from(u8::from(s.forms.contains(f))))
         .collect();
-    a.extend([
-        s.profile.home_language_not_dutch,
-        s.profile.mother_without_diploma,
-        s.profile.school_allowance,
-    ]);
+    // In whole thousandths, as the bands compare them: standardising makes
+    // the scale irrelevant, and equal registry shares give equal inputs.
+    a.extend(
+        [
+            s.profile.home_language_not_dutch,
+            s.profile.mother_without_diploma,
+            s.profile.school_allowance,
+        ]
+        .map(|share| f64::from(thousandths(share))),
+    );
     a
 }
 
@@ -287,12 +303,28 @@ fn nearest_neighbours(
     groups
 }
 
-/// A school's disadvantage: the mean of its three socio-economic shares.
-fn disadvantage(s: &SchoolProfile) -> f64 {
-    (s.profile.home_language_not_dutch
-        + s.profile.mother_without_diploma
-        + s.profile.school_allowance)
-        / 3.0
+/// A school's disadvantage: the mean of its three socio-economic shares,
+/// as their sum in whole thousandths (three times the mean). Registries give
+/// the shares with three decimals, so equal means are common; a mean in
+/// floating point would split them (0.349, 0.170 and 0.240 sum to 0.759 as
+/// 0.355, 0.201 and 0.203 do, but their float means differ in the last bit)
+/// and put two equally disadvantaged schools in different bands.
+fn disadvantage(s: &SchoolProfile) -> u32 {
+    let p = &s.profile;
+    [
+        p.home_language_not_dutch,
+        p.mother_without_diploma,
+        p.school_allowance,
+    ]
+    .iter()
+    .map(|share| thousandths(*share))
+    .sum()
+}
+
+/// A share between 0 and 1 in whole thousandths, the registry's precision:
+/// the one place a share becomes a number that rules compare.
+fn thousandths(share: f64) -> u32 {
+    (share * 1000.0).round() as u32
 }
 
 /// Who the group is: its level, size, the forms most of its schools offer,
@@ -317,22 +349,26 @@ pub(crate) fn describe(
         .filter(|(n, _)| 2 * n > group.members().len())
         .collect();
     common_forms.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-    let city: Vec<f64> = schools
+    let city: Vec<u32> = schools
         .iter()
         .filter(|s| s.level == level)
         .map(disadvantage)
         .collect();
-    let own: Vec<f64> = group
+    let mut own: Vec<u32> = group
         .members()
         .iter()
         .map(|m| disadvantage(&schools[m.index()]))
         .collect();
-    // Where the group's median falls among the city's schools of its level.
-    let median = crate::stats::quartiles(&own).map_or(0.0, |q| q[1]);
-    let below = city.iter().filter(|d| **d < median).count() as f64 / city.len().max(1) as f64;
-    let band = if below < 1.0 / 3.0 {
+    own.sort_unstable();
+    // Where the group's median falls among the city's schools of its level,
+    // in whole numbers: twice the median is the sum of the middle two (or
+    // twice the middle one), and "below a third" is 3 below < all.
+    let twice_median = own[(own.len() - 1) / 2] + own[own.len() / 2];
+    let below = city.iter().filter(|d| 2 * **d < twice_median).count();
+    let all = city.len();
+    let band = if 3 * below < all {
         DisadvantageBand::Lower
-    } else if below > 2.0 / 3.0 {
+    } else if 3 * below > 2 * all {
         DisadvantageBand::Higher
     } else {
         DisadvantageBand::Middle
@@ -463,6 +499,52 @@ mod tests {
             .map(|(i, d)| school(&format!("t{i}"), &[General], *d))
             .collect();
         assert_eq!(socio_economic_bands(&tied, 2), [0, 0, 1, 1]);
+    }
+
+    /// Secondary schools 100631 and 100798 of the seed-3 sample city: shares
+    /// 0.349 + 0.170 + 0.240 and 0.355 + 0.201 + 0.203, both 759 thousandths
+    /// (a mean of 0.253), though the float means differ in the last bit
+    /// (0.253 and 0.25300000000000006). Beside them 600 and 900 thousandths.
+    /// Two bands over four schools: below 0, 1, 1, 3 gives 0, 0, 0, 1; the
+    /// float means would have put one of the pair 2 below, in band 1.
+    #[test]
+    fn schools_with_equal_shares_in_thousandths_share_a_band() {
+        let tied = |id: &str, shares: [f64; 3]| {
+            let mut s = school(id, &[General], 0.0);
+            [
+                s.profile.home_language_not_dutch,
+                s.profile.mother_without_diploma,
+                s.profile.school_allowance,
+            ] = shares;
+            s
+        };
+        let schools = vec![
+            school("a", &[General], 0.2),
+            tied("100631", [0.349, 0.170, 0.240]),
+            tied("100798", [0.355, 0.201, 0.203]),
+            school("b", &[General], 0.3),
+        ];
+        assert_eq!(disadvantage(&schools[1]), 759);
+        assert_eq!(disadvantage(&schools[2]), 759);
+        assert_eq!(socio_economic_bands(&schools, 2), [0, 0, 0, 1]);
+        // Each of the pair has the other and `a` in its band, never `b`.
+        let groups = build(
+            &schools,
+            &PeerSettings {
+                bands: 2,
+                ..PeerSettings::default()
+            },
+            2,
+        )
+        .unwrap();
+        assert_eq!(
+            peers_of(&schools, &groups, "100631"),
+            Some(vec!["a", "100798"])
+        );
+        assert_eq!(
+            peers_of(&schools, &groups, "100798"),
+            Some(vec!["a", "100631"])
+        );
     }
 
     #[test]
@@ -642,17 +724,18 @@ mod tests {
     }
 
     /// Four schools differing only in the share of pupils with another home
-    /// language: 1/16, 7/16, 9/16, 15/16. Mean 1/2, deviations -7/16, -1/16,
-    /// 1/16, 7/16, variance (49 + 1 + 1 + 49) / 4 / 256 = 25/256, so the
-    /// standard deviation is 5/16 and the standardised values -1.4, -0.2,
-    /// 0.2, 1.4. Every other attribute is constant and left out.
+    /// language: 0.100, 0.400, 0.500, 0.800 (100 to 800 thousandths). Mean
+    /// 450, deviations -350, -50, 50, 350 = 50 x (-7, -1, 1, 7), variance
+    /// 2500 x (49 + 1 + 1 + 49) / 4 = 62500, so the standard deviation is
+    /// 250 and the standardised values -1.4, -0.2, 0.2, 1.4. Every other
+    /// attribute is constant and left out.
     fn one_attribute_city() -> Vec<SchoolProfile> {
-        [1.0, 7.0, 9.0, 15.0]
+        [0.1, 0.4, 0.5, 0.8]
             .iter()
             .enumerate()
-            .map(|(i, sixteenths)| {
+            .map(|(i, share)| {
                 let mut s = school(&format!("n{i}"), &[General], 0.25);
-                s.profile.home_language_not_dutch = sixteenths / 16.0;
+                s.profile.home_language_not_dutch = *share;
                 s
             })
             .collect()

@@ -101,12 +101,26 @@ pub fn write_snapshot(
     written: &BTreeSet<&SchoolId>,
 ) -> Result<PathBuf, BenchmarkError> {
     let path = snapshot_path(dir, &benchmark.period);
+    write_snapshot_to(dir, &path, benchmark, written)?;
+    Ok(path)
+}
+
+/// As [`write_snapshot`], but the file goes to `to` (a staging folder's,
+/// say, published later in the place of the snapshot under `dir`).
+pub fn write_snapshot_to(
+    dir: &Path,
+    to: &Path,
+    benchmark: &CityBenchmark,
+    written: &BTreeSet<&SchoolId>,
+) -> Result<(), BenchmarkError> {
+    let earlier = snapshot_path(dir, &benchmark.period);
+    let path = to.to_owned();
     let fail = |message: String| BenchmarkError::Snapshot {
         path: path.clone(),
         message,
     };
-    let mut rows: Vec<MetricRow> = if path.exists() {
-        read_snapshot(&path)?
+    let mut rows: Vec<MetricRow> = if earlier.exists() {
+        read_snapshot(&earlier)?
             .rows
             .into_iter()
             .filter(|r| !written.iter().any(|w| w.as_str() == r.school))
@@ -124,7 +138,7 @@ pub fn write_snapshot(
     if rows.is_empty() {
         // Nothing written and nothing kept: no file rather than one
         // without a period.
-        return Ok(path);
+        return Ok(());
     }
     let days = |d: NaiveDate| (d - epoch()).num_days() as i32;
     let n = rows.len();
@@ -162,7 +176,7 @@ pub fn write_snapshot(
         ],
     )
     .map_err(|e| fail(e.to_string()))?;
-    let parent = path.parent().expect("the path has a metrics folder");
+    let parent = path.parent().expect("a snapshot path names its folder");
     std::fs::create_dir_all(parent).map_err(|e| fail(e.to_string()))?;
     // Written beside and renamed, so a crash never leaves half a snapshot.
     let partial = path.with_extension("parquet.partial");
@@ -172,7 +186,7 @@ pub fn write_snapshot(
         .finish(&mut df)
         .map_err(|e| fail(e.to_string()))?;
     std::fs::rename(&partial, &path).map_err(|e| fail(e.to_string()))?;
-    Ok(path)
+    Ok(())
 }
 
 /// A snapshot written by [`write_snapshot`].

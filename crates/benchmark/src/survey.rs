@@ -12,10 +12,15 @@
 //! Privacy: a group below `privacy.min_respondents` shows its size only.
 //! The same minimum applies to the respondents behind each figure: a scale
 //! score, an item's answers or an item mean resting on fewer respondents is
-//! not shown, even in a group large enough to show.
+//! not shown, even in a group large enough to show. And between reports: a
+//! group whose respondents differ by 1 to the minimum - 1 from those an
+//! earlier report of the same school year showed shows its size only, or
+//! its scores over 12 and then 13 respondents would give the 13th's answers.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
+use mirror_anonymise::disclosure::Release;
 use mirror_anonymise::{AnonymisedCity, SurveyGroup};
 use mirror_model::config::PrivacySettings;
 use mirror_model::{
@@ -24,12 +29,17 @@ use mirror_model::{
 };
 use serde::Serialize;
 
-use crate::{Figure, PeerSpread, stats};
+use crate::{Figure, MIN_SCHOOLS_FOR_SPREAD, PeerSpread};
 
 /// Respondents are flagged as unlike the school when the dissimilarity
 /// index of their grades against the enrolment is above this: more than a
 /// fifth of the respondents would have to be in another grade to match.
 const DISSIMILARITY_FLAG: f64 = 0.2;
+
+/// Answering peers needed for "half or more answered yes": with 3, "under
+/// half" is 0 or 1 of them and "half or more" 2 or 3; with 2, "under half"
+/// would be none.
+const MIN_PEERS_HALF_OR_MORE: usize = 3;
 
 /// How many items with the largest gap between two groups are shown.
 const DISAGREEMENTS: usize = 3;
@@ -49,6 +59,66 @@ pub struct SurveyMirror {
     pub instruments: Vec<InstrumentMirror>,
     /// Every item of the checklist; empty when the school answered none.
     pub checklist: Vec<ChecklistComparison>,
+}
+
+impl SurveyMirror {
+    /// Adds the respondents of every group this mirror shows to the release
+    /// of `period` in `releases` (made if there is none), for the release
+    /// history that later reports of the same school year are checked
+    /// against.
+    pub(crate) fn release_into(&self, releases: &mut Vec<Release>, period: crate::Period) {
+        let counts = self.instruments.iter().flat_map(|i| {
+            i.groups
+                .iter()
+                .filter(|g| g.shown)
+                .map(|g| (respondents_key(&i.id, g.group), g.respondents))
+        });
+        let year = period.year.to_string();
+        match releases
+            .iter_mut()
+            .find(|r| r.year == year && r.period_end == period.to)
+        {
+            Some(release) => release.counts.extend(counts),
+            None => releases.push(Release {
+                year,
+                period_end: period.to,
+                counts: counts.collect(),
+            }),
+        }
+    }
+}
+
+/// The name under which a group's respondents are kept in the release
+/// history.
+fn respondents_key(instrument: &str, group: RespondentGroup) -> String {
+    format!("respondents {instrument} {}", group.as_str())
+}
+
+/// The group as this report may show it: with its size only when its
+/// respondents differ from those `earlier` reports of the same school year
+/// showed by 1 to `min_respondents - 1`.
+fn against_earlier<'a>(
+    group: &'a SurveyGroup,
+    instrument: &Instrument,
+    earlier: &[&BTreeMap<String, u32>],
+    privacy: &PrivacySettings,
+) -> Cow<'a, SurveyGroup> {
+    let key = respondents_key(&instrument.id, group.group);
+    let minimum = privacy.min_respondents(group.group);
+    let close = earlier
+        .iter()
+        .filter_map(|e| e.get(&key))
+        .any(|n| (1..minimum).contains(&n.abs_diff(group.respondents)));
+    if group.answers.is_some() && close {
+        Cow::Owned(SurveyGroup {
+            answers: None,
+            respondents_by_grade: BTreeMap::new(),
+            comments: Vec::new(),
+            ..group.clone()
+        })
+    } else {
+        Cow::Borrowed(group)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -126,8 +196,10 @@ pub struct ScaleScore {
     /// Mean score on 0-100; suppressed when fewer than
     /// `privacy.min_respondents` answered the scale.
     pub mean: Figure,
-    /// Quartiles of the peers' means, over the peers whose mean is shown;
-    /// `None` when fewer than `privacy.min_peer_schools` have one.
+    /// Quartiles of the peers' means, over the peers whose mean is shown,
+    /// from [`MIN_SCHOOLS_FOR_SPREAD`] of them; with fewer, the pooled mean
+    /// of every shown respondent of those peers and the school (no middle
+    /// half); `None` when fewer than `privacy.min_peer_schools` have one.
     pub peers: Option<PeerSpread>,
     /// Share of the respondents whose own score on the scale is above 50:
     /// on average on the favourable side of the middle of the answer scale.
@@ -141,14 +213,18 @@ impl ScaleScore {
     /// Which side of its peers' middle half the group's mean lies on, and
     /// how many points beyond the quartile: the questionnaires have no
     /// funnel, so this is a position among similar schools, not a test.
+    /// `None` without a middle half (fewer than [`MIN_SCHOOLS_FOR_SPREAD`]
+    /// peers): being below a pooled mean says nothing about most schools.
     pub fn outside_peers(&self) -> Option<(crate::Side, f64)> {
-        let (Figure::Value(mean), Some(peers)) = (self.mean, self.peers) else {
+        let (Figure::Value(mean), Some([lower, upper])) =
+            (self.mean, self.peers.and_then(|p| p.middle_half()))
+        else {
             return None;
         };
-        if mean < peers.lower_quartile {
-            Some((crate::Side::Lower, peers.lower_quartile - mean))
-        } else if mean > peers.upper_quartile {
-            Some((crate::Side::Higher, mean - peers.upper_quartile))
+        if mean < lower {
+            Some((crate::Side::Lower, lower - mean))
+        } else if mean > upper {
+            Some((crate::Side::Higher, mean - upper))
         } else {
             None
         }
@@ -230,9 +306,15 @@ pub struct ChecklistComparison {
     /// `yes`, `partly`, `no`, or `null` when the school left it out.
     #[serde(serialize_with = "answer_code")]
     pub answer: Option<ChecklistAnswer>,
-    /// Share of the peers that answered the item who answered yes; `None`
-    /// when fewer than `privacy.min_peer_schools` peers answered it.
+    /// Share of the peers that answered the item who answered yes, from
+    /// [`MIN_SCHOOLS_FOR_SPREAD`] answering peers: of fewer, a share of
+    /// 0 or 100% would give every one of their answers.
     pub peers_yes: Option<f64>,
+    /// Of fewer answering peers (at least `privacy.min_peer_schools` and
+    /// [`MIN_PEERS_HALF_OR_MORE`]): whether half of them or more answered
+    /// yes. Each side then holds at least two possible counts, so neither
+    /// says what every peer answered.
+    pub peers_half_or_more: Option<bool>,
 }
 
 fn answer_code<S: serde::Serializer>(
@@ -248,23 +330,27 @@ fn answer_code<S: serde::Serializer>(
 }
 
 /// The school's questionnaires in `year` beside its `peers` (itself not
-/// among them; may be empty), and its checklist.
+/// among them; may be empty), and its checklist; `earlier` holds what
+/// earlier reports of the school released for `year`.
 pub fn survey_mirror(
     city: &AnonymisedCity,
     school: SchoolRef,
     year: SchoolYear,
     peers: &[SchoolRef],
     privacy: &PrivacySettings,
+    earlier: &[&BTreeMap<String, u32>],
 ) -> SurveyMirror {
     let instruments = city
         .instruments()
         .iter()
         .enumerate()
         .filter_map(|(index, instrument)| {
-            let groups: Vec<&SurveyGroup> = RespondentGroup::ALL
+            let groups: Vec<Cow<SurveyGroup>> = RespondentGroup::ALL
                 .iter()
                 .filter_map(|g| find_group(city, index, school, year, *g))
+                .map(|g| against_earlier(g, instrument, earlier, privacy))
                 .collect();
+            let groups: Vec<&SurveyGroup> = groups.iter().map(AsRef::as_ref).collect();
             (!groups.is_empty()).then(|| {
                 let context = Context {
                     city,
@@ -287,13 +373,16 @@ pub fn survey_mirror(
 
 /// A group's mean on a scale in every school year up to `until` in which
 /// the group answered an instrument with the scale, oldest first:
-/// suppressed below the group's respondent minimum.
+/// suppressed below the group's respondent minimum. The year `until` is as
+/// `now`, the mirror of that year, printed it (which the release history
+/// may have withheld).
 pub fn scale_series(
     city: &AnonymisedCity,
     school: SchoolRef,
     scale: &str,
     group: RespondentGroup,
     until: SchoolYear,
+    now: &SurveyMirror,
     privacy: &PrivacySettings,
 ) -> Vec<(SchoolYear, Figure)> {
     let Some((index, instrument)) = city
@@ -308,6 +397,19 @@ pub fn scale_series(
         .iter()
         .filter(|g| (g.instrument, g.school, g.group) == (index, school, group) && g.year <= until)
         .map(|g| {
+            if g.year == until {
+                // As the mirror printed it, after the release history.
+                let printed = now
+                    .instruments
+                    .iter()
+                    .filter(|i| i.id == instrument.id)
+                    .flat_map(|i| &i.scales)
+                    .filter(|s| s.id == scale)
+                    .flat_map(|s| &s.groups)
+                    .find(|s| s.group == group)
+                    .map_or(Figure::Suppressed, |s| s.mean);
+                return (g.year, printed);
+            }
             let shown = shown_scale(instrument, g, scale, privacy);
             (
                 g.year,
@@ -456,12 +558,11 @@ impl Context<'_> {
                     difference: now.mean - mean,
                 })
         });
-        let peer_means: Vec<f64> = self
+        let peer_results: Vec<ScaleResult> = self
             .peers
             .iter()
             .filter_map(|p| find_group(self.city, self.index, *p, self.year, group.group))
             .filter_map(|g| self.shown_scale(g, scale))
-            .map(|r| r.mean)
             .collect();
         ScaleScore {
             group: group.group,
@@ -474,7 +575,11 @@ impl Context<'_> {
             mean: result
                 .as_ref()
                 .map_or(Figure::Suppressed, |r| Figure::Value(r.mean)),
-            peers: spread(&peer_means, self.privacy.min_peer_schools),
+            peers: spread(
+                &peer_results,
+                result.as_ref(),
+                self.privacy.min_peer_schools,
+            ),
             favourable: result
                 .as_ref()
                 .map_or(Figure::Suppressed, |r| Figure::Value(r.favourable)),
@@ -591,6 +696,8 @@ fn find_group(
 struct ScaleResult {
     /// Respondents with at least one answered item on the scale.
     scored: u32,
+    /// The sum of the respondents' scores, to pool groups by.
+    sum: f64,
     mean: f64,
     favourable: f64,
 }
@@ -620,6 +727,7 @@ fn scale_result(
     }
     (scored > 0).then(|| ScaleResult {
         scored,
+        sum,
         mean: sum / f64::from(scored),
         favourable: f64::from(favourable) / f64::from(scored),
     })
@@ -664,17 +772,25 @@ fn answer_counts(answers: &AnswerScale, group: &SurveyGroup, k: usize) -> Vec<u3
     counts
 }
 
-fn spread(values: &[f64], min_peers: usize) -> Option<PeerSpread> {
-    if values.len() < min_peers {
+/// The peers' figure on a scale (see [`ScaleScore::peers`]): quartiles of
+/// their means from [`MIN_SCHOOLS_FOR_SPREAD`] peers, below that the mean of
+/// the peers' and the school's respondents together.
+fn spread(
+    peers: &[ScaleResult],
+    own: Option<&ScaleResult>,
+    min_peers: usize,
+) -> Option<PeerSpread> {
+    if peers.len() < min_peers {
         return None;
     }
-    let [lower_quartile, median, upper_quartile] = stats::quartiles(values)?;
-    Some(PeerSpread {
-        lower_quartile,
-        median,
-        upper_quartile,
-        schools: values.len(),
-    })
+    if peers.len() >= MIN_SCHOOLS_FOR_SPREAD {
+        let means: Vec<f64> = peers.iter().map(|r| r.mean).collect();
+        return PeerSpread::quartiles(&means);
+    }
+    let group = || peers.iter().chain(own);
+    let scored: u32 = group().map(|r| r.scored).sum();
+    let sum: f64 = group().map(|r| r.sum).sum();
+    Some(PeerSpread::pooled(sum / f64::from(scored), peers.len()))
 }
 
 /// The school's pupils on the group's first day, per grade, nursery grades
@@ -756,6 +872,10 @@ fn checklist(
                 .iter()
                 .filter(|a| **a == ChecklistAnswer::Yes)
                 .count();
+            let answered = peer_answers.len();
+            // The configuration keeps `min_peer_schools` at 1 or more.
+            let enough = answered >= privacy.min_peer_schools;
+            let exact = answered >= MIN_SCHOOLS_FOR_SPREAD;
             ChecklistComparison {
                 item: item.id.clone(),
                 theme: item.theme.clone(),
@@ -764,9 +884,9 @@ fn checklist(
                     en: item.en.clone(),
                 },
                 answer: answer(school, &item.id),
-                // The configuration keeps `min_peer_schools` at 1 or more.
-                peers_yes: (peer_answers.len() >= privacy.min_peer_schools)
-                    .then(|| yes as f64 / peer_answers.len() as f64),
+                peers_yes: (enough && exact).then(|| yes as f64 / answered as f64),
+                peers_half_or_more: (enough && !exact && answered >= MIN_PEERS_HALF_OR_MORE)
+                    .then_some(2 * yes >= answered),
             }
         })
         .collect()
@@ -921,7 +1041,14 @@ en = "e"
 
     fn mirror_of(city: &AnonymisedCity, privacy: &PrivacySettings) -> SurveyMirror {
         let peers: Vec<SchoolRef> = (1..7).map(SchoolRef).collect();
-        survey_mirror(city, ASTER, SchoolYear::starting(2024), &peers, privacy)
+        survey_mirror(
+            city,
+            ASTER,
+            SchoolYear::starting(2024),
+            &peers,
+            privacy,
+            &[],
+        )
     }
 
     fn scale<'a>(m: &'a InstrumentMirror, id: &str, group: RespondentGroup) -> &'a ScaleScore {
@@ -1084,13 +1211,23 @@ en = "e"
         }
         let (city, mut privacy) = trial_city(responses, &[], &[]);
         let m = mirror_of(&city, &privacy);
-        let spread = scale(&m.instruments[0], "safe", PUPILS).peers.unwrap();
+        let safe = scale(&m.instruments[0], "safe", PUPILS);
+        let spread = safe.peers.unwrap();
         assert_eq!(spread.schools, 3);
-        // Type 7 quartiles of 0, 50, 100.
+        // Three peers are fewer than 10: no quartiles (they would be 0, 50
+        // and 100, the three peers' own means), but every respondent of the
+        // peers and Aster together: (3 x 0 + 3 x 50 + 3 x 100 + Aster's 200)
+        // / 12 = 650 / 12.
+        assert_eq!(spread.figure, crate::PeerFigure::Pooled);
+        assert!(close(spread.median, 650.0 / 12.0));
+        assert_eq!(spread.middle_half(), None);
         assert_eq!(
-            (spread.lower_quartile, spread.median, spread.upper_quartile),
-            (25.0, 50.0, 75.0)
+            (spread.lower_quartile, spread.upper_quartile),
+            (spread.median, spread.median)
         );
+        // Aster's 66.7 is above the pooled 54.2, but that says nothing about
+        // most peers: no position outside their middle half.
+        assert_eq!(safe.outside_peers(), None);
         // The peers answered no rules item.
         assert_eq!(scale(&m.instruments[0], "rules", PUPILS).peers, None);
         privacy.min_peer_schools = 4;
@@ -1103,10 +1240,50 @@ en = "e"
             SchoolYear::starting(2024),
             &[],
             &privacy,
+            &[],
         );
         let safe = scale(&ceder.instruments[0], "safe", PUPILS);
         assert_eq!(safe.mean, Figure::Value(50.0));
         assert_eq!(safe.favourable, Figure::Value(0.0));
+    }
+
+    /// An earlier report of 2024-2025 showed Aster's pupils over 3
+    /// respondents; a fourth has answered since. Scores over 3 and then 4
+    /// respondents would give the fourth's answers: 4 - 3 = 1 is below the
+    /// minimum of 3, so this report shows the group's size only. From an
+    /// earlier 1 (a difference of 3) or the same 4 it shows the group.
+    #[test]
+    fn one_more_respondent_than_an_earlier_report_shows_the_size_only() {
+        let mut responses = aster_pupils(["S2", "S3", "S3"]);
+        responses.push(respondent(0, PUPILS, "2024-09-12", Some("S3"), "44444"));
+        let (city, privacy) = trial_city(responses, &[], &[]);
+        let peers: Vec<SchoolRef> = (1..7).map(SchoolRef).collect();
+        let year = SchoolYear::starting(2024);
+        let with_earlier = |n: u32| {
+            let earlier: BTreeMap<String, u32> =
+                [("respondents trial pupils".to_owned(), n)].into();
+            survey_mirror(&city, ASTER, year, &peers, &privacy, &[&earlier])
+        };
+        let m = with_earlier(3);
+        let i = &m.instruments[0];
+        assert_eq!(
+            (group(i, PUPILS).respondents, group(i, PUPILS).shown),
+            (4, false)
+        );
+        assert_eq!(scale(i, "safe", PUPILS).mean, Figure::Suppressed);
+        assert!(i.items.is_empty() && i.gaps.is_empty());
+        // Nothing of the group is released, so the next report is checked
+        // against the 3 still.
+        let mut releases = Vec::new();
+        m.release_into(&mut releases, crate::Period::whole(year));
+        assert!(releases[0].counts.is_empty());
+        for n in [1, 4] {
+            let m = with_earlier(n);
+            assert!(group(&m.instruments[0], PUPILS).shown, "{n}");
+            let mut releases = Vec::new();
+            m.release_into(&mut releases, crate::Period::whole(year));
+            assert_eq!(releases[0].counts["respondents trial pupils"], 4);
+        }
     }
 
     #[test]
@@ -1127,13 +1304,21 @@ en = "e"
         assert!(m.instruments.is_empty());
         assert_eq!(m.checklist.len(), city.checklist().len());
         let item = |id: &str| m.checklist.iter().find(|c| c.item == id).unwrap();
-        // 2 of the 3 peers that answered said yes; "partly" is not yes.
+        // 2 of the 3 peers that answered said yes ("partly" is not yes):
+        // fewer than 10 answers give no share (2/3 moves in steps of a
+        // third, so 100% would give every answer), only "half or more".
         let protocol = item("truancy-protocol");
         assert_eq!(protocol.answer, Some(Yes));
-        assert!(close(protocol.peers_yes.unwrap(), 2.0 / 3.0));
-        // 2 peers answered: fewer than 3.
+        assert_eq!(
+            (protocol.peers_yes, protocol.peers_half_or_more),
+            (None, Some(true))
+        );
+        // 2 peers answered: fewer than 3, nothing.
         let routes = item("safe-routes");
-        assert_eq!((routes.answer, routes.peers_yes), (Some(No), None));
+        assert_eq!(
+            (routes.answer, routes.peers_yes, routes.peers_half_or_more),
+            (Some(No), None, None)
+        );
         assert_eq!(item("pupil-voice").answer, None);
         // A school that answered no item gets no checklist.
         let peers = [ASTER];
@@ -1143,6 +1328,7 @@ en = "e"
             SchoolYear::starting(2024),
             &peers,
             &privacy,
+            &[],
         );
         assert!(eik.checklist.is_empty());
     }

@@ -1,16 +1,17 @@
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 
-use chrono::Datelike;
+use chrono::{Datelike, NaiveDate};
 use mirror_model::{
     Calendar, EducationForm, Enrolment, Grade, Level, PupilRef, SchoolId, SchoolRef, SchoolYear,
 };
 
+use crate::layouts::ExportLayouts;
 use crate::problems::{DataQuality, Problem, ProblemKind};
 use crate::table::{FilePlace, Origin, RowRef, Table, columns};
 use crate::{PupilNumber, RegistryEntry};
 
-const COLUMNS: &[&str] = &[
+pub(crate) const COLUMNS: &[&str] = &[
     "pupil_number",
     "school_id",
     "from",
@@ -55,6 +56,9 @@ impl PupilIndex {
 pub(crate) struct Schools<'a> {
     pub registry: &'a [RegistryEntry],
     index: FastMap<&'a str, SchoolRef>,
+    /// The numbers without their leading zeros, which a spreadsheet drops
+    /// (or a package adds) when it reads a number column.
+    without_zeros: FastMap<&'a str, SchoolRef>,
     /// Numbers whose registry row was refused: their rows are skipped
     /// without a problem of their own, since the registry's says it all.
     refused: HashSet<String>,
@@ -67,15 +71,23 @@ impl<'a> Schools<'a> {
             .enumerate()
             .map(|(i, s)| (s.id.as_str(), SchoolRef(i as u32)))
             .collect();
+        let without_zeros = registry
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.id.as_str().trim_start_matches('0'), SchoolRef(i as u32)))
+            .collect();
         Self {
             registry,
             index,
+            without_zeros,
             refused,
         }
     }
 
     /// The school in column `position`; `None` for a school whose registry
-    /// row was refused.
+    /// row was refused. A number that differs from a registry number only
+    /// in its leading zeros is refused with a hint, and the row is placed
+    /// at that school, so that school is held back until it is corrected.
     pub fn lookup(
         &self,
         row: &RowRef,
@@ -89,11 +101,42 @@ impl<'a> Schools<'a> {
         if self.refused.contains(id.as_str()) {
             return Ok(None);
         }
+        if let Some(&school) = self.without_zeros.get(id.as_str().trim_start_matches('0')) {
+            let known = &self.entry(school).id;
+            return Err(row
+                .problem(
+                    position,
+                    ProblemKind::UnknownSchool,
+                    format!(
+                        "school {id} is not in the registry; did you mean {known}? leading zeros differ (a spreadsheet drops or adds them): write the number as the registry does, e.g. format the column as text"
+                    ),
+                )
+                .at_school(known.as_str()));
+        }
         Err(row.problem(
             position,
             ProblemKind::UnknownSchool,
             format!("school {id} is not in the registry; add it there or correct the number"),
         ))
+    }
+
+    /// A row whose school number is unknown most likely belongs to the
+    /// school the pupil is enrolled at that day (`enrolled`): the problem is
+    /// placed there, so that school is held back rather than reported
+    /// without the row. Without an enrolment the problem stays unplaced,
+    /// and an unplaced error stops the run (see `Ingested::unplaced`).
+    pub fn place(&self, problem: Problem, enrolled: Option<SchoolRef>) -> Problem {
+        match enrolled {
+            Some(school) if problem.kind == ProblemKind::UnknownSchool && problem.school.is_none() => {
+                let id = &self.entry(school).id;
+                let message = format!(
+                    "{}; this pupil is enrolled at school {id} that day, so school {id} is held back until the row is corrected",
+                    problem.message
+                );
+                Problem { message, ..problem }.at_school(id.as_str())
+            }
+            _ => problem,
+        }
     }
 
     /// The school with number `id`, for a value outside a table.
@@ -110,17 +153,53 @@ impl<'a> Schools<'a> {
     }
 }
 
+/// Each pupil's enrolments, to find where a pupil is on a day.
+#[derive(Default)]
+pub(crate) struct EnrolledOn {
+    by_pupil: FastMap<PupilRef, Vec<(NaiveDate, NaiveDate, SchoolRef)>>,
+}
+
+impl EnrolledOn {
+    pub fn new(enrolments: &[Enrolment]) -> Self {
+        let mut by_pupil: FastMap<PupilRef, Vec<_>> = FastMap::default();
+        for e in enrolments {
+            by_pupil
+                .entry(e.pupil)
+                .or_default()
+                .push((e.from, e.to, e.school));
+        }
+        Self { by_pupil }
+    }
+
+    /// The school `pupil` is enrolled at on `date`, if any (enrolments of a
+    /// pupil do not overlap).
+    pub fn school(&self, pupil: PupilRef, date: NaiveDate) -> Option<SchoolRef> {
+        self.by_pupil
+            .get(&pupil)?
+            .iter()
+            .find(|(from, to, _)| *from <= date && date <= *to)
+            .map(|(_, _, school)| *school)
+    }
+}
+
 pub(crate) fn read(
     files: &[PathBuf],
     schools: &Schools,
     calendar: &Calendar,
     pupils: &mut PupilIndex,
+    layouts: &ExportLayouts,
     quality: &mut DataQuality,
 ) -> Vec<Enrolment> {
     let mut records: Vec<(Enrolment, Origin)> = Vec::new();
     let mut places: Vec<FilePlace> = Vec::new();
     for path in files {
-        let Some(table) = Table::open(path, "enrolments", &columns(COLUMNS, &[]), quality) else {
+        let Some(table) = Table::open_in_layouts(
+            path,
+            "enrolments",
+            &columns(COLUMNS, &[]),
+            layouts.of("enrolments"),
+            quality,
+        ) else {
             continue;
         };
         let file = places.len() as u32;

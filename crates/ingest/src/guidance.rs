@@ -6,11 +6,12 @@ use mirror_model::{
     Calendar, Enrolment, GuidanceFile, GuidanceOutcome, GuidanceReason, SchoolYear,
 };
 
-use crate::enrolments::{PupilIndex, Schools};
+use crate::enrolments::{EnrolledOn, PupilIndex, Schools};
+use crate::layouts::ExportLayouts;
 use crate::problems::{DataQuality, ProblemKind};
 use crate::table::{Table, columns};
 
-const COLUMNS: &[&str] = &[
+pub(crate) const COLUMNS: &[&str] = &[
     "pupil_number",
     "school_id",
     "opened",
@@ -27,17 +28,37 @@ pub(crate) fn read(
     calendar: &Calendar,
     pupils: &PupilIndex,
     enrolments: &[Enrolment],
+    layouts: &ExportLayouts,
     quality: &mut DataQuality,
 ) -> Vec<GuidanceFile> {
     let mut guidance = Vec::new();
+    // Only a row with an unknown school needs it.
+    let enrolled_on = std::cell::OnceCell::new();
     for path in files {
-        let Some(table) = Table::open(path, "guidance", &columns(COLUMNS, &[]), quality) else {
+        let Some(table) = Table::open_in_layouts(
+            path,
+            "guidance",
+            &columns(COLUMNS, &[]),
+            layouts.of("guidance"),
+            quality,
+        ) else {
             continue;
         };
         table.for_each_row(quality, |row, v, _| {
             let number = row.non_empty(v, 0)?;
-            let Some(school) = schools.lookup(&row, v, 1)? else {
-                return Ok(());
+            let school = match schools.lookup(&row, v, 1) {
+                Ok(Some(school)) => school,
+                Ok(None) => return Ok(()),
+                Err(problem) => {
+                    let enrolled = pupils.get(number).zip(row.date(v, 2).ok()).and_then(
+                        |(pupil, opened)| {
+                            enrolled_on
+                                .get_or_init(|| EnrolledOn::new(enrolments))
+                                .school(pupil, opened)
+                        },
+                    );
+                    return Err(schools.place(problem, enrolled));
+                }
             };
             let opened = row.date(v, 2)?;
             let year = SchoolYear::containing(opened);

@@ -7,10 +7,12 @@
 //! before anything else sees the data.
 
 mod codes;
+mod days_off;
 mod enrolments;
 mod government;
 mod guidance;
 mod invitations;
+mod layouts;
 mod practices;
 mod problems;
 mod questionnaires;
@@ -26,7 +28,8 @@ use std::path::{Path, PathBuf};
 use mirror_model::{
     Absence, ActionGoal, AttendanceTotals, Calendar, ChecklistItem, ChecklistResponse, Config,
     Enrolment, GoodPractice, GovernmentFigures, GuidanceFile, Instrument, PracticeConfigError,
-    PupilRef, Questionnaire, QuestionnaireError, SchoolRef, SupportOffer, SupportRule, Themes,
+    PupilRef, Questionnaire, QuestionnaireError, SchoolId, SchoolRef, SupportOffer, SupportRule,
+    Themes,
 };
 
 pub use codes::AbsenceCodes;
@@ -47,6 +50,9 @@ pub enum IngestError {
     Missing { path: PathBuf, message: String },
     #[error("{path}: {message}")]
     AbsenceCodes { path: PathBuf, message: String },
+    /// `export_layouts`: the key and what to write.
+    #[error("{path}: {message}")]
+    Layouts { path: PathBuf, message: String },
     #[error(transparent)]
     Questionnaire(#[from] QuestionnaireError),
     #[error(transparent)]
@@ -105,6 +111,8 @@ pub struct RawCity {
     /// Sorted by school or network, then deadline.
     pub action_plans: Vec<ActionGoal>,
     pub calendar: Calendar,
+    /// Each school's own half days without lessons (study days, ...).
+    pub days_off: mirror_model::SchoolDaysOff,
     /// Schools with errors in their data: no mirror, and no peer of another
     /// school, until the data is fixed. Sorted.
     pub held_back: Vec<SchoolRef>,
@@ -121,14 +129,31 @@ impl RawCity {
 pub struct Ingested {
     pub city: RawCity,
     pub quality: DataQuality,
+    /// Schools whose registry row was refused: no mirror, and named as held
+    /// back like the schools of `RawCity::held_back`. Sorted.
+    pub refused_schools: Vec<SchoolId>,
 }
 
 impl Ingested {
-    /// Whether mirrors may be made: every file could be read and, when the
+    /// Whether mirrors may be made: every file could be read, every error
+    /// belongs to a known school (see [`Self::unplaced`]) and, when the
     /// configuration says to stop on errors, no row had one.
     pub fn may_render(&self, config: &Config) -> bool {
         self.quality.unreadable_files().next().is_none()
+            && self.unplaced().next().is_none()
             && !(config.ingest.stop_on_error && self.quality.errors().next().is_some())
+    }
+
+    /// Errors in rows of a school that is not in the registry and that no
+    /// enrolment places at a known school: the school whose mirror lacks
+    /// them cannot be told, so no mirror may be trusted and the run stops.
+    pub fn unplaced(&self) -> impl Iterator<Item = &Problem> {
+        self.quality.errors().filter(|p| {
+            p.school.as_deref().is_some_and(|id| {
+                !self.city.registry.iter().any(|s| s.id.as_str() == id)
+                    && !self.refused_schools.iter().any(|s| s.as_str() == id)
+            })
+        })
     }
 }
 
@@ -138,6 +163,10 @@ impl Ingested {
 /// [`Ingested::quality`].
 pub fn run(config: &Config, calendar: Calendar) -> Result<Ingested, IngestError> {
     let codes = AbsenceCodes::load(&config.absence_codes, &config.absence_code_list)?;
+    let layouts = match &config.export_layouts {
+        Some(path) => layouts::ExportLayouts::load(path, &codes)?,
+        None => layouts::ExportLayouts::default(),
+    };
     let instruments = Instrument::load_dir(&config.questionnaires)?;
     let themes = Themes::load(&config.themes)?;
     let checklist = mirror_model::load_checklist(&config.checklist, &themes)?;
@@ -165,7 +194,7 @@ pub fn run(config: &Config, calendar: Calendar) -> Result<Ingested, IngestError>
         });
     }
     let mut quality = DataQuality::default();
-    let Some(registry) = registry::read(&registry_file(dir)?, &mut quality) else {
+    let Some(registry) = registry::read(&registry_file(dir)?, &layouts, &mut quality) else {
         // Without the registry no school number can be checked: the other
         // sources would only repeat that.
         return Ok(Ingested {
@@ -187,9 +216,11 @@ pub fn run(config: &Config, calendar: Calendar) -> Result<Ingested, IngestError>
                 rosters: Vec::new(),
                 action_plans: Vec::new(),
                 calendar,
+                days_off: Default::default(),
                 held_back: Vec::new(),
             },
             quality,
+            refused_schools: Vec::new(),
         });
     };
     let refused: HashSet<String> = quality
@@ -197,22 +228,38 @@ pub fn run(config: &Config, calendar: Calendar) -> Result<Ingested, IngestError>
         .iter()
         .filter_map(|p| p.school.clone())
         .collect();
+    let mut refused_schools: Vec<SchoolId> = refused
+        .iter()
+        .filter(|id| !registry.iter().any(|s| s.id.as_str() == id.as_str()))
+        .filter_map(|id| id.parse().ok())
+        .collect();
+    refused_schools.sort();
     let schools = enrolments::Schools::new(&registry, refused);
+    let days_off = days_off::read(
+        &folder_files(dir, "school-days-off")?,
+        &schools,
+        &calendar,
+        &mut quality,
+    );
     let mut pupils = enrolments::PupilIndex::default();
     let enrolments = enrolments::read(
         &folder_files(dir, "enrolments")?,
         &schools,
         &calendar,
         &mut pupils,
+        &layouts,
         &mut quality,
     );
     let absences = registrations::read(
+        &dir.join("registrations"),
         &folder_files(dir, "registrations")?,
         &schools,
         &calendar,
+        &days_off,
         &codes,
         &pupils,
         &enrolments,
+        &layouts,
         &mut quality,
     );
     let guidance = guidance::read(
@@ -221,13 +268,16 @@ pub fn run(config: &Config, calendar: Calendar) -> Result<Ingested, IngestError>
         &calendar,
         &pupils,
         &enrolments,
+        &layouts,
         &mut quality,
     );
     let attendance_totals = totals::read(
         &folder_files(dir, "attendance-totals")?,
         &schools,
         &calendar,
+        &days_off,
         &enrolments,
+        &layouts,
         &mut quality,
     );
     let government = government::read(&folder_files(dir, "government")?, &schools, &mut quality);
@@ -295,9 +345,11 @@ pub fn run(config: &Config, calendar: Calendar) -> Result<Ingested, IngestError>
             rosters,
             action_plans,
             calendar,
+            days_off,
             held_back,
         },
         quality,
+        refused_schools,
     })
 }
 

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use mirror_model::{
     ActionGoal, ChecklistAnswer, ChecklistItem, ChecklistResponse, GoodPractice, Level, Measure,
-    PlanScope, RespondentGroup, SchoolYear, SupportOffer, Themes,
+    Note, PlanScope, RespondentGroup, SchoolYear, SupportOffer, Themes,
 };
 use serde::Deserialize;
 
@@ -144,7 +144,8 @@ pub(crate) fn read_good_practices(
         .collect();
     files.sort();
     for path in files {
-        let text = std::fs::read_to_string(&path)?;
+        // Notepad and Word end lines with CR LF.
+        let text = std::fs::read_to_string(&path)?.replace("\r\n", "\n");
         quality.count_file("good-practices", 1);
         match parse_practice(&path, &text, themes, schools) {
             Ok(Some(p)) => practices.push(p),
@@ -203,38 +204,26 @@ fn parse_practice(
         })
         .transpose()?;
     let mut sections: [Option<String>; 3] = Default::default();
-    let mut current: Option<usize> = None;
-    for (n, line) in body.lines().enumerate() {
-        if let Some(heading) = line.strip_prefix('#') {
-            let heading = heading.trim_start_matches('#').trim().to_lowercase();
-            current = SECTIONS
-                .iter()
-                .position(|(en, nl)| heading == *en || heading == *nl);
-            if current.is_none() {
-                return Err((
-                    Some(body_line + n),
-                    format!(
-                        "unknown section `{}`; the sections are What was done, For whom, What changed",
-                        line.trim()
-                    ),
-                ));
-            }
-            if let Some(i) = current {
-                sections[i] = Some(String::new());
-            }
-            continue;
-        }
-        if let Some(text) = current.and_then(|i| sections[i].as_mut()) {
-            text.push_str(line);
-            text.push('\n');
-        }
+    let headings = headings(body);
+    for (i, (range, heading)) in headings.iter().enumerate() {
+        let Some(section) = SECTIONS
+            .iter()
+            .position(|&(en, nl)| heading == en || heading == nl)
+        else {
+            return Err((
+                Some(body_line + body[..range.start].matches('\n').count()),
+                format!(
+                    "unknown section `{}`; the sections are What was done, For whom, What changed",
+                    body[range.clone()].trim()
+                ),
+            ));
+        };
+        let end = headings.get(i + 1).map_or(body.len(), |(next, _)| next.start);
+        sections[section] = Some(body[range.end..end].trim().to_owned());
     }
     let mut filled = Vec::new();
     for (section, (en, _)) in sections.into_iter().zip(SECTIONS) {
-        match section
-            .map(|s| s.trim().to_owned())
-            .filter(|s| !s.is_empty())
-        {
+        match section.filter(|s| !Note::from_markdown(s).blocks.is_empty()) {
             Some(s) => filled.push(s),
             None => {
                 return Err((
@@ -256,6 +245,31 @@ fn parse_practice(
         for_whom,
         what_changed,
     }))
+}
+
+/// The body's headings (CommonMark: `#` then a space, or a line underlined
+/// with `=` or `-`): where each is, and its text in lower case.
+fn headings(body: &str) -> Vec<(std::ops::Range<usize>, String)> {
+    use pulldown_cmark::{Event, Parser, Tag, TagEnd};
+    let mut found = Vec::new();
+    let mut current: Option<(std::ops::Range<usize>, String)> = None;
+    for (event, range) in Parser::new(body).into_offset_iter() {
+        match event {
+            Event::Start(Tag::Heading { .. }) => current = Some((range, String::new())),
+            Event::End(TagEnd::Heading(_)) => {
+                if let Some((range, text)) = current.take() {
+                    found.push((range, text.trim().to_lowercase()));
+                }
+            }
+            Event::Text(t) | Event::Code(t) => {
+                if let Some((_, text)) = current.as_mut() {
+                    text.push_str(&t);
+                }
+            }
+            _ => {}
+        }
+    }
+    found
 }
 
 fn capitalised(s: &str) -> String {

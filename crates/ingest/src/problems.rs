@@ -16,6 +16,8 @@ pub enum ProblemKind {
     WrongEncoding,
     EmptyFile,
     MissingColumn,
+    /// A source that most schools lack: read as zero it would give wrong mirrors.
+    MissingSource,
     // A row that cannot be used.
     BadValue,
     BadDate,
@@ -36,6 +38,7 @@ pub enum ProblemKind {
     SuspectText,
     Mismatch,
     Superseded,
+    NoRegistrations,
 }
 
 /// Errors keep a row (or a file) out of the mirrors; warnings do not.
@@ -52,7 +55,8 @@ impl ProblemKind {
             | Self::NoRows
             | Self::SuspectText
             | Self::Mismatch
-            | Self::Superseded => Severity::Warning,
+            | Self::Superseded
+            | Self::NoRegistrations => Severity::Warning,
             _ => Severity::Error,
         }
     }
@@ -61,7 +65,11 @@ impl ProblemKind {
     pub fn is_file_level(self) -> bool {
         matches!(
             self,
-            Self::UnreadableFile | Self::WrongEncoding | Self::EmptyFile | Self::MissingColumn
+            Self::UnreadableFile
+                | Self::WrongEncoding
+                | Self::EmptyFile
+                | Self::MissingColumn
+                | Self::MissingSource
         )
     }
 
@@ -72,6 +80,7 @@ impl ProblemKind {
             Self::WrongEncoding => "wrong text encoding",
             Self::EmptyFile => "empty file",
             Self::MissingColumn => "missing or misspelt column",
+            Self::MissingSource => "data missing for most schools",
             Self::BadValue => "value not allowed",
             Self::BadDate => "unreadable date",
             Self::OutsideSchoolYear => "date outside the school year or calendar",
@@ -90,6 +99,7 @@ impl ProblemKind {
             Self::SuspectText => "text that looks garbled",
             Self::Mismatch => "government figures disagree",
             Self::Superseded => "totals not used: pupil-level data exists",
+            Self::NoRegistrations => "school without any registration in a school year",
         }
     }
 }

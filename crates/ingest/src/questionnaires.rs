@@ -3,6 +3,7 @@
 //! in one of the survey-tool layouts the instrument file lists; and how many
 //! of each group were invited (`questionnaires/invited.csv`).
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use mirror_model::{Grade, Instrument, Questionnaire, RespondentGroup, Response, SchoolRef};
@@ -10,7 +11,7 @@ use mirror_model::{Grade, Instrument, Questionnaire, RespondentGroup, Response, 
 use crate::enrolments::Schools;
 use crate::invitations;
 use crate::problems::{DataQuality, Problem, ProblemKind};
-use crate::table::{RowRef, Table, Wanted, data_files};
+use crate::table::{Layout, RowRef, Table, Wanted, data_files};
 
 /// The first columns; the items follow, then the comment and the grade.
 const SCHOOL: usize = 0;
@@ -56,9 +57,12 @@ pub(crate) fn read(
             Vec::new()
         };
         let wanted = wanted_columns(&instrument);
+        let layouts = layouts(&instrument);
         let mut responses = Vec::new();
         for path in files {
-            let Some(table) = Table::open(&path, "responses", &wanted, quality) else {
+            let Some(table) =
+                Table::open_in_layouts(&path, "responses", &wanted, &layouts, quality)
+            else {
                 continue;
             };
             let items = instrument.items.len();
@@ -174,31 +178,38 @@ fn pupil_grade(
     Ok(grade)
 }
 
-/// School, group, wave, every item, comment: by the instrument's own names
-/// or any layout's headers.
+/// School, group, wave, every item (any may be missing), comment and grade,
+/// by the instrument's own names.
 fn wanted_columns(instrument: &Instrument) -> Vec<Wanted> {
-    let with_layouts = |name: &str, header: &dyn Fn(&mirror_model::Layout) -> Option<String>| {
-        instrument
-            .layouts
-            .iter()
-            .filter_map(header)
-            .fold(Wanted::required(name), |w, h| w.or_header(&h))
-    };
     let mut wanted = vec![
-        with_layouts("school_id", &|l| Some(l.school.clone())),
-        with_layouts("group", &|l| Some(l.group.clone())),
-        with_layouts("wave", &|l| Some(l.wave.clone())),
+        Wanted::required("school_id"),
+        Wanted::required("group"),
+        Wanted::required("wave"),
     ];
-    for item in &instrument.items {
-        let mut w = with_layouts(&item.id, &|l| l.items.get(&item.id).cloned());
-        w.required = false;
-        wanted.push(w);
-    }
-    let mut comment = with_layouts("comment", &|l| l.comment.clone());
-    comment.required = false;
-    wanted.push(comment);
-    let mut grade = with_layouts("grade", &|l| l.grade.clone());
-    grade.required = false;
-    wanted.push(grade);
+    wanted.extend(instrument.items.iter().map(|i| Wanted::optional(&i.id)));
+    wanted.push(Wanted::optional("comment"));
+    wanted.push(Wanted::optional("grade"));
     wanted
+}
+
+/// The instrument's survey-tool layouts: headers only, since answers may be
+/// values or labels and dates are read in any accepted form.
+fn layouts(instrument: &Instrument) -> Vec<Layout> {
+    instrument
+        .layouts
+        .iter()
+        .map(|l| {
+            let mut headers: BTreeMap<String, String> = l.items.clone();
+            headers.insert("school_id".to_owned(), l.school.clone());
+            headers.insert("group".to_owned(), l.group.clone());
+            headers.insert("wave".to_owned(), l.wave.clone());
+            headers.extend(l.comment.clone().map(|h| ("comment".to_owned(), h)));
+            headers.extend(l.grade.clone().map(|h| ("grade".to_owned(), h)));
+            Layout {
+                name: l.name.clone(),
+                headers,
+                ..Layout::default()
+            }
+        })
+        .collect()
 }

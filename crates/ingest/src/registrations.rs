@@ -1,21 +1,22 @@
 //! Half-day registrations: the usual absences-only export or a full register
 //! (a row for every half day, present marks included).
 
-use std::path::PathBuf;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::path::{Path, PathBuf};
 
-use chrono::NaiveDate;
 use mirror_model::{
-    Absence, AbsenceCategory, Calendar, Enrolment, HalfDay, HalfDaySlot, PupilRef, SchoolRef,
-    SchoolYear,
+    Absence, AbsenceCategory, Calendar, Enrolment, HalfDay, HalfDaySlot, PupilRef, SchoolDaysOff,
+    SchoolRef, SchoolYear,
 };
 use rayon::slice::ParallelSliceMut;
 
 use crate::AbsenceCodes;
-use crate::enrolments::{FastMap, PupilIndex, Schools};
-use crate::problems::{DataQuality, ProblemKind};
+use crate::enrolments::{EnrolledOn, PupilIndex, Schools};
+use crate::layouts::ExportLayouts;
+use crate::problems::{DataQuality, Problem, ProblemKind};
 use crate::table::{FilePlace, Origin, Table, columns};
 
-const COLUMNS: &[&str] = &["pupil_number", "school_id", "date", "half_day", "code"];
+pub(crate) const COLUMNS: &[&str] = &["pupil_number", "school_id", "date", "half_day", "code"];
 
 /// One registered half day, before the checks across rows.
 #[derive(Clone, Copy)]
@@ -29,26 +30,32 @@ struct Registration {
     origin: Origin,
 }
 
+/// `folder`: the registrations folder, named when a school has no rows.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn read(
+    folder: &Path,
     files: &[PathBuf],
     schools: &Schools,
     calendar: &Calendar,
+    days_off: &SchoolDaysOff,
     codes: &AbsenceCodes,
     pupils: &PupilIndex,
     enrolments: &[Enrolment],
+    layouts: &ExportLayouts,
     quality: &mut DataQuality,
 ) -> Vec<Absence> {
-    let mut spans: FastMap<(PupilRef, SchoolRef), Vec<(NaiveDate, NaiveDate)>> = FastMap::default();
-    for e in enrolments {
-        spans
-            .entry((e.pupil, e.school))
-            .or_default()
-            .push((e.from, e.to));
-    }
+    let enrolled_on = EnrolledOn::new(enrolments);
+    let mut registered: HashSet<(SchoolRef, SchoolYear)> = HashSet::new();
     let mut registrations = Vec::new();
     let mut places: Vec<FilePlace> = Vec::new();
     for path in files {
-        let Some(table) = Table::open(path, "registrations", &columns(COLUMNS, &[]), quality)
+        let Some(table) = Table::open_in_layouts(
+            path,
+            "registrations",
+            &columns(COLUMNS, &[]),
+            layouts.of("registrations"),
+            quality,
+        )
         else {
             continue;
         };
@@ -57,15 +64,29 @@ pub(crate) fn read(
         registrations.reserve(table.height());
         let mut last_number = String::new();
         let mut last_pupil: Option<PupilRef> = None;
+        let mut last_registered: Option<(SchoolRef, SchoolYear)> = None;
         table.for_each_row(quality, |row, v, _| {
             let number = row.non_empty(v, 0)?;
-            let Some(school) = schools.lookup(&row, v, 1)? else {
-                return Ok(());
+            let school = match schools.lookup(&row, v, 1) {
+                Ok(Some(school)) => school,
+                Ok(None) => return Ok(()),
+                Err(problem) => {
+                    let enrolled = pupils
+                        .get(number)
+                        .zip(row.date(v, 2).ok())
+                        .and_then(|(pupil, date)| enrolled_on.school(pupil, date));
+                    return Err(schools.place(problem, enrolled));
+                }
             };
             let date = row.date(v, 2)?;
             let half: HalfDay = row.parse(v, 3)?;
             let slot = HalfDaySlot { date, half };
             let year = SchoolYear::containing(date);
+            // Exports list a school's rows together: a set lookup per change.
+            if last_registered != Some((school, year)) {
+                registered.insert((school, year));
+                last_registered = Some((school, year));
+            }
             match calendar.year(year).map(|y| y.is_lesson(slot)) {
                 None => {
                     return Err(row.problem(
@@ -86,6 +107,7 @@ pub(crate) fn read(
                 }
                 Some(true) => {}
             }
+            crate::days_off::refuse_on_day_off(days_off, schools, school, slot, &row, 2)?;
             let (code, category) = codes.lookup(v[4]).ok_or_else(|| {
                 row.problem(
                     4,
@@ -114,9 +136,7 @@ pub(crate) fn read(
                 last_number.push_str(number);
                 last_pupil = Some(pupil);
             }
-            let enrolled = spans.get(&(pupil, school)).is_some_and(|s| {
-                s.iter().any(|(from, to)| *from <= date && date <= *to)
-            });
+            let enrolled = enrolled_on.school(pupil, date) == Some(school);
             registrations.push(Registration {
                 pupil,
                 school,
@@ -133,6 +153,7 @@ pub(crate) fn read(
         });
     }
     check_across_rows(&mut registrations, schools, &places, quality);
+    check_every_school_registers(folder, enrolments, &registered, schools, quality);
     let mut absences: Vec<Absence> = registrations
         .into_iter()
         .filter(|r| r.category != AbsenceCategory::Present)
@@ -229,4 +250,67 @@ fn check_across_rows(
     }
     let mut keep = keep.into_iter();
     registrations.retain(|_| keep.next().unwrap_or(false));
+}
+
+/// A school this size registers some absence in a school year: nearly every
+/// pupil is ill for a half day at least once a year, so 20 pupils without a
+/// single registered half day means the school's export is missing, not
+/// that nobody was absent. Smaller schools may truly have none.
+const PUPILS_THAT_REGISTER_ABSENCE: usize = 20;
+
+/// Missing input is not zero absence. A school with enrolments but no
+/// registration in a school year gets a warning (from
+/// [`PUPILS_THAT_REGISTER_ABSENCE`] pupils); when most schools with
+/// enrolments in a year have none, the registrations of that year are
+/// missing and the run must stop: an error on the whole folder.
+fn check_every_school_registers(
+    folder: &Path,
+    enrolments: &[Enrolment],
+    registered: &HashSet<(SchoolRef, SchoolYear)>,
+    schools: &Schools,
+    quality: &mut DataQuality,
+) {
+    let mut pupils: BTreeMap<(SchoolYear, SchoolRef), BTreeSet<PupilRef>> = BTreeMap::new();
+    for e in enrolments {
+        pupils
+            .entry((SchoolYear::containing(e.from), e.school))
+            .or_default()
+            .insert(e.pupil);
+    }
+    let mut years: BTreeMap<SchoolYear, (usize, Vec<(SchoolRef, usize)>)> = BTreeMap::new();
+    for ((year, school), enrolled) in &pupils {
+        let (with_pupils, without) = years.entry(*year).or_default();
+        *with_pupils += 1;
+        if !registered.contains(&(*school, *year)) {
+            without.push((*school, enrolled.len()));
+        }
+    }
+    for (year, (with_pupils, without)) in years {
+        if without.len() * 2 > with_pupils {
+            quality.push(Problem::file(
+                ProblemKind::MissingSource,
+                folder,
+                format!(
+                    "{} of the {with_pupils} schools with pupils enrolled in school year {year} have no registration at all in this folder; the registrations of {year} are missing: add the schools' half-day registrations (see docs/data-formats.md), or remove the enrolments of {year}",
+                    without.len()
+                ),
+            ));
+            continue;
+        }
+        for (school, enrolled) in without {
+            if enrolled >= PUPILS_THAT_REGISTER_ABSENCE {
+                let id = &schools.entry(school).id;
+                quality.push(
+                    Problem::file(
+                        ProblemKind::NoRegistrations,
+                        folder,
+                        format!(
+                            "school {id} has {enrolled} pupils enrolled in school year {year} but not one registered half day; its mirror would show no absence at all: check that its export is in this folder"
+                        ),
+                    )
+                    .at_school(id.as_str()),
+                );
+            }
+        }
+    }
 }

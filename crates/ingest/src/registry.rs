@@ -1,12 +1,13 @@
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::path::Path;
 
 use mirror_model::{EducationForm, Level, ReportLanguage, SchoolId, SocioEconomicProfile};
 
+use crate::layouts::ExportLayouts;
 use crate::problems::{DataQuality, ProblemKind};
 use crate::table::{Table, columns};
 
-const REQUIRED: &[&str] = &[
+pub(crate) const REQUIRED: &[&str] = &[
     "school_id",
     "name",
     "aliases",
@@ -21,7 +22,7 @@ const REQUIRED: &[&str] = &[
     "language",
 ];
 /// Schools of one local network (an LOP) share action plans; empty means none.
-const OPTIONAL: &[&str] = &["network"];
+pub(crate) const OPTIONAL: &[&str] = &["network"];
 
 /// A school as the city's registry describes it. Address and aliases are
 /// needed to recognise the school in free text, never to print.
@@ -43,19 +44,34 @@ pub struct RegistryEntry {
 
 /// Reads the registry; `None` when the file cannot be read (the problem is
 /// recorded), since nothing else can be checked without it.
-pub(crate) fn read(path: &Path, quality: &mut DataQuality) -> Option<Vec<RegistryEntry>> {
-    let table = Table::open(path, "registry", &columns(REQUIRED, OPTIONAL), quality)?;
+pub(crate) fn read(
+    path: &Path,
+    layouts: &ExportLayouts,
+    quality: &mut DataQuality,
+) -> Option<Vec<RegistryEntry>> {
+    let table = Table::open_in_layouts(
+        path,
+        "registry",
+        &columns(REQUIRED, OPTIONAL),
+        layouts.of("registry"),
+        quality,
+    )?;
     let mut schools = Vec::with_capacity(table.height());
-    let mut ids = HashSet::new();
+    // Each school's first row, to name both rows of a school listed twice.
+    let mut rows: HashMap<SchoolId, usize> = HashMap::new();
     table.for_each_row(quality, |row, v, _| {
         let id = row.parse::<SchoolId>(v, 0)?;
-        if !ids.insert(id.clone()) {
+        if let Some(first) = rows.get(&id) {
             return Err(row.problem(
                 0,
                 ProblemKind::Duplicate,
-                format!("school {id} is listed twice; keep one row per school"),
+                format!(
+                    "school {id} is listed twice, in rows {first} and {}; keep one row per school",
+                    row.number()
+                ),
             ));
         }
+        rows.insert(id.clone(), row.number());
         let name = v[1].to_owned();
         if name.is_empty() {
             return Err(row.problem(
@@ -116,4 +132,41 @@ pub(crate) fn read(path: &Path, quality: &mut DataQuality) -> Option<Vec<Registr
         Ok(())
     });
     Some(schools)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A school listed twice names both rows, so the person can compare
+    /// them and keep the right one (rows 2 and 4: the header is row 1).
+    #[test]
+    fn a_school_listed_twice_names_both_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("registry.csv");
+        let header = REQUIRED.join(",");
+        let school = |id: &str, name: &str| {
+            format!("{id},{name},,secondary,aso,Laan 1,Centrum,3,0.2,0.1,0.15,nl\n")
+        };
+        let text = format!(
+            "{header}\n{}{}{}",
+            school("100001", "Atheneum Aster"),
+            school("100002", "Lyceum Beuk"),
+            school("100001", "Atheneum Aster (campus 2)")
+        );
+        std::fs::write(&path, text).unwrap();
+        let mut quality = DataQuality::default();
+        let schools = read(&path, &ExportLayouts::default(), &mut quality).unwrap();
+        assert_eq!(schools.len(), 2);
+        let problems: Vec<String> = quality
+            .problems()
+            .iter()
+            .map(|p| p.message.clone())
+            .collect();
+        assert_eq!(
+            problems,
+            ["school 100001 is listed twice, in rows 2 and 4; keep one row per school"]
+        );
+        assert_eq!(quality.problems()[0].row, Some(4));
+    }
 }

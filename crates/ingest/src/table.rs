@@ -1,9 +1,14 @@
 //! Reads one CSV, Excel or Parquet file into text columns, so every value is
 //! parsed and checked in one place with its file, row and column.
 //!
-//! CSV comes as people export it: `,` `;` or tab, UTF-8 with or without BOM
-//! or Windows-1252. Excel: the sheet named after the source, else the first.
+//! CSV comes as people export it: `,` `;` or tab (or the separator an Excel
+//! `sep=` first line names), UTF-8 with or without BOM or Windows-1252, with
+//! Windows, Unix or old Mac line ends. Excel: the sheet named after the
+//! source, else the first. A title above the column names is skipped with a
+//! warning. A file in a package's [`Layout`] is read into our own columns.
 
+use std::borrow::Cow;
+use std::collections::BTreeMap;
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
 
@@ -11,13 +16,13 @@ use calamine::{Data, Reader};
 use chrono::NaiveDate;
 use polars::prelude::*;
 
+use crate::enrolments::FastMap;
 use crate::problems::{DataQuality, Problem, ProblemKind};
 
-/// A column a reader wants, with the other headers it is known by.
+/// A column a reader wants, by our name.
 #[derive(Debug, Clone)]
 pub(crate) struct Wanted {
     pub name: String,
-    pub headers: Vec<String>,
     pub required: bool,
 }
 
@@ -25,7 +30,6 @@ impl Wanted {
     pub fn required(name: &str) -> Self {
         Self {
             name: name.to_owned(),
-            headers: Vec::new(),
             required: true,
         }
     }
@@ -35,17 +39,6 @@ impl Wanted {
             required: false,
             ..Self::required(name)
         }
-    }
-
-    /// Also accept `header` for this column (a survey tool's export name).
-    pub fn or_header(mut self, header: &str) -> Self {
-        self.headers.push(header.to_owned());
-        self
-    }
-
-    fn matches(&self, header: &str) -> bool {
-        let h = normalise(header);
-        h == normalise(&self.name) || self.headers.iter().any(|a| normalise(a) == h)
     }
 }
 
@@ -58,6 +51,59 @@ pub(crate) fn columns(required: &[&str], optional: &[&str]) -> Vec<Wanted> {
 
 fn normalise(header: &str) -> String {
     header.trim().to_lowercase()
+}
+
+/// How a package or survey tool exports a source: the header it gives each
+/// of our columns, how it writes dates and which values it writes for ours.
+/// A file is read with the first layout whose headers it has (our own
+/// names first), and its values are translated into ours as it is read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Layout {
+    pub name: String,
+    /// Our column -> the export's header; a column not listed keeps our name.
+    pub headers: BTreeMap<String, String>,
+    /// A chrono format such as `%d/%m/%Y`, for the columns in `dates`.
+    pub date_format: Option<String>,
+    /// Our columns that hold dates.
+    pub dates: Vec<String>,
+    /// Our column -> the export's value in lower case -> our value.
+    pub values: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+/// The header `w` has in a file of `layout` (`None`: our own names).
+fn expected_header<'a>(w: &'a Wanted, layout: Option<&'a Layout>) -> &'a str {
+    layout
+        .and_then(|l| l.headers.get(&w.name))
+        .unwrap_or(&w.name)
+}
+
+/// Each wanted column's position among `headers`, read with `layout`.
+fn find_columns(
+    headers: &[String],
+    wanted: &[Wanted],
+    layout: Option<&Layout>,
+) -> Vec<Option<usize>> {
+    let headers: Vec<String> = headers.iter().map(|h| normalise(h)).collect();
+    wanted
+        .iter()
+        .map(|w| {
+            let expected = normalise(expected_header(w, layout));
+            headers.iter().position(|h| *h == expected)
+        })
+        .collect()
+}
+
+/// Whether `cell` is the header of a wanted column, in our names or a layout's.
+fn is_known_header(cell: &str, wanted: &[Wanted], layouts: &[Layout]) -> bool {
+    let cell = normalise(cell);
+    !cell.is_empty()
+        && std::iter::once(None)
+            .chain(layouts.iter().map(Some))
+            .any(|l| {
+                wanted
+                    .iter()
+                    .any(|w| normalise(expected_header(w, l)) == cell)
+            })
 }
 
 /// A column's values: text, or the dates a Parquet file stores as dates,
@@ -75,6 +121,16 @@ const DATE_CELL: &str = "(date)";
 /// Days from 1 January of year 1 to the Unix epoch, Parquet's day 0.
 const EPOCH_FROM_CE: i32 = 719_163;
 
+/// How many rows from the top may hold a title before the column names.
+const HEADER_SEARCH: usize = 10;
+
+/// A value quoted in a message is cut to this many characters, so a huge
+/// cell or a file read as one line never floods a terminal.
+const QUOTE_LIMIT: usize = 60;
+
+/// At most this many of a file's headers are listed in a message.
+const HEADERS_LISTED: usize = 20;
+
 /// The wanted columns of one input file, as text.
 #[derive(Debug)]
 pub(crate) struct Table {
@@ -84,10 +140,22 @@ pub(crate) struct Table {
     height: usize,
     /// `None` for an optional column the file does not have.
     columns: Vec<Option<Cells>>,
+    /// Each wanted column's header as the file has it (our name when absent).
     names: Vec<String>,
     school_column: Option<usize>,
-    /// A problem with the file's text that does not stop it being read.
-    warning: Option<Problem>,
+    /// The date format of the file's layout, for messages.
+    date_format: Option<String>,
+    /// Problems with the file's text that do not stop it being read.
+    warnings: Vec<Problem>,
+}
+
+/// A file's header row, the text of its columns, and the row number a
+/// person sees for its first record.
+struct RawTable {
+    headers: Vec<String>,
+    columns: Vec<Cells>,
+    first_row: usize,
+    warnings: Vec<Problem>,
 }
 
 impl Table {
@@ -100,14 +168,33 @@ impl Table {
         wanted: &[Wanted],
         quality: &mut DataQuality,
     ) -> Option<Self> {
-        match Self::read(path, source, wanted) {
-            Err(problem) => {
+        Self::open_in_layouts(path, source, wanted, &[], quality)
+    }
+
+    /// [`Table::open`] for a source that may come in one of `layouts`.
+    pub fn open_in_layouts(
+        path: &Path,
+        source: &'static str,
+        wanted: &[Wanted],
+        layouts: &[Layout],
+        quality: &mut DataQuality,
+    ) -> Option<Self> {
+        match Self::read(path, source, wanted, layouts) {
+            Err(mut problem) => {
+                cut_quoted(&mut problem.message);
                 quality.push(problem);
                 None
             }
             Ok(mut table) => {
                 quality.count_file(source, table.height);
-                quality.extend(table.warning.take());
+                quality.extend(
+                    std::mem::take(&mut table.warnings)
+                        .into_iter()
+                        .map(|mut w| {
+                            cut_quoted(&mut w.message);
+                            w
+                        }),
+                );
                 if table.height == 0 {
                     quality.push(Problem::file(
                         ProblemKind::NoRows,
@@ -120,48 +207,34 @@ impl Table {
         }
     }
 
-    fn read(path: &Path, source: &str, wanted: &[Wanted]) -> Result<Self, Problem> {
+    fn read(
+        path: &Path,
+        source: &str,
+        wanted: &[Wanted],
+        layouts: &[Layout],
+    ) -> Result<Self, Problem> {
         let problem = |kind, message: String| Problem::file(kind, path, message);
-        let (headers, raw, first_row, warning) = match extension(path).as_deref() {
-            Some("csv" | "txt" | "tsv") => {
-                let bytes = std::fs::read(path)
-                    .map_err(|e| problem(ProblemKind::UnreadableFile, e.to_string()))?;
-                let (text, warning) = decode(bytes, path)?;
-                let separator = sniff_separator(&text);
-                let df = CsvReadOptions::default()
-                    .with_has_header(true)
-                    // Every column as text: values are parsed below, with row numbers.
-                    .with_infer_schema_length(Some(0))
-                    .with_raise_if_empty(false)
-                    .map_parse_options(|p| p.with_separator(separator))
-                    .into_reader_with_file_handle(Cursor::new(text))
-                    .finish()
-                    .map_err(|e| {
-                        problem(
-                            ProblemKind::UnreadableFile,
-                            format!("cannot read it as CSV: {e}; check that every row has as many fields as the header and that quotes are closed"),
-                        )
-                    })?;
-                let (headers, columns) = text_columns(&df, path)?;
-                (headers, columns, 2, warning)
-            }
+        let known = |cell: &str| is_known_header(cell, wanted, layouts);
+        let raw = match extension(path).as_deref() {
+            Some("csv" | "txt" | "tsv") => read_csv(path, &known)?,
             Some("parquet") => {
                 let file = std::fs::File::open(path)
                     .map_err(|e| problem(ProblemKind::UnreadableFile, e.to_string()))?;
                 let df = ParquetReader::new(file).finish().map_err(|e| {
                     problem(
                         ProblemKind::UnreadableFile,
-                        format!("cannot read it as Parquet: {e}"),
+                        format!("cannot read it as Parquet: {}", cut(&e.to_string(), 300)),
                     )
                 })?;
                 let (headers, columns) = text_columns(&df, path)?;
-                (headers, columns, 1, None)
+                RawTable {
+                    headers,
+                    columns,
+                    first_row: 1,
+                    warnings: Vec::new(),
+                }
             }
-            Some("xlsx" | "xlsm" | "xls" | "ods") => {
-                let (headers, columns, first_row) = read_workbook(path, source)?;
-                let columns = columns.into_iter().map(Cells::Text).collect();
-                (headers, columns, first_row, None)
-            }
+            Some("xlsx" | "xlsm" | "xls" | "ods") => read_workbook(path, source, &known)?,
             _ => {
                 return Err(problem(
                     ProblemKind::UnreadableFile,
@@ -170,6 +243,12 @@ impl Table {
                 ));
             }
         };
+        let RawTable {
+            headers,
+            columns: raw,
+            first_row,
+            warnings,
+        } = raw;
         if headers.is_empty() {
             return Err(problem(
                 ProblemKind::EmptyFile,
@@ -177,21 +256,53 @@ impl Table {
                     .to_owned(),
             ));
         }
-        let mut columns = Vec::with_capacity(wanted.len());
-        for w in wanted {
-            let found = headers.iter().position(|h| w.matches(h));
-            match found {
-                Some(i) => columns.push(Some(raw[i].clone())),
-                None if !w.required => columns.push(None),
-                None => return Err(missing_column(path, w, &headers, wanted)),
+        // Our own names first, then each layout: the first that finds every
+        // required column reads the file. Otherwise the one that came
+        // closest says what is missing.
+        let mut closest: Option<(usize, Option<&Layout>, Vec<Option<usize>>)> = None;
+        let mut chosen = None;
+        for layout in std::iter::once(None).chain(layouts.iter().map(Some)) {
+            let found = find_columns(&headers, wanted, layout);
+            let missing = wanted
+                .iter()
+                .zip(&found)
+                .filter(|(w, f)| w.required && f.is_none())
+                .count();
+            if missing == 0 {
+                chosen = Some((layout, found));
+                break;
+            }
+            if closest.as_ref().is_none_or(|(m, _, _)| missing < *m) {
+                closest = Some((missing, layout, found));
             }
         }
+        let Some((layout, found)) = chosen else {
+            let (_, layout, found) = closest.expect("our own names are always tried");
+            return Err(missing_column(path, layout, &headers, wanted, &found));
+        };
+        let columns = wanted
+            .iter()
+            .zip(&found)
+            .map(|(w, f)| {
+                f.map(|i| match (&raw[i], layout) {
+                    (Cells::Text(text), Some(layout)) => Cells::Text(translate(text, w, layout)),
+                    (cells, _) => cells.clone(),
+                })
+            })
+            .collect();
         let height = raw.first().map_or(0, |c| match c {
             Cells::Text(t) => t.len(),
             Cells::Dates(d) => d.len(),
         });
-        let names: Vec<String> = wanted.iter().map(|w| w.name.clone()).collect();
-        let school_column = names.iter().position(|n| n == "school_id");
+        let names = wanted
+            .iter()
+            .zip(&found)
+            .map(|(w, f)| match f {
+                Some(i) if layout.is_some() => headers[*i].trim().to_owned(),
+                _ => w.name.clone(),
+            })
+            .collect();
+        let school_column = wanted.iter().position(|w| w.name == "school_id");
         Ok(Self {
             path: path.to_owned(),
             first_row,
@@ -199,7 +310,8 @@ impl Table {
             columns,
             names,
             school_column,
-            warning,
+            date_format: layout.and_then(|l| l.date_format.clone()),
+            warnings,
         })
     }
 
@@ -247,6 +359,7 @@ impl Table {
                 {
                     p.school = Some(s.to_owned());
                 }
+                cut_quoted(&mut p.message);
                 quality.push(p);
             }
         }
@@ -271,6 +384,39 @@ impl Table {
             names: self.names.clone(),
         }
     }
+}
+
+/// A text column of a file in `layout`, in our values: dates in the
+/// layout's format become `YYYY-MM-DD`, coded values become ours. Values
+/// the layout does not describe are kept, so the reader's own check names
+/// them.
+fn translate(text: &StringChunked, w: &Wanted, layout: &Layout) -> StringChunked {
+    let format = layout
+        .date_format
+        .as_deref()
+        .filter(|_| layout.dates.contains(&w.name));
+    let values = layout.values.get(&w.name);
+    if format.is_none() && values.is_none() {
+        return text.clone();
+    }
+    // Exports repeat the same dates and codes on many rows: each distinct
+    // value is translated once.
+    let mut seen: FastMap<&str, Option<String>> = FastMap::default();
+    text.iter()
+        .map(|cell| {
+            let cell = cell?;
+            let ours = seen.entry(cell).or_insert_with(|| {
+                let v = cell.trim();
+                if let Some(ours) = values.and_then(|m| m.get(&v.to_lowercase())) {
+                    return Some(ours.clone());
+                }
+                format
+                    .and_then(|f| NaiveDate::parse_from_str(v, f).ok())
+                    .map(|d| d.format("%Y-%m-%d").to_string())
+            });
+            Some(ours.clone().unwrap_or_else(|| cell.to_owned()))
+        })
+        .collect()
 }
 
 /// A file's path, first row number and column names: enough to name a record
@@ -309,33 +455,86 @@ pub(crate) struct Origin {
     pub index: u32,
 }
 
-fn missing_column(path: &Path, w: &Wanted, headers: &[String], wanted: &[Wanted]) -> Problem {
-    let unused: Vec<&String> = headers
+/// The first required column missing from a file read with `layout` (`None`:
+/// our own names), with the unused header that looks most like it.
+fn missing_column(
+    path: &Path,
+    layout: Option<&Layout>,
+    headers: &[String],
+    wanted: &[Wanted],
+    found: &[Option<usize>],
+) -> Problem {
+    let w = wanted
         .iter()
-        .filter(|h| !wanted.iter().any(|w| w.matches(h)))
-        .collect();
-    let closest = unused
+        .zip(found)
+        .find(|(w, f)| w.required && f.is_none())
+        .map(|(w, _)| w)
+        .expect("a required column is missing");
+    let expected = expected_header(w, layout);
+    let closest = headers
         .iter()
-        .map(|h| (strsim::jaro_winkler(&normalise(h), &w.name), h))
+        .enumerate()
+        .filter(|(i, _)| !found.contains(&Some(*i)))
+        .map(|(_, h)| (strsim::jaro_winkler(&normalise(h), expected), h))
         .filter(|(score, _)| *score >= 0.8)
         .max_by(|a, b| a.0.total_cmp(&b.0));
     let hint = match closest {
-        Some((_, h)) => format!(
-            "; the column `{h}` looks like it: rename it to `{}`",
-            w.name
-        ),
+        Some((_, h)) => format!("; the column `{h}` looks like it: rename it to `{expected}`"),
         None => String::new(),
     };
-    let found: Vec<&str> = headers.iter().map(String::as_str).collect();
+    let which = match layout {
+        Some(l) => format!(" (our `{}` in layout `{}`)", w.name, l.name),
+        None => String::new(),
+    };
+    let mut listed: Vec<String> = headers
+        .iter()
+        .take(HEADERS_LISTED)
+        .map(|h| cut(h, QUOTE_LIMIT).into_owned())
+        .collect();
+    if headers.len() > HEADERS_LISTED {
+        listed.push(format!("and {} more", headers.len() - HEADERS_LISTED));
+    }
     Problem::file(
         ProblemKind::MissingColumn,
         path,
         format!(
-            "no column `{}`{hint} (the file has: {}); see docs/data-formats.md for the columns",
-            w.name,
-            found.join(", ")
+            "no column `{expected}`{which}{hint} (the file has: {}); see docs/data-formats.md for the columns",
+            listed.join(", ")
         ),
     )
+}
+
+/// `text` cut to `limit` characters, with an ellipsis when it was longer.
+fn cut(text: &str, limit: usize) -> Cow<'_, str> {
+    match text.char_indices().nth(limit) {
+        Some((at, _)) => Cow::Owned(format!("{}…", &text[..at])),
+        None => Cow::Borrowed(text),
+    }
+}
+
+/// Cuts every `quoted` value in `message` to [`QUOTE_LIMIT`] characters.
+fn cut_quoted(message: &mut String) {
+    let too_long = message
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .any(|q| q.chars().nth(QUOTE_LIMIT).is_some());
+    if !too_long {
+        return;
+    }
+    let mut out = String::new();
+    // Between an odd and an even backtick is a quoted value.
+    for (i, part) in message.split('`').enumerate() {
+        if i > 0 {
+            out.push('`');
+        }
+        if i % 2 == 1 {
+            out.push_str(&cut(part, QUOTE_LIMIT));
+        } else {
+            out.push_str(part);
+        }
+    }
+    *message = out;
 }
 
 fn text_columns(df: &DataFrame, path: &Path) -> Result<(Vec<String>, Vec<Cells>), Problem> {
@@ -363,11 +562,157 @@ fn text_columns(df: &DataFrame, path: &Path) -> Result<(Vec<String>, Vec<Cells>)
     Ok((headers, columns))
 }
 
-/// The sheet named `source`, else the first; the header is its first used row.
+/// A CSV file: an Excel `sep=` first line names the separator and is
+/// skipped (Excel hides it, so row numbers are counted without it); else
+/// the header line's commonest separator is used.
+fn read_csv(path: &Path, known: &dyn Fn(&str) -> bool) -> Result<RawTable, Problem> {
+    let problem = |kind, message: String| Problem::file(kind, path, message);
+    let bytes =
+        std::fs::read(path).map_err(|e| problem(ProblemKind::UnreadableFile, e.to_string()))?;
+    let (text, encoding_warning) = decode(bytes, path)?;
+    let (named, body) = match excel_separator(&text) {
+        Some((separator, rest)) => (Some(separator), &text[rest..]),
+        None => (None, &text[..]),
+    };
+    // The first lines as cells, each with the separator it would be read with.
+    let mut lines = Vec::new();
+    let mut offsets = Vec::new();
+    let mut offset = 0;
+    for line in body.split(|&b| b == b'\n').take(HEADER_SEARCH) {
+        let separator = named.unwrap_or_else(|| sniff_separator(line));
+        offsets.push((offset, separator));
+        lines.push(split_line(line, separator));
+        offset += line.len() + 1;
+    }
+    let (header, title_warning) = locate_header(&lines, 1, known, path)?;
+    let (start, separator) = offsets[header];
+    let df = CsvReadOptions::default()
+        .with_has_header(true)
+        // Every column as text: values are parsed below, with row numbers.
+        .with_infer_schema_length(Some(0))
+        .with_raise_if_empty(false)
+        .map_parse_options(|p| p.with_separator(separator))
+        .into_reader_with_file_handle(Cursor::new(&body[start.min(body.len())..]))
+        .finish()
+        .map_err(|e| {
+            problem(
+                ProblemKind::UnreadableFile,
+                format!(
+                    "cannot read it as CSV: {}; check that every row has as many fields as the header and that quotes are closed",
+                    cut(&e.to_string(), 300)
+                ),
+            )
+        })?;
+    let (headers, columns) = text_columns(&df, path)?;
+    Ok(RawTable {
+        headers,
+        columns,
+        first_row: header + 2,
+        warnings: title_warning.into_iter().chain(encoding_warning).collect(),
+    })
+}
+
+/// Excel's `sep=;` first line: the separator it names and where the rest
+/// of the text starts.
+fn excel_separator(text: &[u8]) -> Option<(u8, usize)> {
+    let end = text.iter().position(|&b| b == b'\n').unwrap_or(text.len());
+    let line = std::str::from_utf8(&text[..end])
+        .ok()?
+        .trim_end_matches('\r');
+    let line = line.trim_matches('"');
+    let separator = line
+        .strip_prefix("sep=")
+        .or_else(|| line.strip_prefix("SEP="))?;
+    match separator.as_bytes() {
+        [b] => Some((*b, (end + 1).min(text.len()))),
+        _ => None,
+    }
+}
+
+/// A line's cells, split on `separator` outside quotes, quotes and spaces removed.
+fn split_line(line: &[u8], separator: u8) -> Vec<String> {
+    let line = String::from_utf8_lossy(line);
+    let mut cells = Vec::new();
+    let mut cell = String::new();
+    let mut quoted = false;
+    for c in line.trim_end_matches('\r').chars() {
+        match c {
+            '"' => quoted = !quoted,
+            c if c == char::from(separator) && !quoted => cells.push(std::mem::take(&mut cell)),
+            c => cell.push(c),
+        }
+    }
+    cells.push(cell);
+    cells.iter().map(|c| c.trim().to_owned()).collect()
+}
+
+/// Which of the first `rows` holds the column names: the first with a name
+/// a reader knows. Rows above it are a title, skipped with a warning. When
+/// no row has a known name, the first row is the header (and the missing
+/// column is named with the closest header), unless it is a lone cell: a
+/// title over a file with no recognisable column names at all.
+/// `first_number` is the row number a person sees for `rows[0]`.
+fn locate_header(
+    rows: &[Vec<String>],
+    first_number: usize,
+    known: &dyn Fn(&str) -> bool,
+    path: &Path,
+) -> Result<(usize, Option<Problem>), Problem> {
+    let filled = |row: &Vec<String>| -> Vec<String> {
+        row.iter().filter(|c| !c.is_empty()).cloned().collect()
+    };
+    match rows.iter().position(|row| row.iter().any(|c| known(c))) {
+        Some(0) => Ok((0, None)),
+        Some(header) => {
+            let title: Vec<String> = rows[..header].iter().flat_map(filled).collect();
+            let rows_above = if header == 1 {
+                format!("row {first_number} (`{}`) is", title.join(" "))
+            } else {
+                format!(
+                    "rows {first_number}-{} (`{}`) are",
+                    first_number + header - 1,
+                    title.join(" ")
+                )
+            };
+            Ok((
+                header,
+                Some(Problem {
+                    row: Some(first_number + header),
+                    ..Problem::file(
+                        ProblemKind::SuspectText,
+                        path,
+                        format!(
+                            "the column names are in row {}; {rows_above} read as a title and skipped: remove the title rows if this is wrong",
+                            first_number + header,
+                        ),
+                    )
+                }),
+            ))
+        }
+        None => match rows.first().map(filled) {
+            Some(cells) if cells.len() == 1 => Err(Problem {
+                row: Some(first_number),
+                ..Problem::file(
+                    ProblemKind::MissingColumn,
+                    path,
+                    format!(
+                        "row {first_number} holds only `{}`, and none of the first {HEADER_SEARCH} rows holds the column names; put the column names in the first row (see docs/data-formats.md)",
+                        cells[0],
+                    ),
+                )
+            }),
+            _ => Ok((0, None)),
+        },
+    }
+}
+
+/// The sheet named `source`, else the first; the header is its first used
+/// row, or the first of the next rows with known column names below a title.
 fn read_workbook(
     path: &Path,
     source: &str,
-) -> Result<(Vec<String>, Vec<StringChunked>, usize), Problem> {
+    known: &dyn Fn(&str) -> bool,
+) -> Result<RawTable, Problem> {
     let unreadable = |e: String| {
         Problem::file(
             ProblemKind::UnreadableFile,
@@ -387,15 +732,23 @@ fn read_workbook(
         .worksheet_range(&sheet)
         .map_err(|e| unreadable(e.to_string()))?;
     let Some((start_row, _)) = range.start() else {
-        return Ok((Vec::new(), Vec::new(), 2));
+        return Ok(RawTable {
+            headers: Vec::new(),
+            columns: Vec::new(),
+            first_row: 2,
+            warnings: Vec::new(),
+        });
     };
-    let mut rows = range.rows();
-    let headers: Vec<String> = rows
-        .next()
+    let top: Vec<Vec<String>> = range
+        .rows()
+        .take(HEADER_SEARCH)
         .map(|r| r.iter().map(cell_text).collect())
-        .unwrap_or_default();
+        .collect();
+    let first_number = start_row as usize + 1;
+    let (header, warning) = locate_header(&top, first_number, known, path)?;
+    let headers = top[header].clone();
     let mut cells: Vec<Vec<String>> = vec![Vec::new(); headers.len()];
-    for row in rows {
+    for row in range.rows().skip(header + 1) {
         for (column, cell) in cells.iter_mut().zip(row) {
             column.push(cell_text(cell));
         }
@@ -403,9 +756,19 @@ fn read_workbook(
     let columns = headers
         .iter()
         .zip(cells)
-        .map(|(h, c)| StringChunked::from_iter_values(h.as_str().into(), c.into_iter()))
+        .map(|(h, c)| {
+            Cells::Text(StringChunked::from_iter_values(
+                h.as_str().into(),
+                c.into_iter(),
+            ))
+        })
         .collect();
-    Ok((headers, columns, start_row as usize + 2))
+    Ok(RawTable {
+        headers,
+        columns,
+        first_row: first_number + header + 1,
+        warnings: warning.into_iter().collect(),
+    })
 }
 
 fn cell_text(cell: &Data) -> String {
@@ -468,6 +831,12 @@ fn decode(mut bytes: Vec<u8>, path: &Path) -> Result<(Vec<u8>, Option<Problem>),
             text.into_owned()
         }
     };
+    // Old Mac files end lines with a lone carriage return: read them as lines.
+    let text = if text.contains('\r') && !text.contains('\n') {
+        text.replace('\r', "\n")
+    } else {
+        text
+    };
     let warning = garbled_line(&text).map(|line| Problem {
         row: Some(line),
         ..Problem::file(
@@ -523,6 +892,11 @@ pub(crate) struct RowRef<'a> {
 }
 
 impl RowRef<'_> {
+    /// The row number a person sees for this row.
+    pub fn number(&self) -> usize {
+        self.table.first_row + self.index
+    }
+
     /// A problem at this row in the column at `position` of the wanted columns.
     pub fn problem(
         &self,
@@ -570,10 +944,14 @@ impl RowRef<'_> {
                 });
         }
         parse_date(v).ok_or_else(|| {
+            let layout = match &self.table.date_format {
+                Some(f) => format!(" (or as the layout says: `{f}`)"),
+                None => String::new(),
+            };
             self.problem(
                 position,
                 ProblemKind::BadDate,
-                format!("`{v}` is not a date; write it as 2025-09-01 or 01/09/2025"),
+                format!("`{v}` is not a date; write it as 2025-09-01 or 01/09/2025{layout}"),
             )
         })
     }
@@ -699,6 +1077,240 @@ pub(crate) fn data_files(dir: &Path) -> Result<Vec<PathBuf>, std::io::Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Reads `bytes` as `name` with the columns `school_id` and `name`
+    /// (`note` optional): each row's values, and every problem as printed.
+    fn read_file(name: &str, bytes: &[u8], layouts: &[Layout]) -> (Vec<Vec<String>>, Vec<String>) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        read_path(&path, layouts)
+    }
+
+    fn read_path(path: &Path, layouts: &[Layout]) -> (Vec<Vec<String>>, Vec<String>) {
+        let mut quality = DataQuality::default();
+        let wanted = columns(&["school_id", "name"], &["note"]);
+        let mut rows = Vec::new();
+        if let Some(table) =
+            Table::open_in_layouts(path, "registry", &wanted, layouts, &mut quality)
+        {
+            table.for_each_row(&mut quality, |row, v, _| {
+                let mut values: Vec<String> = v.iter().map(|s| (*s).to_owned()).collect();
+                values.push(format!("row {}", row.number()));
+                rows.push(values);
+                Ok(())
+            });
+        }
+        let prefix = format!("{}/", path.parent().unwrap().display());
+        let problems = quality
+            .problems()
+            .iter()
+            .map(|p| p.to_string().replace(&prefix, ""))
+            .collect();
+        (rows, problems)
+    }
+
+    fn row(values: &[&str]) -> Vec<String> {
+        values.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    /// Excel writes `sep=;` as the first line of a CSV it saves for another
+    /// locale, and hides it when opening the file: the separator it names is
+    /// used, and rows are numbered as Excel shows them.
+    #[test]
+    fn an_excel_sep_line_names_the_separator_and_is_skipped() {
+        let (rows, problems) = read_file(
+            "registry.csv",
+            b"sep=;\r\nschool_id;name;note\r\n100001;Atheneum, Aster;x\r\n",
+            &[],
+        );
+        assert_eq!(problems, Vec::<String>::new());
+        assert_eq!(rows, [row(&["100001", "Atheneum, Aster", "x", "row 2"])]);
+        // The separator named wins over the commonest one.
+        let (rows, _) = read_file(
+            "r.csv",
+            b"\"sep=,\"\nschool_id,name,note;a;b;c\n1,A,x\n",
+            &[],
+        );
+        assert_eq!(rows, [row(&["1", "A", "", "row 2"])]);
+    }
+
+    /// A title above the column names (one cell, or no known column name)
+    /// is skipped with a warning naming the header row; the rows keep the
+    /// numbers a spreadsheet shows.
+    #[test]
+    fn a_title_row_above_the_header_is_skipped_with_a_warning() {
+        let (rows, problems) = read_file(
+            "registry.csv",
+            b"Scholen van de stad - schooljaar 2024-2025\n\nschool_id,name\n100001,Aster\n",
+            &[],
+        );
+        assert_eq!(rows, [row(&["100001", "Aster", "", "row 4"])]);
+        assert_eq!(
+            problems,
+            [
+                "registry.csv: row 3: the column names are in row 3; rows 1-2 (`Scholen van de stad - schooljaar 2024-2025`) are read as a title and skipped: remove the title rows if this is wrong"
+            ]
+        );
+        // The same in a workbook, whose title is a single cell.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("registry.xlsx");
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        sheet.write_string(0, 0, "Registry").unwrap();
+        for (c, v) in ["school_id", "name"].iter().enumerate() {
+            sheet.write_string(1, c as u16, *v).unwrap();
+        }
+        sheet.write_number(2, 0, 100001.0).unwrap();
+        sheet.write_string(2, 1, "Aster").unwrap();
+        book.save(&path).unwrap();
+        let (rows, problems) = read_path(&path, &[]);
+        assert_eq!(rows, [row(&["100001", "Aster", "", "row 3"])]);
+        assert_eq!(
+            problems,
+            [
+                "registry.xlsx: row 2: the column names are in row 2; row 1 (`Registry`) is read as a title and skipped: remove the title rows if this is wrong"
+            ]
+        );
+    }
+
+    /// A title over rows with no known column name at all: an error naming
+    /// the row, not a missing column `Registry`.
+    #[test]
+    fn a_title_without_column_names_below_is_an_error_naming_the_row() {
+        let (_, problems) = read_file("registry.csv", b"Registry\nnummer,naam\n1,A\n", &[]);
+        assert_eq!(
+            problems,
+            [
+                "registry.csv: row 1: row 1 holds only `Registry`, and none of the first 10 rows holds the column names; put the column names in the first row (see docs/data-formats.md)"
+            ]
+        );
+        // Several unknown headers in row 1 are column names, misspelt: the
+        // closest one is suggested as before.
+        let (_, problems) = read_file("registry.csv", b"school_id,nmae\n1,A\n", &[]);
+        assert_eq!(
+            problems,
+            [
+                "registry.csv: no column `name`; the column `nmae` looks like it: rename it to `name` (the file has: school_id, nmae); see docs/data-formats.md for the columns"
+            ]
+        );
+    }
+
+    /// Old Mac files end lines with a lone carriage return: read as lines,
+    /// not as one line of headers such as `name\r100001`.
+    #[test]
+    fn carriage_return_line_ends_are_lines() {
+        let (rows, problems) = read_file(
+            "registry.csv",
+            b"school_id,name\r100001,Aster\r100002,Beuk\r",
+            &[],
+        );
+        assert_eq!(problems, Vec::<String>::new());
+        assert_eq!(
+            rows,
+            [
+                row(&["100001", "Aster", "", "row 2"]),
+                row(&["100002", "Beuk", "", "row 3"])
+            ]
+        );
+    }
+
+    /// A huge line is never printed whole: each quoted value is cut to 60
+    /// characters and at most 20 headers are listed.
+    #[test]
+    fn messages_cut_huge_values() {
+        let header = (0..100_000)
+            .map(|i| format!("code{i}"))
+            .collect::<Vec<_>>()
+            .join(",");
+        let (_, problems) = read_file("registry.csv", header.as_bytes(), &[]);
+        assert_eq!(problems.len(), 1);
+        assert!(
+            problems[0].len() < 1_000,
+            "{} characters",
+            problems[0].len()
+        );
+        assert!(
+            problems[0].contains("code19, and 99980 more)"),
+            "{}",
+            problems[0]
+        );
+        let mut message = format!("`{}` is not a date", "9".repeat(10_000));
+        cut_quoted(&mut message);
+        assert_eq!(message, format!("`{}…` is not a date", "9".repeat(60)));
+        // A single line of 20 MB read as one title cell names it cut.
+        let (_, problems) = read_file("registry.csv", "x".repeat(1 << 20).as_bytes(), &[]);
+        assert_eq!(
+            problems,
+            [format!(
+                "registry.csv: row 1: row 1 holds only `{}…`, and none of the first 10 rows holds the column names; put the column names in the first row (see docs/data-formats.md)",
+                "x".repeat(60)
+            )]
+        );
+    }
+
+    fn package_layout() -> Layout {
+        Layout {
+            name: "pakket".to_owned(),
+            headers: [("school_id", "instellingsnummer"), ("name", "naam")]
+                .iter()
+                .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+                .collect(),
+            date_format: Some("%d %b %Y".to_owned()),
+            dates: vec!["note".to_owned()],
+            values: [(
+                "name".to_owned(),
+                [("ath".to_owned(), "Atheneum".to_owned())].into(),
+            )]
+            .into(),
+        }
+    }
+
+    /// A file in a layout is read into our columns and values: headers,
+    /// coded values (any case) and dates in the layout's format; values the
+    /// layout does not list are kept as written. Problems name the
+    /// export's own header.
+    #[test]
+    fn a_file_in_a_layout_reads_as_our_columns() {
+        let layouts = [package_layout()];
+        let (rows, problems) = read_file(
+            "registry.csv",
+            b"Instellingsnummer;Naam;note\n100001;ATH;23 Sep 2025\n100002;Beuk;23/09/2025\n",
+            &layouts,
+        );
+        assert_eq!(problems, Vec::<String>::new());
+        assert_eq!(
+            rows,
+            [
+                row(&["100001", "Atheneum", "2025-09-23", "row 2"]),
+                row(&["100002", "Beuk", "23/09/2025", "row 3"])
+            ]
+        );
+        // Our own names still read without the layout's translations.
+        let (rows, _) = read_file(
+            "registry.csv",
+            b"school_id,name,note\n1,ath,23 Sep 2025\n",
+            &layouts,
+        );
+        assert_eq!(rows, [row(&["1", "ath", "23 Sep 2025", "row 2"])]);
+    }
+
+    /// A file that matches no layout is told what is missing in the terms
+    /// of the candidate that came closest, with the closest header.
+    #[test]
+    fn a_file_matching_no_layout_gets_the_closest_header() {
+        let (_, problems) = read_file(
+            "registry.csv",
+            b"instellingsnummer,naamm\n1,A\n",
+            &[package_layout()],
+        );
+        assert_eq!(
+            problems,
+            [
+                "registry.csv: no column `naam` (our `name` in layout `pakket`); the column `naamm` looks like it: rename it to `naam` (the file has: instellingsnummer, naamm); see docs/data-formats.md for the columns"
+            ]
+        );
+    }
 
     #[test]
     fn dates_in_the_formats_people_type() {

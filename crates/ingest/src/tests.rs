@@ -82,7 +82,7 @@ const REGISTRATIONS: &str = "registrations/2024-2025.csv";
 
 #[test]
 fn reads_the_tiny_city() {
-    let Ingested { city, quality } = ingest(&fixture());
+    let Ingested { city, quality, .. } = ingest(&fixture());
     assert_eq!(quality.problems(), []);
     assert!(city.held_back.is_empty());
     assert_eq!(city.registry.len(), 7);
@@ -730,4 +730,165 @@ fn rosters_keep_names_once_and_refuse_a_row_without_one() {
             ("Marieke".to_owned(), "Verhoeven".to_owned())
         ]
     );
+}
+
+#[test]
+fn school_days_off_name_their_cells_and_refuse_registrations_on_them() {
+    // Campus Eik (100005) has a study day on Thursday 12 September, Instituut
+    // Den (100004) that afternoon off; Den registered pupil 40000002 absent
+    // then (registrations row 13). Wednesday afternoon is free in the city
+    // calendar and 7 September is a Saturday.
+    let city = City::new().add(
+        "school-days-off/2024-2025.csv",
+        "school_id,date,half_day,reason\n\
+         100005,2024-09-12,,pedagogische studiedag\n\
+         999999,2024-09-11,am,studiedag\n\
+         100005,2024-09-04,pm,x\n\
+         100005,2024-09-07,day,x\n\
+         100005,2024-09-12,vm,x\n\
+         100005,2024-09-11,namiddag,x\n\
+         100004,2024-09-12,nm,studiedag\n",
+    );
+    assert_eq!(
+        city.problems(),
+        [
+            "school-days-off/2024-2025.csv: row 3, column `school_id`: school 999999 is not in the registry; add it there or correct the number",
+            "school-days-off/2024-2025.csv: row 4, column `date`: 2024-09-04 pm has no lessons in the city calendar (a weekend, holiday or free half day), so it cannot be a day off; correct the date or the half day, or leave the row out",
+            "school-days-off/2024-2025.csv: row 5, column `date`: 2024-09-07 has no lessons in the city calendar (a weekend, holiday or free half day), so it cannot be a day off; correct the date or the half day, or leave the row out",
+            "school-days-off/2024-2025.csv: row 6, column `date`: 2024-09-12 am is already a day off of this school (row 2); list each day off once",
+            "school-days-off/2024-2025.csv: row 7, column `half_day`: `namiddag` is not a half day: write am (or vm) for the morning, pm (or nm) for the afternoon, and day or nothing for the whole day",
+            "registrations/2024-2025.csv: row 13, column `date`: 2024-09-12 pm is a day without lessons at school 100004 (listed in school-days-off/); correct the date, or remove the day off if the school did give lessons",
+        ]
+    );
+    let off = city.ingest().city.days_off;
+    let slot = |half| mirror_model::HalfDaySlot {
+        date: chrono::NaiveDate::from_ymd_opt(2024, 9, 12).unwrap(),
+        half,
+    };
+    assert_eq!(off.len(), 3);
+    assert!(off.is_off(SchoolRef(4), slot(mirror_model::HalfDay::Morning)));
+    assert!(off.is_off(SchoolRef(4), slot(mirror_model::HalfDay::Afternoon)));
+    assert!(off.is_off(SchoolRef(3), slot(mirror_model::HalfDay::Afternoon)));
+    assert!(!off.is_off(SchoolRef(3), slot(mirror_model::HalfDay::Morning)));
+}
+
+/// A mistyped school number on registration rows: the rows most likely
+/// belong to the school the pupil is enrolled at that day (10000001 is at
+/// 100001 from 2 September), which is held back rather than reported
+/// without them. A row of a pupil with no enrolment cannot be placed: the
+/// run may not go on.
+#[test]
+fn a_mistyped_school_on_registrations_holds_back_the_pupils_school() {
+    let city = City::new().edit("registrations/2024-2025.csv", |t| {
+        t.replace(
+            "10000001,100001,2024-09-02,am",
+            "10000001,100091,2024-09-02,am",
+        )
+    });
+    assert_eq!(
+        city.problems(),
+        [
+            "registrations/2024-2025.csv: row 2, column `school_id`: school 100091 is not in the registry; add it there or correct the number; this pupil is enrolled at school 100001 that day, so school 100001 is held back until the row is corrected"
+        ]
+    );
+    let ingested = city.ingest();
+    assert_eq!(ingested.city.held_back, [SchoolRef(0)]);
+    assert_eq!(ingested.unplaced().count(), 0);
+
+    let city = City::new().edit("registrations/2024-2025.csv", |t| {
+        t + "99999999,100091,2024-09-02,am,B\n"
+    });
+    let ingested = city.ingest();
+    assert!(ingested.city.held_back.is_empty());
+    let unplaced: Vec<String> = ingested.unplaced().map(|p| p.message.clone()).collect();
+    assert_eq!(
+        unplaced,
+        ["school 100091 is not in the registry; add it there or correct the number"]
+    );
+    let config = Config::load(&city.dir.join("mirror.toml")).unwrap();
+    assert!(!ingested.may_render(&config));
+}
+
+/// `012345` in one file, `12345` in the registry: the message says so, and
+/// the row is placed at the school it names but for the zeros.
+#[test]
+fn a_school_number_with_other_leading_zeros_gets_a_hint() {
+    let city = City::new().edit("enrolments/2024-2025.csv", |t| {
+        t.replace("70000001,100007", "70000001,0100007")
+    });
+    assert_eq!(
+        city.problems()[0],
+        "enrolments/2024-2025.csv: row 16, column `school_id`: school 0100007 is not in the registry; did you mean 100007? leading zeros differ (a spreadsheet drops or adds them): write the number as the registry does, e.g. format the column as text"
+    );
+    let ingested = city.ingest();
+    assert_eq!(ingested.city.held_back, [SchoolRef(6)]);
+    assert_eq!(ingested.unplaced().count(), 0);
+}
+
+/// A refused registry row is not dropped silently: its school is named
+/// among the held back.
+#[test]
+fn a_refused_registry_row_names_its_school() {
+    let city = City::new().edit("registry.csv", |t| t.replace("0.200,0.100", "1.500,0.100"));
+    let ingested = city.ingest();
+    assert_eq!(ingested.refused_schools, [SchoolId::new("100001").unwrap()]);
+    assert_eq!(ingested.unplaced().count(), 0);
+}
+
+/// An empty registrations folder is not a city without absence: every
+/// school with enrolments (7 of 7) has none, so the folder is an error
+/// that stops the run.
+#[test]
+fn an_empty_registrations_folder_stops_the_run() {
+    let city = City::new();
+    std::fs::remove_file(city.dir.join("registrations/2024-2025.csv")).unwrap();
+    assert_eq!(
+        city.problems(),
+        [
+            "registrations: 7 of the 7 schools with pupils enrolled in school year 2024-2025 have no registration at all in this folder; the registrations of 2024-2025 are missing: add the schools' half-day registrations (see docs/data-formats.md), or remove the enrolments of 2024-2025"
+        ]
+    );
+    let config = Config::load(&city.dir.join("mirror.toml")).unwrap();
+    assert!(!city.ingest().may_render(&config));
+}
+
+/// A school of 20 pupils (the tiny city's 100002 with 20 enrolled and not
+/// one registration) is warned about; the run goes on. With its 3 pupils
+/// of the fixture it is not: a small school may truly have no absence.
+#[test]
+fn a_school_without_registrations_is_warned_about() {
+    assert!(City::new().problems().is_empty());
+    let city = City::new().edit("enrolments/2024-2025.csv", |mut t| {
+        // 17 more pupils at 100002 (Lyceum Beuk): 20 in all.
+        for n in 3..=19 {
+            t.push_str(&format!("200000{n:02},100002,2024-09-02,,S1,aso,2012\n"));
+        }
+        t
+    });
+    assert_eq!(
+        city.problems(),
+        [
+            "registrations: school 100002 has 20 pupils enrolled in school year 2024-2025 but not one registered half day; its mirror would show no absence at all: check that its export is in this folder"
+        ]
+    );
+    let config = Config::load(&city.dir.join("mirror.toml")).unwrap();
+    let ingested = city.ingest();
+    assert!(ingested.may_render(&config));
+    assert!(ingested.city.held_back.is_empty());
+}
+
+/// Notepad and Word save CR LF: the note reads as with LF. A line that
+/// starts with `#` but no space is text (CommonMark), not a section.
+#[test]
+fn a_crlf_note_is_read_and_a_hash_without_space_is_text() {
+    let note = "+++\nschool = \"100001\"\nthemes = [\"truancy\"]\ntitle = \"Welkom terug\"\n+++\n## Wat\nEen terugkomgesprek.\n#set de toon\n#5 op de lijst\n## Voor wie\nAlle leerlingen.\n## Wat veranderde\nMinder herhaling.\n";
+    let city = City::new().add("good-practices/a.md", note.replace('\n', "\r\n"));
+    assert!(city.problems().is_empty(), "{:?}", city.problems());
+    let practices = city.ingest().city.good_practices;
+    assert_eq!(practices.len(), 1);
+    assert_eq!(
+        practices[0].what_was_done,
+        "Een terugkomgesprek.\n#set de toon\n#5 op de lijst"
+    );
+    assert_eq!(practices[0].what_changed, "Minder herhaling.");
 }

@@ -1,16 +1,18 @@
 //! Attendance totals, for schools whose package exports no pupil-level data:
-//! half days per category for a school and a day or a month.
+//! half days per category for a school and a day, a month or a whole school
+//! year (as statistics offices publish them).
 
 use std::path::PathBuf;
 
 use chrono::NaiveDate;
-use mirror_model::{AttendanceTotals, Calendar, Enrolment, SchoolYear};
+use mirror_model::{AttendanceTotals, Calendar, Enrolment, SchoolDaysOff, SchoolYear};
 
 use crate::enrolments::Schools;
+use crate::layouts::ExportLayouts;
 use crate::problems::{DataQuality, Problem, ProblemKind};
 use crate::table::{FilePlace, Origin, Table, columns, parse_date};
 
-const COLUMNS: &[&str] = &[
+pub(crate) const COLUMNS: &[&str] = &[
     "school_id",
     "period",
     "enrolled",
@@ -28,14 +30,21 @@ pub(crate) fn read(
     files: &[PathBuf],
     schools: &Schools,
     calendar: &Calendar,
+    days_off: &SchoolDaysOff,
     enrolments: &[Enrolment],
+    layouts: &ExportLayouts,
     quality: &mut DataQuality,
 ) -> Vec<AttendanceTotals> {
     let mut records: Vec<(AttendanceTotals, Origin)> = Vec::new();
     let mut places: Vec<FilePlace> = Vec::new();
     for path in files {
-        let Some(table) = Table::open(path, "attendance-totals", &columns(COLUMNS, &[]), quality)
-        else {
+        let Some(table) = Table::open_in_layouts(
+            path,
+            "attendance-totals",
+            &columns(COLUMNS, &[]),
+            layouts.of("attendance-totals"),
+            quality,
+        ) else {
             continue;
         };
         let file = places.len() as u32;
@@ -49,7 +58,7 @@ pub(crate) fn read(
                 row.problem(
                     1,
                     ProblemKind::BadDate,
-                    format!("`{period}` is neither a day (2025-10-06 or 06/10/2025) nor a month (2025-10)"),
+                    format!("`{period}` is neither a day (2025-10-06 or 06/10/2025), a month (2025-10) nor a school year (2025-2026)"),
                 )
             })?;
             let year = SchoolYear::containing(from);
@@ -60,7 +69,10 @@ pub(crate) fn read(
                     format!("{period} lies in school year {year}, which the school calendar does not list; correct the period or add the year to the calendar file"),
                 ));
             };
-            let lessons = days.lesson_half_days_between(from, to.min(year.last_day()));
+            // The school's own lesson half days: its days off are none.
+            let last = to.min(year.last_day());
+            let lessons = days.lesson_half_days_between(from, last)
+                - days_off.between(school, from, last).len();
             if lessons == 0 {
                 return Err(row.problem(
                     1,
@@ -151,10 +163,14 @@ fn has_enrolments(
         .any(|e| SchoolYear::containing(e.from) == year)
 }
 
-/// A day, or a month written `YYYY-MM` (or `MM/YYYY`), as first and last day.
+/// A day, a month written `YYYY-MM` (or `MM/YYYY`), or a school year
+/// written `YYYY-YYYY`, as first and last day.
 fn parse_period(v: &str) -> Option<(NaiveDate, NaiveDate)> {
     if let Some(day) = parse_date(v) {
         return Some((day, day));
+    }
+    if let Ok(year) = v.trim().parse::<SchoolYear>() {
+        return Some((year.first_day(), year.last_day()));
     }
     let (year, month) = match v.split_once(['-', '/']) {
         Some((y, m)) if y.len() == 4 => (y.parse().ok()?, m.parse().ok()?),
@@ -175,7 +191,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn periods_are_days_or_months() {
+    fn periods_are_days_months_or_school_years() {
         let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
         assert_eq!(
             parse_period("2025-10-06"),
@@ -193,7 +209,12 @@ mod tests {
             parse_period("2025-12"),
             Some((d(2025, 12, 1), d(2025, 12, 31)))
         );
+        assert_eq!(
+            parse_period("2025-2026"),
+            Some((d(2025, 9, 1), d(2026, 6, 30)))
+        );
         assert_eq!(parse_period("2025-13"), None);
+        assert_eq!(parse_period("2025-2027"), None);
         assert_eq!(parse_period("October"), None);
     }
 }

@@ -1,10 +1,12 @@
 //! Rendering a batch of mirrors: in parallel with one renderer (templates
 //! and fonts loaded once), each PDF read back by the leak guard, then
-//! written to a staging folder. Only when the batch may be published are
-//! the files renamed into `schools/`; a run that stops or is killed leaves
-//! the earlier reports as they were and never a partial PDF.
+//! staged. Only when the batch may be published are they, with the release
+//! history, the metrics snapshot and the manifest, added to the run's
+//! [`Publication`]; a run that stops or is killed leaves the earlier
+//! reports as they were and never a partial PDF.
 
 use std::collections::BTreeSet;
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
@@ -15,7 +17,7 @@ use mirror_render::{RenderError, Renderer, ReportMeta};
 
 use crate::CliError;
 use crate::manifest::Manifest;
-use crate::output::{clear_dir, create_dir, remove_file_if_present, rename, write_atomically};
+use crate::output::{MANIFEST, Publication, QUALITY, Root, SCHOOLS, write_atomically};
 use crate::pipeline::Prepared;
 use crate::progress::Progress;
 
@@ -90,10 +92,13 @@ pub fn file_name(mirror: &SchoolMirror) -> String {
     }
 }
 
-/// Renders, checks and writes `mirrors`. Without `keep_going` the first
-/// failure stops the batch and nothing is written; with it, failures are
-/// reported and recorded in the manifest, and the others written. Returns
-/// the manifest as written, and the time the batch took.
+/// Renders, checks and stages `mirrors`, then the release history, the
+/// metrics snapshot and the manifest, all published with the rest of the
+/// run by `publication`. Without `keep_going` the first failure stops the
+/// batch and nothing is staged; with it, failures are reported and
+/// recorded in the manifest, and the others staged. The earlier reports of
+/// schools held back, refused or failed are removed in the same
+/// publication. Returns the manifest as staged, and the time the batch took.
 pub fn make_reports(
     prepared: &Prepared,
     released: &mut ReleaseHistory,
@@ -101,17 +106,15 @@ pub fn make_reports(
     renderer: &Renderer,
     meta: &ReportMeta,
     keep_going: bool,
+    publication: &mut Publication,
 ) -> Result<(Manifest, Duration), CliError> {
     let started = Instant::now();
     let dir = prepared.dir.clone();
-    let staging = dir.staging();
-    clear_dir(&staging)?;
-    create_dir(&staging)?;
-    create_dir(&dir.schools())?;
     let city = &prepared.anonymised.city;
     let guard = &prepared.anonymised.guard;
     let progress = Progress::new(mirrors.len());
     let stop = AtomicBool::new(false);
+    let staging: &Publication = publication;
     let make = |m: &SchoolMirror| -> Result<Made, CliError> {
         if stop.load(Ordering::Relaxed) {
             return Ok(Made::Skipped);
@@ -127,8 +130,9 @@ pub fn make_reports(
                 match guard.check_pdf(own, &pdf) {
                     Err(e) => Made::Refused(e),
                     Ok(()) => {
-                        let file = file_name(m);
-                        if let Err(e) = write_atomically(&staging.join(&file), &pdf) {
+                        let file = format!("{SCHOOLS}/{}", file_name(m));
+                        let path = staging.staging_path(Root::Period, &file);
+                        if let Err(e) = write_atomically(&path, &pdf) {
                             // The disk fails every report alike: stop them all.
                             stop.store(true, Ordering::Relaxed);
                             return Err(e);
@@ -163,13 +167,9 @@ pub fn make_reports(
     };
     let made = in_parallel(mirrors, make);
     progress.finish();
-    let made = match made {
-        Ok(made) => made,
-        Err(e) => {
-            clear_dir(&staging)?;
-            return Err(e);
-        }
-    };
+    // On an error the run ends and the publication, dropped, deletes what
+    // was staged.
+    let made = made?;
     if !keep_going {
         let first = mirrors.iter().zip(&made).find_map(|(m, made)| match made {
             Made::Refused(e) => Some((m, CliError::refused(e))),
@@ -177,7 +177,6 @@ pub fn make_reports(
             _ => None,
         });
         if let Some((m, (reason, code))) = first {
-            clear_dir(&staging)?;
             return Err(CliError::SchoolFailed {
                 school: m.school.clone(),
                 reason,
@@ -192,16 +191,19 @@ pub fn make_reports(
         prepared.inputs.clone(),
         mirrors,
         &prepared.anonymised.redactions,
-        prepared.held_back.iter().map(ToString::to_string).collect(),
+        prepared.without_mirror.clone(),
         prepared.warnings,
     );
-    let schools = dir.schools();
     let mut written = BTreeSet::new();
+    // Schools that get no report this run: an earlier run's would no longer
+    // match the manifest (nor the data), so it goes, whichever kind it is.
+    let mut removed: BTreeSet<String> =
+        prepared.held_back.iter().map(ToString::to_string).collect();
     for (m, made) in mirrors.iter().zip(made) {
         match made {
             Made::Staged { file, sha256 } => {
-                rename(&staging.join(&file), &schools.join(&file))?;
-                manifest.written(m, &format!("schools/{file}"), sha256);
+                publication.staged(Root::Period, &file);
+                manifest.written(m, &file, sha256);
                 for release in &m.releases {
                     released.record(&m.school, release.clone());
                 }
@@ -209,32 +211,51 @@ pub fn make_reports(
             }
             Made::Refused(e) => {
                 manifest.refused(&m.school, &e);
-                // An earlier run's report of this school would no longer
-                // match the manifest: the folder holds only what this run
-                // made or an earlier run made from the same period.
-                remove_file_if_present(&schools.join(file_name(m)))?;
+                removed.insert(m.school.to_string());
             }
             Made::Failed(e) => {
                 manifest.failed(&m.school, e.to_string());
-                remove_file_if_present(&schools.join(file_name(m)))?;
+                removed.insert(m.school.to_string());
             }
             Made::Skipped => {}
         }
     }
-    clear_dir(&staging)?;
-    released.save()?;
+    for school in &removed {
+        for file in [format!("{school}.pdf"), format!("{school}-follow-up.pdf")] {
+            publication.remove(Root::Period, &format!("{SCHOOLS}/{file}"));
+        }
+    }
+    let history = publication.staging_dir(Root::History);
+    for file in released.save(&history)? {
+        publication.staged(Root::History, &file);
+    }
     // The figures as printed, for a later follow-up's "since your last
     // mirror": only of the schools that received them.
-    mirror_benchmark::snapshot::write_snapshot(
-        &prepared.config.privacy.history_dir,
+    let history_dir = &prepared.config.privacy.history_dir;
+    let snapshot =
+        mirror_benchmark::snapshot::snapshot_path(Path::new(""), &prepared.benchmark.period);
+    let snapshot = snapshot.to_string_lossy();
+    let staged = publication.staging_path(Root::History, &snapshot);
+    mirror_benchmark::snapshot::write_snapshot_to(
+        history_dir,
+        &staged,
         &prepared.benchmark,
         &written,
     )?;
-    manifest.keep_earlier(&dir.manifest(), &dir.root);
+    if staged.exists() {
+        publication.staged(Root::History, &snapshot);
+    }
+    manifest.keep_earlier(&dir.manifest(), &dir.root, &removed);
     let json = manifest.to_json().map_err(|e| CliError::Write {
         path: dir.manifest(),
         source: std::io::Error::other(e),
     })?;
-    write_atomically(&dir.manifest(), &json)?;
+    publication.stage(Root::Period, MANIFEST, &json)?;
+    // Part of the quality report: no school disappears unnoticed.
+    publication.stage(
+        Root::Period,
+        &format!("{QUALITY}/schools-without-mirror.csv"),
+        manifest.without_mirror_csv().as_bytes(),
+    )?;
     Ok((manifest, started.elapsed()))
 }

@@ -18,19 +18,26 @@ mod pipeline;
 mod progress;
 mod suggest;
 
-use output::{PeriodDir, create_dir, write_atomically};
+use output::{ADVISOR, GUIDE, Publication, Root};
 use pipeline::{Prepared, Selection};
 
 const EXIT_CODES: &str = "Exit status:
-  0  every mirror asked for was written
-  1  an error stopped the run before any report (command line,
+  0  every mirror asked for was written; a school without data for the
+     period gets none and is listed with its reason in the summary,
+     manifest.json and quality/schools-without-mirror.csv (a warning)
+  1  an error stopped the run before anything was published (command line,
      configuration, unreadable folder or file, unknown school, date outside
-     the data); nothing written
+     the data, a file that cannot be written, another run holding the lock);
+     nothing written but the data-quality report the message names
   2  schools whose data has errors got no mirror (see quality/)
-  3  the leak guard refused a report (see manifest.json)
+  3  the leak guard refused a report or the guide (see manifest.json)
   4  a report could not be rendered (a template error)
-Without --keep-going, 2-4 stop the run and no report is written; with it,
-the other mirrors are written and the highest code is returned.";
+  5  publishing began but a file could not be moved into place; the next
+     run finishes it before anything else
+Without --keep-going, 2-4 stop the run and only the data-quality report is
+written; with it, the other mirrors are written and the highest code is
+returned. A run publishes all it makes at once, after making it: one that
+stops or is killed before leaves the earlier files as they were.";
 
 #[derive(Parser)]
 #[command(
@@ -222,6 +229,14 @@ enum CliError {
     )]
     Data { count: usize, report: String },
     #[error(
+        "{count} row(s) with errors name a school that is not in the registry, and no enrolment tells which school they belong to, so no mirror can be trusted; nothing was rendered. The first: {first}. Correct the school numbers (the list is in {report})"
+    )]
+    Unplaced {
+        count: usize,
+        first: String,
+        report: String,
+    },
+    #[error(
         "the data of school(s) {schools} has errors; nothing was rendered. Fix them (see {report}), or run with --keep-going to make the other mirrors"
     )]
     HeldBack { schools: String, report: String },
@@ -238,6 +253,31 @@ enum CliError {
     },
     #[error("the inspiration guide: {reason}. It was not written")]
     GuideRefused { reason: String },
+    #[error(
+        "the city's own texts hold school names, which the leak guard would refuse in every report printing them ({count}); nothing was rendered:\n{list}\nWhere a phrase names no school (an organisation sharing a school's name, say), allow it as a whole in {}:\n  [privacy]\n  allowed_phrases = [{allowed}]\nOtherwise rewrite the text without the school's name.",
+        config.display()
+    )]
+    CityTexts {
+        count: usize,
+        list: String,
+        config: PathBuf,
+        allowed: String,
+    },
+    #[error(
+        "{}: another mirror is writing to this output: {holder}. Wait until it ends, then run again; nothing was written",
+        path.display()
+    )]
+    Locked { path: PathBuf, holder: String },
+    #[error(
+        "{}: cannot move into place: {source}. Publishing had begun: the files {} names are staged, and the next run finishes publishing them before anything else",
+        path.display(),
+        journal.display()
+    )]
+    Unfinished {
+        path: PathBuf,
+        journal: PathBuf,
+        source: std::io::Error,
+    },
     #[error("cannot start a worker thread: {source}")]
     Thread { source: std::io::Error },
     #[error("{}: cannot write: {source}", path.display())]
@@ -252,6 +292,7 @@ enum CliError {
 const HELD_BACK: u8 = 2;
 const REFUSED: u8 = 3;
 const RENDER_FAILED: u8 = 4;
+const PUBLISHING_UNFINISHED: u8 = 5;
 
 impl CliError {
     fn exit_code(&self) -> u8 {
@@ -259,6 +300,7 @@ impl CliError {
             Self::HeldBack { .. } => HELD_BACK,
             Self::GuideRefused { .. } => REFUSED,
             Self::SchoolFailed { code, .. } => *code,
+            Self::Unfinished { .. } => PUBLISHING_UNFINISHED,
             _ => 1,
         }
     }
@@ -361,31 +403,53 @@ fn main() -> ExitCode {
     }
 }
 
-/// The yearly batch: the selected schools' mirrors, then the advisor's list.
+/// The yearly batch: the selected schools' mirrors, the advisor's list and
+/// the guide, published at once when all are made.
 fn run(
     config_path: &Path,
     reported: Reported,
     selection: Selection,
     keep_going: bool,
 ) -> Result<u8, CliError> {
-    let (prepared, mut released) =
+    let (prepared, mut released, mut publication) =
         pipeline::prepare(config_path, reported, &selection, keep_going)?;
     let renderer = mirror_render::Renderer::new(&prepared.config.templates_dir)?;
-    let code = make_reports(&prepared, &mut released, &renderer, &selection, keep_going)?;
+    pipeline::warn_unshown_characters(&prepared.config, &renderer, &mut std::io::stderr())?;
+    let (manifest, took) = make_reports(
+        &prepared,
+        &mut released,
+        &renderer,
+        &selection,
+        keep_going,
+        &mut publication,
+    )?;
     let meta = report_meta(&prepared);
-    write_advisor(&prepared, &renderer, &meta)?;
-    write_guide(&prepared, &renderer, &meta)?;
+    stage_advisor(&prepared, &renderer, &meta, &mut publication)?;
+    let mut code = exit_code(&manifest);
+    match stage_guide(&prepared, &renderer, &meta, &mut publication) {
+        // Like a school's refused report: the rest goes out, the earlier
+        // guide does not stay beside it.
+        Err(e @ CliError::GuideRefused { .. }) if keep_going => {
+            eprintln!("error: {e}");
+            publication.remove(Root::Period, GUIDE);
+            code = code.max(REFUSED);
+        }
+        staged => staged?,
+    }
+    publication.publish()?;
+    summarise(&prepared, &manifest, took);
     Ok(code)
 }
 
 /// The inspiration guide of every shared practice, at the period's top:
 /// for schools and local partners alike, so read by the leak guard as a
 /// report of no school.
-fn write_guide(
+fn stage_guide(
     prepared: &Prepared,
     renderer: &mirror_render::Renderer,
     meta: &mirror_render::ReportMeta,
-) -> Result<PathBuf, CliError> {
+    publication: &mut Publication,
+) -> Result<(), CliError> {
     let city = &prepared.anonymised.city;
     let guide = mirror_benchmark::practices::inspiration_guide(city, &prepared.benchmark);
     let pdf = renderer.render_guide(
@@ -393,25 +457,24 @@ fn write_guide(
         &prepared.config.practices.guide_language,
         meta.issue_date,
     )?;
-    let path = prepared.dir.guide();
     if let Err(e) = prepared.anonymised.guard.check_pdf(None, &pdf) {
         return Err(CliError::GuideRefused {
             reason: CliError::refused(&e).0,
         });
     }
-    write_atomically(&path, &pdf)?;
-    Ok(path)
+    publication.stage(Root::Period, GUIDE, &pdf)
 }
 
-/// The mirrors of the selected schools, and the summary of the batch;
-/// returns the exit status.
+/// The mirrors of the selected schools, staged in `publication`; returns
+/// the manifest staged and the time the batch took.
 fn make_reports(
     prepared: &Prepared,
     released: &mut mirror_anonymise::disclosure::ReleaseHistory,
     renderer: &mirror_render::Renderer,
     selection: &Selection,
     keep_going: bool,
-) -> Result<u8, CliError> {
+    publication: &mut Publication,
+) -> Result<(manifest::Manifest, Duration), CliError> {
     let mirrors: Vec<&SchoolMirror> = prepared
         .benchmark
         .mirrors
@@ -419,10 +482,15 @@ fn make_reports(
         .filter(|m| selection.contains(&m.school))
         .collect();
     let meta = report_meta(prepared);
-    let (manifest, took) =
-        batch::make_reports(prepared, released, &mirrors, renderer, &meta, keep_going)?;
-    summarise(prepared, &manifest, took);
-    Ok(exit_code(&manifest))
+    batch::make_reports(
+        prepared,
+        released,
+        &mirrors,
+        renderer,
+        &meta,
+        keep_going,
+        publication,
+    )
 }
 
 /// One school's mirror on request.
@@ -433,7 +501,8 @@ fn report(
     follow_up: bool,
 ) -> Result<u8, CliError> {
     let selection = Selection::Schools(vec![school.clone()]);
-    let (mut prepared, mut released) = pipeline::prepare(config_path, reported, &selection, false)?;
+    let (mut prepared, mut released, mut publication) =
+        pipeline::prepare(config_path, reported, &selection, false)?;
     if follow_up {
         let history = prepared.config.privacy.history_dir.clone();
         for m in prepared
@@ -453,19 +522,37 @@ fn report(
         }
     }
     let renderer = mirror_render::Renderer::new(&prepared.config.templates_dir)?;
-    make_reports(&prepared, &mut released, &renderer, &selection, false)
+    pipeline::warn_unshown_characters(&prepared.config, &renderer, &mut std::io::stderr())?;
+    let (manifest, took) = make_reports(
+        &prepared,
+        &mut released,
+        &renderer,
+        &selection,
+        false,
+        &mut publication,
+    )?;
+    publication.publish()?;
+    summarise(&prepared, &manifest, took);
+    Ok(exit_code(&manifest))
 }
 
 /// The advisor's list alone.
 fn advisor_only(config_path: &Path, reported: Reported) -> Result<u8, CliError> {
-    let (prepared, _) = pipeline::prepare(config_path, reported, &Selection::All, true)?;
+    let (prepared, _, mut publication) =
+        pipeline::prepare(config_path, reported, &Selection::All, true)?;
     let renderer = mirror_render::Renderer::new(&prepared.config.templates_dir)?;
-    let dir = write_advisor(&prepared, &renderer, &report_meta(&prepared))?;
+    stage_advisor(
+        &prepared,
+        &renderer,
+        &report_meta(&prepared),
+        &mut publication,
+    )?;
+    publication.publish()?;
     let _ = writeln!(
         std::io::stdout().lock(),
         "advisor's list for {} written to {} (city staff only: it names schools)",
         pipeline::describe_period(&prepared.benchmark.period),
-        dir.display()
+        prepared.dir.advisor().display()
     );
     Ok(0)
 }
@@ -482,31 +569,28 @@ fn report_meta(prepared: &Prepared) -> mirror_render::ReportMeta {
     }
 }
 
-/// The advisor's list (CSV and PDF) and the peer sets, in the period's
+/// The advisor's list (CSV and PDF) and the peer sets, for the period's
 /// `advisor/` folder: for the city's staff, never beside a school's report.
 /// The leak guard does not read them: they name schools by design.
-fn write_advisor(
+fn stage_advisor(
     prepared: &Prepared,
     renderer: &mirror_render::Renderer,
     meta: &mirror_render::ReportMeta,
-) -> Result<PathBuf, CliError> {
-    let dir: &PeriodDir = &prepared.dir;
-    let advisor_dir = dir.advisor();
-    create_dir(&advisor_dir)?;
+    publication: &mut Publication,
+) -> Result<(), CliError> {
     let list = mirror_benchmark::advisor::advisor_list(&prepared.benchmark);
-    write_atomically(
-        &advisor_dir.join("advisor-list.csv"),
-        list.to_csv().as_bytes(),
-    )?;
-    write_atomically(
-        &advisor_dir.join("advisor-list.pdf"),
-        &renderer.render_advisor(&list, meta.issue_date)?,
-    )?;
-    write_atomically(
-        &advisor_dir.join("peer-sets.csv"),
-        prepared.benchmark.peer_sets_csv().as_bytes(),
-    )?;
-    Ok(advisor_dir)
+    let pdf = renderer.render_advisor(&list, meta.issue_date)?;
+    for (name, bytes) in [
+        ("advisor-list.csv", list.to_csv().as_bytes()),
+        ("advisor-list.pdf", pdf.as_slice()),
+        (
+            "peer-sets.csv",
+            prepared.benchmark.peer_sets_csv().as_bytes(),
+        ),
+    ] {
+        publication.stage(Root::Period, &format!("{ADVISOR}/{name}"), bytes)?;
+    }
+    Ok(())
 }
 
 fn exit_code(manifest: &manifest::Manifest) -> u8 {
@@ -533,7 +617,7 @@ fn summarise(prepared: &Prepared, manifest: &manifest::Manifest, took: Duration)
         out,
         "{} mirror(s) for {} written to {}\n\
          refused by the leak guard: {}; failed: {}; held back for data errors: {}\n\
-         suppressed counts: {}; redactions: {}; data-quality warnings: {} (see {})\n\
+         suppressed counts: {}; redactions: {}; data-quality errors: {}, warnings: {} (see {})\n\
          time: {:.1} s (ingest {:.2} s, anonymise {:.2} s, benchmark {:.2} s, render and check {:.2} s)",
         c.written,
         pipeline::describe_period(&prepared.benchmark.period),
@@ -543,14 +627,43 @@ fn summarise(prepared: &Prepared, manifest: &manifest::Manifest, took: Duration)
         c.held_back,
         c.suppressions,
         c.redactions,
+        prepared.errors,
         c.warnings,
-        prepared.dir.manifest().display(),
+        prepared.dir.quality().display(),
         total.as_secs_f64(),
         t.ingest.as_secs_f64(),
         t.anonymise.as_secs_f64(),
         t.benchmark.as_secs_f64(),
         took.as_secs_f64(),
     );
+    // Every registry school gets a mirror or is named here, by reason.
+    let mut by_reason: std::collections::BTreeMap<manifest::NoMirrorReason, Vec<&str>> =
+        std::collections::BTreeMap::new();
+    for n in manifest.without_mirror() {
+        by_reason.entry(n.reason).or_default().push(&n.school);
+    }
+    for (reason, schools) in by_reason {
+        let _ = writeln!(
+            out,
+            "no mirror, {} ({}): {}",
+            reason.describe(),
+            schools.len(),
+            schools.join(", ")
+        );
+    }
+    // Left out without holding back a school: nobody would hear of them.
+    const SHOWN: usize = 5;
+    for problem in prepared.errors_of_no_school.iter().take(SHOWN) {
+        let _ = writeln!(out, "left out: {problem}");
+    }
+    if prepared.errors_of_no_school.len() > SHOWN {
+        let _ = writeln!(
+            out,
+            "left out: ... and {} more (see {})",
+            prepared.errors_of_no_school.len() - SHOWN,
+            prepared.dir.quality().display()
+        );
+    }
 }
 
 /// Runs ingest alone and reports every problem; fails when any is an error.
@@ -580,6 +693,9 @@ fn check(
         "\nWritten to {} (and .csv beside it).",
         report.display()
     );
+    // With the renderer's fonts: what they cannot show prints as a placeholder.
+    let renderer = mirror_render::Renderer::new(&config.templates_dir)?;
+    pipeline::warn_unshown_characters(&config, &renderer, &mut out)?;
     let errors = ingested.quality.errors().count();
     if errors > 0 {
         return Err(CliError::Data {

@@ -4,7 +4,7 @@
 //! school, never the values. No time of day is in it, so the same inputs
 //! give the same manifest.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use chrono::NaiveDate;
@@ -75,6 +75,41 @@ impl<R: Ord + Copy> Tally<R> {
     }
 }
 
+/// Why a registry school got no mirror this run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum NoMirrorReason {
+    /// Its data has errors (or its registry row was refused): see quality/.
+    HeldBack,
+    /// Nothing to report: no pupil-level data in the period.
+    NoData,
+    /// Not among the schools of `--schools` (or `--school`).
+    NotSelected,
+    RefusedByLeakGuard,
+    FailedToRender,
+}
+
+impl NoMirrorReason {
+    /// For the run's summary and the quality report.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::HeldBack => "held back for data errors (see data-quality.txt)",
+            Self::NoData => "no pupil-level data for the period",
+            Self::NotSelected => "not in the selection",
+            Self::RefusedByLeakGuard => "refused by the leak guard",
+            Self::FailedToRender => "failed to render",
+        }
+    }
+}
+
+/// A registry school without a mirror this run, and why: every school of
+/// the registry gets a mirror or is listed, so none disappears unnoticed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub(crate) struct NoMirror {
+    pub school: String,
+    pub reason: NoMirrorReason,
+}
+
 /// How the run went, as its summary line says.
 #[derive(Debug, Default, Serialize)]
 pub(crate) struct Counts {
@@ -103,6 +138,9 @@ pub(crate) struct Manifest {
     refused_by_leak_guard: Vec<Refused>,
     failed: Vec<Failed>,
     held_back: Vec<String>,
+    /// Every registry school without a report from this run, with the
+    /// reason, by school number.
+    without_mirror: Vec<NoMirror>,
     /// Counts of pupils withheld from the reports written or refused.
     suppressions: Tally<Suppression>,
     /// Free text replaced by placeholders, by the school (or network) whose
@@ -111,17 +149,23 @@ pub(crate) struct Manifest {
 }
 
 impl Manifest {
-    /// `mirrors`: those this run makes; `held_back`: the schools whose data
-    /// has errors; `warnings`: the data-quality warnings.
+    /// `mirrors`: those this run makes; `without_mirror`: the registry's
+    /// other schools, with the reason (the held back among them are the
+    /// schools whose data has errors); `warnings`: the data-quality warnings.
     pub fn new(
         period: Period,
         issue_date: NaiveDate,
         inputs: Inputs,
         mirrors: &[&SchoolMirror],
         redactions: &BTreeMap<String, RedactionCounts>,
-        held_back: Vec<String>,
+        without_mirror: Vec<NoMirror>,
         warnings: usize,
     ) -> Self {
+        let held_back: Vec<String> = without_mirror
+            .iter()
+            .filter(|n| n.reason == NoMirrorReason::HeldBack)
+            .map(|n| n.school.clone())
+            .collect();
         let suppressions = Tally::new(
             mirrors
                 .iter()
@@ -145,6 +189,7 @@ impl Manifest {
             refused_by_leak_guard: Vec::new(),
             failed: Vec::new(),
             held_back,
+            without_mirror,
             suppressions,
             redactions,
         }
@@ -172,11 +217,36 @@ impl Manifest {
             school: school.to_string(),
             reason,
         });
+        self.no_mirror(school, NoMirrorReason::FailedToRender);
+    }
+
+    fn no_mirror(&mut self, school: &SchoolId, reason: NoMirrorReason) {
+        self.without_mirror.push(NoMirror {
+            school: school.to_string(),
+            reason,
+        });
+        self.without_mirror.sort_by(|a, b| a.school.cmp(&b.school));
+    }
+
+    /// The registry's schools without a report from this run, by number.
+    pub fn without_mirror(&self) -> &[NoMirror] {
+        &self.without_mirror
+    }
+
+    /// `quality/schools-without-mirror.csv`: the same list for a spreadsheet.
+    pub fn without_mirror_csv(&self) -> String {
+        let mut out = String::from("school_id,reason\n");
+        for n in &self.without_mirror {
+            out.push_str(&format!("{},\"{}\"\n", n.school, n.reason.describe()));
+        }
+        out
     }
 
     /// Keeps the entries of an earlier manifest of this folder for reports
-    /// this run did not replace and that are still there unchanged.
-    pub fn keep_earlier(&mut self, earlier: &Path, folder: &Path) {
+    /// this run did not replace and that are still there unchanged, but not
+    /// those of the schools in `removed`, whose earlier reports this run
+    /// removes (held back, refused or failed).
+    pub fn keep_earlier(&mut self, earlier: &Path, folder: &Path, removed: &BTreeSet<String>) {
         let Ok(text) = std::fs::read(earlier) else {
             return;
         };
@@ -190,7 +260,10 @@ impl Manifest {
         for w in earlier.reports {
             let still_there = std::fs::read(folder.join(&w.file))
                 .is_ok_and(|bytes| Self::sha256(&bytes) == w.sha256);
-            if still_there && !self.reports.iter().any(|r| r.file == w.file) {
+            if still_there
+                && !removed.contains(&w.school)
+                && !self.reports.iter().any(|r| r.file == w.file)
+            {
                 self.reports.push(w);
             }
         }
@@ -207,6 +280,7 @@ impl Manifest {
             school: school.to_string(),
             found,
         });
+        self.no_mirror(school, NoMirrorReason::RefusedByLeakGuard);
     }
 
     pub fn counts(&self) -> &Counts {
@@ -299,7 +373,7 @@ mod tests {
 
         let mut now = manifest("now");
         now.reports = vec![report("100004", ABC, "now")];
-        now.keep_earlier(&earlier_path, folder);
+        now.keep_earlier(&earlier_path, folder, &BTreeSet::new());
         assert_eq!(
             reports(&now),
             [
@@ -310,6 +384,15 @@ mod tests {
         // Kept whole, as the earlier manifest said it.
         assert_eq!(now.reports[0].school, "100001");
         assert_eq!(now.reports[0].sha256, ABC);
+        // A run that writes nothing and holds 100001 back: its report is
+        // removed, and so is its entry; 100004's earlier entry stays.
+        let mut now = manifest("now");
+        now.keep_earlier(
+            &earlier_path,
+            folder,
+            &BTreeSet::from(["100001".to_owned()]),
+        );
+        assert_eq!(reports(&now), [("schools/100004.pdf", "earlier")]);
     }
 
     #[test]
@@ -321,11 +404,11 @@ mod tests {
         let mut now = manifest("now");
         now.reports = vec![report("100002", ABC, "now")];
         // None there.
-        now.keep_earlier(&folder.join("manifest.json"), folder);
+        now.keep_earlier(&folder.join("manifest.json"), folder, &BTreeSet::new());
         assert_eq!(reports(&now), [("schools/100002.pdf", "now")]);
         // Not a manifest.
         std::fs::write(folder.join("manifest.json"), "{ not json").unwrap();
-        now.keep_earlier(&folder.join("manifest.json"), folder);
+        now.keep_earlier(&folder.join("manifest.json"), folder, &BTreeSet::new());
         assert_eq!(reports(&now), [("schools/100002.pdf", "now")]);
     }
 }

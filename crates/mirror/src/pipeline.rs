@@ -12,7 +12,8 @@ use mirror_ingest::DataQuality;
 use mirror_model::{Calendar, Config, SchoolId};
 
 use crate::inputs::{Inputs, hash_inputs};
-use crate::output::{PeriodDir, create_dir, write_atomically};
+use crate::manifest::{NoMirror, NoMirrorReason};
+use crate::output::{PeriodDir, Publication, QUALITY, Root, create_dir, write_atomically};
 use crate::{CliError, suggest};
 
 /// Which schools a command makes mirrors for.
@@ -48,20 +49,30 @@ pub struct Prepared {
     pub dir: PeriodDir,
     /// Schools whose data has errors, by id: no mirror until fixed.
     pub held_back: Vec<SchoolId>,
+    /// Every registry school that gets no mirror, and why, as known before
+    /// rendering (the batch adds those refused or failed).
+    pub without_mirror: Vec<NoMirror>,
+    pub errors: usize,
     pub warnings: usize,
+    /// Errors that belong to no school (a good-practice note without front
+    /// matter, a support offer): the rows are left out and nothing is held
+    /// back, so the summary names them.
+    pub errors_of_no_school: Vec<String>,
     pub timings: Timings,
 }
 
 /// Runs ingest, anonymise and benchmark for `reported`, after checking that
 /// every selected school exists. Schools whose data has errors stop the run
-/// unless `keep_going`; the data-quality report is written either way.
-/// Returns the release history too: the batch records what it publishes.
+/// unless `keep_going`; the data-quality report is published either way.
+/// Returns the release history too, and the run's publication, with the
+/// data-quality report staged and the locks held: the command stages what
+/// it makes and publishes it all at once.
 pub fn prepare(
     config_path: &Path,
     reported: Reported,
     selection: &Selection,
     keep_going: bool,
-) -> Result<(Prepared, ReleaseHistory), CliError> {
+) -> Result<(Prepared, ReleaseHistory, Publication), CliError> {
     let started = Instant::now();
     let config = Config::load(config_path)?;
     if let Err(source) = std::fs::read_dir(&config.data_dir) {
@@ -71,10 +82,14 @@ pub fn prepare(
             source,
         });
     }
+    // First, so that a second run stops at once, and before the history is
+    // read, so that a publication a stopped run began is finished.
+    let history_lock = Publication::lock_history(&config.privacy.history_dir)?;
     let inputs = hash_inputs(config_path, &config)?;
     let calendar = Calendar::load(&config.calendar)?;
     let ingested = mirror_ingest::run(&config, calendar)?;
     let may_render = ingested.may_render(&config);
+    let unplaced: Vec<String> = ingested.unplaced().map(ToString::to_string).collect();
     let quality = ingested.quality;
     if let Selection::Schools(ids) = selection {
         let known: Vec<&str> = ingested
@@ -94,6 +109,13 @@ pub fn prepare(
     if !may_render {
         let report = write_quality_report(&config.out_dir.join("quality"), &quality)?;
         let _ = write!(std::io::stderr().lock(), "{}", quality.summary());
+        if let Some(first) = unplaced.first() {
+            return Err(CliError::Unplaced {
+                count: unplaced.len(),
+                first: first.clone(),
+                report: report.display().to_string(),
+            });
+        }
         let count = quality
             .unreadable_files()
             .count()
@@ -107,11 +129,13 @@ pub fn prepare(
             report: report.display().to_string(),
         });
     }
+    // Schools whose registry row was refused are held back too, by name.
     let held_back: Vec<SchoolId> = ingested
         .city
         .held_back
         .iter()
         .map(|s| ingested.city.registry[s.index()].id.clone())
+        .chain(ingested.refused_schools.iter().cloned())
         .collect();
     let ingest_done = Instant::now();
     let key =
@@ -130,10 +154,15 @@ pub fn prepare(
             found.join(", ")
         );
     }
+    check_city_texts(&config, &anonymised)?;
     let anonymise_done = Instant::now();
     let period: Period = mirror_benchmark::period_of(&anonymised.city, reported)?;
     let dir = PeriodDir::new(&config.out_dir, &period);
-    let report = write_quality_report(&dir.quality(), &quality)?;
+    let mut publication = Publication::begin(history_lock, &config.privacy.history_dir, &dir)?;
+    for (name, text) in quality_report(&quality) {
+        publication.stage(Root::Period, &format!("{QUALITY}/{name}"), text.as_bytes())?;
+    }
+    let report = dir.quality().join(QUALITY_SUMMARY);
     let stopping: Vec<&SchoolId> = held_back.iter().filter(|s| selection.contains(s)).collect();
     if !stopping.is_empty() {
         let list = stopping
@@ -142,6 +171,7 @@ pub fn prepare(
             .collect::<Vec<_>>()
             .join(", ");
         if !keep_going {
+            publication.publish()?;
             return Err(CliError::HeldBack {
                 schools: list,
                 report: report.display().to_string(),
@@ -178,7 +208,15 @@ pub fn prepare(
         }
     }
     let benchmark_done = Instant::now();
+    let without_mirror = without_mirror(&anonymised, &benchmark, &held_back, selection);
     let prepared = Prepared {
+        without_mirror,
+        errors: quality.errors().count(),
+        errors_of_no_school: quality
+            .errors()
+            .filter(|p| p.school.is_none())
+            .map(ToString::to_string)
+            .collect(),
         warnings: quality.problems().len() - quality.errors().count()
             + anonymised.withheld_practices.len(),
         config,
@@ -193,7 +231,154 @@ pub fn prepare(
             benchmark: benchmark_done - anonymise_done,
         },
     };
-    Ok((prepared, released))
+    Ok((prepared, released, publication))
+}
+
+/// Stops the run before any report when the city's own texts (the strings
+/// files, the support catalogue, the action plans) hold a school's name or
+/// alias, which the leak guard would refuse in every report printing it,
+/// or when an allowed phrase is itself a school's name. One message lists
+/// them all, each with its fix.
+fn check_city_texts(config: &Config, anonymised: &Anonymised) -> Result<(), CliError> {
+    let strings = strings_texts(&config.templates_dir.join("lang"))?;
+    let mut collisions = anonymised.guard.collisions(
+        strings
+            .iter()
+            .map(|(place, text)| (place.clone(), text.as_str())),
+    );
+    collisions.extend(anonymised.collisions.iter().cloned());
+    let refused = anonymised.guard.refused_phrases();
+    if collisions.is_empty() && refused.is_empty() {
+        return Ok(());
+    }
+    let mut lines: Vec<String> = collisions
+        .iter()
+        .map(|c| {
+            if c.phrase == c.name {
+                format!(
+                    "  {}: \"{}\" is a school's name or alias on its own: rewrite the text",
+                    c.place, c.name
+                )
+            } else {
+                format!(
+                    "  {}: \"{}\" holds the school name \"{}\"",
+                    c.place, c.phrase, c.name
+                )
+            }
+        })
+        .collect();
+    lines.extend(refused.iter().map(|p| {
+        format!(
+            "  privacy.allowed_phrases: \"{p}\" is a school's name or alias itself and cannot be allowed: list the longer phrase it stands in"
+        )
+    }));
+    let mut phrases: Vec<&str> = config
+        .privacy
+        .allowed_phrases
+        .iter()
+        .filter(|p| !refused.contains(p))
+        .map(String::as_str)
+        .chain(
+            collisions
+                .iter()
+                .filter(|c| c.phrase != c.name)
+                .map(|c| c.phrase.as_str()),
+        )
+        .collect();
+    let mut seen = std::collections::BTreeSet::new();
+    phrases.retain(|p| seen.insert(*p));
+    let quoted: Vec<String> = phrases
+        .iter()
+        .map(|p| serde_json::to_string(p).unwrap_or_default())
+        .collect();
+    Err(CliError::CityTexts {
+        count: lines.len(),
+        list: lines.join("\n"),
+        config: config.source.clone(),
+        allowed: quoted.join(", "),
+    })
+}
+
+/// Every string of every `lang/*.toml`, named by file and dotted key.
+fn strings_texts(dir: &Path) -> Result<Vec<(String, String)>, CliError> {
+    fn walk(value: &toml::Value, file: &str, key: &str, out: &mut Vec<(String, String)>) {
+        match value {
+            toml::Value::String(text) => out.push((format!("{file} (key `{key}`)"), text.clone())),
+            toml::Value::Array(items) => items.iter().for_each(|v| walk(v, file, key, out)),
+            toml::Value::Table(table) => {
+                for (k, v) in table {
+                    let inner = if key.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{key}.{k}")
+                    };
+                    walk(v, file, &inner, out);
+                }
+            }
+            _ => {}
+        }
+    }
+    let entries = std::fs::read_dir(dir).map_err(|e| CliError::Folder {
+        path: dir.to_owned(),
+        message: e.to_string(),
+    })?;
+    let mut files: Vec<std::path::PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    files.sort();
+    let mut out = Vec::new();
+    for path in files {
+        let text = std::fs::read_to_string(&path).map_err(|source| CliError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        // A strings file that does not parse is the renderer's error to report.
+        if let Ok(table) = toml::from_str::<toml::Table>(&text) {
+            walk(
+                &toml::Value::Table(table),
+                &path.display().to_string(),
+                "",
+                &mut out,
+            );
+        }
+    }
+    Ok(out)
+}
+
+/// The registry's schools that get no mirror, and why, in registry order
+/// (those whose registry row was refused last): held back for errors
+/// first, then not selected, then without data for the period. Whatever
+/// the benchmark made no mirror for is listed, so no school is lost.
+fn without_mirror(
+    anonymised: &Anonymised,
+    benchmark: &CityBenchmark,
+    held_back: &[SchoolId],
+    selection: &Selection,
+) -> Vec<NoMirror> {
+    let registry = anonymised.city.schools().iter().map(|s| &s.id);
+    let refused = held_back
+        .iter()
+        .filter(|id| !anonymised.city.schools().iter().any(|s| &s.id == *id));
+    registry
+        .chain(refused)
+        .filter_map(|id| {
+            let reason = if held_back.contains(id) {
+                NoMirrorReason::HeldBack
+            } else if !selection.contains(id) {
+                NoMirrorReason::NotSelected
+            } else if !benchmark.mirrors.iter().any(|m| &m.school == id) {
+                NoMirrorReason::NoData
+            } else {
+                return None;
+            };
+            Some(NoMirror {
+                school: id.to_string(),
+                reason,
+            })
+        })
+        .collect()
 }
 
 pub fn describe_period(period: &Period) -> String {
@@ -217,8 +402,57 @@ pub fn write_quality_report(
     quality: &DataQuality,
 ) -> Result<std::path::PathBuf, CliError> {
     create_dir(dir)?;
-    let text = dir.join("data-quality.txt");
-    write_atomically(&text, quality.summary().as_bytes())?;
-    write_atomically(&dir.join("data-quality.csv"), quality.to_csv().as_bytes())?;
-    Ok(text)
+    for (name, text) in quality_report(quality) {
+        write_atomically(&dir.join(name), text.as_bytes())?;
+    }
+    Ok(dir.join(QUALITY_SUMMARY))
+}
+
+/// The data-quality report's summary, for people.
+const QUALITY_SUMMARY: &str = "data-quality.txt";
+
+/// The data-quality report's files: the summary, and every problem as CSV.
+fn quality_report(quality: &DataQuality) -> [(&'static str, String); 2] {
+    [
+        (QUALITY_SUMMARY, quality.summary()),
+        ("data-quality.csv", quality.to_csv()),
+    ]
+}
+
+/// Names, as warnings, the rows of the text sources holding characters no
+/// font of the reports has (each prints as a placeholder); returns how
+/// many. Called before any report is made, with the renderer's own fonts.
+pub fn warn_unshown_characters(
+    config: &Config,
+    renderer: &mirror_render::Renderer,
+    out: &mut dyn Write,
+) -> Result<usize, CliError> {
+    let data = &config.data_dir;
+    let sources = [
+        data.join("registry.csv"),
+        data.join("good-practices"),
+        data.join("support"),
+        data.join("action-plans"),
+        data.join("checklists"),
+        config.questionnaires.clone(),
+        config.themes.clone(),
+        config.checklist.clone(),
+    ]
+    .into_iter()
+    .chain(config.support_rules.clone());
+    let mut count = 0;
+    for path in sources {
+        let found = renderer
+            .coverage()
+            .scan(&path)
+            .map_err(|source| CliError::Read {
+                path: path.clone(),
+                source,
+            })?;
+        for unshown in &found {
+            let _ = writeln!(out, "warning: {unshown}");
+        }
+        count += found.len();
+    }
+    Ok(count)
 }

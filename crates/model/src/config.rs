@@ -41,6 +41,7 @@ struct RawConfig {
     #[serde(default = "default_places")]
     places: String,
     support_rules: Option<String>,
+    export_layouts: Option<String>,
     pseudonyms: RawPseudonyms,
     #[serde(default)]
     thresholds: Thresholds,
@@ -199,6 +200,8 @@ struct RawPrivacy {
     history_dir: Option<String>,
     #[serde(default)]
     public_web_hosts: Vec<String>,
+    #[serde(default)]
+    allowed_phrases: Vec<String>,
 }
 
 impl Default for RawPrivacy {
@@ -210,6 +213,7 @@ impl Default for RawPrivacy {
             min_peer_schools: default_min_peer_schools(),
             history_dir: None,
             public_web_hosts: Vec::new(),
+            allowed_phrases: Vec::new(),
         }
     }
 }
@@ -243,6 +247,10 @@ pub struct PrivacySettings {
     /// Web addresses on these hosts (and their subdomains) stay in free text
     /// unless they carry a name; every other web address is redacted.
     pub public_web_hosts: Vec<String>,
+    /// Whole phrases of the city's own texts that hold a school's name or
+    /// alias but name no school ("Buurtwerk De Brug"): redaction and the
+    /// leak guard read each as one phrase, never as the name inside it.
+    pub allowed_phrases: Vec<String>,
 }
 
 impl PrivacySettings {
@@ -294,6 +302,9 @@ pub struct Config {
     /// Which findings bring which themes' support offers to a report; `None`:
     /// reports suggest no support.
     pub support_rules: Option<PathBuf>,
+    /// How school administration packages export the registry, enrolments,
+    /// registrations, guidance and totals; `None`: only our own columns.
+    pub export_layouts: Option<PathBuf>,
     pub pseudonym_key_file: Option<PathBuf>,
     pub thresholds: Thresholds,
     pub peers: PeerSettings,
@@ -425,6 +436,11 @@ impl Config {
                 .as_deref()
                 .map(|r| resolve("support_rules", r))
                 .transpose()?,
+            export_layouts: raw
+                .export_layouts
+                .as_deref()
+                .map(|l| resolve("export_layouts", l))
+                .transpose()?,
             pseudonym_key_file: raw
                 .pseudonyms
                 .key_file
@@ -439,6 +455,7 @@ impl Config {
                 min_peer_schools: raw.privacy.min_peer_schools,
                 history_dir,
                 public_web_hosts: raw.privacy.public_web_hosts.clone(),
+                allowed_phrases: raw.privacy.allowed_phrases.clone(),
             },
             issue_date: raw.report.issue_date,
             ingest: raw.ingest,

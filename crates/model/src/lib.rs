@@ -11,7 +11,7 @@ mod school;
 mod time;
 
 pub use absence::AbsenceCategory;
-pub use calendar::{Calendar, CalendarError, SchoolYearCalendar};
+pub use calendar::{Calendar, CalendarError, SchoolDaysOff, SchoolYearCalendar};
 pub use config::{Config, ConfigError, IngestSettings};
 pub use school::{
     EducationForm, Grade, Level, ReportLanguage, SchoolId, SchoolRef, SocioEconomicProfile,
@@ -41,9 +41,9 @@ mod questionnaire;
 mod records;
 pub use guidance::{GuidanceFile, GuidanceOutcome, GuidanceReason};
 pub use practice::{
-    ActionGoal, ChecklistAnswer, ChecklistItem, ChecklistResponse, GoodPractice, Measure,
-    PlanScope, PracticeConfigError, RuleContext, SupportOffer, SupportRule, Themes, Trigger,
-    load_checklist, load_support_rules, scales_asked,
+    ActionGoal, ChecklistAnswer, ChecklistItem, ChecklistResponse, GoodPractice, Measure, Note,
+    NoteBlock, PlanScope, PracticeConfigError, RuleContext, Run, SupportOffer, SupportRule, Themes,
+    Trigger, load_checklist, load_support_rules, scales_asked,
 };
 pub use questionnaire::{
     AnswerScale, Instrument, Item, Layout, Questionnaire, QuestionnaireError, RespondentGroup,

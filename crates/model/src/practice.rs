@@ -130,7 +130,8 @@ pub struct ChecklistResponse {
 }
 
 /// A practice a school shares, as the note was written (free text is
-/// redacted by anonymise before anything shows it).
+/// redacted by anonymise before anything shows it). The three sections are
+/// the note's Markdown as written; [`Note::from_markdown`] reads them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GoodPractice {
     /// The note's file, to name it in warnings (never printed in a report).
@@ -142,6 +143,190 @@ pub struct GoodPractice {
     pub what_was_done: String,
     pub for_whom: String,
     pub what_changed: String,
+}
+
+/// A piece of a note's text in one style. `T` is the text: `String` as
+/// written, a redacted text once anonymise has read it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Run<T> {
+    pub text: T,
+    pub emph: bool,
+    pub strong: bool,
+}
+
+/// A paragraph, or a list whose items are each a line of runs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum NoteBlock<T> {
+    Paragraph { runs: Vec<Run<T>> },
+    List { ordered: bool, items: Vec<Vec<Run<T>>> },
+}
+
+/// The text of a note's section as structure, never as markup: reports
+/// draw each run as text, so nothing a school writes is read as Typst.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct Note<T> {
+    pub blocks: Vec<NoteBlock<T>>,
+}
+
+/// One plain paragraph.
+impl<T> From<T> for Note<T> {
+    fn from(text: T) -> Self {
+        Self {
+            blocks: vec![NoteBlock::Paragraph {
+                runs: vec![Run {
+                    text,
+                    emph: false,
+                    strong: false,
+                }],
+            }],
+        }
+    }
+}
+
+impl<T> Note<T> {
+    /// Every line (a paragraph or a list item) in reading order.
+    pub fn lines(&self) -> impl Iterator<Item = &[Run<T>]> {
+        self.blocks.iter().flat_map(|b| match b {
+            NoteBlock::Paragraph { runs } => std::slice::from_ref(runs),
+            NoteBlock::List { items, .. } => items.as_slice(),
+        })
+        .map(Vec::as_slice)
+    }
+
+    /// The same structure with each line's runs replaced by `f`'s.
+    pub fn map_lines<U>(&self, mut f: impl FnMut(&[Run<T>]) -> Vec<Run<U>>) -> Note<U> {
+        let blocks = self
+            .blocks
+            .iter()
+            .map(|b| match b {
+                NoteBlock::Paragraph { runs } => NoteBlock::Paragraph { runs: f(runs) },
+                NoteBlock::List { ordered, items } => NoteBlock::List {
+                    ordered: *ordered,
+                    items: items.iter().map(|i| f(i)).collect(),
+                },
+            })
+            .collect();
+        Note { blocks }
+    }
+}
+
+impl<T: AsRef<str>> Note<T> {
+    /// The text without its styles, a line per paragraph or list item.
+    pub fn plain_text(&self) -> String {
+        self.lines()
+            .map(|line| line.iter().map(|r| r.text.as_ref()).collect::<String>())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+impl Note<String> {
+    /// Reads CommonMark: paragraphs, lists (nested ones flattened into
+    /// their list), emphasis and strong emphasis are kept; a heading inside
+    /// a section becomes a strong paragraph, a link its text, a code span or
+    /// block its text, and any other markup is dropped. A line such as
+    /// `#set ...` or `#5 ...` is text: a heading needs a space after `#`.
+    pub fn from_markdown(markdown: &str) -> Self {
+        use pulldown_cmark::{Event, Parser, Tag, TagEnd};
+        let mut blocks = Vec::new();
+        let mut line: Vec<Run<String>> = Vec::new();
+        // The list being read: ordered, items done, and how deeply nested.
+        let mut list: Option<(bool, Vec<Vec<Run<String>>>)> = None;
+        let mut depth = 0usize;
+        let (mut emph, mut strong) = (0u32, 0u32);
+        let mut heading = false;
+        // Ends the line in progress: an item of the list, or a paragraph.
+        fn finish(
+            line: &mut Vec<Run<String>>,
+            list: &mut Option<(bool, Vec<Vec<Run<String>>>)>,
+            blocks: &mut Vec<NoteBlock<String>>,
+        ) {
+            let runs = trimmed(std::mem::take(line));
+            if runs.is_empty() {
+                return;
+            }
+            match list {
+                Some((_, items)) => items.push(runs),
+                None => blocks.push(NoteBlock::Paragraph { runs }),
+            }
+        }
+        for event in Parser::new(markdown) {
+            match event {
+                Event::Start(Tag::List(start)) => {
+                    finish(&mut line, &mut list, &mut blocks);
+                    if depth == 0 {
+                        list = Some((start.is_some(), Vec::new()));
+                    }
+                    depth += 1;
+                }
+                Event::End(TagEnd::List(_)) => {
+                    finish(&mut line, &mut list, &mut blocks);
+                    depth -= 1;
+                    if depth == 0
+                        && let Some((ordered, items)) = list.take()
+                        && !items.is_empty()
+                    {
+                        blocks.push(NoteBlock::List { ordered, items });
+                    }
+                }
+                Event::Start(Tag::Item) | Event::End(TagEnd::Item) => {
+                    finish(&mut line, &mut list, &mut blocks);
+                }
+                Event::Start(Tag::Heading { .. }) => {
+                    finish(&mut line, &mut list, &mut blocks);
+                    heading = true;
+                }
+                Event::End(TagEnd::Heading(_)) => {
+                    finish(&mut line, &mut list, &mut blocks);
+                    heading = false;
+                }
+                // Paragraphs in a list item (a loose list) stay one item.
+                Event::End(TagEnd::Paragraph | TagEnd::CodeBlock | TagEnd::BlockQuote(_))
+                    if list.is_none() =>
+                {
+                    finish(&mut line, &mut list, &mut blocks);
+                }
+                Event::End(TagEnd::Paragraph) => push(&mut line, " ", false, false),
+                Event::Start(Tag::Emphasis) => emph += 1,
+                Event::End(TagEnd::Emphasis) => emph = emph.saturating_sub(1),
+                Event::Start(Tag::Strong) => strong += 1,
+                Event::End(TagEnd::Strong) => strong = strong.saturating_sub(1),
+                Event::Text(t) | Event::Code(t) | Event::Html(t) | Event::InlineHtml(t) => {
+                    push(&mut line, &t.replace('\n', " "), emph > 0, strong > 0 || heading);
+                }
+                Event::SoftBreak | Event::HardBreak => push(&mut line, " ", emph > 0, strong > 0),
+                _ => {}
+            }
+        }
+        finish(&mut line, &mut list, &mut blocks);
+        Self { blocks }
+    }
+}
+
+/// Adds `text` to the line, joined to the last run when the style is the same.
+fn push(line: &mut Vec<Run<String>>, text: &str, emph: bool, strong: bool) {
+    match line.last_mut() {
+        Some(last) if last.emph == emph && last.strong == strong => last.text.push_str(text),
+        _ => line.push(Run {
+            text: text.to_owned(),
+            emph,
+            strong,
+        }),
+    }
+}
+
+/// The line without white space at its ends, and without runs left empty.
+fn trimmed(mut runs: Vec<Run<String>>) -> Vec<Run<String>> {
+    if let Some(first) = runs.first_mut() {
+        first.text = first.text.trim_start().to_owned();
+    }
+    if let Some(last) = runs.last_mut() {
+        last.text = last.text.trim_end().to_owned();
+    }
+    runs.retain(|r| !r.text.is_empty());
+    runs
 }
 
 /// Support the city's network offers a school.
@@ -446,6 +631,54 @@ pub struct ActionGoal {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn run(text: &str, emph: bool, strong: bool) -> Run<String> {
+        Run {
+            text: text.to_owned(),
+            emph,
+            strong,
+        }
+    }
+
+    /// What a school writes: a paragraph with emphasis over a soft line
+    /// break, a `#set` line (text: a heading needs a space after `#`), a
+    /// bulleted list with a nested item (flattened) and a numbered one.
+    #[test]
+    fn a_note_keeps_paragraphs_lists_and_emphasis_and_no_markup() {
+        let note = Note::from_markdown(
+            "We call *every* parent\nbefore **ten**.\n#set page(width: 1cm)\n\n- a talk\n  - with the *CLB*\n- a [letter](https://example.org)\n\n1. first\n2. `second`\n",
+        );
+        assert_eq!(
+            note.blocks,
+            [
+                NoteBlock::Paragraph {
+                    runs: vec![
+                        run("We call ", false, false),
+                        run("every", true, false),
+                        run(" parent before ", false, false),
+                        run("ten", false, true),
+                        run(". #set page(width: 1cm)", false, false),
+                    ]
+                },
+                NoteBlock::List {
+                    ordered: false,
+                    items: vec![
+                        vec![run("a talk", false, false)],
+                        vec![run("with the ", false, false), run("CLB", true, false)],
+                        vec![run("a letter", false, false)],
+                    ]
+                },
+                NoteBlock::List {
+                    ordered: true,
+                    items: vec![vec![run("first", false, false)], vec![run("second", false, false)]]
+                },
+            ]
+        );
+        assert_eq!(
+            note.plain_text(),
+            "We call every parent before ten. #set page(width: 1cm)\na talk\nwith the CLB\na letter\nfirst\nsecond"
+        );
+    }
 
     #[test]
     fn the_shipped_themes_and_checklist_agree() {

@@ -69,7 +69,7 @@ pub fn pupil_years(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AttendanceTotals {
     pub school: SchoolRef,
-    /// A day, or the first and last day of a month.
+    /// A day, or the first and last day of a month or of a school year.
     pub from: NaiveDate,
     pub to: NaiveDate,
     /// Pupils enrolled in the period.

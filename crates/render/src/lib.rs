@@ -3,8 +3,11 @@
 //! The Typst templates in `report-templates/` are read at run time, so the
 //! city can change wording and layout without recompiling. Data reaches them
 //! only as a JSON file (`/data.json`) and charts as SVG files
-//! (`/charts/*.svg`), never spliced into markup. Fonts are embedded.
+//! (`/charts/*.svg`), never spliced into markup. Fonts are embedded, with
+//! those of the templates' `fonts/` folder; a character none of them covers
+//! prints as a placeholder (`characters.rs`).
 
+mod characters;
 mod charts;
 mod messages;
 mod survey_charts;
@@ -29,6 +32,7 @@ use typst::syntax::FileId;
 use typst_layout::PagedDocument;
 use typst_pdf::{PdfOptions, PdfStandard, PdfStandards, Timestamp};
 
+pub use characters::{FontCoverage, Numbering, PLACEHOLDER, Unshown};
 use charts::ChartLabels;
 use world::{ReportWorld, Shared, file_id};
 
@@ -403,6 +407,12 @@ impl Renderer {
         })
     }
 
+    /// What the reports' fonts can show: `mirror check` names the
+    /// characters of the sources they cannot, which `compile` replaces.
+    pub fn coverage(&self) -> &FontCoverage {
+        &self.shared.coverage
+    }
+
     /// One school's mirror as PDF bytes; the same input gives the same bytes.
     pub fn render(&self, mirror: &SchoolMirror, meta: &ReportMeta) -> Result<Vec<u8>, RenderError> {
         let school = &mirror.school;
@@ -522,9 +532,14 @@ impl Renderer {
         issue_date: NaiveDate,
         ident: String,
     ) -> Result<Vec<u8>, RenderError> {
+        // No text may hold a character no font covers: PDF/UA-1 refuses
+        // the empty box it would print.
         let files: HashMap<FileId, Bytes> = files
             .into_iter()
-            .map(|(path, bytes)| (file_id(path), Bytes::new(bytes)))
+            .map(|(path, bytes)| {
+                let bytes = self.shared.coverage.replace_in_file(path, bytes);
+                (file_id(path), Bytes::new(bytes))
+            })
             .collect();
         let d = issue_date;
         // Month and day always fit a u8; the year is checked by Typst.
@@ -608,13 +623,13 @@ mod survey_tests;
 
 #[cfg(test)]
 mod tests {
-    use mirror_benchmark::advisor::{Choice, SchoolNamed};
+    use mirror_benchmark::advisor::{Choice, Evidence, Label, SchoolNamed, Test};
     use mirror_benchmark::funnel::{Limits, Position};
     use mirror_benchmark::significance::ChangeTest;
     use mirror_benchmark::{Against, Judgement};
     use mirror_benchmark::{
         Band, BandFigures, Comparison, DisadvantageBand, Figure, GuidanceFollowUp, Patterns,
-        PeerGroupDescription, PeerSpread, Period, YearFigures, YearSource,
+        PeerFigure, PeerGroupDescription, PeerSpread, Period, YearFigures, YearSource,
     };
     use mirror_model::{EducationForm, Level, ReportLanguage, SchoolId, SchoolYear};
 
@@ -629,7 +644,8 @@ mod tests {
             lower_quartile: median * 0.7,
             median,
             upper_quartile: median * 1.4,
-            schools: 8,
+            schools: 12,
+            figure: PeerFigure::Median,
         })
     }
 
@@ -996,16 +1012,31 @@ mod tests {
             did_well: vec![
                 Choice {
                     rank: 1,
+                    label: Label::Clear,
                     school: named("104512", "Technisch Instituut Voorbeeld", Level::Secondary),
                     rate: 0.021,
                     previous_rate: Some(0.029),
                     change: Some(ChangeTest::new(-0.008, -3.4, 0.0007)),
                     against_peers: Some(judgement(Position::Low998, 0.034, -3.9)),
+                    evidence: vec![
+                        evidence(
+                            Test::AgainstPeers,
+                            -3.9,
+                            "below similar schools (z −3.9, below the 99.8% limit)",
+                        ),
+                        evidence(
+                            Test::Change,
+                            -3.4,
+                            "fell 0.8 points since 2024-2025 (z −3.4, p < 0.001)",
+                        ),
+                    ],
                     strength: 3.9,
+                    p_value: 0.0002,
                     support: Vec::new(),
                 },
                 Choice {
                     rank: 2,
+                    label: Label::Likely,
                     school: named("021345", "Basisschool De Linde", Level::Primary),
                     rate: 0.0125,
                     previous_rate: Some(0.0182),
@@ -1014,18 +1045,31 @@ mod tests {
                         against: Against::City,
                         ..judgement(Position::Within, 0.014, -0.9)
                     }),
+                    evidence: vec![evidence(
+                        Test::Change,
+                        -2.1,
+                        "fell 0.6 points since 2024-2025 (z −2.1, p = 0.036)",
+                    )],
                     strength: 2.1,
+                    p_value: 0.072,
                     support: Vec::new(),
                 },
             ],
             rising: vec![Choice {
                 rank: 1,
+                label: Label::Weak,
                 school: named("109876", "Atheneum Zuid", Level::Secondary),
                 rate: 0.0512,
                 previous_rate: Some(0.0387),
                 change: Some(ChangeTest::new(0.0125, 2.8, 0.0049)),
                 against_peers: Some(judgement(Position::High95, 0.036, 2.2)),
+                evidence: vec![evidence(
+                    Test::Change,
+                    2.8,
+                    "rose 1.3 points since 2024-2025 (z 2.8, p = 0.004)",
+                )],
                 strength: 2.8,
+                p_value: 0.0098,
                 support: vec![mirror_benchmark::support::SupportSuggestion {
                     offer: mirror_model::SupportOffer {
                         organisation: "City education service".to_owned(),
@@ -1045,8 +1089,20 @@ mod tests {
                 }],
             }],
             too_small_to_judge: vec![named("030303", "Kleuterschool Het Nest", Level::Primary)],
-            p_threshold: 0.0123,
-            tested: 31,
+            did_well_tested: 31,
+            rising_tested: 28,
+            did_well_p_threshold: 0.0123,
+            rising_p_threshold: 0.0,
+        }
+    }
+
+    fn evidence(test: Test, z: f64, words: &str) -> Evidence {
+        Evidence {
+            test,
+            z,
+            p_value: 0.01,
+            alone: true,
+            words: words.to_owned(),
         }
     }
 
@@ -1079,6 +1135,17 @@ mod tests {
             text.contains("Support: Truancy coach (City education service)"),
             "{text}"
         );
+        // Each school's label and evidence in words.
+        for words in [
+            "clear",
+            "likely",
+            "weak",
+            "below similar schools",
+            "rose 1.3 points since 2024-2025",
+        ] {
+            assert!(text.contains(words), "{words} missing: {text}");
+        }
+        assert!(!text.contains("best") && !text.contains("worst"), "{text}");
         assert!(!text.contains("No school met the rule"), "{text}");
     }
 
@@ -1104,8 +1171,9 @@ mod tests {
             did_well: Vec::new(),
             rising: Vec::new(),
             too_small_to_judge: Vec::new(),
-            p_threshold: 0.0,
-            tested: 0,
+            did_well_tested: 0,
+            rising_tested: 0,
+            did_well_p_threshold: 0.0,
             ..advisor_list()
         };
         let pdf = renderer.render_advisor(&list, issue_date()).unwrap();

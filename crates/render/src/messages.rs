@@ -6,7 +6,7 @@
 
 use mirror_benchmark::funnel::Position;
 use mirror_benchmark::significance::Change;
-use mirror_benchmark::{Against, Comparison, Figure, SchoolMirror};
+use mirror_benchmark::{Against, Comparison, Figure, SchoolMirror, Side};
 use mirror_model::Wording;
 use serde::Serialize;
 
@@ -157,15 +157,14 @@ fn survey_messages(m: &SchoolMirror) -> Vec<KeyMessage> {
     for instrument in &m.survey.instruments {
         for scale in &instrument.scales {
             for score in &scale.groups {
-                let (Figure::Value(mean), Some(peers)) = (score.mean, score.peers) else {
+                // Benchmark's own test: none without a middle half.
+                let (Figure::Value(mean), Some((side, by))) = (score.mean, score.outside_peers())
+                else {
                     continue;
                 };
-                let (key, by) = if mean < peers.lower_quartile {
-                    ("scale_below_most", peers.lower_quartile - mean)
-                } else if mean > peers.upper_quartile {
-                    ("scale_above_most", mean - peers.upper_quartile)
-                } else {
-                    continue;
+                let key = match side {
+                    Side::Lower => "scale_below_most",
+                    Side::Higher => "scale_above_most",
                 };
                 outside.push((
                     by,

@@ -177,9 +177,9 @@ fn no_generated_name_survives_into_a_rendered_mirror() {
                     themes: Vec::new(),
                     title: field(&mut rng),
                     year: Some(SchoolYear::starting(2025)),
-                    what_was_done: field(&mut rng),
-                    for_whom: field(&mut rng),
-                    what_changed: field(&mut rng),
+                    what_was_done: field(&mut rng).into(),
+                    for_whom: field(&mut rng).into(),
+                    what_changed: field(&mut rng).into(),
                 },
             });
         }

@@ -256,9 +256,9 @@ fn hostile_names_and_texts_print_literally() {
             themes: Vec::new(),
             title: text_of_practice(&format!("Title {hostile}")),
             year: None,
-            what_was_done: text_of_practice(&format!("Done {hostile}")),
-            for_whom: text_of_practice("Pupils of the first grade"),
-            what_changed: text_of_practice("#set page(width: 1cm) less absence"),
+            what_was_done: text_of_practice(&format!("Done {hostile}")).into(),
+            for_whom: text_of_practice("Pupils of the first grade").into(),
+            what_changed: text_of_practice("#set page(width: 1cm) less absence").into(),
         },
     }];
     let text = render(&m);
@@ -505,14 +505,14 @@ fn the_mirror_carries_its_data_hash_method_version_and_peer_set() {
     let renderer = Renderer::new(&templates()).unwrap();
     let meta = meta();
     let hash = &meta.data_sha256;
-    assert_eq!(mirror_benchmark::METHOD_VERSION, "2026.1");
+    assert_eq!(mirror_benchmark::METHOD_VERSION, "2026.2");
     let pdf = renderer.render(&full("en"), &meta).unwrap();
-    let expected = format!("data-sha256:{hash}, method-version:2026.1, peer-set:9c1e0d2b7a4f5e61");
+    let expected = format!("data-sha256:{hash}, method-version:2026.2, peer-set:9c1e0d2b7a4f5e61");
     assert_eq!(keywords(&pdf), (expected.clone(), expected));
     // The extraction puts a space where the font changes back after the hash.
     let text = text_of(&pdf).replace(" ,", ",");
     let line =
-        format!("Traceability: data {hash}, method version 2026.1, peer set 9c1e0d2b7a4f5e61");
+        format!("Traceability: data {hash}, method version 2026.2, peer set 9c1e0d2b7a4f5e61");
     assert!(text.contains(&line), "`{line}` not in:\n{text}");
     let at = positions(&text, &["How to read this mirror", "Traceability:"]);
     assert!(at[0] < at[1], "{at:?}");
@@ -520,11 +520,11 @@ fn the_mirror_carries_its_data_hash_method_version_and_peer_set() {
     let mut lonely = full("nl");
     lonely.peer_group = None;
     let pdf = renderer.render(&lonely, &meta).unwrap();
-    let expected = format!("data-sha256:{hash}, method-version:2026.1, peer-set:none");
+    let expected = format!("data-sha256:{hash}, method-version:2026.2, peer-set:none");
     assert_eq!(keywords(&pdf), (expected.clone(), expected));
     let text = text_of(&pdf).replace(" ,", ",");
     let line =
-        format!("Herleidbaarheid: gegevens {hash}, methodeversie 2026.1, geen vergelijkingsgroep");
+        format!("Herleidbaarheid: gegevens {hash}, methodeversie 2026.2, geen vergelijkingsgroep");
     assert!(text.contains(&line), "`{line}` not in:\n{text}");
 }
 
@@ -637,9 +637,9 @@ fn closing_the_loop(language: &str) -> SchoolMirror {
             themes: vec!["truancy".to_owned()],
             title: redacted("A phone call before ten"),
             year: Some(SchoolYear::starting(2025)),
-            what_was_done: redacted("The secretariat calls home."),
-            for_whom: redacted("All pupils."),
-            what_changed: redacted("Fewer absences."),
+            what_was_done: redacted("The secretariat calls home.").into(),
+            for_whom: redacted("All pupils.").into(),
+            what_changed: redacted("Fewer absences.").into(),
         },
     }];
     m

@@ -8,7 +8,7 @@ use mirror_benchmark::survey::{
     ItemAnswers, ItemGap, ItemMirror, PreviousWave, Representativeness, ScaleGap, ScaleMirror,
     ScaleScore, SurveyMirror,
 };
-use mirror_benchmark::{Figure, PeerSpread, SchoolMirror};
+use mirror_benchmark::{Figure, PeerFigure, PeerSpread, SchoolMirror};
 use mirror_model::{ChecklistAnswer, RespondentGroup, SchoolYear, Wording};
 
 use crate::Renderer;
@@ -30,7 +30,8 @@ fn peers(median: f64) -> Option<PeerSpread> {
         lower_quartile: median - 8.0,
         median,
         upper_quartile: median + 6.0,
-        schools: 7,
+        schools: 12,
+        figure: PeerFigure::Median,
     })
 }
 
@@ -232,6 +233,7 @@ fn survey() -> SurveyMirror {
         wording: wording(nl, en),
         answer,
         peers_yes,
+        peers_half_or_more: None,
     })
     .collect();
     SurveyMirror {

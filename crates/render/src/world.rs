@@ -12,6 +12,7 @@ use typst::utils::LazyHash;
 use typst::{Library, LibraryExt, World};
 
 use crate::RenderError;
+use crate::characters::FontCoverage;
 
 /// The id of a file at a fixed virtual path. Ids are interned for the life of
 /// the process, so per-report files reuse the same few paths.
@@ -20,22 +21,23 @@ pub(crate) fn file_id(path: &str) -> FileId {
     RootedPath::new(VirtualRoot::Project, vpath).intern()
 }
 
-/// What every report shares: the standard library, the embedded fonts and
-/// the templates folder, read once.
+/// What every report shares: the standard library, the fonts (embedded,
+/// then those of the templates' folder) and the templates folder, read once.
 pub(crate) struct Shared {
     library: LazyHash<Library>,
     book: LazyHash<FontBook>,
     fonts: Vec<Font>,
+    /// What those fonts can show, for the renderer and `mirror check`.
+    pub coverage: FontCoverage,
     sources: HashMap<FileId, Source>,
     files: HashMap<FileId, Bytes>,
 }
 
 impl Shared {
     pub fn load(templates_dir: &Path) -> Result<Self, RenderError> {
-        let fonts: Vec<Font> = typst_kit::fonts::embedded().map(|(font, _)| font).collect();
-        let book = FontBook::from_fonts(&fonts);
         let mut sources = HashMap::new();
         let mut files = HashMap::new();
+        let mut font_files = Vec::new();
         let mut stack = vec![templates_dir.to_owned()];
         let read_err = |path: &Path, source| RenderError::Template {
             path: path.to_owned(),
@@ -71,12 +73,35 @@ impl Shared {
                     })?;
                     sources.insert(id, Source::new(id, text));
                 }
-                files.insert(id, Bytes::new(bytes));
+                let bytes = Bytes::new(bytes);
+                if is_font_file(&path) {
+                    font_files.push((path, bytes.clone()));
+                }
+                files.insert(id, bytes);
             }
         }
+        // Sorted by path: the order of the font book decides ties in Typst's
+        // fallback, and the same templates must give the same PDF.
+        font_files.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut fonts: Vec<Font> = typst_kit::fonts::embedded().map(|(font, _)| font).collect();
+        for (path, bytes) in font_files {
+            let before = fonts.len();
+            fonts.extend(Font::iter(bytes));
+            if fonts.len() == before {
+                return Err(read_err(
+                    &path,
+                    std::io::Error::new(
+                        std::io::ErrorKind::InvalidData,
+                        "not a font Typst can read (TrueType or OpenType)",
+                    ),
+                ));
+            }
+        }
+        let book = FontBook::from_fonts(&fonts);
         Ok(Self {
             library: LazyHash::new(Library::builder().build()),
             book: LazyHash::new(book),
+            coverage: FontCoverage::new(&fonts),
             fonts,
             sources,
             files,
@@ -137,6 +162,13 @@ impl World for ReportWorld<'_> {
     fn today(&self, _offset: Option<Duration>) -> Option<Datetime> {
         self.today
     }
+}
+
+/// A font the templates ship (in `fonts/`, by convention).
+fn is_font_file(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| ["ttf", "otf", "ttc", "otc"].contains(&e.to_ascii_lowercase().as_str()))
 }
 
 fn not_found(id: FileId) -> FileError {

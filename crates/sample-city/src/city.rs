@@ -1,7 +1,9 @@
 //! The city: neighbourhoods with their own socio-economic profile, and
-//! schools in them with a level, education forms, a size and a trend.
+//! schools in them with a level, education forms, a size, a trend and their
+//! own days without lessons.
 
-use mirror_model::{EducationForm, Level};
+use chrono::NaiveDate;
+use mirror_model::{EducationForm, HalfDay, HalfDaySlot, Level, SchoolYearCalendar};
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, LogNormal, Normal};
@@ -354,6 +356,79 @@ pub(crate) fn schools(
         });
     }
     Ok(schools)
+}
+
+/// A day a school gives no lessons although the city calendar has them: a
+/// pedagogical study day (a whole day or an afternoon) or a facultative day
+/// off.
+pub(crate) struct DayOff {
+    pub date: NaiveDate,
+    pub afternoon_only: bool,
+    pub reason: &'static str,
+}
+
+impl DayOff {
+    /// The lesson half days of the city calendar it takes out.
+    fn slots(&self, year: &SchoolYearCalendar) -> impl Iterator<Item = HalfDaySlot> {
+        let halves: &[HalfDay] = if self.afternoon_only {
+            &[HalfDay::Afternoon]
+        } else {
+            &[HalfDay::Morning, HalfDay::Afternoon]
+        };
+        let date = self.date;
+        halves
+            .iter()
+            .map(move |half| HalfDaySlot { date, half: *half })
+            .filter(move |s| year.is_lesson(*s))
+    }
+}
+
+/// Schools in Flanders have a few days without lessons a year besides the
+/// city calendar: typically 3 to 6, each school its own.
+const DAYS_OFF: std::ops::RangeInclusive<usize> = 3..=6;
+
+/// A school's days off in one school year: 3 to 6 distinct lesson days,
+/// sorted; about one in four a study afternoon (on a day with afternoon
+/// lessons).
+pub(crate) fn days_off(rng: &mut ChaCha8Rng, year: &SchoolYearCalendar) -> Vec<DayOff> {
+    let mut dates: Vec<NaiveDate> = year.lesson_half_days().iter().map(|s| s.date).collect();
+    dates.dedup();
+    let count = rng.random_range(DAYS_OFF).min(dates.len());
+    let mut chosen: Vec<NaiveDate> = Vec::with_capacity(count);
+    while chosen.len() < count {
+        let date = dates[rng.random_range(0..dates.len())];
+        if !chosen.contains(&date) {
+            chosen.push(date);
+        }
+    }
+    chosen.sort();
+    chosen
+        .into_iter()
+        .map(|date| {
+            let afternoon = HalfDaySlot {
+                date,
+                half: HalfDay::Afternoon,
+            };
+            let afternoon_only = year.is_lesson(afternoon) && rng.random_bool(0.25);
+            let reason = match (afternoon_only, rng.random_bool(0.8)) {
+                (true, _) => "pedagogische studienamiddag",
+                (false, true) => "pedagogische studiedag",
+                (false, false) => "facultatieve vrije dag",
+            };
+            DayOff {
+                date,
+                afternoon_only,
+                reason,
+            }
+        })
+        .collect()
+}
+
+/// The school's own lesson half days: the city's without its days off.
+pub(crate) fn school_calendar(year: &SchoolYearCalendar, off: &[DayOff]) -> SchoolYearCalendar {
+    let mut slots: Vec<HalfDaySlot> = off.iter().flat_map(|d| d.slots(year)).collect();
+    slots.sort_unstable();
+    year.without(&slots)
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! A deterministic synthetic city in the project's input formats
 //! (docs/data-formats.md): a registry, enrolments, absences-only half-day
-//! registrations and guidance files, for any number of schools and years.
+//! registrations, guidance files and each school's days without lessons,
+//! for any number of schools and years.
 //!
 //! It looks like a real city on purpose: primary and secondary schools with
 //! the Flemish education forms, neighbourhoods that differ in deprivation,
@@ -123,7 +124,18 @@ pub fn generate(
     let mut year_figures = Vec::new();
     for (y_index, year) in years.iter().enumerate() {
         let calendar = calendar.year(*year).expect("checked above");
-        let pattern = YearPattern::new(calendar);
+        // Each school's own days off: no lessons, so no absences either.
+        let days_off: Vec<Vec<city::DayOff>> = (0..schools.len())
+            .map(|s| {
+                let mut r = stream(spec.seed, usize::MAX >> 7, y_index, s as u64);
+                city::days_off(&mut r, calendar)
+            })
+            .collect();
+        let school_calendars: Vec<_> = days_off
+            .iter()
+            .map(|off| city::school_calendar(calendar, off))
+            .collect();
+        let patterns: Vec<YearPattern> = school_calendars.iter().map(YearPattern::new).collect();
         let lessons = calendar.lesson_half_days();
         let mut rows = YearRows::default();
         // Pupils who move mid-year: (new school, pupil, first day there).
@@ -149,7 +161,7 @@ pub fn generate(
             let before = rows.absences.len();
             simulate::absences(
                 rng,
-                &pattern,
+                &patterns[s],
                 pupil,
                 school,
                 &hoods[school.neighbourhood],
@@ -166,7 +178,7 @@ pub fn generate(
                 .collect();
             simulate::guidance(
                 rng,
-                &pattern,
+                &patterns[s],
                 pupil.number,
                 s,
                 &problematic,
@@ -250,6 +262,9 @@ pub fn generate(
         summary
             .files
             .push(writer.guidance(*year, &schools, &rows.guidance)?);
+        summary
+            .files
+            .push(writer.days_off(*year, &schools, &days_off)?);
         if y_index + 1 < years.len() {
             let mut r = stream(spec.seed, usize::MAX >> 1, y_index, 0);
             rosters = next_year(&mut r, &schools, stay, &mut next_number, year.next());
@@ -424,7 +439,7 @@ mod tests {
         let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
         let first = generate(&spec(8, 2), &calendar(), a.path()).unwrap();
         generate(&spec(8, 2), &calendar(), b.path()).unwrap();
-        // Per year enrolments, registrations and guidance; totals for the two
+        // Per year enrolments, registrations, guidance and days off; totals for the two
         // years before; the government's figures, registry, key and README.
         // Questionnaires in two layouts and who was invited; checklists, the
         // staff roster, the practices (fewer than all 24 in a city of 8
@@ -435,7 +450,7 @@ mod tests {
             .filter(|f| f.parent().is_some_and(|p| p.ends_with("good-practices")))
             .count();
         assert!((12..=24).contains(&notes), "{notes} notes");
-        assert_eq!(first.files.len(), 3 * 2 + 2 + 2 + 1 + notes + 3 + 5);
+        assert_eq!(first.files.len(), 4 * 2 + 2 + 2 + 1 + notes + 3 + 5);
         for file in &first.files {
             let relative = file.strip_prefix(a.path()).unwrap();
             assert_eq!(
@@ -471,6 +486,20 @@ mod tests {
         let city = ingested.city;
         assert_eq!(city.registry.len(), 24);
         assert_eq!(city.absences.len(), summary.registrations);
+        // 3 to 6 days off per school and year, on lesson days (no problem
+        // above: none on a day without lessons, no absence on one).
+        for school in 0..24 {
+            for year in [SchoolYear::starting(2024), SchoolYear::starting(2025)] {
+                let off = city.days_off.between(
+                    mirror_model::SchoolRef(school),
+                    year.first_day(),
+                    year.last_day(),
+                );
+                let mut dates: Vec<_> = off.iter().map(|s| s.date).collect();
+                dates.dedup();
+                assert!((3..=6).contains(&dates.len()), "{school} {year}: {dates:?}");
+            }
+        }
         assert_eq!(city.guidance.len(), summary.guidance_files);
         // The government's figures for the 2 generated years and the 2
         // before, which also have 10 months of totals each; the figures

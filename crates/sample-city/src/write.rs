@@ -9,7 +9,7 @@ use polars::prelude::*;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::city::{Neighbourhood, School};
+use crate::city::{DayOff, Neighbourhood, School};
 use crate::simulate::{AbsenceRow, EnrolmentRow, GuidanceRow};
 use crate::{SampleError, SampleSpec};
 
@@ -138,6 +138,23 @@ impl Writer {
         self.text(&format!("guidance/{year}.csv"), &out)
     }
 
+    /// Each school's days without lessons; `days_off[i]` is school i's.
+    pub fn days_off(
+        &self,
+        year: SchoolYear,
+        schools: &[School],
+        days_off: &[Vec<DayOff>],
+    ) -> Result<PathBuf, SampleError> {
+        let mut out = String::from("school_id,date,half_day,reason\n");
+        for (school, off) in schools.iter().zip(days_off) {
+            for d in off {
+                let half = if d.afternoon_only { "pm" } else { "" };
+                let _ = writeln!(out, "{},{},{half},{}", school.id, d.date, d.reason);
+            }
+        }
+        self.text(&format!("school-days-off/{year}.csv"), &out)
+    }
+
     pub fn registrations(
         &self,
         year: SchoolYear,
@@ -211,6 +228,8 @@ impl Writer {
                  - `registry.csv`: {} primary and secondary schools in neighbourhoods of four local networks (LOP).\n\
                  - `enrolments/`, `registrations/`, `guidance/`: pupil-level data, one file per school year;\n  \
                  some schools improve over the years, some get worse.\n\
+                 - `school-days-off/`: 3 to 6 days without lessons per school and year (study days, a few\n  \
+                 study afternoons), each school its own; nobody is registered absent on them.\n\
                  - `attendance-totals/`, `government/figures.csv`: monthly totals and the government's yearly\n  \
                  figures, also for the years before the pupil-level data.\n\
                  - `questionnaires/`: one wave of the safety and wellbeing questionnaire in spring of the last\n  \
