@@ -27,7 +27,10 @@ struct City {
 impl City {
     fn new() -> Self {
         let tmp = tempfile::tempdir().unwrap();
-        let fixture = repo().join("tests/fixtures/tiny-city").canonicalize().unwrap();
+        let fixture = repo()
+            .join("tests/fixtures/tiny-city")
+            .canonicalize()
+            .unwrap();
         let repo = repo().canonicalize().unwrap();
         for f in [
             "registry.csv",
@@ -163,7 +166,10 @@ fn a_row_that_cannot_be_placed_stops_the_run() {
         stderr.contains("1 row(s) with errors name a school that is not in the registry, and no enrolment tells which school they belong to"),
         "{stderr}"
     );
-    assert!(stderr.contains("row 24, column `school_id`: school 100091"), "{stderr}");
+    assert!(
+        stderr.contains("row 24, column `school_id`: school 100091"),
+        "{stderr}"
+    );
     assert!(!city.path(PERIOD).join("schools").exists());
 }
 
@@ -178,10 +184,14 @@ fn a_leading_zero_mismatch_gets_a_hint() {
     );
     let (code, _, stderr) = city.run(&[]);
     assert_eq!(code, Some(2), "{stderr}");
-    assert!(stderr.contains("the data of school(s) 100007 has errors"), "{stderr}");
     assert!(
-        city.quality("data-quality.txt")
-            .contains("school 0100007 is not in the registry; did you mean 100007? leading zeros differ"),
+        stderr.contains("the data of school(s) 100007 has errors"),
+        "{stderr}"
+    );
+    assert!(
+        city.quality("data-quality.txt").contains(
+            "school 0100007 is not in the registry; did you mean 100007? leading zeros differ"
+        ),
         "{}",
         city.quality("data-quality.txt")
     );
@@ -195,7 +205,10 @@ fn a_refused_registry_row_names_its_school() {
     let city = City::new().edit("registry.csv", ",0.200,0.100,", ",1.5,0.100,");
     let (code, _, stderr) = city.run(&[]);
     assert_eq!(code, Some(2), "{stderr}");
-    assert!(stderr.contains("the data of school(s) 100001 has errors"), "{stderr}");
+    assert!(
+        stderr.contains("the data of school(s) 100001 has errors"),
+        "{stderr}"
+    );
     let (code, stdout, stderr) = city.run(&["--keep-going"]);
     assert_eq!(code, Some(2), "{stderr}");
     assert!(stdout.contains("6 mirror(s)"), "{stdout}");
@@ -204,7 +217,10 @@ fn a_refused_registry_row_names_its_school() {
         "{stdout}"
     );
     // The registry row's error, no other.
-    assert!(stdout.contains("data-quality errors: 1, warnings: 0"), "{stdout}");
+    assert!(
+        stdout.contains("data-quality errors: 1, warnings: 0"),
+        "{stdout}"
+    );
     let m = city.manifest();
     assert_eq!(m["held_back"], serde_json::json!(["100001"]));
     assert_eq!(
@@ -302,10 +318,15 @@ fn a_note_without_front_matter_is_named_in_the_summary() {
     assert_eq!(code, Some(0), "{stderr}");
     assert!(
         stdout.contains("left out: ")
-            && stdout.contains("good-practices/welkom.md: row 1: no front matter: start the note with a `+++` line"),
+            && stdout.contains(
+                "good-practices/welkom.md: row 1: no front matter: start the note with a `+++` line"
+            ),
         "{stdout}"
     );
-    assert!(stdout.contains("data-quality errors: 1, warnings: 0"), "{stdout}");
+    assert!(
+        stdout.contains("data-quality errors: 1, warnings: 0"),
+        "{stdout}"
+    );
 }
 
 /// A note saved by Notepad (CR LF) with a list, emphasis and a `#set` line:
@@ -314,15 +335,24 @@ fn a_note_without_front_matter_is_named_in_the_summary() {
 #[test]
 fn a_crlf_note_prints_its_list_and_emphasis_in_the_guide() {
     let body = "## Wat\nWe bellen *elke* ouder.\n#set de toon\n\n- een gesprek\n- een brief\n## Voor wie\nAlle leerlingen.\n## Wat veranderde\nMinder afwezigheid.\n";
-    let city = City::new().add("good-practices/welkom.md", &note(body).replace('\n', "\r\n"));
+    let city = City::new().add(
+        "good-practices/welkom.md",
+        &note(body).replace('\n', "\r\n"),
+    );
     let (code, stdout, stderr) = city.run(&[]);
     assert_eq!(code, Some(0), "{stderr}");
-    assert!(stdout.contains("data-quality errors: 0, warnings: 0"), "{stdout}");
+    assert!(
+        stdout.contains("data-quality errors: 0, warnings: 0"),
+        "{stdout}"
+    );
     let guide = city.path(PERIOD).join("inspiration-guide.pdf");
     let bytes = std::fs::read(&guide).unwrap();
     let text = pdf_extract::extract_text_from_mem(&bytes).unwrap();
     let words = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    assert!(words.contains("We bellen elke ouder. #set de toon"), "{words}");
+    assert!(
+        words.contains("We bellen elke ouder. #set de toon"),
+        "{words}"
+    );
     assert!(words.contains("• een gesprek • een brief"), "{words}");
     assert!(!words.contains('*') && !words.contains("- een"), "{words}");
     // Emphasis is set in the italic face, which the guide uses nowhere else.

@@ -870,7 +870,7 @@ mod tests {
             for (pupils, expected) in [100, 500, 1500].into_iter().zip(by_hand) {
                 let half = rise_seen(pupils, rate, 0.5) * 100.0;
                 let most = rise_seen(pupils, rate, 0.8) * 100.0;
-                println!(
+                eprintln!(
                     "rate {:.1}%, {pupils} pupils: rising half the time from a rise of {half:.2} points, four times out of five from {most:.2}",
                     rate * 100.0
                 );

@@ -127,7 +127,9 @@ impl<'a> Schools<'a> {
     /// and an unplaced error stops the run (see `Ingested::unplaced`).
     pub fn place(&self, problem: Problem, enrolled: Option<SchoolRef>) -> Problem {
         match enrolled {
-            Some(school) if problem.kind == ProblemKind::UnknownSchool && problem.school.is_none() => {
+            Some(school)
+                if problem.kind == ProblemKind::UnknownSchool && problem.school.is_none() =>
+            {
                 let id = &self.entry(school).id;
                 let message = format!(
                     "{}; this pupil is enrolled at school {id} that day, so school {id} is held back until the row is corrected",

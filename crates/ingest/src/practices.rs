@@ -218,7 +218,9 @@ fn parse_practice(
                 ),
             ));
         };
-        let end = headings.get(i + 1).map_or(body.len(), |(next, _)| next.start);
+        let end = headings
+            .get(i + 1)
+            .map_or(body.len(), |(next, _)| next.start);
         sections[section] = Some(body[range.end..end].trim().to_owned());
     }
     let mut filled = Vec::new();

@@ -55,8 +55,7 @@ pub(crate) fn read(
             &columns(COLUMNS, &[]),
             layouts.of("registrations"),
             quality,
-        )
-        else {
+        ) else {
             continue;
         };
         let file = places.len() as u32;

@@ -106,6 +106,10 @@ fn is_known_header(cell: &str, wanted: &[Wanted], layouts: &[Layout]) -> bool {
             })
 }
 
+/// A way to read a file (a layout, or `None` for our own names) and where
+/// it finds each wanted column.
+type Candidate<'a> = (Option<&'a Layout>, Vec<Option<usize>>);
+
 /// A column's values: text, or the dates a Parquet file stores as dates,
 /// kept as days (formatting 10 million dates as text costs a second).
 #[derive(Debug, Clone)]
@@ -259,7 +263,7 @@ impl Table {
         // Our own names first, then each layout: the first that finds every
         // required column reads the file. Otherwise the one that came
         // closest says what is missing.
-        let mut closest: Option<(usize, Option<&Layout>, Vec<Option<usize>>)> = None;
+        let mut closest: Option<(usize, Candidate)> = None;
         let mut chosen = None;
         for layout in std::iter::once(None).chain(layouts.iter().map(Some)) {
             let found = find_columns(&headers, wanted, layout);
@@ -272,12 +276,12 @@ impl Table {
                 chosen = Some((layout, found));
                 break;
             }
-            if closest.as_ref().is_none_or(|(m, _, _)| missing < *m) {
-                closest = Some((missing, layout, found));
+            if closest.as_ref().is_none_or(|(m, _)| missing < *m) {
+                closest = Some((missing, (layout, found)));
             }
         }
         let Some((layout, found)) = chosen else {
-            let (_, layout, found) = closest.expect("our own names are always tried");
+            let (_, (layout, found)) = closest.expect("our own names are always tried");
             return Err(missing_column(path, layout, &headers, wanted, &found));
         };
         let columns = wanted

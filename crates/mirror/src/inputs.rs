@@ -73,7 +73,11 @@ pub fn hash_inputs(config_path: &Path, config: &Config) -> Result<Inputs, CliErr
         &config.checklist,
         &config.themes,
         &config.places,
-    ] {
+    ]
+    .into_iter()
+    .chain(config.export_layouts.as_ref())
+    .chain(config.support_rules.as_ref())
+    {
         let relative = path.strip_prefix(config_dir).unwrap_or(path);
         named.push((
             format!("config/{}", relative.to_string_lossy()),

@@ -158,8 +158,13 @@ pub struct Run<T> {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum NoteBlock<T> {
-    Paragraph { runs: Vec<Run<T>> },
-    List { ordered: bool, items: Vec<Vec<Run<T>>> },
+    Paragraph {
+        runs: Vec<Run<T>>,
+    },
+    List {
+        ordered: bool,
+        items: Vec<Vec<Run<T>>>,
+    },
 }
 
 /// The text of a note's section as structure, never as markup: reports
@@ -188,11 +193,13 @@ impl<T> From<T> for Note<T> {
 impl<T> Note<T> {
     /// Every line (a paragraph or a list item) in reading order.
     pub fn lines(&self) -> impl Iterator<Item = &[Run<T>]> {
-        self.blocks.iter().flat_map(|b| match b {
-            NoteBlock::Paragraph { runs } => std::slice::from_ref(runs),
-            NoteBlock::List { items, .. } => items.as_slice(),
-        })
-        .map(Vec::as_slice)
+        self.blocks
+            .iter()
+            .flat_map(|b| match b {
+                NoteBlock::Paragraph { runs } => std::slice::from_ref(runs),
+                NoteBlock::List { items, .. } => items.as_slice(),
+            })
+            .map(Vec::as_slice)
     }
 
     /// The same structure with each line's runs replaced by `f`'s.
@@ -294,7 +301,12 @@ impl Note<String> {
                 Event::Start(Tag::Strong) => strong += 1,
                 Event::End(TagEnd::Strong) => strong = strong.saturating_sub(1),
                 Event::Text(t) | Event::Code(t) | Event::Html(t) | Event::InlineHtml(t) => {
-                    push(&mut line, &t.replace('\n', " "), emph > 0, strong > 0 || heading);
+                    push(
+                        &mut line,
+                        &t.replace('\n', " "),
+                        emph > 0,
+                        strong > 0 || heading,
+                    );
                 }
                 Event::SoftBreak | Event::HardBreak => push(&mut line, " ", emph > 0, strong > 0),
                 _ => {}
@@ -670,7 +682,10 @@ mod tests {
                 },
                 NoteBlock::List {
                     ordered: true,
-                    items: vec![vec![run("first", false, false)], vec![run("second", false, false)]]
+                    items: vec![
+                        vec![run("first", false, false)],
+                        vec![run("second", false, false)]
+                    ]
                 },
             ]
         );
