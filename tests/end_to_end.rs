@@ -783,7 +783,7 @@ fn a_follow_up_shows_the_change_since_the_last_mirror() {
     assert_eq!(code, Some(1));
     assert_eq!(
         stderr.trim(),
-        "error: --as-of 2027-01-10: the data runs from 2024-09-01 to 2026-06-30; give a day in that range, or --year for a whole school year"
+        "error: --as-of 2027-01-10: the data runs from 2022-09-01 to 2026-06-30; give a day in that range, or --year for a whole school year"
     );
 }
 
@@ -810,10 +810,10 @@ fn the_advisor_list_alone_writes_no_report() {
     assert_eq!(code, Some(0), "{stderr}");
     let period = tmp.path().join("out").join(YEAR);
     let csv = std::fs::read_to_string(period.join("advisor/advisor-list.csv")).unwrap();
-    assert!(csv.starts_with("list,rank,school_id,school_name,"), "{csv}");
+    assert!(csv.starts_with("list,rank,label,school_id,school_name,"), "{csv}");
     // The offers each listed school's mirror suggests, for the advisor's call.
     assert!(
-        csv.lines().next().unwrap().ends_with(",strength,support"),
+        csv.lines().next().unwrap().ends_with(",strength,p_value,evidence,support"),
         "{csv}"
     );
     assert!(period.join("advisor/advisor-list.pdf").is_file());

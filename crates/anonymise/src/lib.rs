@@ -666,9 +666,7 @@ mod tests {
         let mut counts = RedactionCounts::new();
         let shared = redact_note(&note, |t| redactor.redact(t, &mut counts), &redactor);
         let json = serde_json::to_value(&shared).unwrap();
-        let run = |text: &str, emph: bool, strong: bool| {
-            serde_json::json!({"text": text, "emph": emph, "strong": strong})
-        };
+        let run = |text: &str, emph: bool, strong: bool| serde_json::json!({"text": text, "emph": emph, "strong": strong});
         let split = redactor
             .redact("as at Lyceum Beuk", &mut RedactionCounts::new())
             .to_string();
