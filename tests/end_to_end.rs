@@ -810,10 +810,16 @@ fn the_advisor_list_alone_writes_no_report() {
     assert_eq!(code, Some(0), "{stderr}");
     let period = tmp.path().join("out").join(YEAR);
     let csv = std::fs::read_to_string(period.join("advisor/advisor-list.csv")).unwrap();
-    assert!(csv.starts_with("list,rank,label,school_id,school_name,"), "{csv}");
+    assert!(
+        csv.starts_with("list,rank,label,school_id,school_name,"),
+        "{csv}"
+    );
     // The offers each listed school's mirror suggests, for the advisor's call.
     assert!(
-        csv.lines().next().unwrap().ends_with(",strength,p_value,evidence,support"),
+        csv.lines()
+            .next()
+            .unwrap()
+            .ends_with(",strength,p_value,evidence,support"),
         "{csv}"
     );
     assert!(period.join("advisor/advisor-list.pdf").is_file());
