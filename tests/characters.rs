@@ -7,15 +7,11 @@
 // A failed unwrap here is a failed test with its message.
 #![allow(clippy::unwrap_used)]
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
+use common::{pdf_text, repo};
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
+use std::path::PathBuf;
+use std::process::{Command, Output};
 
 fn mirror(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_mirror"))
@@ -82,15 +78,6 @@ min_peer_schools = 5
     )
     .unwrap();
     (tmp, config)
-}
-
-fn pdf_text(path: &Path) -> String {
-    let bytes = std::fs::read(path).unwrap();
-    pdf_extract::extract_text_from_mem(&bytes)
-        .unwrap()
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 #[test]

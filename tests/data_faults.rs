@@ -9,12 +9,11 @@
 // A failed unwrap here is a failed test with its message.
 #![allow(clippy::unwrap_used)]
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
+use common::repo;
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use std::path::PathBuf;
+use std::process::Command;
 
 const PERIOD: &str = "out/2024-2025";
 

@@ -4,6 +4,9 @@
 // A failed unwrap here is a failed test with its message.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+use common::{pdf_text, repo};
+
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -14,10 +17,6 @@ use polars::prelude::*;
 use sha2::Digest;
 
 const YEAR: &str = "2025-2026";
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
 
 fn mirror(args: &[&str]) {
     let out = Command::new(env!("CARGO_BIN_EXE_mirror"))
@@ -120,19 +119,6 @@ fn percent(rate: f64, language: &str) -> String {
         "nl" => format!("{} %", digits.replace('.', ",")),
         _ => format!("{digits}%"),
     }
-}
-
-/// PDF text with ligatures undone and white space folded, so phrases match
-/// however the line was broken.
-fn pdf_text(path: &Path) -> String {
-    let bytes = std::fs::read(path).unwrap();
-    let text = pdf_extract::extract_text_from_mem(&bytes).unwrap();
-    text.replace('\u{FB01}', "fi")
-        .replace('\u{FB02}', "fl")
-        .replace('\u{00A0}', " ")
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 /// A configuration in `dir` for the city in `dir/city`, with the repository's

@@ -8,6 +8,9 @@
 // A failed unwrap here is a failed test with its message.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+use common::repo;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -22,13 +25,6 @@ use mirror_model::{Calendar, Config};
 
 /// Below this many peers no median or middle half is printed.
 const SPREAD_FROM: usize = 10;
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
 
 /// The city in `dir/city`, with the shipped configuration pointed at
 /// it in `dir/mirror.toml`.

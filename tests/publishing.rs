@@ -7,16 +7,15 @@
 // A failed unwrap here is a failed test with its message.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+use common::repo;
+
 use std::collections::BTreeMap;
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use sha2::Digest;
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
 
 /// The tiny city's year and folders under a test's folder.
 const PERIOD: &str = "out/2024-2025";

@@ -5,6 +5,9 @@
 // A failed unwrap here is a failed test with its message.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+use common::{pdf_text, repo};
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -14,10 +17,6 @@ use mirror_model::{Calendar, SchoolYear};
 use polars::prelude::*;
 
 const YEAR: &str = "2025-2026";
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
 
 /// Runs the binary; its stdout and stderr when it succeeds.
 fn mirror(args: &[&str]) -> String {
@@ -32,18 +31,6 @@ fn mirror(args: &[&str]) -> String {
     );
     assert!(out.status.success(), "mirror {args:?} failed:\n{said}");
     said
-}
-
-/// PDF text with ligatures undone and white space folded.
-fn pdf_text(path: &Path) -> String {
-    let bytes = std::fs::read(path).unwrap();
-    let text = pdf_extract::extract_text_from_mem(&bytes).unwrap();
-    text.replace('\u{FB01}', "fi")
-        .replace('\u{FB02}', "fl")
-        .replace('\u{00A0}', " ")
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 /// A percentage with one decimal as reports print it.
