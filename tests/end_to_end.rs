@@ -914,3 +914,28 @@ fn the_shipped_sample_has_offers_practices_and_plans() {
     let schools: HashSet<&String> = plans[0].iter().filter(|id| !id.is_empty()).collect();
     assert!(schools.len() >= 5, "{schools:?}");
 }
+
+/// The benchmark configurations measure what a city runs: they are the
+/// shipped configuration line for line, but for the paths of the data, the
+/// output, the key and the history (and their own opening comment).
+#[test]
+fn the_benchmark_configurations_are_the_shipped_one_but_for_paths() {
+    let settings = |name: &str| -> Vec<String> {
+        std::fs::read_to_string(repo().join("config").join(name))
+            .unwrap()
+            .lines()
+            .skip_while(|l| l.starts_with('#'))
+            .filter(|l| {
+                !["data_dir =", "out_dir =", "key_file =", "history_dir ="]
+                    .iter()
+                    .any(|p| l.starts_with(p))
+            })
+            .map(str::to_owned)
+            .collect()
+    };
+    let shipped = settings("mirror.toml");
+    assert!(shipped.len() > 50, "the shipped configuration was read");
+    for bench in ["scale-benchmark.toml", "region-benchmark.toml"] {
+        assert_eq!(settings(bench), shipped, "config/{bench} differs from config/mirror.toml");
+    }
+}
