@@ -936,6 +936,10 @@ fn the_benchmark_configurations_are_the_shipped_one_but_for_paths() {
     let shipped = settings("mirror.toml");
     assert!(shipped.len() > 50, "the shipped configuration was read");
     for bench in ["scale-benchmark.toml", "region-benchmark.toml"] {
-        assert_eq!(settings(bench), shipped, "config/{bench} differs from config/mirror.toml");
+        assert_eq!(
+            settings(bench),
+            shipped,
+            "config/{bench} differs from config/mirror.toml"
+        );
     }
 }
