@@ -8,7 +8,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
-use common::{pdf_text, repo};
+use common::{TestConfig, pdf_text, repo};
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
@@ -49,34 +49,16 @@ fn tiny_city_with_awkward_characters() -> (tempfile::TempDir, PathBuf) {
         "+++\nschool = \"100004\"\nthemes = [\"truancy\"]\ntitle = \"A welcome talk\"\nyear = \"2024-2025\"\n+++\n\n## What was done\n\nA welcome talk \u{E000} after every absence.\n\n## For whom\n\nEvery pupil.\n\n## What changed\n\nPupils came back sooner.\n",
     )
     .unwrap();
-    let repo = repo();
-    let config = tmp.path().join("mirror.toml");
-    std::fs::write(
-        &config,
-        format!(
-            r#"data_dir = "city"
-out_dir = "out"
-templates_dir = "{repo}/report-templates"
-calendar = "{fixture}/calendar.toml"
-absence_codes = "{repo}/config/absence-codes.toml"
-questionnaires = "{repo}/config/questionnaires"
-themes = "{repo}/config/themes.toml"
-checklist = "{repo}/config/checklist.toml"
-places = "{repo}/config/places.toml"
-[pseudonyms]
-key_file = "{fixture}/pseudonym.key"
-[peers]
-method = "nearest"
-size = 6
-[privacy]
-min_pupils = 2
-min_peer_schools = 5
-"#,
-            repo = repo.display(),
-            fixture = fixture.display(),
-        ),
-    )
-    .unwrap();
+    let config = TestConfig::shipped(tmp.path(), &city, &fixture.join("pseudonym.key"))
+        .set(
+            "calendar",
+            fixture.join("calendar.toml").display().to_string(),
+        )
+        .set("peers.method", "nearest")
+        .set("peers.size", 6)
+        .set("privacy.min_pupils", 2)
+        .set("privacy.min_peer_schools", 5)
+        .write(&tmp.path().join("mirror.toml"));
     (tmp, config)
 }
 

@@ -10,7 +10,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
-use common::repo;
+use common::{TestConfig, repo};
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -30,7 +30,6 @@ impl City {
             .join("tests/fixtures/tiny-city")
             .canonicalize()
             .unwrap();
-        let repo = repo().canonicalize().unwrap();
         for f in [
             "registry.csv",
             "enrolments/2024-2025.csv",
@@ -40,33 +39,19 @@ impl City {
             std::fs::create_dir_all(to.parent().unwrap()).unwrap();
             std::fs::copy(fixture.join(f), to).unwrap();
         }
-        let config = tmp.path().join("mirror.toml");
-        std::fs::write(
-            &config,
-            format!(
-                r#"data_dir = "city"
-out_dir = "out"
-templates_dir = "{repo}/report-templates"
-calendar = "{fixture}/calendar.toml"
-absence_codes = "{repo}/config/absence-codes.toml"
-questionnaires = "{repo}/config/questionnaires"
-themes = "{repo}/config/themes.toml"
-checklist = "{repo}/config/checklist.toml"
-places = "{repo}/config/places.toml"
-support_rules = "{repo}/config/support-rules.toml"
-[pseudonyms]
-key_file = "{fixture}/pseudonym.key"
-[report]
-issue_date = "2025-09-15"
-[privacy]
-min_pupils = 2
-min_peer_schools = 5
-"#,
-                repo = repo.display(),
-                fixture = fixture.display(),
-            ),
+        let config = TestConfig::shipped(
+            tmp.path(),
+            &tmp.path().join("city"),
+            &fixture.join("pseudonym.key"),
         )
-        .unwrap();
+        .set(
+            "calendar",
+            fixture.join("calendar.toml").display().to_string(),
+        )
+        .set("report.issue_date", "2025-09-15")
+        .set("privacy.min_pupils", 2)
+        .set("privacy.min_peer_schools", 5)
+        .write(&tmp.path().join("mirror.toml"));
         Self { tmp, config }
     }
 

@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
-use common::{pdf_text, repo};
+use common::{TestConfig, pdf_text, repo};
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -133,34 +133,11 @@ fn write_config_with_templates(
     key_file: &Path,
     templates: &Path,
 ) -> PathBuf {
-    let repo = repo().canonicalize().unwrap();
-    let path = dir.join("mirror.toml");
-    std::fs::write(
-        &path,
-        format!(
-            r#"data_dir = "city"
-out_dir = "out"
-templates_dir = "{templates}"
-calendar = "{calendar}"
-absence_codes = "{repo}/config/absence-codes.toml"
-questionnaires = "{repo}/config/questionnaires"
-themes = "{repo}/config/themes.toml"
-checklist = "{repo}/config/checklist.toml"
-places = "{repo}/config/places.toml"
-support_rules = "{repo}/config/support-rules.toml"
-[pseudonyms]
-key_file = "{key}"
-[report]
-issue_date = "2026-09-15"
-"#,
-            repo = repo.display(),
-            templates = templates.canonicalize().unwrap().display(),
-            calendar = calendar.canonicalize().unwrap().display(),
-            key = key_file.canonicalize().unwrap().display(),
-        ),
-    )
-    .unwrap();
-    path
+    let abs = |p: &Path| p.canonicalize().unwrap().display().to_string();
+    TestConfig::shipped(dir, &dir.join("city"), key_file)
+        .set("templates_dir", abs(templates))
+        .set("calendar", abs(calendar))
+        .write(&dir.join("mirror.toml"))
 }
 
 /// A sample city of 16 schools and `years` school years up to `YEAR` in
@@ -320,8 +297,8 @@ fn every_school_gets_a_mirror_with_its_own_figures_and_nothing_identifying() {
 }
 
 /// The tiny city in a temporary folder with one registration's code changed
-/// to `X`, which is in no code list; `extra` is appended to the configuration.
-fn tiny_city_with_a_bad_code(extra: &str) -> (tempfile::TempDir, PathBuf) {
+/// to `X`, which is in no code list; `stop_on_error` as given.
+fn tiny_city_with_a_bad_code(stop_on_error: bool) -> (tempfile::TempDir, PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
     let fixture = repo().join("tests/fixtures/tiny-city");
     let city = tmp.path().join("city");
@@ -339,14 +316,13 @@ fn tiny_city_with_a_bad_code(extra: &str) -> (tempfile::TempDir, PathBuf) {
         .unwrap()
         .replace("2024-09-13,am,R", "2024-09-13,am,X");
     std::fs::write(&registrations, text).unwrap();
-    let config = write_config(
-        tmp.path(),
-        &fixture.join("calendar.toml"),
-        &fixture.join("pseudonym.key"),
-    );
-    let mut text = std::fs::read_to_string(&config).unwrap();
-    text.push_str(extra);
-    std::fs::write(&config, text).unwrap();
+    let config = TestConfig::shipped(tmp.path(), &city, &fixture.join("pseudonym.key"))
+        .set(
+            "calendar",
+            fixture.join("calendar.toml").display().to_string(),
+        )
+        .set("ingest.stop_on_error", stop_on_error)
+        .write(&tmp.path().join("mirror.toml"));
     (tmp, config)
 }
 
@@ -363,7 +339,7 @@ fn run_mirror(args: &[&str]) -> (Option<i32>, String) {
 
 #[test]
 fn a_bad_row_holds_back_its_school_and_names_file_row_and_column() {
-    let (tmp, config) = tiny_city_with_a_bad_code("");
+    let (tmp, config) = tiny_city_with_a_bad_code(false);
     let config = config.to_str().unwrap();
     // Without --keep-going the school's errors stop the run: no report.
     let (code, stderr) = run_mirror(&["run", "--config", config]);
@@ -420,7 +396,7 @@ fn a_bad_row_holds_back_its_school_and_names_file_row_and_column() {
 
 #[test]
 fn stop_on_error_writes_no_report_at_all() {
-    let (tmp, config) = tiny_city_with_a_bad_code("[ingest]\nstop_on_error = true\n");
+    let (tmp, config) = tiny_city_with_a_bad_code(true);
     let out = Command::new(env!("CARGO_BIN_EXE_mirror"))
         .args(["run", "--config", config.to_str().unwrap()])
         .output()

@@ -7,7 +7,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
-use common::repo;
+use common::{TestConfig, repo};
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -21,51 +21,26 @@ const OWN_TOTALS: &str = "school_id,period,enrolled,present,sick,authorised_by_l
     100002,2023-09-04,2,3,0,0,0,1,0\n\
     100002,2023-09-05,2,4,0,0,0,0,0\n";
 
-/// A configuration in `dir` for the city in `data`, writing to `dir/out`;
-/// with `layouts`, the shipped example layouts.
+/// The shipped configuration in `dir` for the city in `data`, writing to
+/// `dir/out`; with `layouts`, the shipped example layouts, else none.
 fn write_config(dir: &Path, data: &Path, layouts: bool) -> PathBuf {
-    let repo = repo();
-    let fixtures = repo.join("tests/fixtures");
-    let export_layouts = if layouts {
-        format!(
-            "export_layouts = \"{}/config/export-layouts.toml\"\n",
-            repo.display()
+    let fixtures = repo().join("tests/fixtures");
+    let config = TestConfig::shipped(dir, data, &fixtures.join("tiny-city/pseudonym.key"))
+        .set(
+            "calendar",
+            fixtures.join("layouts/calendar.toml").display().to_string(),
         )
+        .set("peers.method", "nearest")
+        .set("peers.size", 6)
+        .set("privacy.min_pupils", 2)
+        .set("privacy.min_peer_schools", 5)
+        .set("report.issue_date", "2025-09-15");
+    let config = if layouts {
+        config
     } else {
-        String::new()
+        config.without("export_layouts")
     };
-    let path = dir.join("mirror.toml");
-    std::fs::write(
-        &path,
-        format!(
-            r#"data_dir = "{data}"
-out_dir = "out"
-templates_dir = "{repo}/report-templates"
-calendar = "{fixtures}/layouts/calendar.toml"
-absence_codes = "{repo}/config/absence-codes.toml"
-questionnaires = "{repo}/config/questionnaires"
-themes = "{repo}/config/themes.toml"
-checklist = "{repo}/config/checklist.toml"
-places = "{repo}/config/places.toml"
-{export_layouts}
-[pseudonyms]
-key_file = "{fixtures}/tiny-city/pseudonym.key"
-[peers]
-method = "nearest"
-size = 6
-[privacy]
-min_pupils = 2
-min_peer_schools = 5
-[report]
-issue_date = "2025-09-15"
-"#,
-            data = data.display(),
-            repo = repo.display(),
-            fixtures = fixtures.display(),
-        ),
-    )
-    .unwrap();
-    path
+    config.write(&dir.join("mirror.toml"))
 }
 
 /// The two cities, each with its configuration: our own columns (the tiny

@@ -9,10 +9,10 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
-use common::repo;
+use common::{TestConfig, repo};
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use mirror_anonymise::{AnonymisedCity, Places, PseudonymKey};
@@ -53,43 +53,8 @@ fn seed_3_city(dir: &Path) -> Config {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    // The shipped configuration, its relative paths made absolute.
-    let mut table: toml::Table = std::fs::read_to_string(&shipped).unwrap().parse().unwrap();
-    let config_dir = repo().join("config");
-    for key in [
-        "templates_dir",
-        "calendar",
-        "absence_codes",
-        "questionnaires",
-        "checklist",
-        "themes",
-        "places",
-        "support_rules",
-        "export_layouts",
-    ] {
-        if let Some(toml::Value::String(p)) = table.get(key).cloned() {
-            let path = config_dir.join(p).display().to_string();
-            table.insert(key.to_owned(), path.into());
-        }
-    }
-    let path = |p: PathBuf| toml::Value::from(p.display().to_string());
-    table.insert("data_dir".to_owned(), path(city.clone()));
-    table.insert("out_dir".to_owned(), path(dir.join("out")));
-    let section = |table: &mut toml::Table, name: &str| -> toml::Table {
-        table
-            .get(name)
-            .and_then(|v| v.as_table())
-            .cloned()
-            .unwrap_or_default()
-    };
-    let mut pseudonyms = section(&mut table, "pseudonyms");
-    pseudonyms.insert("key_file".to_owned(), path(city.join("pseudonym.key")));
-    table.insert("pseudonyms".to_owned(), pseudonyms.into());
-    let mut privacy = section(&mut table, "privacy");
-    privacy.insert("history_dir".to_owned(), path(dir.join("history")));
-    table.insert("privacy".to_owned(), privacy.into());
-    let config = dir.join("mirror.toml");
-    std::fs::write(&config, toml::to_string(&table).unwrap()).unwrap();
+    let config = TestConfig::shipped(dir, &city, &city.join("pseudonym.key"))
+        .write(&dir.join("mirror.toml"));
     Config::load(&config).unwrap()
 }
 

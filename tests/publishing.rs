@@ -8,7 +8,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
-use common::repo;
+use common::{TestConfig, repo};
 
 use std::collections::BTreeMap;
 use std::os::unix::process::ExitStatusExt;
@@ -24,7 +24,7 @@ const HISTORY: &str = "out/history";
 /// Copies the tiny city to `dir/<name>` and writes `dir/<name>.toml` for
 /// it, issued on `issue_date` (a different date makes every PDF differ).
 /// Both configurations of a test write to `dir/out` and keep the history in
-/// `dir/out/history` (the default).
+/// `dir/out/history`.
 fn tiny_city(dir: &Path, name: &str, issue_date: &str) -> (PathBuf, PathBuf) {
     let fixture = repo().join("tests/fixtures/tiny-city");
     let city = dir.join(name);
@@ -36,35 +36,15 @@ fn tiny_city(dir: &Path, name: &str, issue_date: &str) -> (PathBuf, PathBuf) {
         std::fs::create_dir_all(city.join(f).parent().unwrap()).unwrap();
         std::fs::copy(fixture.join(f), city.join(f)).unwrap();
     }
-    let repo = repo().canonicalize().unwrap();
-    let fixture = fixture.canonicalize().unwrap();
-    let config = dir.join(format!("{name}.toml"));
-    std::fs::write(
-        &config,
-        format!(
-            r#"data_dir = "{name}"
-out_dir = "out"
-templates_dir = "{repo}/report-templates"
-calendar = "{fixture}/calendar.toml"
-absence_codes = "{repo}/config/absence-codes.toml"
-questionnaires = "{repo}/config/questionnaires"
-themes = "{repo}/config/themes.toml"
-checklist = "{repo}/config/checklist.toml"
-places = "{repo}/config/places.toml"
-support_rules = "{repo}/config/support-rules.toml"
-[pseudonyms]
-key_file = "{fixture}/pseudonym.key"
-[report]
-issue_date = "{issue_date}"
-[privacy]
-min_pupils = 2
-min_peer_schools = 5
-"#,
-            repo = repo.display(),
-            fixture = fixture.display(),
-        ),
-    )
-    .unwrap();
+    let config = TestConfig::shipped(dir, &city, &fixture.join("pseudonym.key"))
+        .set(
+            "calendar",
+            fixture.join("calendar.toml").display().to_string(),
+        )
+        .set("report.issue_date", issue_date)
+        .set("privacy.min_pupils", 2)
+        .set("privacy.min_peer_schools", 5)
+        .write(&dir.join(format!("{name}.toml")));
     (city, config)
 }
 

@@ -6,7 +6,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
-use common::{pdf_text, repo};
+use common::{TestConfig, pdf_text, repo};
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -42,38 +42,13 @@ fn percent(events: u64, trials: u64, language: &str) -> String {
     }
 }
 
-/// A configuration in `dir` for the city in `data`, with the repository's
-/// templates and code lists, writing to `dir/out`.
+/// The shipped configuration in `dir` for the city in `data`, with the
+/// calendar and key given, writing to `dir/out`.
 fn write_config(dir: &Path, data: &Path, calendar: &Path, key: &Path) -> PathBuf {
-    let repo = repo().canonicalize().unwrap();
     let abs = |p: &Path| p.canonicalize().unwrap().display().to_string();
-    let path = dir.join("mirror.toml");
-    std::fs::write(
-        &path,
-        format!(
-            r#"data_dir = "{data}"
-out_dir = "out"
-templates_dir = "{repo}/report-templates"
-calendar = "{calendar}"
-absence_codes = "{repo}/config/absence-codes.toml"
-questionnaires = "{repo}/config/questionnaires"
-themes = "{repo}/config/themes.toml"
-checklist = "{repo}/config/checklist.toml"
-places = "{repo}/config/places.toml"
-support_rules = "{repo}/config/support-rules.toml"
-[pseudonyms]
-key_file = "{key}"
-[report]
-issue_date = "2026-09-15"
-"#,
-            data = abs(data),
-            repo = repo.display(),
-            calendar = abs(calendar),
-            key = abs(key),
-        ),
-    )
-    .unwrap();
-    path
+    TestConfig::shipped(dir, data, key)
+        .set("calendar", abs(calendar))
+        .write(&dir.join("mirror.toml"))
 }
 
 /// Text columns of a CSV file (any separator the city uses: `,` or `;`).

@@ -24,3 +24,63 @@ pub fn pdf_text(path: &Path) -> String {
         .collect::<Vec<_>>()
         .join(" ")
 }
+
+/// The shipped configuration (`config/mirror.toml`, every feature on), its
+/// paths made absolute, pointed at a test's city: tests run what a city
+/// runs and change only what they name.
+pub struct TestConfig(toml::Table);
+
+impl TestConfig {
+    /// For the city in `data` with its key file `key`, writing to `dir/out`
+    /// and keeping the history in `dir/out/history`.
+    pub fn shipped(dir: &Path, data: &Path, key: &Path) -> Self {
+        let config_dir = repo().join("config");
+        let mut table: toml::Table = std::fs::read_to_string(config_dir.join("mirror.toml"))
+            .unwrap()
+            .parse()
+            .unwrap();
+        // Every file or folder the shipped file names relative to itself.
+        for (_, value) in table.iter_mut() {
+            if let toml::Value::String(p) = value
+                && config_dir.join(p.as_str()).exists()
+            {
+                *p = config_dir.join(p.as_str()).display().to_string();
+            }
+        }
+        let abs = |p: &Path| std::path::absolute(p).unwrap().display().to_string();
+        Self(table)
+            .set("data_dir", abs(data))
+            .set("out_dir", abs(&dir.join("out")))
+            .set("pseudonyms.key_file", abs(key))
+            .set("privacy.history_dir", abs(&dir.join("out/history")))
+    }
+
+    /// Sets `key`, a dotted path such as `privacy.min_pupils`.
+    pub fn set(mut self, key: &str, value: impl Into<toml::Value>) -> Self {
+        let (sections, name) = key
+            .rsplit_once('.')
+            .map_or((None, key), |(s, n)| (Some(s), n));
+        let mut table = &mut self.0;
+        for section in sections.into_iter().flat_map(|s| s.split('.')) {
+            table = table
+                .entry(section)
+                .or_insert_with(|| toml::Table::new().into())
+                .as_table_mut()
+                .unwrap();
+        }
+        table.insert(name.to_owned(), value.into());
+        self
+    }
+
+    /// Leaves out the top-level key `key`, so its default applies.
+    pub fn without(mut self, key: &str) -> Self {
+        self.0.remove(key);
+        self
+    }
+
+    /// Writes the configuration to `path` and returns it.
+    pub fn write(&self, path: &Path) -> PathBuf {
+        std::fs::write(path, toml::to_string(&self.0).unwrap()).unwrap();
+        path.to_owned()
+    }
+}

@@ -117,7 +117,7 @@ impl LeakGuard {
         }
         let public_contacts = support_offers
             .iter()
-            .flat_map(|o| std::iter::once(&o.how_to_ask).chain(&o.contact))
+            .flat_map(|o| o.how_to_ask.versions().map(|(_, t)| t).chain(&o.contact))
             .flat_map(|text| {
                 patterns::find(text)
                     .into_iter()
@@ -241,18 +241,36 @@ pub(crate) fn city_texts(raw: &RawCity) -> Vec<(String, &str)> {
     for (i, o) in raw.support_offers.iter().enumerate() {
         let place = |field: &str| format!("support/ (offer {}, {field})", i + 1);
         texts.push((place("organisation"), o.organisation.as_str()));
-        texts.push((place("offer"), o.offer.as_str()));
-        texts.push((place("how_to_ask"), o.how_to_ask.as_str()));
+        for (language, offer) in o.offer.versions() {
+            texts.push((
+                place(&format!("offer, {}", language.as_str())),
+                offer.as_str(),
+            ));
+        }
+        for (language, how) in o.how_to_ask.versions() {
+            texts.push((
+                place(&format!("how_to_ask, {}", language.as_str())),
+                how.as_str(),
+            ));
+        }
         if let Some(contact) = &o.contact {
             texts.push((place("contact"), contact.as_str()));
         }
     }
     for (i, g) in raw.action_plans.iter().enumerate() {
         let place = |field: &str| format!("action-plans/ (goal {}, {field})", i + 1);
-        texts.push((place("goal"), g.goal.as_str()));
+        for (language, goal) in g.goal.versions() {
+            texts.push((
+                place(&format!("goal, {}", language.as_str())),
+                goal.as_str(),
+            ));
+        }
         texts.push((place("partner"), g.partner.as_str()));
-        if let Some(evaluation) = &g.evaluation {
-            texts.push((place("evaluation"), evaluation.as_str()));
+        for (language, evaluation) in g.evaluation.iter().flat_map(|e| e.versions()) {
+            texts.push((
+                place(&format!("evaluation, {}", language.as_str())),
+                evaluation.as_str(),
+            ));
         }
     }
     texts
@@ -291,6 +309,8 @@ fn phrase_around(text: &str, words: &[Word], start: usize, end: usize) -> String
 
 #[cfg(test)]
 mod tests {
+    use mirror_model::{ReportLanguage, Texts};
+
     use super::*;
     use crate::redact::tests::{person, school};
 
@@ -392,10 +412,16 @@ mod tests {
         }
         let offer = SupportOffer {
             organisation: "Buurtwerk De Brug".to_owned(),
-            offer: "Street coaches".to_owned(),
+            offer: Texts::new(
+                ReportLanguage::new("en").unwrap(),
+                "Street coaches".to_owned(),
+            ),
             themes: vec!["safety".to_owned()],
             levels: Vec::new(),
-            how_to_ask: "Mail info [at] debrug [dot] be".to_owned(),
+            how_to_ask: Texts::new(
+                ReportLanguage::new("en").unwrap(),
+                "Mail info [at] debrug [dot] be".to_owned(),
+            ),
             contact: None,
         };
         let public = LeakGuard::from_parts(&[], &[], [], &[offer]);

@@ -27,8 +27,8 @@ use mirror_model::config::PrivacySettings;
 use mirror_model::{
     Absence, AttendanceTotals, Calendar, ChecklistAnswer, ChecklistItem, EducationForm, Enrolment,
     GoodPractice, GovernmentFigures, Grade, GuidanceFile, Instrument, Level, Measure, Note,
-    PlanScope, PupilRef, ReportLanguage, RespondentGroup, Run, SchoolId, SchoolRef, SchoolYear,
-    SocioEconomicProfile, SupportOffer, SupportRule, Themes,
+    PlanScope, PracticeText, PupilRef, ReportLanguage, RespondentGroup, Run, SchoolId, SchoolRef,
+    SchoolYear, SocioEconomicProfile, SupportOffer, SupportRule, Texts, Themes,
 };
 use serde::Serialize;
 
@@ -160,23 +160,27 @@ pub struct SharedPractice {
     #[serde(skip)]
     pub school: SchoolRef,
     pub themes: Vec<String>,
-    pub title: RedactedText,
     pub year: Option<SchoolYear>,
-    pub what_was_done: Note<RedactedText>,
-    pub for_whom: Note<RedactedText>,
-    pub what_changed: Note<RedactedText>,
+    /// The note in each language it was written in, every one redacted.
+    pub texts: Texts<PracticeText<RedactedText, Note<RedactedText>>>,
 }
 
 impl SharedPractice {
-    /// Every field of text, a line per paragraph or list item.
+    /// Every field of text in every language, a line per paragraph or list
+    /// item.
     fn text(&self) -> String {
-        [
-            self.title.as_str().to_owned(),
-            self.what_was_done.plain_text(),
-            self.for_whom.plain_text(),
-            self.what_changed.plain_text(),
-        ]
-        .join("\n")
+        self.texts
+            .versions()
+            .flat_map(|(_, t)| {
+                [
+                    t.title.as_str().to_owned(),
+                    t.what_was_done.plain_text(),
+                    t.for_whom.plain_text(),
+                    t.what_changed.plain_text(),
+                ]
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 }
 
@@ -194,13 +198,14 @@ pub struct WithheldPractice {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlanGoal {
     pub scope: PlanScope,
-    pub goal: RedactedText,
+    /// In each language the plan gives, every one redacted.
+    pub goal: Texts<RedactedText>,
     pub indicator: Measure,
     pub target: f64,
     pub baseline: Option<f64>,
     pub deadline: chrono::NaiveDate,
     pub partner: RedactedText,
-    pub evaluation: Option<RedactedText>,
+    pub evaluation: Option<Texts<RedactedText>>,
 }
 
 /// The city with pupils pseudonymised and free text redacted; the only input
@@ -399,13 +404,16 @@ pub fn run(
             };
             PlanGoal {
                 scope: g.scope.clone(),
-                goal: redact(owner.clone(), &g.goal),
+                goal: g.goal.map(|t| redact(owner.clone(), t)),
                 indicator: g.indicator.clone(),
                 target: g.target,
                 baseline: g.baseline,
                 deadline: g.deadline,
                 partner: redact(owner.clone(), &g.partner),
-                evaluation: g.evaluation.as_deref().map(|e| redact(owner.clone(), e)),
+                evaluation: g
+                    .evaluation
+                    .as_ref()
+                    .map(|e| e.map(|t| redact(owner.clone(), t))),
             }
         })
         .collect();
@@ -516,21 +524,22 @@ fn share_practices(
     let mut shared = Vec::new();
     let mut withheld = Vec::new();
     for p in notes {
-        let mut note = |markdown: &str| {
-            redact_note(
-                &Note::from_markdown(markdown),
-                |line| redact(p.school, line),
-                runs,
-            )
-        };
         let practice = SharedPractice {
             school: p.school,
             themes: p.themes.clone(),
             year: p.year,
-            what_was_done: note(&p.what_was_done),
-            for_whom: note(&p.for_whom),
-            what_changed: note(&p.what_changed),
-            title: redact(p.school, &p.title),
+            texts: p.texts.map(|t| {
+                let mut line = |text: &str| redact(p.school, text);
+                let title = line(&t.title);
+                let mut note =
+                    |markdown: &str| redact_note(&Note::from_markdown(markdown), &mut line, runs);
+                PracticeText {
+                    title,
+                    what_was_done: note(&t.what_was_done),
+                    for_whom: note(&t.for_whom),
+                    what_changed: note(&t.what_changed),
+                }
+            }),
         };
         let found = guard.check_text(None, &practice.text());
         if found.is_empty() {
@@ -614,11 +623,16 @@ mod tests {
             source: file.into(),
             school: SchoolRef(0),
             themes: vec!["truancy".to_owned()],
-            title: "Welcome back".to_owned(),
             year: None,
-            what_was_done: text.to_owned(),
-            for_whom: "All pupils.".to_owned(),
-            what_changed: "Fewer absences.".to_owned(),
+            texts: Texts::new(
+                ReportLanguage::new("en").unwrap(),
+                PracticeText {
+                    title: "Welcome back".to_owned(),
+                    what_was_done: text.to_owned(),
+                    for_whom: "All pupils.".to_owned(),
+                    what_changed: "Fewer absences.".to_owned(),
+                },
+            ),
         };
         let notes = [
             note("a.md", "A talk after every absence."),
@@ -633,7 +647,7 @@ mod tests {
         );
         assert_eq!(shared.len(), 1);
         assert_eq!(
-            shared[0].what_was_done.plain_text(),
+            shared[0].texts.original().what_was_done.plain_text(),
             "A talk after every absence."
         );
         assert_eq!(
@@ -646,6 +660,66 @@ mod tests {
                 }],
             }]
         );
+    }
+
+    /// Every language of a note is redacted, and checked by the guard: a
+    /// translation naming Lyceum Beuk (100002) is redacted by the city's
+    /// redactor, and withheld when a redaction missed it.
+    #[test]
+    fn every_language_of_a_note_is_redacted_and_guarded() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/tiny-city");
+        let config = Config::load(&dir.join("mirror.toml")).unwrap();
+        let raw = mirror_ingest::run(&config, Calendar::load(&config.calendar).unwrap())
+            .unwrap()
+            .city;
+        let guard = LeakGuard::new(&raw);
+        let text = |title: &str, done: &str| PracticeText {
+            title: title.to_owned(),
+            what_was_done: done.to_owned(),
+            for_whom: "Alle leerlingen.".to_owned(),
+            what_changed: "Minder afwezigheid.".to_owned(),
+        };
+        let mut texts = Texts::new(
+            ReportLanguage::new("nl").unwrap(),
+            text("Welkom terug", "Een gesprek na elke afwezigheid."),
+        );
+        texts.add(
+            ReportLanguage::new("en").unwrap(),
+            text(
+                "Welcome back",
+                "A talk after every absence, as at Lyceum Beuk.",
+            ),
+        );
+        let notes = [GoodPractice {
+            source: "a.md".into(),
+            school: SchoolRef(0),
+            themes: vec!["truancy".to_owned()],
+            year: None,
+            texts,
+        }];
+        let city = Redactor::new(&raw.registry, &[], &Places::default(), [], &[]);
+        let (shared, _) = share_practices(
+            &notes,
+            |_, text| city.redact(text, &mut RedactionCounts::new()),
+            &city,
+            &guard,
+        );
+        let english = shared[0]
+            .texts
+            .pick(&ReportLanguage::new("en").unwrap())
+            .text
+            .what_was_done
+            .plain_text();
+        assert_eq!(english, "A talk after every absence, as at [school].");
+        let blind = Redactor::new(&[], &[], &Places::default(), [], &[]);
+        let (shared, withheld) = share_practices(
+            &notes,
+            |_, text| blind.redact(text, &mut RedactionCounts::new()),
+            &blind,
+            &guard,
+        );
+        assert!(shared.is_empty());
+        assert_eq!(withheld.len(), 1);
     }
 
     /// A note's lists and emphasis stay structure after redaction, and a

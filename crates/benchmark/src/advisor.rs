@@ -13,7 +13,7 @@ use statrs::distribution::{ContinuousCDF, Normal};
 use crate::funnel::Position;
 use crate::significance::{Change, ChangeTest};
 use crate::support::SupportSuggestion;
-use crate::{CityBenchmark, Figure, Judgement, Period, SchoolMirror};
+use crate::{Against, CityBenchmark, Figure, Judgement, Period, SchoolMirror};
 
 /// How many schools each half of the list holds before ties at the cut-off.
 pub const LIST_LENGTH: usize = 10;
@@ -53,15 +53,20 @@ impl Label {
     }
 }
 
-/// What a piece of evidence compares.
+/// What a piece of evidence compares. Values, not words: the list's
+/// template says them in the city's language (lang/*.toml, `[advisor]`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Test {
     /// The rate on the funnel plot of the school's peers (or of the city's
-    /// schools of its level).
-    AgainstPeers,
-    /// The rate against the year before (or the same dates a year earlier).
-    Change,
+    /// schools of its level): where it lies, and against whom.
+    AgainstPeers {
+        position: Position,
+        against: Against,
+    },
+    /// The rate against the year before, `since` (or the same dates of
+    /// that year, for a year-to-date list).
+    Change { since: SchoolYear },
     /// The rate against `years` years earlier, `since` that school year.
     Trend { years: usize, since: SchoolYear },
 }
@@ -70,14 +75,46 @@ pub enum Test {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Evidence {
     pub test: Test,
+    /// The change of the rate the test is about (a fraction; negative: a
+    /// fall); `None` against peers.
+    pub difference: Option<f64>,
     /// Negative: lower than the peers, or a fall.
     pub z: f64,
     /// Two-sided.
     pub p_value: f64,
     /// Beyond chance for this school alone.
     pub alone: bool,
-    /// In words, with its numbers, for the CSV and the PDF.
-    pub words: String,
+}
+
+impl Evidence {
+    /// The evidence in the CSV's `evidence` column: machine-readable and
+    /// the same in every language, e.g. `change since=2024-2025
+    /// difference=-0.006000 z=-1.500000 p=0.133600`.
+    pub fn code(&self) -> String {
+        let test = match self.test {
+            Test::AgainstPeers { position, against } => {
+                // The JSON's names, as the template reads them.
+                let against = match against {
+                    Against::Peers => "peers",
+                    Against::City => "city",
+                };
+                let position = match position {
+                    Position::Low998 => "low998",
+                    Position::Low95 => "low95",
+                    Position::Within => "within",
+                    Position::High95 => "high95",
+                    Position::High998 => "high998",
+                };
+                format!("against-peers against={against} position={position}")
+            }
+            Test::Change { since } => format!("change since={since}"),
+            Test::Trend { years, since } => format!("trend years={years} since={since}"),
+        };
+        let difference = self
+            .difference
+            .map_or(String::new(), |d| format!(" difference={d:.6}"));
+        format!("{test}{difference} z={:.6} p={:.6}", self.z, self.p_value)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -191,43 +228,28 @@ impl Half {
 /// Every test of a school that a half may use, in either direction.
 fn tests(r: &Record, period: &Period, half: Half) -> Vec<Evidence> {
     let mut out = Vec::new();
-    let direction = |z: f64| if z < 0.0 { "fell" } else { "rose" };
     if half == Half::DidWell
         && let Some(j) = r.against_peers
     {
-        let limit = match j.position {
-            Position::Low998 => ", below the 99.8% limit",
-            Position::Low95 => ", below the 95% limit",
-            Position::High95 => ", above the 95% limit",
-            Position::High998 => ", above the 99.8% limit",
-            Position::Within => "",
-        };
-        let against = match j.against {
-            crate::Against::Peers => "similar schools",
-            crate::Against::City => "the city's schools of its level",
-        };
         out.push(Evidence {
-            test: Test::AgainstPeers,
+            test: Test::AgainstPeers {
+                position: j.position,
+                against: j.against,
+            },
+            difference: None,
             z: j.z,
             p_value: normal_p(j.z),
             alone: matches!(j.position, Position::Low95 | Position::Low998),
-            words: format!(
-                "{} {against} (z {}{limit})",
-                if j.z < 0.0 { "below" } else { "above" },
-                signed(j.z, 1)
-            ),
         });
     }
     let Some(&(now, Some(change))) = r.years.last() else {
         return out;
     };
-    let since = if period.year_to_date {
-        format!("the same dates of {}", now.previous())
-    } else {
-        now.previous().to_string()
-    };
     out.push(Evidence {
-        test: Test::Change,
+        test: Test::Change {
+            since: now.previous(),
+        },
+        difference: Some(change.difference),
         z: change.z,
         p_value: change.p_value,
         alone: change.change
@@ -235,12 +257,6 @@ fn tests(r: &Record, period: &Period, half: Half) -> Vec<Evidence> {
                 Half::DidWell => Change::Falling,
                 Half::Rising => Change::Rising,
             },
-        words: format!(
-            "{} {} points since {since} ({})",
-            direction(change.difference),
-            points(change.difference),
-            z_and_p(change.z, change.p_value)
-        ),
     });
     // A year-to-date change is against the same dates, the earlier ones
     // against whole years: they do not add up.
@@ -275,47 +291,16 @@ fn trend(history: &[(SchoolYear, Option<ChangeTest>)], years: usize) -> Option<E
     let since = history[start].0;
     Some(Evidence {
         test: Test::Trend { years, since },
+        difference: Some(difference),
         z,
         p_value,
         alone: p_value < ALONE,
-        words: format!(
-            "{} {} points over {years} years since {since} ({})",
-            if difference < 0.0 { "fell" } else { "rose" },
-            points(difference),
-            z_and_p(z, p_value)
-        ),
     })
 }
 
 /// Two-sided p-value of a z-score on the normal distribution.
 fn normal_p(z: f64) -> f64 {
     2.0 * Normal::standard().sf(z.abs())
-}
-
-/// A number with `decimals` and a true minus sign.
-fn signed(x: f64, decimals: usize) -> String {
-    let text = format!("{:.*}", decimals, x.abs());
-    if x < 0.0 && text.chars().any(|c| c.is_ascii_digit() && c != '0') {
-        format!("\u{2212}{text}")
-    } else {
-        text
-    }
-}
-
-/// A difference of rates in percentage points, one decimal, no sign.
-fn points(difference: f64) -> String {
-    format!("{:.1}", (difference * 100.0).abs())
-}
-
-/// "z −3.4, p = 0.001": p truncated, not rounded, so 0.0496 never reads as
-/// 0.050 beside the rule p < 0.05.
-fn z_and_p(z: f64, p: f64) -> String {
-    let p = if p < 0.001 {
-        "p < 0.001".to_owned()
-    } else {
-        format!("p = {:.3}", (p * 1000.0 + 1e-9).floor() / 1000.0)
-    };
-    format!("z {}, {p}", signed(z, 1))
 }
 
 /// Both halves of the list from the schools' records.
@@ -445,7 +430,7 @@ impl AdvisorList {
                     quoted(
                         &c.evidence
                             .iter()
-                            .map(|e| e.words.as_str())
+                            .map(Evidence::code)
                             .collect::<Vec<_>>()
                             .join("; "),
                     ),
@@ -713,17 +698,27 @@ mod tests {
         assert!((g.strength - 3.0).abs() < 1e-9, "{}", g.strength);
         // 2 x 0.0026998.
         assert!((g.p_value - 0.005_399_6).abs() < 1e-6, "{}", g.p_value);
-        let words: Vec<&str> = g.evidence.iter().map(|e| e.words.as_str()).collect();
+        // The trend: -0.012 over 2 years since 2023-2024, z -3.0 (above);
+        // the change: -0.006 since 2024-2025, z -1.5, p 0.1336.
+        let tests: Vec<(Test, Option<f64>)> =
+            g.evidence.iter().map(|e| (e.test, e.difference)).collect();
+        assert_eq!(tests.len(), 2);
         assert_eq!(
-            words,
-            [
-                "fell 1.2 points over 2 years since 2023-2024 (z \u{2212}3.0, p = 0.002)",
-                "fell 0.6 points since 2024-2025 (z \u{2212}1.5, p = 0.133)",
-            ]
+            tests[0].0,
+            Test::Trend {
+                years: 2,
+                since: year(2023)
+            }
+        );
+        assert!((tests[0].1.unwrap() + 0.012).abs() < 1e-12);
+        assert_eq!(tests[1].0, Test::Change { since: year(2024) });
+        assert_eq!(
+            g.evidence[1].code(),
+            "change since=2024-2025 difference=-0.006000 z=-1.500000 p=0.133600"
         );
         assert_eq!(
-            list.did_well[0].evidence[0].words,
-            "below similar schools (z \u{2212}3.3, below the 99.8% limit)"
+            list.did_well[0].evidence[0].code(),
+            "against-peers against=peers position=low998 z=-3.290500 p=0.001000"
         );
         let csv = list.to_csv();
         assert!(csv.starts_with("list,rank,label,school_id,"), "{csv}");

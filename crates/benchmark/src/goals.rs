@@ -3,9 +3,9 @@
 //! is on track, from the recent trend and the time left.
 
 use chrono::NaiveDate;
-use mirror_anonymise::{AnonymisedCity, PlanGoal, RedactedText};
+use mirror_anonymise::{AnonymisedCity, RedactedText};
 use mirror_model::config::PrivacySettings;
-use mirror_model::{Measure, PlanScope, RespondentGroup, SchoolRef, SchoolYear};
+use mirror_model::{Measure, PlanScope, RespondentGroup, SchoolRef, SchoolYear, Texts};
 use serde::Serialize;
 
 use crate::{Figure, SchoolMirror, survey};
@@ -19,7 +19,8 @@ const DAYS_PER_YEAR: f64 = 365.25;
 /// A goal of the school's or its network's action plan, followed up.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct GoalProgress {
-    pub goal: RedactedText,
+    /// In each language the plan gives; the report picks its own.
+    pub goal: Texts<RedactedText>,
     /// Whether the goal is the local network's rather than the school's own.
     pub network: bool,
     pub indicator: Measure,
@@ -28,7 +29,7 @@ pub struct GoalProgress {
     pub deadline: NaiveDate,
     /// The partner responsible, and how often progress is evaluated.
     pub partner: RedactedText,
-    pub evaluation: Option<RedactedText>,
+    pub evaluation: Option<Texts<RedactedText>>,
     /// The school's figure in each period it has one, oldest first.
     pub series: Vec<GoalPoint>,
     pub judgement: GoalJudgement,
@@ -61,6 +62,10 @@ pub struct GoalJudgement {
     pub needed_per_year: Option<f64>,
     /// The latest figure carried on by the trend to the deadline.
     pub projected: Option<f64>,
+    /// A share of pupils over part of a school year that the table shows
+    /// but the verdict leaves out (it grows while the year goes on): the
+    /// verdict names it, so that it counts every figure printed above it.
+    pub not_judged: Option<GoalPoint>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -76,8 +81,11 @@ pub enum GoalStatus {
     Missed,
     /// One point only: no trend to judge by yet.
     NoTrend,
-    /// The figure is withheld (too few pupils or respondents) or not there.
+    /// Every figure to judge on is withheld (too few pupils or respondents).
     NotShown,
+    /// No figure to judge on at all yet (the questionnaire of the period
+    /// not answered yet, or only a share over part of a year).
+    NoFigure,
 }
 
 /// Every goal of the school's plan and of its network's, in the plans'
@@ -98,7 +106,7 @@ pub fn progress(
         .map(|g| {
             let series = series(city, me, m, &g.indicator, privacy);
             GoalProgress {
-                judgement: judge_goal(g, &series),
+                judgement: judge_goal(&g.indicator, g.target, g.deadline, &series),
                 goal: g.goal.clone(),
                 network: matches!(g.scope, PlanScope::Network(_)),
                 indicator: g.indicator.clone(),
@@ -162,25 +170,32 @@ fn series(
         .collect()
 }
 
-fn judge_goal(g: &PlanGoal, series: &[GoalPoint]) -> GoalJudgement {
+fn judge_goal(
+    indicator: &Measure,
+    target: f64,
+    deadline: NaiveDate,
+    series: &[GoalPoint],
+) -> GoalJudgement {
     // A share of pupils grows as a school year goes on: a part of a year
     // is shown, but not set against a target for whole years.
     let grows = matches!(
-        g.indicator,
+        indicator,
         Measure::PupilsFrom { .. } | Measure::GuidanceFilesOpened
     );
-    let points: Vec<GoalPoint> = series
+    let (set_aside, points): (Vec<GoalPoint>, Vec<GoalPoint>) = series
         .iter()
-        .filter(|p| !(grows && p.part_of_year))
         .copied()
-        .collect();
-    judge(
-        &points,
-        g.target,
-        g.deadline,
-        g.indicator.lower_is_better(),
-        g.indicator.is_share(),
-    )
+        .partition(|p| grows && p.part_of_year);
+    GoalJudgement {
+        not_judged: set_aside.into_iter().rev().find(|p| p.value.is_some()),
+        ..judge(
+            &points,
+            target,
+            deadline,
+            indicator.lower_is_better(),
+            indicator.is_share(),
+        )
+    }
 }
 
 /// The judgement of a goal from its points (oldest first). The latest
@@ -206,12 +221,17 @@ pub fn judge(
     let latest = points.iter().rev().find(|p| p.value.is_some()).copied();
     let Some(&(last_day, now)) = shown.last() else {
         return GoalJudgement {
-            status: GoalStatus::NotShown,
+            status: if points.is_empty() {
+                GoalStatus::NoFigure
+            } else {
+                GoalStatus::NotShown
+            },
             latest: None,
             years_left: 0.0,
             trend_per_year: None,
             needed_per_year: None,
             projected: None,
+            not_judged: None,
         };
     };
     let printed = |v: f64| {
@@ -251,6 +271,7 @@ pub fn judge(
         trend_per_year,
         needed_per_year,
         projected,
+        not_judged: None,
     }
 }
 
@@ -376,16 +397,63 @@ mod tests {
         assert_eq!((none.status, none.latest), (GoalStatus::NotShown, None));
     }
 
+    /// The issue-23 follow-up of 15 March 2026: 11.4% of pupils from 5 half
+    /// days in 2024-2025, 8.5% up to 15 March 2026. The share of part of a
+    /// year is not judged (it grows while the year goes on), so the verdict
+    /// rests on one figure, and names the other: two figures printed, two
+    /// accounted for. Target 9.7% by 30 June 2026: 11.4% does not meet it,
+    /// no trend from one figure.
+    #[test]
+    fn a_share_over_part_of_a_year_is_named_beside_the_verdict_not_judged() {
+        let mut series = points(&[(2025, Some(0.114))]);
+        let so_far = GoalPoint {
+            year: SchoolYear::starting(2025),
+            to: day(2026, 3, 15),
+            part_of_year: true,
+            value: Some(0.085),
+        };
+        series.push(so_far);
+        let pupils_from_5 = Measure::PupilsFrom { threshold: 5 };
+        let j = judge_goal(&pupils_from_5, 0.097, day(2026, 6, 30), &series);
+        assert_eq!(j.status, GoalStatus::NoTrend);
+        assert_eq!(j.latest, Some(series[0]));
+        assert_eq!(j.not_judged, Some(so_far));
+        // A rate of half days is judged over part of a year like any
+        // figure: two points, a trend, nothing set aside.
+        let rate = judge_goal(&Measure::ProblematicRate, 0.097, day(2026, 6, 30), &series);
+        assert_eq!(rate.not_judged, None);
+        assert_eq!(rate.latest, Some(so_far));
+        assert_eq!(rate.status, GoalStatus::Reached);
+        // Only the share so far: nothing to judge on yet, and it is named.
+        let first_year = judge_goal(&pupils_from_5, 0.097, day(2026, 6, 30), &[so_far]);
+        assert_eq!(
+            (first_year.status, first_year.not_judged),
+            (GoalStatus::NoFigure, Some(so_far))
+        );
+        // No figure at all (a questionnaire not answered yet in the period).
+        let nothing = judge_goal(&pupils_from_5, 0.097, day(2026, 6, 30), &[]);
+        assert_eq!(
+            (nothing.status, nothing.not_judged),
+            (GoalStatus::NoFigure, None)
+        );
+    }
+
     fn goal(scope: PlanScope, goal: &str, indicator: Measure, target: f64) -> ActionGoal {
         ActionGoal {
             scope,
-            goal: goal.to_owned(),
+            goal: Texts::new(
+                mirror_model::ReportLanguage::new("en").unwrap(),
+                goal.to_owned(),
+            ),
             indicator,
             target,
             baseline: Some(0.1),
             deadline: day(2026, 6, 30),
             partner: "CLB".to_owned(),
-            evaluation: Some("termly".to_owned()),
+            evaluation: Some(Texts::new(
+                mirror_model::ReportLanguage::new("en").unwrap(),
+                "termly".to_owned(),
+            )),
         }
     }
 
@@ -442,7 +510,10 @@ mod tests {
         )
         .unwrap();
         let goals = &b.mirrors[0].goals;
-        let names: Vec<(&str, bool)> = goals.iter().map(|g| (g.goal.as_str(), g.network)).collect();
+        let names: Vec<(&str, bool)> = goals
+            .iter()
+            .map(|g| (g.goal.original().as_str(), g.network))
+            .collect();
         assert_eq!(
             names,
             [
@@ -470,7 +541,11 @@ mod tests {
         assert_eq!(goals[1].judgement.status, GoalStatus::Reached);
         assert_eq!(goals[2].series[0].value, None);
         assert_eq!(goals[2].judgement.status, GoalStatus::NotShown);
-        let beuk: Vec<&str> = b.mirrors[1].goals.iter().map(|g| g.goal.as_str()).collect();
+        let beuk: Vec<&str> = b.mirrors[1]
+            .goals
+            .iter()
+            .map(|g| g.goal.original().as_str())
+            .collect();
         assert_eq!(beuk, ["The second school's goal"]);
     }
 }

@@ -453,6 +453,7 @@ pub fn run(
                 .as_ref()
                 .map(|g| peers::describe(schools, g, city.school_set_id(g.members()))),
             funnel: f.rate.funnel_plot(me, &ctx),
+            trend: rate_trend(me, &years, period, &ctx),
             history,
             same_dates_last_year,
             since_last_mirror: None,
@@ -604,6 +605,67 @@ fn rate_change(
     )
 }
 
+/// The rate's trend over the whole school years in a row up to the
+/// reported one whose rate the mirror prints (`significance::trend`); none
+/// for a year-to-date mirror. A year counted from registrations brings its
+/// pupil-level variance (pupils' half days cluster); a year from attendance
+/// totals has no pupils, so its binomial variance is multiplied by the
+/// largest design effect (pupil-level over binomial variance) of the
+/// school's counted years, and without one only the counted years are
+/// tested.
+fn rate_trend(
+    me: SchoolRef,
+    years: &[Year],
+    period: Period,
+    ctx: &Context,
+) -> Option<significance::TrendTest> {
+    if period.year_to_date {
+        return None;
+    }
+    let mut run: Vec<&Year> = Vec::new();
+    for y in years.iter().rev() {
+        let follows = run
+            .last()
+            .is_none_or(|later| y.period.year == later.period.year.previous());
+        if !follows || y.fields.rate.compare(me, ctx).school.value().is_none() {
+            break;
+        }
+        run.push(y);
+    }
+    run.reverse();
+    let binomial = |y: &Year| {
+        let unit = y.fields.rate.unit(me)?;
+        let rate = unit.rate()?;
+        Some((rate, rate * (1.0 - rate) / unit.trials as f64))
+    };
+    let pupil_level = |y: &Year| RatioEstimate::from_accumulator(&y.data.counted.get(&me)?.per_pupil);
+    let design_effect = run
+        .iter()
+        .filter_map(|y| {
+            let (_, variance) = binomial(y)?;
+            (variance > 0.0).then(|| pupil_level(y).map(|e| e.variance / variance))?
+        })
+        .reduce(f64::max);
+    let rates: Option<Vec<significance::YearRate>> = run
+        .iter()
+        .skip_while(|y| design_effect.is_none() && pupil_level(y).is_none())
+        .map(|y| match pupil_level(y) {
+            Some(e) => Some(significance::YearRate {
+                rate: e.rate,
+                variance: e.variance,
+            }),
+            None => {
+                let (rate, variance) = binomial(y)?;
+                Some(significance::YearRate {
+                    rate,
+                    variance: variance * design_effect?,
+                })
+            }
+        })
+        .collect();
+    significance::trend(&rates?)
+}
+
 /// The guidance follow-up of the pupils who reached the first threshold,
 /// as far as their counts may be printed.
 fn follow_up(
@@ -633,9 +695,13 @@ fn follow_up(
     };
     // Months after the end of the period have not happened yet.
     let months_in_period = counts::school_month(period.to) + 1;
+    // The running total to the period's last month is the number reached:
+    // the text and the table print it both or neither.
+    let last_month = months_in_period - 1;
+    let reached = shown.reached() && shown.reached_by_month(last_month);
     let mut running = 0;
     GuidanceFollowUp {
-        reached: shown.reached().then_some(g.reached),
+        reached: reached.then_some(g.reached),
         with_file: with_file.compare(me, ctx),
         median_school_days,
         rate_before_file: rate(g.before_file),
@@ -647,7 +713,7 @@ fn follow_up(
             .enumerate()
             .map(|(k, n)| {
                 running += n;
-                shown.reached_by_month(k).then_some(running)
+                (shown.reached_by_month(k) && (k != last_month || reached)).then_some(running)
             })
             .collect(),
     }
@@ -1119,6 +1185,59 @@ mod tests {
         assert_eq!(b.mirrors[0].suppressed[&Suppression::Difference], 1);
         // Other schools are not affected by Aster's history.
         assert_eq!(b.mirrors[1].history[0].pupils, Some(3));
+    }
+
+    /// Aster with 10000003 problematic on every half day of the first week
+    /// too (9, from 2 September): 2 pupils reach 5 half days, both in
+    /// September. An earlier report printed 3 "by the end of June", one away
+    /// from today's 2, so that month is withheld; "reached" is the same 2
+    /// (the running total to the period's last month), so the text does
+    /// not print it either, and text and table agree.
+    #[test]
+    fn the_number_reached_is_printed_only_with_the_period_s_last_month() {
+        let (city, settings) = tiny_city_anonymised_with(|raw| {
+            let pupil = raw
+                .pupil_numbers
+                .iter()
+                .position(|p| p.as_str() == "10000003")
+                .unwrap();
+            let lessons: Vec<mirror_model::HalfDaySlot> = raw
+                .calendar
+                .year(SchoolYear::starting(2024))
+                .unwrap()
+                .lesson_half_days()
+                .iter()
+                .filter(|s| s.date <= NaiveDate::from_ymd_opt(2024, 9, 6).unwrap())
+                .copied()
+                .collect();
+            raw.absences
+                .extend(lessons.into_iter().map(|slot| mirror_model::Absence {
+                    pupil: mirror_model::PupilRef(pupil as u32),
+                    school: SchoolRef(0),
+                    slot,
+                    category: AbsenceCategory::Problematic,
+                }));
+            raw.absences
+                .sort_by_key(|a| (a.school, a.pupil, a.slot.date, a.slot.half));
+        });
+        let shown = |history: &ReleaseHistory| {
+            let b = run(&city, &settings, Reported::Latest, history).unwrap();
+            let g = b.mirrors[0].guidance.clone();
+            (g.reached, g.reached_by_month_end.last().copied().flatten())
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let mut history = ReleaseHistory::load(dir.path()).unwrap();
+        assert_eq!(shown(&history), (Some(2), Some(2)));
+        let year = SchoolYear::starting(2024);
+        history.record(
+            &"100001".parse().unwrap(),
+            Release {
+                year: year.to_string(),
+                period_end: year.last_day(),
+                counts: [("reached by month 9".to_owned(), 3)].into_iter().collect(),
+            },
+        );
+        assert_eq!(shown(&history), (None, None));
     }
 
     #[test]

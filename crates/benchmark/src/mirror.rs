@@ -55,6 +55,19 @@ impl Comparison {
             Position::Within => None,
         }
     }
+
+    /// The figure the report quotes for the peers beside the school's,
+    /// everywhere: the one the key-figures table prints (the median, or the
+    /// pooled figure under [`MIN_SCHOOLS_FOR_SPREAD`] shown peers), and
+    /// without a peer group the funnel's average of the city's schools of
+    /// the level (`None` as its kind).
+    pub fn quoted_peers(&self) -> Option<(f64, Option<PeerFigure>)> {
+        match (self.peers, self.judged) {
+            (Some(p), _) => Some((p.median, Some(p.figure))),
+            (None, Some(j)) => Some((j.target, None)),
+            (None, None) => None,
+        }
+    }
 }
 
 /// The peer group's figure. From [`MIN_SCHOOLS_FOR_SPREAD`] peers whose
@@ -425,6 +438,10 @@ pub struct SchoolMirror {
     pub funnel: Option<FunnelPlot>,
     /// For a year-to-date mirror: the same dates a year earlier.
     pub same_dates_last_year: Option<YearFigures>,
+    /// The rate's straight-line trend over the last three or more whole
+    /// school years in a row with a printed rate (the reported one last);
+    /// `None` for a year-to-date mirror or with fewer years.
+    pub trend: Option<crate::significance::TrendTest>,
     /// Only in a follow-up report: the school's last mirror beside this one,
     /// and its action-plan goals ([`crate::follow_up::since_last_mirror`]).
     pub since_last_mirror: Option<crate::follow_up::SinceLastMirror>,

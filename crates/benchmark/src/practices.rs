@@ -392,7 +392,7 @@ pub fn inspiration_guide(city: &AnonymisedCity, benchmark: &CityBenchmark) -> In
 #[cfg(test)]
 mod tests {
     use mirror_anonymise::disclosure::ReleaseHistory;
-    use mirror_model::{GoodPractice, SchoolRef};
+    use mirror_model::{GoodPractice, PracticeText, ReportLanguage, SchoolRef, Texts};
 
     use super::*;
     use crate::significance::ChangeTest;
@@ -424,11 +424,16 @@ mod tests {
                     source: format!("{k}.md").into(),
                     school: SchoolRef(*school),
                     themes: themes.iter().map(|t| (*t).to_owned()).collect(),
-                    title: format!("Practice {k}"),
                     year: None,
-                    what_was_done: "Something.".to_owned(),
-                    for_whom: "All pupils.".to_owned(),
-                    what_changed: "Less absence.".to_owned(),
+                    texts: Texts::new(
+                        ReportLanguage::new("en").unwrap(),
+                        PracticeText {
+                            title: format!("Practice {k}"),
+                            what_was_done: "Something.".to_owned(),
+                            for_whom: "All pupils.".to_owned(),
+                            what_changed: "Less absence.".to_owned(),
+                        },
+                    ),
                 })
                 .collect();
         });
@@ -464,7 +469,7 @@ mod tests {
             .iter()
             .map(|p| {
                 (
-                    p.practice.title.as_str(),
+                    p.practice.texts.original().title.as_str(),
                     p.chosen_for.as_ref().map_or("", |w| w.en.as_str()),
                 )
             })
@@ -586,7 +591,7 @@ mod tests {
                     t.theme.as_str(),
                     t.practices
                         .iter()
-                        .map(|p| p.practice.title.as_str())
+                        .map(|p| p.practice.texts.original().title.as_str())
                         .collect(),
                 )
             })

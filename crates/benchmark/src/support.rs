@@ -18,10 +18,13 @@ pub struct Finding {
     pub trigger: Trigger,
     /// For a questionnaire score: the group whose score lies below its peers.
     pub group: Option<RespondentGroup>,
-    /// The school's figure, and what it was found against: the average
-    /// of the funnel (truancy figures) or the peers' lower quartile (a score).
+    /// The school's figure, and what it was found against: for a truancy
+    /// figure the peers' figure the key-figures table prints
+    /// ([`Comparison::quoted_peers`], of the kind `peer_figure`; `None` is
+    /// the city's average), for a score the peers' lower quartile.
     pub value: Option<f64>,
     pub compared_with: Option<f64>,
+    pub peer_figure: Option<crate::PeerFigure>,
     /// The themes the rules that found it link it to.
     pub themes: Vec<String>,
 }
@@ -62,8 +65,8 @@ pub fn findings(city: &AnonymisedCity, m: &SchoolMirror) -> Vec<Finding> {
     out
 }
 
-/// The offers for the school's level on a theme of a finding, ordered by
-/// their first finding, then as in the catalogue.
+/// The offers for the school's level whose main theme a finding calls
+/// for, ordered by their first finding, then as in the catalogue.
 pub fn suggestions(city: &AnonymisedCity, m: &SchoolMirror) -> Vec<SupportSuggestion> {
     let found = findings(city, m);
     let mut out: Vec<(usize, SupportSuggestion)> = city
@@ -74,7 +77,15 @@ pub fn suggestions(city: &AnonymisedCity, m: &SchoolMirror) -> Vec<SupportSugges
             let behind: Vec<(usize, &Finding)> = found
                 .iter()
                 .enumerate()
-                .filter(|(_, f)| f.themes.iter().any(|t| offer.themes.contains(t)))
+                // An offer addresses a finding through its main theme, the
+                // first it lists; the others say what else it touches ("Safe
+                // to school": safety, with parents) and call for nothing.
+                .filter(|(_, f)| {
+                    offer
+                        .themes
+                        .first()
+                        .is_some_and(|main| f.themes.contains(main))
+                })
                 .collect();
             let first = behind.first()?.0;
             Some((
@@ -97,14 +108,26 @@ fn finding(trigger: &Trigger, value: Option<f64>, compared_with: Option<f64>) ->
         group: None,
         value,
         compared_with,
+        peer_figure: None,
         themes: Vec::new(),
     }
 }
 
-/// A truancy figure on its unfavourable side of the funnel.
+/// A truancy figure on its unfavourable side of the funnel, and of the
+/// peers' figure the report quotes beside it (the funnel's average and a
+/// median printed beside it can lie on either side of the school: then the
+/// words "above the peers" would contradict the figures).
 fn worse(trigger: &Trigger, c: &Comparison, worse_side: Side) -> Option<Finding> {
-    (c.flagged() == Some(worse_side))
-        .then(|| finding(trigger, c.school.value(), c.judged.map(|j| j.target)))
+    let value = c.school.value()?;
+    let (peers, peer_figure) = c.quoted_peers()?;
+    let beyond = match worse_side {
+        Side::Higher => value > peers,
+        Side::Lower => value < peers,
+    };
+    (c.flagged() == Some(worse_side) && beyond).then(|| Finding {
+        peer_figure,
+        ..finding(trigger, Some(value), Some(peers))
+    })
 }
 
 /// What `trigger` finds in the mirror: none, one, or for a questionnaire
@@ -183,15 +206,19 @@ mod tests {
     use super::*;
     use crate::funnel::{Limits, Position};
     use crate::tests::tiny_city_anonymised_with;
-    use crate::{Against, Judgement, Reported, run};
+    use crate::{Against, Judgement, PeerFigure, PeerSpread, Reported, run};
+
+    fn english() -> mirror_model::ReportLanguage {
+        mirror_model::ReportLanguage::new("en").unwrap()
+    }
 
     fn offer(name: &str, themes: &[&str], levels: &[Level]) -> SupportOffer {
         SupportOffer {
             organisation: "City".to_owned(),
-            offer: name.to_owned(),
+            offer: mirror_model::Texts::new(english(), name.to_owned()),
             themes: themes.iter().map(|t| (*t).to_owned()).collect(),
             levels: levels.to_vec(),
-            how_to_ask: "Call the support team".to_owned(),
+            how_to_ask: mirror_model::Texts::new(english(), "Call the support team".to_owned()),
             contact: None,
         }
     }
@@ -208,6 +235,8 @@ mod tests {
                 offer("Truancy coach", &["truancy", "guidance"], &both),
                 offer("Truancy for young pupils", &["truancy"], &[Level::Primary]),
                 offer("Bullying training", &["bullying"], &both),
+                // About safety; it touches truancy, but does not address it.
+                offer("Walking bus", &["safety", "truancy"], &both),
             ];
             raw.support_rules = vec![
                 SupportRule {
@@ -265,7 +294,8 @@ mod tests {
 
     /// The rate above the 95% limit around an average of 5%: the truancy
     /// coach, with the finding (6/45 against 0.05); not the primary-only
-    /// offer, not the bullying training.
+    /// offer, not the bullying training, and not the walking bus, whose
+    /// main theme is safety.
     #[test]
     fn a_flag_brings_the_offer_of_its_theme_for_the_level() {
         let (city, mut m) = aster(None);
@@ -282,9 +312,11 @@ mod tests {
             z: 2.4,
             overdispersed: false,
         });
+        // The table's peer figure: the pooled one, which is the target.
+        m.history.last_mut().unwrap().problematic_rate.peers = Some(PeerSpread::pooled(0.05, 5));
         let s = suggestions(&city, &m);
         assert_eq!(s.len(), 1);
-        assert_eq!(s[0].offer.offer, "Truancy coach");
+        assert_eq!(s[0].offer.offer.original(), "Truancy coach");
         assert_eq!(
             s[0].findings,
             [Finding {
@@ -294,6 +326,7 @@ mod tests {
                 group: None,
                 value: Some(6.0 / 45.0),
                 compared_with: Some(0.05),
+                peer_figure: Some(PeerFigure::Pooled),
                 themes: vec!["truancy".to_owned()],
             }]
         );
@@ -301,6 +334,17 @@ mod tests {
         m.history.last_mut().unwrap().problematic_rate.judged = Some(Judgement {
             position: Position::Low95,
             ..m.history.last().unwrap().problematic_rate.judged.unwrap()
+        });
+        assert_eq!(suggestions(&city, &m), []);
+        // Flagged higher by the funnel, but printed below a median of 14%
+        // beside it: "above the peers" would contradict the table.
+        m.history.last_mut().unwrap().problematic_rate.judged = Some(Judgement {
+            position: Position::High95,
+            ..m.history.last().unwrap().problematic_rate.judged.unwrap()
+        });
+        m.history.last_mut().unwrap().problematic_rate.peers = Some(PeerSpread {
+            figure: PeerFigure::Median,
+            ..PeerSpread::pooled(0.14, 10)
         });
         assert_eq!(suggestions(&city, &m), []);
     }
@@ -311,7 +355,7 @@ mod tests {
         let (city, m) = aster(Some(ChecklistAnswer::Partly));
         let s = suggestions(&city, &m);
         assert_eq!(s.len(), 1);
-        assert_eq!(s[0].offer.offer, "Truancy coach");
+        assert_eq!(s[0].offer.offer.original(), "Truancy coach");
         assert_eq!(
             s[0].findings[0].trigger,
             Trigger::NotInPlace {

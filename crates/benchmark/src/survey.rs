@@ -36,6 +36,17 @@ use crate::{Figure, MIN_SCHOOLS_FOR_SPREAD, PeerSpread};
 /// fifth of the respondents would have to be in another grade to match.
 const DISSIMILARITY_FLAG: f64 = 0.2;
 
+/// A group's response rate below this gets a caution beside every figure
+/// built on its answers: when fewer than a quarter answered, who chose to
+/// answer can move a figure further than its standard error says (the
+/// city's rule for the questionnaires, docs/methodology.md).
+const LOW_RESPONSE_RATE: f64 = 0.25;
+
+/// The two-sided 95% point of the standard normal distribution: a scale
+/// score is called lower or higher than most similar schools only beyond
+/// this many standard errors, as truancy figures need the 95% limits.
+const Z_95: f64 = 1.959_963_984_540_054;
+
 /// Answering peers needed for "half or more answered yes": with 3, "under
 /// half" is 0 or 1 of them and "half or more" 2 or 3; with 2, "under half"
 /// would be none.
@@ -59,6 +70,9 @@ pub struct SurveyMirror {
     pub instruments: Vec<InstrumentMirror>,
     /// Every item of the checklist; empty when the school answered none.
     pub checklist: Vec<ChecklistComparison>,
+    /// The name of every scale of every instrument by id, for a goal on a
+    /// scale the school's groups did not answer this year.
+    pub scale_names: BTreeMap<String, Wording>,
 }
 
 impl SurveyMirror {
@@ -156,17 +170,30 @@ pub struct GroupResponse {
     pub invited: Option<u32>,
     /// `respondents / invited`.
     pub response_rate: Option<f64>,
+    /// `response_rate` is below a quarter: every figure of the group is
+    /// printed with a caution.
+    pub low_response: bool,
     /// Pupils only, when the export gives their grades and the group is shown.
     pub representativeness: Option<Representativeness>,
 }
 
 /// Whether the pupils who answered are spread over the grades as the
-/// school's pupils are, by the dissimilarity index: half the sum over the
-/// grades of |share of respondents - share of pupils enrolled|, 0 when
-/// alike and 1 when no grade has both. Enrolment is counted on the wave's
-/// first day, outside nursery grades (K1-K3 do not answer questionnaires).
+/// pupils invited are, by the dissimilarity index: half the sum over the
+/// invited grades of |share of respondents - share of pupils enrolled|, 0
+/// when alike and 1 when no grade has both. Enrolment is counted on the
+/// wave's first day, outside nursery grades (K1-K3 do not answer
+/// questionnaires).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Representativeness {
+    /// The grades the respondents are compared with, lowest first: every
+    /// enrolled grade, or, when `invited.csv` gives fewer pupils than are
+    /// enrolled, the run of consecutive grades holding every respondent's
+    /// grade whose enrolment comes nearest the invited count.
+    pub invited_grades: Vec<Grade>,
+    /// `invited_grades` are not all the school's grades.
+    pub some_grades_invited: bool,
+    /// Invited grades no respondent is in, lowest first.
+    pub grades_without_respondents: Vec<Grade>,
     pub dissimilarity: f64,
     /// `dissimilarity` is above 0.2.
     pub unlike_the_school: bool,
@@ -196,6 +223,10 @@ pub struct ScaleScore {
     /// Mean score on 0-100; suppressed when fewer than
     /// `privacy.min_respondents` answered the scale.
     pub mean: Figure,
+    /// The standard error of `mean`: the standard deviation of the
+    /// respondents' own scores (over n - 1) divided by the square root of
+    /// n. `None` when `mean` is not shown or rests on one respondent.
+    pub standard_error: Option<f64>,
     /// Quartiles of the peers' means, over the peers whose mean is shown,
     /// from [`MIN_SCHOOLS_FOR_SPREAD`] of them; with fewer, the pooled mean
     /// of every shown respondent of those peers and the school (no middle
@@ -211,19 +242,25 @@ pub struct ScaleScore {
 
 impl ScaleScore {
     /// Which side of its peers' middle half the group's mean lies on, and
-    /// how many points beyond the quartile: the questionnaires have no
-    /// funnel, so this is a position among similar schools, not a test.
-    /// `None` without a middle half (fewer than [`MIN_SCHOOLS_FOR_SPREAD`]
-    /// peers): being below a pooled mean says nothing about most schools.
+    /// how many points beyond the quartile, when it lies there by more than
+    /// chance: beyond 1.96 standard errors of the mean from the quartile
+    /// (the 95% interval of the school's score lies wholly outside the
+    /// middle half). `None` otherwise ("no clear difference"), without a
+    /// standard error, and without a middle half (fewer than
+    /// [`MIN_SCHOOLS_FOR_SPREAD`] peers): being below a pooled mean says
+    /// nothing about most schools.
     pub fn outside_peers(&self) -> Option<(crate::Side, f64)> {
-        let (Figure::Value(mean), Some([lower, upper])) =
-            (self.mean, self.peers.and_then(|p| p.middle_half()))
-        else {
+        let (Figure::Value(mean), Some(se), Some([lower, upper])) = (
+            self.mean,
+            self.standard_error,
+            self.peers.and_then(|p| p.middle_half()),
+        ) else {
             return None;
         };
-        if mean < lower {
+        let margin = Z_95 * se;
+        if lower - mean > margin {
             Some((crate::Side::Lower, lower - mean))
-        } else if mean > upper {
+        } else if mean - upper > margin {
             Some((crate::Side::Higher, mean - upper))
         } else {
             None
@@ -368,6 +405,18 @@ pub fn survey_mirror(
     SurveyMirror {
         instruments,
         checklist: checklist(city, school, peers, privacy),
+        scale_names: city
+            .instruments()
+            .iter()
+            .flat_map(|i| &i.scales)
+            .map(|s| {
+                let name = Wording {
+                    nl: s.nl.clone(),
+                    en: s.en.clone(),
+                };
+                (s.id.clone(), name)
+            })
+            .collect(),
     }
 }
 
@@ -529,14 +578,22 @@ impl Context<'_> {
         let invited = group.invited.or_else(|| {
             Some(enrolled.values().sum::<u32>()).filter(|n| pupils && *n >= group.respondents)
         });
+        // A group has at least one respondent, so `invited` is not 0.
+        let response_rate = invited.map(|n| f64::from(group.respondents) / f64::from(n));
+        let base = invited_grades(&enrolled, &group.respondents_by_grade, group.invited);
         GroupResponse {
             group: group.group,
             respondents: group.respondents,
             shown: group.answers.is_some(),
             invited,
-            // A group has at least one respondent, so `invited` is not 0.
-            response_rate: invited.map(|n| f64::from(group.respondents) / f64::from(n)),
-            representativeness: representativeness(&group.respondents_by_grade, &enrolled),
+            response_rate,
+            low_response: response_rate.is_some_and(|r| r < LOW_RESPONSE_RATE),
+            representativeness: representativeness(&group.respondents_by_grade, &base).map(|r| {
+                Representativeness {
+                    some_grades_invited: base.len() < enrolled.len(),
+                    ..r
+                }
+            }),
         }
     }
 
@@ -575,6 +632,7 @@ impl Context<'_> {
             mean: result
                 .as_ref()
                 .map_or(Figure::Suppressed, |r| Figure::Value(r.mean)),
+            standard_error: result.as_ref().and_then(ScaleResult::standard_error),
             peers: spread(
                 &peer_results,
                 result.as_ref(),
@@ -698,8 +756,22 @@ struct ScaleResult {
     scored: u32,
     /// The sum of the respondents' scores, to pool groups by.
     sum: f64,
+    /// The sum of their squares, for the standard error.
+    sum_of_squares: f64,
     mean: f64,
     favourable: f64,
+}
+
+impl ScaleResult {
+    /// s / sqrt(n), with s the standard deviation of the respondents'
+    /// scores over n - 1; `None` for one respondent.
+    fn standard_error(&self) -> Option<f64> {
+        let n = f64::from(self.scored);
+        // Deviations from the mean summed as sum of squares less n * mean²,
+        // clamped at 0 against rounding when every score is equal.
+        let squares = (self.sum_of_squares - self.sum * self.mean).max(0.0);
+        (self.scored > 1).then(|| (squares / (n - 1.0) / n).sqrt())
+    }
 }
 
 /// `None` when no respondent answered an item of the scale.
@@ -709,7 +781,7 @@ fn scale_result(
     scale: &str,
 ) -> Option<ScaleResult> {
     let scale_span = span(&instrument.answers);
-    let (mut scored, mut sum, mut favourable) = (0u32, 0.0, 0u32);
+    let (mut scored, mut sum, mut sum_of_squares, mut favourable) = (0u32, 0.0, 0.0, 0u32);
     for respondent in answers {
         let (mut total, mut answered) = (0u32, 0u32);
         for (item, answer) in instrument.items.iter().zip(respondent) {
@@ -720,7 +792,9 @@ fn scale_result(
         }
         if answered > 0 {
             scored += 1;
-            sum += score(total, answered, scale_span);
+            let own = score(total, answered, scale_span);
+            sum += own;
+            sum_of_squares += own * own;
             // Above 50 in whole numbers: total / (span * answered) > 1/2.
             favourable += u32::from(2 * total > scale_span * answered);
         }
@@ -728,6 +802,7 @@ fn scale_result(
     (scored > 0).then(|| ScaleResult {
         scored,
         sum,
+        sum_of_squares,
         mean: sum / f64::from(scored),
         favourable: f64::from(favourable) / f64::from(scored),
     })
@@ -810,6 +885,46 @@ fn enrolled_by_grade(
     enrolled
 }
 
+/// The pupils the respondents are compared with, per grade (see
+/// [`Representativeness::invited_grades`]): every enrolled grade, unless
+/// `invited` is below the pupils enrolled. Then the school invited some
+/// grades only, and `invited.csv` gives their number, not which: schools
+/// invite whole grades, consecutive ones ("from P4", "the upper grades"),
+/// so the base is the run of consecutive enrolled grades that holds every
+/// respondent's grade and whose enrolment is nearest `invited` (the count
+/// of a date other than the wave's first day may differ by a few), the
+/// shortest and then the lowest on a tie.
+fn invited_grades(
+    enrolled: &BTreeMap<Grade, u32>,
+    respondents: &BTreeMap<Grade, u32>,
+    invited: Option<u32>,
+) -> BTreeMap<Grade, u32> {
+    let total: u32 = enrolled.values().sum();
+    let Some(invited) = invited.filter(|n| *n < total) else {
+        return enrolled.clone();
+    };
+    let grades: Vec<(Grade, u32)> = enrolled.iter().map(|(g, n)| (*g, *n)).collect();
+    let holds_respondents = |run: &[(Grade, u32)]| {
+        respondents
+            .keys()
+            .filter(|g| enrolled.contains_key(g))
+            .all(|g| run.iter().any(|(r, _)| r == g))
+    };
+    let best = (0..grades.len())
+        .flat_map(|from| (from + 1..=grades.len()).map(move |to| (from, to)))
+        .filter(|(from, to)| holds_respondents(&grades[*from..*to]))
+        .min_by_key(|(from, to)| {
+            let pupils: u32 = grades[*from..*to].iter().map(|(_, n)| n).sum();
+            (pupils.abs_diff(invited), to - from, *from)
+        });
+    match best {
+        Some((from, to)) => grades[from..to].iter().copied().collect(),
+        None => enrolled.clone(),
+    }
+}
+
+/// The respondents by grade against `enrolled`, the pupils of the invited
+/// grades; `some_grades_invited` is left `false` for the caller to set.
 fn representativeness(
     respondents: &BTreeMap<Grade, u32>,
     enrolled: &BTreeMap<Grade, u32>,
@@ -841,6 +956,13 @@ fn representativeness(
         .filter(|(_, d)| *d > 0)
         .min_by_key(|(_, d)| -*d);
     Some(Representativeness {
+        invited_grades: enrolled.keys().copied().collect(),
+        some_grades_invited: false,
+        grades_without_respondents: enrolled
+            .keys()
+            .filter(|g| !respondents.contains_key(g))
+            .copied()
+            .collect(),
         dissimilarity,
         unlike_the_school: dissimilarity > DISSIMILARITY_FLAG,
         most_under_represented: under.map(|(g, _)| *g),
@@ -1331,6 +1453,124 @@ en = "e"
             &[],
         );
         assert!(eik.checklist.is_empty());
+    }
+
+    /// A pupils' score with `n` respondents whose scores have standard
+    /// deviation `sd`, beside peers with a middle half of 67.41 to 80.
+    fn among_peers(mean: f64, n: u32, sd: f64) -> ScaleScore {
+        ScaleScore {
+            group: PUPILS,
+            respondents: n,
+            mean: Figure::Value(mean),
+            standard_error: Some(sd / f64::from(n).sqrt()),
+            peers: Some(PeerSpread {
+                lower_quartile: 67.41,
+                median: 72.0,
+                upper_quartile: 80.0,
+                schools: 12,
+                figure: crate::PeerFigure::Median,
+            }),
+            favourable: Figure::Value(0.5),
+            previous: None,
+        }
+    }
+
+    /// Worked by hand: 25 respondents with a standard deviation of 15 give
+    /// a standard error of 15 / 5 = 3, so a score is lower than most
+    /// similar schools only below 67.41 - 1.96 x 3 = 61.53. 67.17 (the
+    /// seed-5 case, 0.24 below the quartile) and 62.0 are "no clear
+    /// difference"; 60.0 is lower, by 7.41 points. 400 respondents give a
+    /// standard error of 0.75 and a margin of 1.47: 65.0, 2.41 below, is
+    /// lower. Above: 80 + 5.88 = 85.88, so 86.0 is higher by 6.
+    #[test]
+    fn a_score_outside_the_middle_half_is_flagged_only_beyond_its_standard_error() {
+        assert_eq!(among_peers(67.17, 25, 15.0).outside_peers(), None);
+        assert_eq!(among_peers(62.0, 25, 15.0).outside_peers(), None);
+        let (side, by) = among_peers(60.0, 25, 15.0).outside_peers().unwrap();
+        assert!(side == crate::Side::Lower && close(by, 7.41));
+        assert_eq!(
+            among_peers(65.0, 400, 15.0).outside_peers().unwrap().0,
+            crate::Side::Lower
+        );
+        assert_eq!(among_peers(65.0, 25, 15.0).outside_peers(), None);
+        let (side, by) = among_peers(86.0, 25, 15.0).outside_peers().unwrap();
+        assert!(side == crate::Side::Higher && close(by, 6.0));
+        assert_eq!(among_peers(85.0, 25, 15.0).outside_peers(), None);
+        // Without a standard error (one respondent) nothing is called.
+        let one = ScaleScore {
+            standard_error: None,
+            ..among_peers(10.0, 1, 15.0)
+        };
+        assert_eq!(one.outside_peers(), None);
+    }
+
+    #[test]
+    fn standard_error_of_a_group_mean_from_its_respondents_scores() {
+        let (city, privacy) = trial_city(aster_pupils(["S2", "S3", "S3"]), &[], &[]);
+        let m = &mirror_of(&city, &privacy).instruments[0];
+        // safe: 100, 33.3, 66.7 (mean 66.7): deviations 33.3, -33.3, 0;
+        // variance (1111.1 + 1111.1) / 2 = 1111.1, sd 33.3, standard
+        // error 33.3 / sqrt(3) = 100 / (3 sqrt(3)) = 19.245.
+        let safe = scale(m, "safe", PUPILS);
+        assert!(close(
+            safe.standard_error.unwrap(),
+            100.0 / (3.0 * 3f64.sqrt())
+        ));
+        // 3 respondents of the 3 enrolled: not a low response.
+        assert!(!group(m, PUPILS).low_response);
+        // Every scale of the instrument is named, answered or not.
+        let names = &mirror_of(&city, &privacy).scale_names;
+        assert_eq!(names["rules"].nl, "Regels");
+    }
+
+    /// Seed-5 school 100180 invited 233 pupils; on the wave's first day
+    /// S1-S6 had 98, 88, 54, 68, 87 and 79 pupils (474), and 40, 48 and 32
+    /// answered in S4, S5 and S6. The runs of grades holding S4-S6: S4-S6
+    /// (234, 1 from 233), S3-S6 (288), S2-S6, S1-S6: the base is S4-S6.
+    /// Differences times r x e (r = 120, e = 234): S4 40 x 234 - 68 x 120
+    /// = 1200, S5 11232 - 10440 = 792, S6 7488 - 9480 = -1992; index
+    /// 3984 / (2 x 120 x 234) = 83 / 1170 = 0.071, not flagged. Against
+    /// the whole school it would be about 0.51.
+    #[test]
+    fn respondents_are_compared_with_the_grades_invited() {
+        let g = |s: &str| s.parse::<Grade>().unwrap();
+        let enrolled: BTreeMap<Grade, u32> = [
+            ("S1", 98),
+            ("S2", 88),
+            ("S3", 54),
+            ("S4", 68),
+            ("S5", 87),
+            ("S6", 79),
+        ]
+        .into_iter()
+        .map(|(k, n)| (g(k), n))
+        .collect();
+        let respondents: BTreeMap<Grade, u32> = [("S4", 40), ("S5", 48), ("S6", 32)]
+            .into_iter()
+            .map(|(k, n)| (g(k), n))
+            .collect();
+        let base = invited_grades(&enrolled, &respondents, Some(233));
+        assert_eq!(
+            base.keys().copied().collect::<Vec<_>>(),
+            [g("S4"), g("S5"), g("S6")]
+        );
+        let r = representativeness(&respondents, &base).unwrap();
+        assert!(close(r.dissimilarity, 83.0 / 1170.0) && !r.unlike_the_school);
+        assert!(r.grades_without_respondents.is_empty());
+        let whole = representativeness(&respondents, &enrolled).unwrap();
+        assert!(whole.unlike_the_school);
+        assert_eq!(
+            whole.grades_without_respondents,
+            [g("S1"), g("S2"), g("S3")]
+        );
+        // 288 invited: S3-S6 exactly, and S3 had no respondent.
+        let base = invited_grades(&enrolled, &respondents, Some(288));
+        let r = representativeness(&respondents, &base).unwrap();
+        assert_eq!(r.invited_grades, [g("S3"), g("S4"), g("S5"), g("S6")]);
+        assert_eq!(r.grades_without_respondents, [g("S3")]);
+        // No count, or as many as enrolled: the whole school.
+        assert_eq!(invited_grades(&enrolled, &respondents, None), enrolled);
+        assert_eq!(invited_grades(&enrolled, &respondents, Some(474)), enrolled);
     }
 
     #[test]

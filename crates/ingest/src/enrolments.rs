@@ -47,6 +47,10 @@ impl PupilIndex {
         self.refs.get(number).copied()
     }
 
+    pub fn len(&self) -> usize {
+        self.numbers.len()
+    }
+
     pub fn into_numbers(self) -> Vec<PupilNumber> {
         self.numbers
     }
@@ -176,12 +180,24 @@ impl EnrolledOn {
     /// The school `pupil` is enrolled at on `date`, if any (enrolments of a
     /// pupil do not overlap).
     pub fn school(&self, pupil: PupilRef, date: NaiveDate) -> Option<SchoolRef> {
-        self.by_pupil
-            .get(&pupil)?
-            .iter()
-            .find(|(from, to, _)| *from <= date && date <= *to)
-            .map(|(_, _, school)| *school)
+        enrolled_on_date(self.of(pupil), date)
     }
+
+    /// `pupil`'s enrolments: from, to and school.
+    pub fn of(&self, pupil: PupilRef) -> &[(NaiveDate, NaiveDate, SchoolRef)] {
+        self.by_pupil.get(&pupil).map_or(&[], Vec::as_slice)
+    }
+}
+
+/// The school of the one of `enrolments` (from, to, school) covering `date`.
+pub(crate) fn enrolled_on_date(
+    enrolments: &[(NaiveDate, NaiveDate, SchoolRef)],
+    date: NaiveDate,
+) -> Option<SchoolRef> {
+    enrolments
+        .iter()
+        .find(|(from, to, _)| *from <= date && date <= *to)
+        .map(|(_, _, school)| *school)
 }
 
 pub(crate) fn read(

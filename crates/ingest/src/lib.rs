@@ -296,20 +296,25 @@ pub fn run(config: &Config, calendar: Calendar) -> Result<Ingested, IngestError>
         &mut quality,
     );
     let practices_dir = dir.join("good-practices");
+    let languages = practices::CityLanguages::of(&schools, &config.city_language);
     let good_practices =
-        practices::read_good_practices(&practices_dir, &themes, &schools, &mut quality).map_err(
-            |source| IngestError::Io {
+        practices::read_good_practices(&practices_dir, &themes, &schools, &languages, &mut quality)
+            .map_err(|source| IngestError::Io {
                 path: practices_dir,
                 source,
-            },
-        )?;
-    let support_offers =
-        practices::read_support_offers(&folder_files(dir, "support")?, &themes, &mut quality);
+            })?;
+    let support_offers = practices::read_support_offers(
+        &folder_files(dir, "support")?,
+        &themes,
+        &languages,
+        &mut quality,
+    );
     let action_plans = practices::read_action_plans(
         &folder_files(dir, "action-plans")?,
         &schools,
         &scales,
         &config.thresholds.problematic_half_days,
+        &languages,
         &mut quality,
     );
     let rosters = rosters::read(&folder_files(dir, "rosters")?, &mut quality);

@@ -5,13 +5,14 @@ use std::path::{Path, PathBuf};
 
 use mirror_model::{
     ActionGoal, ChecklistAnswer, ChecklistItem, ChecklistResponse, GoodPractice, Level, Measure,
-    Note, PlanScope, RespondentGroup, SchoolYear, SupportOffer, Themes,
+    Note, PlanScope, PracticeText, ReportLanguage, RespondentGroup, SchoolYear, SupportOffer,
+    Texts, Themes,
 };
 use serde::Deserialize;
 
 use crate::enrolments::Schools;
 use crate::problems::{DataQuality, Problem, ProblemKind};
-use crate::table::{RowRef, Table, columns, parse_decimal};
+use crate::table::{RowRef, Table, Wanted, columns, parse_decimal};
 
 /// ", did you mean `x`?" for the known value closest to `value`, if any is close.
 fn closest<'a>(value: &str, known: impl Iterator<Item = &'a str>) -> String {
@@ -55,6 +56,155 @@ fn theme_list(
         return Err(row.problem(position, ProblemKind::BadValue, unknown_theme(t, themes)));
     }
     Ok(list)
+}
+
+/// The languages of the city's own texts (support offers, action plans,
+/// good practices).
+#[derive(Debug, Clone)]
+pub(crate) struct CityLanguages {
+    /// The language of a text that does not name one: the schools' report
+    /// language when they all share one, else the city's
+    /// (`report.city_language`).
+    pub written: ReportLanguage,
+    /// Every report language of the registry, in registry order, and the
+    /// city's: the translations a file may give.
+    pub read: Vec<ReportLanguage>,
+}
+
+impl CityLanguages {
+    pub fn of(schools: &Schools, city: &ReportLanguage) -> Self {
+        let mut read: Vec<ReportLanguage> = Vec::new();
+        for language in schools.registry.iter().map(|s| &s.language).chain([city]) {
+            if !read.contains(language) {
+                read.push(language.clone());
+            }
+        }
+        let reports = schools.registry.iter().map(|s| &s.language);
+        let written = match reports.clone().next() {
+            Some(first) if reports.clone().all(|l| l == first) => first.clone(),
+            _ => city.clone(),
+        };
+        Self { written, read }
+    }
+}
+
+/// A table's text columns in the city's languages: a text column holds the
+/// text in the row's `language` (the city's when the row leaves it empty),
+/// `<column>_<code>` its translation into that report language.
+struct Translated<'a> {
+    languages: &'a CityLanguages,
+    /// Where the `language` column is.
+    language: usize,
+    columns: Vec<TextColumn<'a>>,
+}
+
+/// A text column: where it is, its name and where its translations are.
+struct TextColumn<'a> {
+    position: usize,
+    name: String,
+    translations: Vec<(&'a ReportLanguage, usize)>,
+}
+
+impl<'a> Translated<'a> {
+    /// Adds to `wanted` the `language` column and a translation of each
+    /// text column at `texts` per language of the city.
+    fn new(wanted: &mut Vec<Wanted>, texts: &[usize], languages: &'a CityLanguages) -> Self {
+        let language = wanted.len();
+        wanted.push(Wanted::optional("language"));
+        let columns = texts
+            .iter()
+            .map(|&position| {
+                let name = wanted[position].name.clone();
+                let translations = languages
+                    .read
+                    .iter()
+                    .map(|l| {
+                        wanted.push(Wanted::optional(&format!("{name}_{}", l.as_str())));
+                        (l, wanted.len() - 1)
+                    })
+                    .collect();
+                TextColumn {
+                    position,
+                    name,
+                    translations,
+                }
+            })
+            .collect();
+        Self {
+            languages,
+            language,
+            columns,
+        }
+    }
+
+    /// The language the row's text columns are written in.
+    fn row_language(&self, row: &RowRef, v: &[&str]) -> Result<ReportLanguage, Problem> {
+        if v[self.language].is_empty() {
+            return Ok(self.languages.written.clone());
+        }
+        ReportLanguage::new(v[self.language])
+            .map_err(|e| row.problem(self.language, ProblemKind::BadValue, e.to_string()))
+    }
+
+    /// The text column at `position` in `own` language with its
+    /// translations; `None` when the row leaves it empty.
+    fn texts(
+        &self,
+        row: &RowRef,
+        v: &[&str],
+        own: &ReportLanguage,
+        position: usize,
+    ) -> Result<Option<Texts<String>>, Problem> {
+        let TextColumn {
+            name, translations, ..
+        } = self
+            .columns
+            .iter()
+            .find(|c| c.position == position)
+            .expect("a text column of the table");
+        let mut translated = translations.iter().filter(|(_, p)| !v[*p].is_empty());
+        if v[position].is_empty() {
+            return match translated.next() {
+                Some(&(_, p)) => Err(row.problem(
+                    p,
+                    ProblemKind::BadValue,
+                    format!(
+                        "translates an empty text: write the text in {} (the row's language) in the column `{name}` too",
+                        own.as_str()
+                    ),
+                )),
+                None => Ok(None),
+            };
+        }
+        let mut texts = Texts::new(own.clone(), v[position].to_owned());
+        for &(language, p) in translated {
+            if !texts.add(language.clone(), v[p].to_owned()) {
+                return Err(row.problem(
+                    p,
+                    ProblemKind::BadValue,
+                    format!(
+                        "the row's text in {} is in the column `{name}`: leave this column empty, or name the row's own language in `language`",
+                        language.as_str()
+                    ),
+                ));
+            }
+        }
+        Ok(Some(texts))
+    }
+
+    /// [`Translated::texts`] of a column that must hold a text.
+    fn required(
+        &self,
+        row: &RowRef,
+        v: &[&str],
+        own: &ReportLanguage,
+        position: usize,
+    ) -> Result<Texts<String>, Problem> {
+        row.non_empty(v, position)?;
+        Ok(self
+            .texts(row, v, own, position)?
+            .expect("a text that is not empty"))
+    }
 }
 
 pub(crate) fn read_checklists(
@@ -116,6 +266,19 @@ struct FrontMatter {
     themes: Vec<String>,
     title: String,
     year: Option<String>,
+    /// The language the note is written in; the city's when left out.
+    language: Option<String>,
+}
+
+/// A piece of a note's text and where in the note it starts.
+type Piece<'t> = (usize, &'t str);
+
+/// The front matter of a translation further down the note.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TranslationFront {
+    language: String,
+    title: String,
 }
 
 /// The body's sections, by their English or Dutch heading.
@@ -129,6 +292,7 @@ pub(crate) fn read_good_practices(
     dir: &Path,
     themes: &Themes,
     schools: &Schools,
+    languages: &CityLanguages,
     quality: &mut DataQuality,
 ) -> Result<Vec<GoodPractice>, std::io::Error> {
     let mut practices = Vec::new();
@@ -147,7 +311,7 @@ pub(crate) fn read_good_practices(
         // Notepad and Word end lines with CR LF.
         let text = std::fs::read_to_string(&path)?.replace("\r\n", "\n");
         quality.count_file("good-practices", 1);
-        match parse_practice(&path, &text, themes, schools) {
+        match parse_practice(&path, &text, themes, schools, languages) {
             Ok(Some(p)) => practices.push(p),
             Ok(None) => {}
             Err((line, message)) => {
@@ -160,27 +324,54 @@ pub(crate) fn read_good_practices(
     Ok(practices)
 }
 
-/// A note: TOML front matter between `+++` lines, then Markdown sections.
-/// Errors carry the line they are on.
+/// A note: TOML front matter between `+++` lines, then Markdown sections;
+/// each translation the same again, its front matter only `language` and
+/// `title`. Errors carry the line they are on.
 fn parse_practice(
     path: &Path,
     text: &str,
     themes: &Themes,
     schools: &Schools,
+    languages: &CityLanguages,
 ) -> Result<Option<GoodPractice>, (Option<usize>, String)> {
     let text = text.trim_start_matches('\u{feff}');
-    let no_front = || {
-        (Some(1), "no front matter: start the note with a `+++` line, the school, themes and title, and another `+++` line".to_owned())
-    };
-    let rest = text.strip_prefix("+++").ok_or_else(no_front)?;
-    let end = rest.find("\n+++").ok_or_else(no_front)?;
-    let (front, body) = (&rest[..end], &rest[end + 4..]);
-    // Body line 0 is the rest of the closing `+++` line.
-    let body_line = front.lines().count() + 1;
-    let front: FrontMatter = toml::from_str(front).map_err(|e| {
-        let line = e.span().map(|s| front[..s.start].matches('\n').count() + 1);
+    let line_of = |offset: usize| text[..offset].matches('\n').count() + 1;
+    // Where each `+++` line starts and where the line after it does.
+    let mut fences: Vec<(usize, usize)> = Vec::new();
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
+        if line.trim_end() == "+++" {
+            fences.push((at, at + line.len()));
+        }
+        at += line.len();
+    }
+    if fences.first().is_none_or(|f| f.0 != 0) || fences.len() < 2 {
+        return Err((Some(1), "no front matter: start the note with a `+++` line, the school, themes and title, and another `+++` line".to_owned()));
+    }
+    if fences.len() % 2 == 1 {
+        let last = fences[fences.len() - 1].0;
+        return Err((
+            Some(line_of(last)),
+            "a `+++` line opens a translation's front matter that no `+++` line closes; close it, or remove the line".to_owned(),
+        ));
+    }
+    // Each part: its front matter and its body, as text and where they start.
+    let parts: Vec<(Piece, Piece)> = fences
+        .chunks(2)
+        .enumerate()
+        .map(|(i, pair)| {
+            let body_end = fences.get(2 * i + 2).map_or(text.len(), |f| f.0);
+            (
+                (pair[0].1, &text[pair[0].1..pair[1].0]),
+                (pair[1].1, &text[pair[1].1..body_end]),
+            )
+        })
+        .collect();
+    let toml_error = |(start, _): Piece, e: toml::de::Error| {
+        let line = e.span().map(|s| line_of(start + s.start));
         (line, format!("front matter: {}", e.message()))
-    })?;
+    };
+    let front: FrontMatter = toml::from_str(parts[0].0.1).map_err(|e| toml_error(parts[0].0, e))?;
     let Some(school) = schools.find(&front.school) else {
         if schools.is_refused(&front.school) {
             return Ok(None);
@@ -203,6 +394,46 @@ fn parse_practice(
                 .map_err(|e| (None, format!("year: {e}")))
         })
         .transpose()?;
+    let language = |code: Option<&str>, start: usize| match code {
+        None => Ok(languages.written.clone()),
+        Some(code) => ReportLanguage::new(code)
+            .map_err(|e| (Some(line_of(start)), format!("front matter: language: {e}"))),
+    };
+    let own = language(front.language.as_deref(), parts[0].0.0)?;
+    let mut texts = Texts::new(own, practice_text(front.title, parts[0].1, &line_of)?);
+    for &(front, body) in &parts[1..] {
+        let translation: TranslationFront =
+            toml::from_str(front.1).map_err(|e| toml_error(front, e))?;
+        let language = language(Some(&translation.language), front.0)?;
+        if !texts.add(
+            language.clone(),
+            practice_text(translation.title, body, &line_of)?,
+        ) {
+            return Err((
+                Some(line_of(front.0)),
+                format!(
+                    "the note is in {} twice; give each language once",
+                    language.as_str()
+                ),
+            ));
+        }
+    }
+    Ok(Some(GoodPractice {
+        source: path.to_owned(),
+        school,
+        themes: front.themes,
+        year,
+        texts,
+    }))
+}
+
+/// A part of a note: its title and the three sections of its body, which
+/// starts at `start` in the note (`line_of` gives a line from an offset).
+fn practice_text(
+    title: String,
+    (start, body): Piece,
+    line_of: &dyn Fn(usize) -> usize,
+) -> Result<PracticeText<String, String>, (Option<usize>, String)> {
     let mut sections: [Option<String>; 3] = Default::default();
     let headings = headings(body);
     for (i, (range, heading)) in headings.iter().enumerate() {
@@ -211,7 +442,7 @@ fn parse_practice(
             .position(|&(en, nl)| heading == en || heading == nl)
         else {
             return Err((
-                Some(body_line + body[..range.start].matches('\n').count()),
+                Some(line_of(start + range.start)),
                 format!(
                     "unknown section `{}`; the sections are What was done, For whom, What changed",
                     body[range.clone()].trim()
@@ -237,16 +468,12 @@ fn parse_practice(
     }
     let [what_was_done, for_whom, what_changed]: [String; 3] =
         filled.try_into().expect("three sections");
-    Ok(Some(GoodPractice {
-        source: path.to_owned(),
-        school,
-        themes: front.themes,
-        title: front.title,
-        year,
+    Ok(PracticeText {
+        title,
         what_was_done,
         for_whom,
         what_changed,
-    }))
+    })
 }
 
 /// The body's headings (CommonMark: `#` then a space, or a line underlined
@@ -284,20 +511,23 @@ fn capitalised(s: &str) -> String {
 pub(crate) fn read_support_offers(
     files: &[PathBuf],
     themes: &Themes,
+    languages: &CityLanguages,
     quality: &mut DataQuality,
 ) -> Vec<SupportOffer> {
     let mut offers = Vec::new();
-    let wanted = columns(
+    let mut wanted = columns(
         &["organisation", "offer", "themes", "levels", "how_to_ask"],
         &["contact"],
     );
+    let translated = Translated::new(&mut wanted, &[1, 4], languages);
     for path in files {
         let Some(table) = Table::open(path, "support", &wanted, quality) else {
             continue;
         };
         table.for_each_row(quality, |row, v, _| {
             let organisation = row.non_empty(v, 0)?.to_owned();
-            let offer = row.non_empty(v, 1)?.to_owned();
+            let language = translated.row_language(&row, v)?;
+            let offer = translated.required(&row, v, &language, 1)?;
             let themes = theme_list(&row, v, 2, themes)?;
             let mut levels = Vec::new();
             for level in v[3].split(';').map(str::trim).filter(|l| !l.is_empty()) {
@@ -315,7 +545,7 @@ pub(crate) fn read_support_offers(
                 offer,
                 themes,
                 levels,
-                how_to_ask: row.non_empty(v, 4)?.to_owned(),
+                how_to_ask: translated.required(&row, v, &language, 4)?,
                 contact: Some(v[5]).filter(|c| !c.is_empty()).map(str::to_owned),
             });
             Ok(())
@@ -329,10 +559,11 @@ pub(crate) fn read_action_plans(
     schools: &Schools,
     scales: &BTreeMap<String, Vec<RespondentGroup>>,
     thresholds: &[u32],
+    languages: &CityLanguages,
     quality: &mut DataQuality,
 ) -> Vec<ActionGoal> {
     let mut goals = Vec::new();
-    let wanted = columns(
+    let mut wanted = columns(
         &[
             "school_id",
             "network",
@@ -344,6 +575,7 @@ pub(crate) fn read_action_plans(
         ],
         &["baseline", "evaluation"],
     );
+    let translated = Translated::new(&mut wanted, &[2, 8], languages);
     let networks: HashSet<&str> = schools
         .registry
         .iter()
@@ -413,15 +645,16 @@ pub(crate) fn read_action_plans(
             };
             let target = number(4)?.ok_or_else(|| row.problem(4, ProblemKind::BadValue, "is empty; a goal needs a target"))?;
             let baseline = number(7)?;
+            let language = translated.row_language(&row, v)?;
             goals.push(ActionGoal {
                 scope,
-                goal: row.non_empty(v, 2)?.to_owned(),
+                goal: translated.required(&row, v, &language, 2)?,
                 indicator,
                 target,
                 baseline,
                 deadline: row.date(v, 5)?,
                 partner: row.non_empty(v, 6)?.to_owned(),
-                evaluation: Some(v[8]).filter(|e| !e.is_empty()).map(str::to_owned),
+                evaluation: translated.texts(&row, v, &language, 8)?,
             });
             Ok(())
         });

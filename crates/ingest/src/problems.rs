@@ -185,6 +185,12 @@ impl DataQuality {
         count.rows += rows;
     }
 
+    /// Rows of a file of `source` counted as it was read, after
+    /// [`Self::count_file`] counted the file.
+    pub(crate) fn count_rows(&mut self, source: &'static str, rows: usize) {
+        self.sources.entry(source).or_default().rows += rows;
+    }
+
     pub fn problems(&self) -> &[Problem] {
         &self.problems
     }

@@ -4,14 +4,15 @@
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 
+use chrono::{Datelike, NaiveDate};
 use mirror_model::{
     Absence, AbsenceCategory, Calendar, Enrolment, HalfDay, HalfDaySlot, PupilRef, SchoolDaysOff,
     SchoolRef, SchoolYear,
 };
-use rayon::slice::ParallelSliceMut;
+use rayon::iter::{IntoParallelIterator, ParallelIterator};
 
 use crate::AbsenceCodes;
-use crate::enrolments::{EnrolledOn, PupilIndex, Schools};
+use crate::enrolments::{EnrolledOn, PupilIndex, Schools, enrolled_on_date};
 use crate::layouts::ExportLayouts;
 use crate::problems::{DataQuality, Problem, ProblemKind};
 use crate::table::{FilePlace, Origin, Table, columns};
@@ -21,13 +22,147 @@ pub(crate) const COLUMNS: &[&str] = &["pupil_number", "school_id", "date", "half
 /// One registered half day, before the checks across rows.
 #[derive(Clone, Copy)]
 struct Registration {
-    pupil: PupilRef,
+    /// Pupil and half day in one number ([`pupil_half_day`]), so the
+    /// millions of records sort on one integer.
+    key: u64,
     school: SchoolRef,
-    slot: HalfDaySlot,
+    origin: Origin,
     code: u16,
     category: AbsenceCategory,
     enrolled: bool,
-    origin: Origin,
+}
+
+/// Orders like `(pupil, slot)`: the pupil above the slot's day number and half.
+fn pupil_half_day(pupil: PupilRef, slot: HalfDaySlot) -> u64 {
+    let day = u64::from(slot.date.num_days_from_ce().unsigned_abs());
+    u64::from(pupil.0) << 32 | day << 1 | u64::from(slot.half == HalfDay::Afternoon)
+}
+
+impl Registration {
+    fn absence(&self) -> Absence {
+        Absence {
+            pupil: self.pupil(),
+            school: self.school,
+            slot: self.slot(),
+            category: self.category,
+        }
+    }
+
+    fn pupil(&self) -> PupilRef {
+        PupilRef((self.key >> 32) as u32)
+    }
+
+    fn slot(&self) -> HalfDaySlot {
+        let day = (self.key as u32 >> 1) as i32;
+        HalfDaySlot {
+            date: NaiveDate::from_num_days_from_ce_opt(day).expect("made from a date"),
+            half: if self.key & 1 == 1 {
+                HalfDay::Afternoon
+            } else {
+                HalfDay::Morning
+            },
+        }
+    }
+}
+
+/// Whether each half day has lessons in the city calendar, by day number:
+/// the calendar's binary search for each of millions of rows was a tenth
+/// of ingest. `None` where the calendar does not list the school year.
+struct LessonDays<'a> {
+    calendar: &'a Calendar,
+    first_day: i32,
+    /// Two per day from `first_day` (morning, afternoon).
+    lessons: Vec<Option<bool>>,
+}
+
+impl<'a> LessonDays<'a> {
+    fn new(calendar: &'a Calendar) -> Self {
+        let years: Vec<SchoolYear> = calendar.years().collect();
+        let (Some(first), Some(last)) = (years.iter().min(), years.iter().max()) else {
+            return Self {
+                calendar,
+                first_day: 0,
+                lessons: Vec::new(),
+            };
+        };
+        let (from, to) = (first.first_day(), last.last_day());
+        let lessons = from
+            .iter_days()
+            .take_while(|d| *d <= to)
+            .flat_map(|date| {
+                [HalfDay::Morning, HalfDay::Afternoon].map(|half| HalfDaySlot { date, half })
+            })
+            .map(|slot| Self::in_calendar(calendar, slot))
+            .collect();
+        Self {
+            calendar,
+            first_day: from.num_days_from_ce(),
+            lessons,
+        }
+    }
+
+    fn in_calendar(calendar: &Calendar, slot: HalfDaySlot) -> Option<bool> {
+        calendar
+            .year(SchoolYear::containing(slot.date))
+            .map(|y| y.is_lesson(slot))
+    }
+
+    fn is_lesson(&self, slot: HalfDaySlot) -> Option<bool> {
+        let day = slot.date.num_days_from_ce() - self.first_day;
+        let at = usize::try_from(day)
+            .ok()
+            .map(|d| 2 * d + usize::from(slot.half == HalfDay::Afternoon));
+        match at.and_then(|i| self.lessons.get(i)) {
+            Some(lessons) => *lessons,
+            None => Self::in_calendar(self.calendar, slot),
+        }
+    }
+
+    /// How many half days the index covers.
+    fn len(&self) -> usize {
+        self.lessons.len()
+    }
+
+    /// The position of a registration's half day, which has lessons, so
+    /// lies within the index.
+    fn position(&self, r: &Registration) -> usize {
+        let day = (r.key as u32 >> 1) as i32 - self.first_day;
+        2 * day as usize + (r.key & 1) as usize
+    }
+}
+
+/// One bit per pupil and half day of the [`LessonDays`]: finds repeated
+/// registrations in one pass instead of sorting millions of them.
+struct PupilHalfDays<'a> {
+    lesson_days: &'a LessonDays<'a>,
+    bits: Vec<u64>,
+}
+
+impl<'a> PupilHalfDays<'a> {
+    fn new(lesson_days: &'a LessonDays<'a>, pupils: usize) -> Self {
+        Self {
+            lesson_days,
+            bits: vec![0; (pupils * lesson_days.len()).div_ceil(64)],
+        }
+    }
+
+    fn bit(&self, r: &Registration) -> (usize, u64) {
+        let at = r.pupil().0 as usize * self.lesson_days.len() + self.lesson_days.position(r);
+        (at / 64, 1 << (at % 64))
+    }
+
+    fn contains(&self, r: &Registration) -> bool {
+        let (word, mask) = self.bit(r);
+        self.bits[word] & mask != 0
+    }
+
+    /// Marks `r`'s pupil and half day; whether it was marked already.
+    fn insert(&mut self, r: &Registration) -> bool {
+        let (word, mask) = self.bit(r);
+        let had = self.bits[word] & mask != 0;
+        self.bits[word] |= mask;
+        had
+    }
 }
 
 /// `folder`: the registrations folder, named when a school has no rows.
@@ -45,6 +180,7 @@ pub(crate) fn read(
     quality: &mut DataQuality,
 ) -> Vec<Absence> {
     let enrolled_on = EnrolledOn::new(enrolments);
+    let lesson_days = LessonDays::new(calendar);
     let mut registered: HashSet<(SchoolRef, SchoolYear)> = HashSet::new();
     let mut registrations = Vec::new();
     let mut places: Vec<FilePlace> = Vec::new();
@@ -61,32 +197,41 @@ pub(crate) fn read(
         let file = places.len() as u32;
         places.push(table.place());
         registrations.reserve(table.height());
-        let mut last_number = String::new();
-        let mut last_pupil: Option<PupilRef> = None;
+        // Exports list a school's rows together, and a pupil's: what was
+        // looked up for the last row is kept while they do not change.
+        let mut last_school: Option<(String, SchoolRef, &[HalfDaySlot])> = None;
         let mut last_registered: Option<(SchoolRef, SchoolYear)> = None;
+        let mut last_number = String::new();
+        let mut last_pupil: Option<(PupilRef, &[(NaiveDate, NaiveDate, SchoolRef)])> = None;
         table.for_each_row(quality, |row, v, _| {
             let number = row.non_empty(v, 0)?;
-            let school = match schools.lookup(&row, v, 1) {
-                Ok(Some(school)) => school,
-                Ok(None) => return Ok(()),
-                Err(problem) => {
-                    let enrolled = pupils
-                        .get(number)
-                        .zip(row.date(v, 2).ok())
-                        .and_then(|(pupil, date)| enrolled_on.school(pupil, date));
-                    return Err(schools.place(problem, enrolled));
-                }
+            let (school, days_off_here) = match &last_school {
+                Some((id, school, off)) if id == v[1] => (*school, *off),
+                _ => match schools.lookup(&row, v, 1) {
+                    Ok(Some(school)) => {
+                        let off = days_off.between(school, NaiveDate::MIN, NaiveDate::MAX);
+                        last_school = Some((v[1].to_owned(), school, off));
+                        (school, off)
+                    }
+                    Ok(None) => return Ok(()),
+                    Err(problem) => {
+                        let enrolled = pupils
+                            .get(number)
+                            .zip(row.date(v, 2).ok())
+                            .and_then(|(pupil, date)| enrolled_on.school(pupil, date));
+                        return Err(schools.place(problem, enrolled));
+                    }
+                },
             };
             let date = row.date(v, 2)?;
             let half: HalfDay = row.parse(v, 3)?;
             let slot = HalfDaySlot { date, half };
             let year = SchoolYear::containing(date);
-            // Exports list a school's rows together: a set lookup per change.
             if last_registered != Some((school, year)) {
                 registered.insert((school, year));
                 last_registered = Some((school, year));
             }
-            match calendar.year(year).map(|y| y.is_lesson(slot)) {
+            match lesson_days.is_lesson(slot) {
                 None => {
                     return Err(row.problem(
                         2,
@@ -106,7 +251,9 @@ pub(crate) fn read(
                 }
                 Some(true) => {}
             }
-            crate::days_off::refuse_on_day_off(days_off, schools, school, slot, &row, 2)?;
+            if days_off_here.binary_search(&slot).is_ok() {
+                crate::days_off::refuse_on_day_off(days_off, schools, school, slot, &row, 2)?;
+            }
             let (code, category) = codes.lookup(v[4]).ok_or_else(|| {
                 row.problem(
                     4,
@@ -118,101 +265,175 @@ pub(crate) fn read(
                     ),
                 )
             })?;
-            // Exports list a pupil's half days together: look up a number once.
-            let pupil = match last_pupil {
-                Some(pupil) if last_number == number => Some(pupil),
-                _ => pupils.get(number),
+            let (pupil, enrolments_of_pupil) = match last_pupil {
+                Some(last) if last_number == number => last,
+                _ => {
+                    let Some(pupil) = pupils.get(number) else {
+                        return Err(row.problem(
+                            0,
+                            ProblemKind::NotEnrolled,
+                            "this pupil number has no enrolment at all; add the enrolment or correct the number",
+                        ));
+                    };
+                    last_number.clear();
+                    last_number.push_str(number);
+                    let last = (pupil, enrolled_on.of(pupil));
+                    last_pupil = Some(last);
+                    last
+                }
             };
-            let Some(pupil) = pupil else {
-                return Err(row.problem(
-                    0,
-                    ProblemKind::NotEnrolled,
-                    "this pupil number has no enrolment at all; add the enrolment or correct the number",
-                ));
-            };
-            if last_pupil != Some(pupil) {
-                last_number.clear();
-                last_number.push_str(number);
-                last_pupil = Some(pupil);
-            }
-            let enrolled = enrolled_on.school(pupil, date) == Some(school);
+            let enrolled = enrolled_on_date(enrolments_of_pupil, date) == Some(school);
             registrations.push(Registration {
-                pupil,
+                key: pupil_half_day(pupil, slot),
                 school,
-                slot,
-                code,
-                category,
-                enrolled,
                 origin: Origin {
                     file,
                     index: row.index as u32,
                 },
+                code,
+                category,
+                enrolled,
             });
             Ok(())
         });
     }
-    check_across_rows(&mut registrations, schools, &places, quality);
+    check_across_rows(
+        &mut registrations,
+        PupilHalfDays::new(&lesson_days, pupils.len()),
+        schools,
+        &places,
+        quality,
+    );
     check_every_school_registers(folder, enrolments, &registered, schools, quality);
-    let mut absences: Vec<Absence> = registrations
-        .into_iter()
-        .filter(|r| r.category != AbsenceCategory::Present)
-        .map(|r| Absence {
-            pupil: r.pupil,
-            school: r.school,
-            slot: r.slot,
-            category: r.category,
-        })
-        .collect();
-    absences.par_sort_unstable_by_key(|a| (a.school, a.pupil, a.slot));
+    let absences = in_school_order(registrations, schools.registry.len());
+    absences
+}
+
+/// The absences among `registrations`, sorted by school, pupil and half
+/// day: placed per school in one pass, then each school's sorted on its
+/// own (an export lists a pupil's half days in order, so that is one
+/// pass too).
+fn in_school_order(registrations: Vec<Registration>, schools: usize) -> Vec<Absence> {
+    let absent = |r: &&Registration| r.category != AbsenceCategory::Present;
+    let mut starts = vec![0; schools + 1];
+    for r in registrations.iter().filter(absent) {
+        starts[r.school.index() + 1] += 1;
+    }
+    for i in 1..starts.len() {
+        starts[i] += starts[i - 1];
+    }
+    let Some(first) = registrations.iter().find(absent) else {
+        return Vec::new();
+    };
+    let mut absences = vec![first.absence(); starts[schools]];
+    let mut next = starts.clone();
+    for r in registrations.iter().filter(absent) {
+        absences[next[r.school.index()]] = r.absence();
+        next[r.school.index()] += 1;
+    }
+    drop(registrations);
+    let mut per_school = Vec::with_capacity(schools);
+    let mut rest = absences.as_mut_slice();
+    for w in starts.windows(2) {
+        let (school, after) = rest.split_at_mut(w[1] - w[0]);
+        per_school.push(school);
+        rest = after;
+    }
+    per_school
+        .into_par_iter()
+        .for_each(|a| a.sort_unstable_by_key(|a| (a.pupil, a.slot)));
     absences
 }
 
 /// One registration per pupil and half day, at one school, within an
-/// enrolment. Rows that break this are recorded and dropped.
+/// enrolment. Rows that break this are recorded, in pupil and half-day
+/// order, and dropped.
 fn check_across_rows(
     registrations: &mut Vec<Registration>,
+    mut seen: PupilHalfDays,
     schools: &Schools,
     places: &[FilePlace],
     quality: &mut DataQuality,
 ) {
-    registrations.par_sort_unstable_by_key(|r| (r.pupil, r.slot, r.origin.file, r.origin.index));
-    let mut keep = vec![true; registrations.len()];
+    // Pupil and half days registered more than once.
+    let repeated: Vec<Registration> = registrations
+        .iter()
+        .filter(|r| seen.insert(r))
+        .copied()
+        .collect();
+    seen.bits.fill(0);
+    for r in &repeated {
+        seen.insert(r);
+    }
+    let repeated = |r: &Registration| !repeated.is_empty() && seen.contains(r);
     let problem = |r: &Registration, position: usize, kind, message: String| {
         places[r.origin.file as usize]
             .problem_at(r.origin.index as usize, position, kind, message)
             .at_school(schools.entry(r.school).id.as_str())
     };
-    let mut start = 0;
-    while start < registrations.len() {
-        let first = registrations[start];
-        let end = start
-            + registrations[start..]
-                .iter()
-                .take_while(|r| r.pupil == first.pupil && r.slot == first.slot)
-                .count();
-        let group = &registrations[start..end];
-        let when = format!("{} {}", first.slot.date, first.slot.half.as_str());
-        if let Some(other) = group.iter().find(|r| r.school != first.school) {
+    let not_enrolled = |r: &Registration| {
+        problem(
+            r,
+            0,
+            ProblemKind::NotEnrolled,
+            format!(
+                "this pupil is not enrolled at school {} on {}; the enrolment files must cover every registration",
+                schools.entry(r.school).id,
+                r.slot().date
+            ),
+        )
+    };
+    // Each problem with its pupil and half day and its order among theirs.
+    let mut found: Vec<(u64, usize, Problem)> = Vec::new();
+    let mut dropped: Vec<usize> = Vec::new();
+    let mut groups: Vec<usize> = Vec::new();
+    for (i, r) in registrations.iter().enumerate() {
+        if repeated(r) {
+            groups.push(i);
+        } else if !r.enrolled {
+            found.push((r.key, 0, not_enrolled(r)));
+            dropped.push(i);
+        }
+    }
+    // Stable: a pupil's rows of one half day stay in file and row order.
+    groups.sort_by_key(|&i| registrations[i].key);
+    for group in groups.chunk_by(|&a, &b| registrations[a].key == registrations[b].key) {
+        let first = registrations[group[0]];
+        let slot = first.slot();
+        let when = format!("{} {}", slot.date, slot.half.as_str());
+        let mut report = |i: usize, problem: Problem| {
+            found.push((first.key, found.len(), problem));
+            dropped.push(i);
+        };
+        if let Some(other) = group
+            .iter()
+            .map(|&i| registrations[i])
+            .find(|r| r.school != first.school)
+        {
             // Every row of the group is suspect: each school hears of it.
-            for (i, r) in group.iter().enumerate() {
+            for &i in group {
+                let r = &registrations[i];
                 let elsewhere = if r.school == first.school {
                     other
                 } else {
-                    &first
+                    first
                 };
-                quality.push(problem(
-                    r,
-                    0,
-                    ProblemKind::TwoSchools,
-                    format!(
-                        "this pupil is also registered at school {} on {when}; a pupil is at one school at a time: correct the pupil number or the enrolments",
-                        schools.entry(elsewhere.school).id
+                report(
+                    i,
+                    problem(
+                        r,
+                        0,
+                        ProblemKind::TwoSchools,
+                        format!(
+                            "this pupil is also registered at school {} on {when}; a pupil is at one school at a time: correct the pupil number or the enrolments",
+                            schools.entry(elsewhere.school).id
+                        ),
                     ),
-                ));
-                keep[start + i] = false;
+                );
             }
         } else {
-            for (i, r) in group.iter().enumerate().skip(1) {
+            for &i in &group[1..] {
+                let r = &registrations[i];
                 let (kind, message) = if r.code == first.code {
                     (
                         ProblemKind::RepeatedRow,
@@ -228,27 +449,23 @@ fn check_across_rows(
                         ),
                     )
                 };
-                quality.push(problem(r, 4, kind, message));
-                keep[start + i] = false;
+                report(i, problem(r, 4, kind, message));
             }
             if !first.enrolled {
-                quality.push(problem(
-                    &first,
-                    0,
-                    ProblemKind::NotEnrolled,
-                    format!(
-                        "this pupil is not enrolled at school {} on {}; the enrolment files must cover every registration",
-                        schools.entry(first.school).id,
-                        first.slot.date
-                    ),
-                ));
-                keep[start] = false;
+                report(group[0], not_enrolled(&first));
             }
         }
-        start = end;
     }
-    let mut keep = keep.into_iter();
-    registrations.retain(|_| keep.next().unwrap_or(false));
+    found.sort_by_key(|(key, order, _)| (*key, *order));
+    quality.extend(found.into_iter().map(|(_, _, p)| p));
+    dropped.sort_unstable();
+    let mut dropped = dropped.into_iter().peekable();
+    let mut index = 0;
+    registrations.retain(|_| {
+        let drop = dropped.next_if_eq(&index).is_some();
+        index += 1;
+        !drop
+    });
 }
 
 /// A school this size registers some absence in a school year: nearly every

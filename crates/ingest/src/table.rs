@@ -135,15 +135,23 @@ const QUOTE_LIMIT: usize = 60;
 /// At most this many of a file's headers are listed in a message.
 const HEADERS_LISTED: usize = 20;
 
+/// Rows of a Parquet file are read this many at a time (whole row groups
+/// when they are smaller), so memory does not grow with a file's rows.
+const PARQUET_BATCH_ROWS: usize = 1 << 19;
+
+/// A CSV file is read this many bytes at a time when it is larger than
+/// one and a half of them; a smaller one is read whole.
+const CSV_BATCH_BYTES: usize = 16 << 20;
+
 /// The wanted columns of one input file, as text.
 #[derive(Debug)]
 pub(crate) struct Table {
     pub path: PathBuf,
+    source: &'static str,
     /// The row number a person sees for the first record.
     first_row: usize,
     height: usize,
-    /// `None` for an optional column the file does not have.
-    columns: Vec<Option<Cells>>,
+    rows: Rows,
     /// Each wanted column's header as the file has it (our name when absent).
     names: Vec<String>,
     school_column: Option<usize>,
@@ -153,13 +161,184 @@ pub(crate) struct Table {
     warnings: Vec<Problem>,
 }
 
-/// A file's header row, the text of its columns, and the row number a
-/// person sees for its first record.
+/// Where a table's values come from.
+#[derive(Debug)]
+enum Rows {
+    /// Read whole (small CSV files and workbooks): each wanted column,
+    /// `None` for an optional column the file does not have.
+    Whole(Vec<Option<Cells>>),
+    /// A Parquet or large CSV file, read a batch of rows at a time as the
+    /// rows are checked, so memory does not grow with the file's rows.
+    Batched(Batched),
+}
+
+/// What reads a file's wanted columns one batch at a time.
+#[derive(Debug)]
+struct Batched {
+    source: BatchSource,
+    /// Each wanted column's position and name in the file (`None`: absent).
+    found: Vec<Option<(usize, String)>>,
+    layout: Option<Layout>,
+    wanted: Vec<Wanted>,
+}
+
+#[derive(Debug)]
+enum BatchSource {
+    Parquet {
+        metadata: FileMetadataRef,
+        /// The first record and number of records of each batch.
+        batches: Vec<(usize, usize)>,
+    },
+    Csv {
+        /// The first batch, read with the header to learn the columns.
+        first: DataFrame,
+        /// The file's text and the byte ranges of the other batches, each
+        /// a run of whole records.
+        text: Vec<u8>,
+        rest: Vec<std::ops::Range<usize>>,
+        separator: u8,
+    },
+}
+
+impl Batched {
+    fn len(&self) -> usize {
+        match &self.source {
+            BatchSource::Parquet { batches, .. } => batches.len(),
+            BatchSource::Csv { rest, .. } => 1 + rest.len(),
+        }
+    }
+
+    /// Batch `i` of `path` with (at least) the wanted columns.
+    fn frame(&self, path: &Path, i: usize) -> Result<DataFrame, Problem> {
+        match &self.source {
+            BatchSource::Parquet { metadata, batches } => {
+                let file = std::fs::File::open(path)
+                    .map_err(|e| Problem::file(ProblemKind::UnreadableFile, path, e.to_string()))?;
+                let mut projection: Vec<usize> =
+                    self.found.iter().flatten().map(|(i, _)| *i).collect();
+                projection.sort_unstable();
+                projection.dedup();
+                let mut reader = ParquetReader::new(file)
+                    .with_projection(Some(projection))
+                    .with_slice(Some(batches[i]));
+                reader.set_metadata(metadata.clone());
+                reader.finish().map_err(|e| unreadable_parquet(path, &e))
+            }
+            BatchSource::Csv { first, .. } if i == 0 => Ok(first.clone()),
+            BatchSource::Csv {
+                first,
+                text,
+                rest,
+                separator,
+            } => CsvReadOptions::default()
+                .with_has_header(false)
+                .with_schema(Some(first.schema().clone()))
+                .map_parse_options(|p| p.with_separator(*separator))
+                .into_reader_with_file_handle(Cursor::new(&text[rest[i - 1].clone()]))
+                .finish()
+                .map_err(|e| unreadable_csv(path, &e)),
+        }
+    }
+
+    /// The wanted columns of `df`, in our values.
+    fn cells(&self, df: &DataFrame, path: &Path) -> Result<Vec<Option<Cells>>, Problem> {
+        self.found
+            .iter()
+            .zip(&self.wanted)
+            .map(|(found, w)| {
+                let Some((_, name)) = found else {
+                    return Ok(None);
+                };
+                let column = df
+                    .column(name)
+                    .map_err(|e| Problem::file(ProblemKind::UnreadableFile, path, e.to_string()))?;
+                Ok(Some(match (column_cells(column, path)?, &self.layout) {
+                    (Cells::Text(text), Some(layout)) => Cells::Text(translate(&text, w, layout)),
+                    (cells, _) => cells,
+                }))
+            })
+            .collect()
+    }
+}
+
+fn unreadable_parquet(path: &Path, e: &PolarsError) -> Problem {
+    Problem::file(
+        ProblemKind::UnreadableFile,
+        path,
+        format!("cannot read it as Parquet: {}", cut(&e.to_string(), 300)),
+    )
+}
+
+fn unreadable_csv(path: &Path, e: &PolarsError) -> Problem {
+    Problem::file(
+        ProblemKind::UnreadableFile,
+        path,
+        format!(
+            "cannot read it as CSV: {}; check that every row has as many fields as the header and that quotes are closed",
+            cut(&e.to_string(), 300)
+        ),
+    )
+}
+
+/// Batches of about [`PARQUET_BATCH_ROWS`] records that end where a row
+/// group ends (a large row group is cut), so no row group is decoded twice.
+fn parquet_batches(metadata: &FileMetadataRef) -> Vec<(usize, usize)> {
+    let mut batches = Vec::new();
+    let (mut start, mut end) = (0, 0);
+    for group in &metadata.row_groups {
+        end += group.num_rows();
+        while end - start > 2 * PARQUET_BATCH_ROWS {
+            batches.push((start, PARQUET_BATCH_ROWS));
+            start += PARQUET_BATCH_ROWS;
+        }
+        if end - start >= PARQUET_BATCH_ROWS {
+            batches.push((start, end - start));
+            start = end;
+        }
+    }
+    if end > start {
+        batches.push((start, end - start));
+    }
+    batches
+}
+
+/// Where `text` (from `start`) is cut into runs of whole records of about
+/// [`CSV_BATCH_BYTES`]: at a line end outside quotes.
+fn csv_batches(text: &[u8], start: usize) -> Vec<std::ops::Range<usize>> {
+    let mut batches = Vec::new();
+    let mut from = start;
+    let mut quoted = false;
+    while text.len() - from > CSV_BATCH_BYTES + CSV_BATCH_BYTES / 2 {
+        let mut at = from + CSV_BATCH_BYTES;
+        // Counting quotes is a fast loop; whether `at` is inside a quoted
+        // value follows from their number.
+        quoted ^= text[from..at].iter().filter(|&&b| b == b'"').count() % 2 == 1;
+        while at < text.len() && (quoted || text[at] != b'\n') {
+            quoted ^= text[at] == b'"';
+            at += 1;
+        }
+        at = (at + 1).min(text.len());
+        batches.push(from..at);
+        from = at;
+    }
+    batches.push(from..text.len());
+    batches
+}
+
+/// A file's header row, its values, and the row number a person sees for
+/// its first record.
 struct RawTable {
     headers: Vec<String>,
-    columns: Vec<Cells>,
+    rows: RawRows,
     first_row: usize,
     warnings: Vec<Problem>,
+}
+
+enum RawRows {
+    /// Every column of the file.
+    Read(Vec<Cells>),
+    /// Read in batches once the columns are known.
+    Batched(BatchSource),
 }
 
 impl Table {
@@ -190,7 +369,15 @@ impl Table {
                 None
             }
             Ok(mut table) => {
-                quality.count_file(source, table.height);
+                // A CSV file read in batches is counted as it is read.
+                let counted = !matches!(
+                    &table.rows,
+                    Rows::Batched(Batched {
+                        source: BatchSource::Csv { .. },
+                        ..
+                    })
+                );
+                quality.count_file(source, if counted { table.height } else { 0 });
                 quality.extend(
                     std::mem::take(&mut table.warnings)
                         .into_iter()
@@ -213,7 +400,7 @@ impl Table {
 
     fn read(
         path: &Path,
-        source: &str,
+        source: &'static str,
         wanted: &[Wanted],
         layouts: &[Layout],
     ) -> Result<Self, Problem> {
@@ -224,16 +411,18 @@ impl Table {
             Some("parquet") => {
                 let file = std::fs::File::open(path)
                     .map_err(|e| problem(ProblemKind::UnreadableFile, e.to_string()))?;
-                let df = ParquetReader::new(file).finish().map_err(|e| {
-                    problem(
-                        ProblemKind::UnreadableFile,
-                        format!("cannot read it as Parquet: {}", cut(&e.to_string(), 300)),
-                    )
-                })?;
-                let (headers, columns) = text_columns(&df, path)?;
+                let mut reader = ParquetReader::new(file);
+                let schema = reader.schema().map_err(|e| unreadable_parquet(path, &e))?;
+                let metadata = reader
+                    .get_metadata()
+                    .map_err(|e| unreadable_parquet(path, &e))?
+                    .clone();
                 RawTable {
-                    headers,
-                    columns,
+                    headers: schema.iter_names().map(|n| n.to_string()).collect(),
+                    rows: RawRows::Batched(BatchSource::Parquet {
+                        batches: parquet_batches(&metadata),
+                        metadata,
+                    }),
                     first_row: 1,
                     warnings: Vec::new(),
                 }
@@ -249,7 +438,7 @@ impl Table {
         };
         let RawTable {
             headers,
-            columns: raw,
+            rows: raw,
             first_row,
             warnings,
         } = raw;
@@ -284,20 +473,45 @@ impl Table {
             let (_, (layout, found)) = closest.expect("our own names are always tried");
             return Err(missing_column(path, layout, &headers, wanted, &found));
         };
-        let columns = wanted
-            .iter()
-            .zip(&found)
-            .map(|(w, f)| {
-                f.map(|i| match (&raw[i], layout) {
-                    (Cells::Text(text), Some(layout)) => Cells::Text(translate(text, w, layout)),
-                    (cells, _) => cells.clone(),
-                })
-            })
-            .collect();
-        let height = raw.first().map_or(0, |c| match c {
-            Cells::Text(t) => t.len(),
-            Cells::Dates(d) => d.len(),
-        });
+        let (rows, height) = match raw {
+            RawRows::Read(raw) => {
+                let columns = wanted
+                    .iter()
+                    .zip(&found)
+                    .map(|(w, f)| {
+                        f.map(|i| match (&raw[i], layout) {
+                            (Cells::Text(text), Some(layout)) => {
+                                Cells::Text(translate(text, w, layout))
+                            }
+                            (cells, _) => cells.clone(),
+                        })
+                    })
+                    .collect();
+                let height = raw.first().map_or(0, |c| match c {
+                    Cells::Text(t) => t.len(),
+                    Cells::Dates(d) => d.len(),
+                });
+                (Rows::Whole(columns), height)
+            }
+            RawRows::Batched(source) => {
+                let height = match &source {
+                    BatchSource::Parquet { metadata, .. } => metadata.num_rows,
+                    // Counted as the batches are read; here only a guess
+                    // for the room a reader reserves.
+                    BatchSource::Csv { first, rest, .. } => first.height() * (1 + rest.len()),
+                };
+                let batched = Batched {
+                    source,
+                    found: found
+                        .iter()
+                        .map(|f| f.map(|i| (i, headers[i].clone())))
+                        .collect(),
+                    layout: layout.cloned(),
+                    wanted: wanted.to_vec(),
+                };
+                (Rows::Batched(batched), height)
+            }
+        };
         let names = wanted
             .iter()
             .zip(&found)
@@ -309,9 +523,10 @@ impl Table {
         let school_column = wanted.iter().position(|w| w.name == "school_id");
         Ok(Self {
             path: path.to_owned(),
+            source,
             first_row,
             height,
-            columns,
+            rows,
             names,
             school_column,
             date_format: layout.and_then(|l| l.date_format.clone()),
@@ -325,38 +540,100 @@ impl Table {
 
     /// Whether the file has the wanted column at `position`.
     pub fn has(&self, position: usize) -> bool {
-        self.columns[position].is_some()
+        match &self.rows {
+            Rows::Whole(columns) => columns[position].is_some(),
+            Rows::Batched(batched) => batched.found[position].is_some(),
+        }
     }
 
     /// Calls `f` with each row's values, in the order of the wanted columns;
     /// empty cells and absent optional columns are "". A row `f` refuses is
-    /// recorded and skipped, with the row's school attached.
+    /// recorded and skipped, with the row's school attached. A Parquet
+    /// file's next batch is read on another thread while `f` checks this one.
     pub fn for_each_row(
         &self,
         quality: &mut DataQuality,
         mut f: impl FnMut(RowRef, &[&str], &mut DataQuality) -> Result<(), Problem>,
     ) {
-        let mut iters: Vec<_> = self
-            .columns
+        let batched = match &self.rows {
+            Rows::Whole(columns) => {
+                self.rows_of(columns, 0, quality, &mut f);
+                return;
+            }
+            Rows::Batched(batched) => batched,
+        };
+        let mut rows = 0;
+        std::thread::scope(|scope| {
+            let (sender, batches) = std::sync::mpsc::sync_channel(1);
+            scope.spawn(move || {
+                let mut offset = 0;
+                for i in 0..batched.len() {
+                    let batch = batched.frame(&self.path, i).and_then(|df| {
+                        let cells = batched.cells(&df, &self.path)?;
+                        offset += df.height();
+                        Ok((offset - df.height(), cells))
+                    });
+                    let failed = batch.is_err();
+                    if sender.send(batch).is_err() || failed {
+                        break;
+                    }
+                }
+            });
+            for batch in batches {
+                match batch {
+                    Ok((offset, columns)) => {
+                        rows = offset + self.rows_of(&columns, offset, quality, &mut f);
+                    }
+                    Err(mut problem) => {
+                        cut_quoted(&mut problem.message);
+                        quality.push(problem);
+                    }
+                }
+            }
+        });
+        if let BatchSource::Csv { .. } = batched.source {
+            quality.count_rows(self.source, rows);
+        }
+    }
+
+    /// [`Self::for_each_row`] over `columns`, whose first row is record `offset`.
+    fn rows_of(
+        &self,
+        columns: &[Option<Cells>],
+        offset: usize,
+        quality: &mut DataQuality,
+        f: &mut impl FnMut(RowRef, &[&str], &mut DataQuality) -> Result<(), Problem>,
+    ) -> usize {
+        let mut iters: Vec<_> = columns
             .iter()
             .map(|c| match c {
                 Some(Cells::Text(t)) => Some(t.iter()),
                 _ => None,
             })
             .collect();
+        let height = columns.iter().flatten().next().map_or(0, |c| match c {
+            Cells::Text(t) => t.len(),
+            Cells::Dates(d) => d.len(),
+        });
         let mut values = vec![""; iters.len()];
-        for index in 0..self.height {
-            for ((v, it), cells) in values.iter_mut().zip(iters.iter_mut()).zip(&self.columns) {
+        for local in 0..height {
+            for ((v, it), cells) in values.iter_mut().zip(iters.iter_mut()).zip(columns) {
                 *v = match (it, cells) {
                     (Some(it), _) => it.next().flatten().unwrap_or("").trim(),
-                    (None, Some(Cells::Dates(d))) if d.get(index).is_some() => DATE_CELL,
+                    (None, Some(Cells::Dates(d))) if d.get(local).is_some() => DATE_CELL,
                     _ => "",
                 };
             }
             if values.iter().all(|v| v.is_empty()) {
                 continue; // Spreadsheets leave blank rows; they hold nothing.
             }
-            if let Err(mut p) = f(RowRef { table: self, index }, &values, quality) {
+            let row = RowRef {
+                table: self,
+                columns,
+                local,
+                index: offset + local,
+            };
+            if let Err(mut p) = f(row, &values, quality) {
                 if p.school.is_none()
                     && let Some(s) = self.school_column.map(|c| values[c])
                     && !s.is_empty()
@@ -367,6 +644,7 @@ impl Table {
                 quality.push(p);
             }
         }
+        height
     }
 
     /// A problem at record `index` (0-based) in the column at `position`.
@@ -541,29 +819,27 @@ fn cut_quoted(message: &mut String) {
     *message = out;
 }
 
-fn text_columns(df: &DataFrame, path: &Path) -> Result<(Vec<String>, Vec<Cells>), Problem> {
-    let mut headers = Vec::with_capacity(df.width());
-    let mut columns = Vec::with_capacity(df.width());
-    for column in df.columns() {
-        if let Ok(dates) = column.date() {
-            headers.push(column.name().to_string());
-            columns.push(Cells::Dates(dates.physical().rechunk().into_owned()));
-            continue;
-        }
-        let text = column
-            .cast(&DataType::String)
-            .and_then(|c| c.str().cloned())
-            .map_err(|e| {
-                Problem::file(
-                    ProblemKind::UnreadableFile,
-                    path,
-                    format!("column `{}` cannot be read as text: {e}", column.name()),
-                )
-            })?;
-        headers.push(column.name().to_string());
-        columns.push(Cells::Text(text.rechunk().into_owned()));
+fn text_columns(df: &DataFrame, path: &Path) -> Result<Vec<Cells>, Problem> {
+    df.columns().iter().map(|c| column_cells(c, path)).collect()
+}
+
+/// A column's values: dates as days, anything else as text. Text keeps its
+/// chunks (joining them copies every value for nothing).
+fn column_cells(column: &Column, path: &Path) -> Result<Cells, Problem> {
+    if let Ok(dates) = column.date() {
+        return Ok(Cells::Dates(dates.physical().rechunk().into_owned()));
     }
-    Ok((headers, columns))
+    column
+        .cast(&DataType::String)
+        .and_then(|c| c.str().cloned())
+        .map(Cells::Text)
+        .map_err(|e| {
+            Problem::file(
+                ProblemKind::UnreadableFile,
+                path,
+                format!("column `{}` cannot be read as text: {e}", column.name()),
+            )
+        })
 }
 
 /// A CSV file: an Excel `sep=` first line names the separator and is
@@ -590,27 +866,31 @@ fn read_csv(path: &Path, known: &dyn Fn(&str) -> bool) -> Result<RawTable, Probl
     }
     let (header, title_warning) = locate_header(&lines, 1, known, path)?;
     let (start, separator) = offsets[header];
+    let start = (text.len() - body.len()) + start.min(body.len());
+    let mut batches = csv_batches(&text, start);
     let df = CsvReadOptions::default()
         .with_has_header(true)
         // Every column as text: values are parsed below, with row numbers.
         .with_infer_schema_length(Some(0))
         .with_raise_if_empty(false)
         .map_parse_options(|p| p.with_separator(separator))
-        .into_reader_with_file_handle(Cursor::new(&body[start.min(body.len())..]))
+        .into_reader_with_file_handle(Cursor::new(&text[batches.remove(0)]))
         .finish()
-        .map_err(|e| {
-            problem(
-                ProblemKind::UnreadableFile,
-                format!(
-                    "cannot read it as CSV: {}; check that every row has as many fields as the header and that quotes are closed",
-                    cut(&e.to_string(), 300)
-                ),
-            )
-        })?;
-    let (headers, columns) = text_columns(&df, path)?;
+        .map_err(|e| unreadable_csv(path, &e))?;
+    let headers = df.columns().iter().map(|c| c.name().to_string()).collect();
+    let rows = if batches.is_empty() {
+        RawRows::Read(text_columns(&df, path)?)
+    } else {
+        RawRows::Batched(BatchSource::Csv {
+            first: df,
+            text,
+            rest: batches,
+            separator,
+        })
+    };
     Ok(RawTable {
         headers,
-        columns,
+        rows,
         first_row: header + 2,
         warnings: title_warning.into_iter().chain(encoding_warning).collect(),
     })
@@ -738,7 +1018,7 @@ fn read_workbook(
     let Some((start_row, _)) = range.start() else {
         return Ok(RawTable {
             headers: Vec::new(),
-            columns: Vec::new(),
+            rows: RawRows::Read(Vec::new()),
             first_row: 2,
             warnings: Vec::new(),
         });
@@ -769,7 +1049,7 @@ fn read_workbook(
         .collect();
     Ok(RawTable {
         headers,
-        columns,
+        rows: RawRows::Read(columns),
         first_row: first_number + header + 1,
         warnings: warning.into_iter().collect(),
     })
@@ -892,6 +1172,10 @@ fn sniff_separator(text: &[u8]) -> u8 {
 #[derive(Clone, Copy)]
 pub(crate) struct RowRef<'a> {
     table: &'a Table,
+    /// The batch of columns the row is in, and its position there.
+    columns: &'a [Option<Cells>],
+    local: usize,
+    /// The record's index in its file.
     pub index: usize,
 }
 
@@ -935,9 +1219,9 @@ impl RowRef<'_> {
 
     pub fn date(&self, values: &[&str], position: usize) -> Result<NaiveDate, Problem> {
         let v = self.non_empty(values, position)?;
-        if let Some(Cells::Dates(days)) = &self.table.columns[position] {
+        if let Some(Cells::Dates(days)) = &self.columns[position] {
             return days
-                .get(self.index)
+                .get(self.local)
                 .and_then(|d| NaiveDate::from_num_days_from_ce_opt(d.checked_add(EPOCH_FROM_CE)?))
                 .ok_or_else(|| {
                     self.problem(

@@ -696,7 +696,7 @@ fn good_practice_notes_name_their_line() {
     );
     let practices = city.ingest().city.good_practices;
     assert_eq!(practices.len(), 1);
-    assert_eq!(practices[0].for_whom, "Alle leerlingen.");
+    assert_eq!(practices[0].texts.original().for_whom, "Alle leerlingen.");
     assert_eq!(practices[0].themes, ["truancy"]);
 }
 
@@ -887,8 +887,113 @@ fn a_crlf_note_is_read_and_a_hash_without_space_is_text() {
     let practices = city.ingest().city.good_practices;
     assert_eq!(practices.len(), 1);
     assert_eq!(
-        practices[0].what_was_done,
+        practices[0].texts.original().what_was_done,
         "Een terugkomgesprek.\n#set de toon\n#5 op de lijst"
     );
-    assert_eq!(practices[0].what_changed, "Minder herhaling.");
+    assert_eq!(
+        practices[0].texts.original().what_changed,
+        "Minder herhaling."
+    );
+}
+
+/// The tiny city's schools report in Dutch and English (College Ceder),
+/// and the city's language is Dutch: a text column is Dutch unless its row
+/// says otherwise, `<column>_en` its English. Picking English gives the
+/// English text, or the Dutch one named as Dutch where there is none.
+#[test]
+fn offers_plans_and_notes_carry_a_text_per_language() {
+    let [nl, en] = ["nl", "en"].map(|c| mirror_model::ReportLanguage::new(c).unwrap());
+    let note = "+++\nschool = \"100001\"\nthemes = [\"truancy\"]\ntitle = \"Welkom terug\"\n+++\n## Wat\nEen terugkomgesprek.\n## Voor wie\nAlle leerlingen.\n## Wat veranderde\nMinder herhaling.\n\
+                +++\nlanguage = \"en\"\ntitle = \"Welcome back\"\n+++\n## What was done\nA welcome-back talk.\n## For whom\nAll pupils.\n## What changed\nLess repetition.\n";
+    let city = City::new()
+        .add(
+            "support/offers.csv",
+            "organisation,offer,themes,levels,how_to_ask,language,offer_en,how_to_ask_en\n\
+             Vzw Veerkracht,Weerbaarheidstraining,bullying,,Mail de coördinator,,Resilience training,E-mail the coordinator\n\
+             Stad,Spijbelcoach,truancy,,Bel de spijbellijn,,,\n\
+             Stad,Truancy coach,truancy,,Call the line,en,Truancy coach,\n\
+             Stad,Coach,truancy,,Bel,x1,,\n",
+        )
+        .add(
+            "action-plans/plans.csv",
+            "school_id,network,goal,indicator,target,baseline,deadline,partner,evaluation,goal_en,evaluation_en\n\
+             100001,,Minder spijbelen,pupils_from_15,0.05,,2026-06-30,CLB,elk trimester,Less truancy,termly\n\
+             100001,,Veiliger,questionnaire:safe-at-school,75,,2026-06-30,CLB,,,yearly\n",
+        )
+        .add("good-practices/a.md", note)
+        .add(
+            "good-practices/b.md",
+            note.replace("language = \"en\"", "language = \"nl\""),
+        )
+        .add(
+            "good-practices/c.md",
+            format!("{note}+++\nlanguage = \"fr\"\n"),
+        );
+    assert_eq!(
+        city.problems(),
+        [
+            // b.md's translation starts on line 12, its `language` on 13;
+            // c.md's extra `+++` is line 22, after the 21 lines of `note`.
+            "good-practices/b.md: row 13: the note is in nl twice; give each language once",
+            "good-practices/c.md: row 22: a `+++` line opens a translation's front matter that no `+++` line closes; close it, or remove the line",
+            "support/offers.csv: row 4, column `offer_en`: the row's text in en is in the column `offer`: leave this column empty, or name the row's own language in `language`",
+            "support/offers.csv: row 5, column `language`: `x1` is not a language code such as nl or en",
+            "action-plans/plans.csv: row 3, column `evaluation_en`: translates an empty text: write the text in nl (the row's language) in the column `evaluation` too",
+        ]
+    );
+    let raw = city.ingest().city;
+    let offers = &raw.support_offers;
+    assert_eq!(offers.len(), 2);
+    assert_eq!(offers[0].offer.pick(&en).text, "Resilience training");
+    assert_eq!(offers[0].how_to_ask.pick(&nl).text, "Mail de coördinator");
+    let dutch_only = offers[1].offer.pick(&en);
+    assert_eq!(
+        (dutch_only.text.as_str(), dutch_only.only_in),
+        ("Spijbelcoach", Some(&nl))
+    );
+    let goal = &raw.action_plans[0];
+    assert_eq!(goal.goal.pick(&en).text, "Less truancy");
+    assert_eq!(
+        goal.evaluation.as_ref().unwrap().pick(&nl).text,
+        "elk trimester"
+    );
+    assert_eq!(raw.good_practices.len(), 1);
+    let english = raw.good_practices[0].texts.pick(&en);
+    assert_eq!(english.only_in, None);
+    assert_eq!(english.text.title, "Welcome back");
+    assert_eq!(english.text.what_changed, "Less repetition.");
+    assert_eq!(
+        raw.good_practices[0].texts.pick(&nl).text.title,
+        "Welkom terug"
+    );
+}
+
+/// A city whose schools all report in English writes its texts in English
+/// without saying so (the city's language, Dutch, does not matter then),
+/// and today's files, without any language column, read as before.
+#[test]
+fn a_one_language_city_writes_nothing_extra() {
+    let en = mirror_model::ReportLanguage::new("en").unwrap();
+    let city = City::new()
+        .edit("registry.csv", |t| t.replace(",nl\n", ",en\n"))
+        .add(
+            "support/offers.csv",
+            "organisation,offer,themes,levels,how_to_ask,contact\n\
+             Vzw Veerkracht,Resilience training,bullying,,E-mail the coordinator,\n",
+        )
+        .add(
+            "action-plans/plans.csv",
+            "school_id,network,goal,indicator,target,baseline,deadline,partner,evaluation\n\
+             100001,,Less truancy,pupils_from_15,0.05,,2026-06-30,CLB,termly\n",
+        );
+    assert!(city.problems().is_empty(), "{:?}", city.problems());
+    let raw = city.ingest().city;
+    let offer = raw.support_offers[0].offer.pick(&en);
+    assert_eq!(
+        (offer.text.as_str(), offer.only_in),
+        ("Resilience training", None)
+    );
+    let goal = raw.action_plans[0].goal.pick(&en);
+    assert_eq!((goal.text.as_str(), goal.only_in), ("Less truancy", None));
+    assert_eq!(raw.action_plans[0].goal.versions().count(), 1);
 }

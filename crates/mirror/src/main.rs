@@ -70,6 +70,12 @@ struct PeriodArgs {
     /// e.g. 2026-03-15.
     #[arg(long)]
     as_of: Option<chrono::NaiveDate>,
+    /// The date printed on the reports, e.g. 2026-03-16. Without it a
+    /// year-to-date report (--as-of) carries the day it is made, so the
+    /// same command on another day gives another PDF; a whole school year
+    /// carries `[report] issue_date`, else the day after the year.
+    #[arg(long)]
+    issued_on: Option<chrono::NaiveDate>,
 }
 
 impl PeriodArgs {
@@ -278,6 +284,13 @@ enum CliError {
         journal: PathBuf,
         source: std::io::Error,
     },
+    #[error(
+        "--issued-on {issued_on}: the report's data runs to {period_end}; give that day or a later one"
+    )]
+    IssuedBeforePeriodEnd {
+        issued_on: chrono::NaiveDate,
+        period_end: chrono::NaiveDate,
+    },
     #[error("cannot start a worker thread: {source}")]
     Thread { source: std::io::Error },
     #[error("{}: cannot write: {source}", path.display())]
@@ -346,6 +359,7 @@ fn main() -> ExitCode {
         } => run(
             &config.config,
             period.reported(),
+            period.issued_on,
             schools.map_or(Selection::All, Selection::Schools),
             keep_going,
         ),
@@ -354,8 +368,16 @@ fn main() -> ExitCode {
             period,
             school,
             follow_up,
-        } => report(&config.config, period.reported(), school, follow_up),
-        Command::AdvisorList { config, period } => advisor_only(&config.config, period.reported()),
+        } => report(
+            &config.config,
+            period.reported(),
+            period.issued_on,
+            school,
+            follow_up,
+        ),
+        Command::AdvisorList { config, period } => {
+            advisor_only(&config.config, period.reported(), period.issued_on)
+        }
         Command::Check {
             config,
             data_dir,
@@ -408,12 +430,14 @@ fn main() -> ExitCode {
 fn run(
     config_path: &Path,
     reported: Reported,
+    issued_on: Option<chrono::NaiveDate>,
     selection: Selection,
     keep_going: bool,
 ) -> Result<u8, CliError> {
     let (prepared, mut released, mut publication) =
-        pipeline::prepare(config_path, reported, &selection, keep_going)?;
-    let renderer = mirror_render::Renderer::new(&prepared.config.templates_dir)?;
+        pipeline::prepare(config_path, reported, issued_on, &selection, keep_going)?;
+    let renderer = mirror_render::Renderer::new(&prepared.config.templates_dir)?
+        .with_city_name(prepared.config.city_name.as_deref());
     pipeline::warn_unshown_characters(&prepared.config, &renderer, &mut std::io::stderr())?;
     let (manifest, took) = make_reports(
         &prepared,
@@ -497,12 +521,13 @@ fn make_reports(
 fn report(
     config_path: &Path,
     reported: Reported,
+    issued_on: Option<chrono::NaiveDate>,
     school: SchoolId,
     follow_up: bool,
 ) -> Result<u8, CliError> {
     let selection = Selection::Schools(vec![school.clone()]);
     let (mut prepared, mut released, mut publication) =
-        pipeline::prepare(config_path, reported, &selection, false)?;
+        pipeline::prepare(config_path, reported, issued_on, &selection, false)?;
     if follow_up {
         let history = prepared.config.privacy.history_dir.clone();
         for m in prepared
@@ -521,7 +546,8 @@ fn report(
             }
         }
     }
-    let renderer = mirror_render::Renderer::new(&prepared.config.templates_dir)?;
+    let renderer = mirror_render::Renderer::new(&prepared.config.templates_dir)?
+        .with_city_name(prepared.config.city_name.as_deref());
     pipeline::warn_unshown_characters(&prepared.config, &renderer, &mut std::io::stderr())?;
     let (manifest, took) = make_reports(
         &prepared,
@@ -537,10 +563,15 @@ fn report(
 }
 
 /// The advisor's list alone.
-fn advisor_only(config_path: &Path, reported: Reported) -> Result<u8, CliError> {
+fn advisor_only(
+    config_path: &Path,
+    reported: Reported,
+    issued_on: Option<chrono::NaiveDate>,
+) -> Result<u8, CliError> {
     let (prepared, _, mut publication) =
-        pipeline::prepare(config_path, reported, &Selection::All, true)?;
-    let renderer = mirror_render::Renderer::new(&prepared.config.templates_dir)?;
+        pipeline::prepare(config_path, reported, issued_on, &Selection::All, true)?;
+    let renderer = mirror_render::Renderer::new(&prepared.config.templates_dir)?
+        .with_city_name(prepared.config.city_name.as_deref());
     stage_advisor(
         &prepared,
         &renderer,
@@ -560,9 +591,7 @@ fn advisor_only(config_path: &Path, reported: Reported) -> Result<u8, CliError> 
 fn report_meta(prepared: &Prepared) -> mirror_render::ReportMeta {
     let config = &prepared.config;
     mirror_render::ReportMeta {
-        issue_date: config
-            .issue_date
-            .unwrap_or_else(|| prepared.benchmark.period.to + chrono::Days::new(1)),
+        issue_date: prepared.issue_date,
         min_pupils: config.privacy.min_pupils,
         min_peers: config.privacy.min_peer_schools,
         data_sha256: prepared.inputs.data_sha256.clone(),
@@ -579,7 +608,7 @@ fn stage_advisor(
     publication: &mut Publication,
 ) -> Result<(), CliError> {
     let list = mirror_benchmark::advisor::advisor_list(&prepared.benchmark);
-    let pdf = renderer.render_advisor(&list, meta.issue_date)?;
+    let pdf = renderer.render_advisor(&list, &prepared.config.city_language, meta.issue_date)?;
     for (name, bytes) in [
         ("advisor-list.csv", list.to_csv().as_bytes()),
         ("advisor-list.pdf", pdf.as_slice()),

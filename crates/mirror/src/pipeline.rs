@@ -5,11 +5,12 @@ use std::io::Write;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use chrono::NaiveDate;
 use mirror_anonymise::Anonymised;
 use mirror_anonymise::disclosure::ReleaseHistory;
 use mirror_benchmark::{CityBenchmark, Cohort, Period, Reported};
-use mirror_ingest::DataQuality;
-use mirror_model::{Calendar, Config, SchoolId};
+use mirror_ingest::{DataQuality, RawCity};
+use mirror_model::{Calendar, Config, GuidanceOutcome, SchoolId};
 
 use crate::inputs::{Inputs, hash_inputs};
 use crate::manifest::{NoMirror, NoMirrorReason};
@@ -47,6 +48,8 @@ pub struct Prepared {
     pub anonymised: Anonymised,
     pub benchmark: CityBenchmark,
     pub dir: PeriodDir,
+    /// The date printed on the reports (see [`issue_date`]).
+    pub issue_date: NaiveDate,
     /// Schools whose data has errors, by id: no mirror until fixed.
     pub held_back: Vec<SchoolId>,
     /// Every registry school that gets no mirror, and why, as known before
@@ -66,10 +69,12 @@ pub struct Prepared {
 /// unless `keep_going`; the data-quality report is published either way.
 /// Returns the release history too, and the run's publication, with the
 /// data-quality report staged and the locks held: the command stages what
-/// it makes and publishes it all at once.
+/// it makes and publishes it all at once. `issued_on` is the command's
+/// `--issued-on`.
 pub fn prepare(
     config_path: &Path,
     reported: Reported,
+    issued_on: Option<NaiveDate>,
     selection: &Selection,
     keep_going: bool,
 ) -> Result<(Prepared, ReleaseHistory, Publication), CliError> {
@@ -87,7 +92,7 @@ pub fn prepare(
     let history_lock = Publication::lock_history(&config.privacy.history_dir)?;
     let inputs = hash_inputs(config_path, &config)?;
     let calendar = Calendar::load(&config.calendar)?;
-    let ingested = mirror_ingest::run(&config, calendar)?;
+    let mut ingested = mirror_ingest::run(&config, calendar)?;
     let may_render = ingested.may_render(&config);
     let unplaced: Vec<String> = ingested.unplaced().map(ToString::to_string).collect();
     let quality = ingested.quality;
@@ -137,6 +142,9 @@ pub fn prepare(
         .map(|s| ingested.city.registry[s.index()].id.clone())
         .chain(ingested.refused_schools.iter().cloned())
         .collect();
+    if let Reported::UpTo(day) = reported {
+        as_known_on(&mut ingested.city, day);
+    }
     let ingest_done = Instant::now();
     let key =
         mirror_anonymise::PseudonymKey::load(config.pseudonym_key_file.as_deref(), &config.source)?;
@@ -157,6 +165,7 @@ pub fn prepare(
     check_city_texts(&config, &anonymised)?;
     let anonymise_done = Instant::now();
     let period: Period = mirror_benchmark::period_of(&anonymised.city, reported)?;
+    let issue_date = issue_date(&config, &period, issued_on)?;
     let dir = PeriodDir::new(&config.out_dir, &period);
     let mut publication = Publication::begin(history_lock, &config.privacy.history_dir, &dir)?;
     for (name, text) in quality_report(&quality) {
@@ -224,6 +233,7 @@ pub fn prepare(
         anonymised,
         benchmark,
         dir,
+        issue_date,
         held_back,
         timings: Timings {
             ingest: ingest_done - started,
@@ -232,6 +242,50 @@ pub fn prepare(
         },
     };
     Ok((prepared, released, publication))
+}
+
+/// A year-to-date report is a report of its day: nothing dated after it
+/// enters it, for the school and its peers alike. Here the sources the
+/// period does not reach are cut: questionnaire answers given later, and
+/// guidance files opened later (one closed later is still open on the
+/// day). Registrations, enrolments and attendance totals are cut by the
+/// period itself in benchmark (`counts`, `totals`), which also checks the
+/// day against the last registration; checklist answers, good practices
+/// and action plans carry no date of their own.
+fn as_known_on(city: &mut RawCity, day: NaiveDate) {
+    for questionnaire in &mut city.questionnaires {
+        questionnaire.responses.retain(|r| r.wave <= day);
+    }
+    city.guidance.retain(|f| f.opened <= day);
+    for file in &mut city.guidance {
+        if file.closed.is_some_and(|closed| closed > day) {
+            file.closed = None;
+            file.outcome = GuidanceOutcome::Ongoing;
+        }
+    }
+}
+
+/// The date a report is issued on. A year-to-date report (a follow-up)
+/// carries the day it is made, or `--issued-on` for output that can be
+/// made again byte for byte; a whole school year the flag, else
+/// `[report] issue_date`, else the day after the year. A flag before the
+/// period's last day is refused: no report is issued before its data ends.
+pub fn issue_date(
+    config: &Config,
+    period: &Period,
+    issued_on: Option<NaiveDate>,
+) -> Result<NaiveDate, CliError> {
+    match issued_on {
+        Some(day) if day < period.to => Err(CliError::IssuedBeforePeriodEnd {
+            issued_on: day,
+            period_end: period.to,
+        }),
+        Some(day) => Ok(day),
+        None if period.year_to_date => Ok(chrono::Local::now().date_naive()),
+        None => Ok(config
+            .issue_date
+            .unwrap_or_else(|| period.to + chrono::Days::new(1))),
+    }
 }
 
 /// Stops the run before any report when the city's own texts (the strings
@@ -455,4 +509,113 @@ pub fn warn_unshown_characters(
         count += found.len();
     }
     Ok(count)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mirror_model::{RespondentGroup, Response, SchoolRef};
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    fn tiny_city_config() -> Config {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/tiny-city");
+        Config::load(&dir.join("mirror.toml")).unwrap()
+    }
+
+    /// The tiny city as read, with one response a day from 4 to 12
+    /// September 2024 and its guidance file (opened 11 September) twice
+    /// more: opened on 2 September and closed on 5 or on 9 September.
+    fn tiny_raw_city(config: &Config) -> RawCity {
+        let calendar = Calendar::load(&config.calendar).unwrap();
+        let mut city = mirror_ingest::run(config, calendar).unwrap().city;
+        let questionnaire = &mut city.questionnaires[0];
+        for d in 4..=12 {
+            questionnaire.responses.push(Response {
+                school: SchoolRef(0),
+                group: RespondentGroup::Teachers,
+                wave: day(2024, 9, d),
+                answers: vec![Some(1)],
+                grade: None,
+                comment: None,
+            });
+        }
+        let opened_later = city.guidance[0].clone();
+        for closed in [5, 9] {
+            city.guidance.push(mirror_model::GuidanceFile {
+                opened: day(2024, 9, 2),
+                closed: Some(day(2024, 9, closed)),
+                outcome: GuidanceOutcome::Resolved,
+                ..opened_later.clone()
+            });
+        }
+        city
+    }
+
+    /// Up to Friday 6 September: the responses of the 4th, 5th and 6th;
+    /// the file opened on the 11th is gone; the one closed on the 5th stays
+    /// closed, the one closed on the 9th is still open on the 6th.
+    #[test]
+    fn a_year_to_date_city_holds_nothing_dated_after_its_day() {
+        let config = tiny_city_config();
+        let mut city = tiny_raw_city(&config);
+        let registrations = city.absences.len();
+        as_known_on(&mut city, day(2024, 9, 6));
+        let waves: Vec<NaiveDate> = city.questionnaires[0]
+            .responses
+            .iter()
+            .map(|r| r.wave)
+            .collect();
+        assert_eq!(waves, [day(2024, 9, 4), day(2024, 9, 5), day(2024, 9, 6)]);
+        let files: Vec<(NaiveDate, Option<NaiveDate>, GuidanceOutcome)> = city
+            .guidance
+            .iter()
+            .map(|f| (f.opened, f.closed, f.outcome))
+            .collect();
+        assert_eq!(
+            files,
+            [
+                (
+                    day(2024, 9, 2),
+                    Some(day(2024, 9, 5)),
+                    GuidanceOutcome::Resolved
+                ),
+                (day(2024, 9, 2), None, GuidanceOutcome::Ongoing),
+            ]
+        );
+        // Registrations are the period's to cut (benchmark counts them over
+        // it): the day is checked against the last of them.
+        assert_eq!(city.absences.len(), registrations);
+    }
+
+    /// A whole year: the flag, else the configured date, else the day after
+    /// the year. A year to date: the flag, else today, never the batch's
+    /// configured date. A flag before the period's end is refused.
+    #[test]
+    fn the_issue_date_of_a_year_and_of_a_year_to_date() {
+        let mut config = tiny_city_config();
+        let year = Period::whole(mirror_model::SchoolYear::starting(2024));
+        let so_far = Period::up_to(day(2024, 9, 6));
+        assert_eq!(issue_date(&config, &year, None).unwrap(), day(2025, 7, 1));
+        config.issue_date = Some(day(2025, 9, 15));
+        assert_eq!(issue_date(&config, &year, None).unwrap(), day(2025, 9, 15));
+        let flag = Some(day(2025, 8, 1));
+        assert_eq!(issue_date(&config, &year, flag).unwrap(), day(2025, 8, 1));
+        assert_eq!(
+            issue_date(&config, &so_far, Some(day(2024, 9, 9))).unwrap(),
+            day(2024, 9, 9)
+        );
+        assert_eq!(
+            issue_date(&config, &so_far, None).unwrap(),
+            chrono::Local::now().date_naive()
+        );
+        let early = issue_date(&config, &so_far, Some(day(2024, 9, 5)));
+        assert!(matches!(
+            early,
+            Err(CliError::IssuedBeforePeriodEnd { issued_on, period_end })
+                if issued_on == day(2024, 9, 5) && period_end == day(2024, 9, 6)
+        ));
+    }
 }

@@ -117,6 +117,10 @@ struct RawPseudonyms {
 #[serde(deny_unknown_fields)]
 struct RawReport {
     issue_date: Option<NaiveDate>,
+    /// Printed in every report's header.
+    city_name: Option<String>,
+    /// The language of the city's own documents (the advisor's list).
+    city_language: Option<ReportLanguage>,
 }
 
 /// Problematic half days from which a pupil is counted, in increasing order.
@@ -309,8 +313,15 @@ pub struct Config {
     pub thresholds: Thresholds,
     pub peers: PeerSettings,
     pub privacy: PrivacySettings,
-    /// The date printed on reports; `None` means the day after the school year.
+    /// The date printed on the reports of a whole school year; `None` means
+    /// the day after it. A year-to-date report (a follow-up) carries the day
+    /// it is made, or `--issued-on`, never this batch date.
     pub issue_date: Option<NaiveDate>,
+    /// The city's name, printed in every report's header; `None`: the
+    /// header names the report only.
+    pub city_name: Option<String>,
+    /// The language the city works in: its advisor's list is written in it.
+    pub city_language: ReportLanguage,
     pub ingest: IngestSettings,
     /// Month and day: count only the pupils enrolled on that day of each
     /// school year; `None` counts every pupil over their enrolment.
@@ -458,6 +469,20 @@ impl Config {
                 allowed_phrases: raw.privacy.allowed_phrases.clone(),
             },
             issue_date: raw.report.issue_date,
+            city_name: match raw.report.city_name.as_deref().map(str::trim) {
+                Some("") => {
+                    return Err(invalid(
+                        "report.city_name is empty: give the city's name, or leave the key out"
+                            .to_owned(),
+                    ));
+                }
+                name => name.map(str::to_owned),
+            },
+            city_language: raw
+                .report
+                .city_language
+                .clone()
+                .unwrap_or_else(|| ReportLanguage::new("nl").expect("nl is a language code")),
             ingest: raw.ingest,
             cohort_enrolled_on,
             practices: raw.practices,
@@ -521,6 +546,28 @@ key_file = "/secure/key"
         assert_eq!(c.privacy.min_peer_schools, 5);
         assert_eq!(c.privacy.history_dir, Path::new("out/history"));
         assert_eq!(c.privacy.min_respondents(RespondentGroup::Staff), 10);
+    }
+
+    /// The city's name reaches every header; an empty one is a mistake
+    /// the configuration names, and without the key headers name the
+    /// report only. The city's language defaults to Dutch.
+    #[test]
+    fn the_city_name_and_language_come_from_report() {
+        let c = Config::parse(MINIMAL, Path::new("m.toml")).unwrap();
+        assert_eq!((c.city_name, c.city_language.as_str()), (None, "nl"));
+        let c = Config::parse(
+            &format!("{MINIMAL}\n[report]\ncity_name = \"Voorbeeldstad\"\ncity_language = \"en\""),
+            Path::new("m.toml"),
+        )
+        .unwrap();
+        assert_eq!(c.city_name.as_deref(), Some("Voorbeeldstad"));
+        assert_eq!(c.city_language.as_str(), "en");
+        let e = Config::parse(
+            &format!("{MINIMAL}\n[report]\ncity_name = \" \""),
+            Path::new("m.toml"),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("report.city_name is empty"), "{e}");
     }
 
     #[test]

@@ -42,8 +42,9 @@ mod records;
 pub use guidance::{GuidanceFile, GuidanceOutcome, GuidanceReason};
 pub use practice::{
     ActionGoal, ChecklistAnswer, ChecklistItem, ChecklistResponse, GoodPractice, Measure, Note,
-    NoteBlock, PlanScope, PracticeConfigError, RuleContext, Run, SupportOffer, SupportRule, Themes,
-    Trigger, load_checklist, load_support_rules, scales_asked,
+    NoteBlock, Picked, PlanScope, PracticeConfigError, PracticeText, RuleContext, Run,
+    SupportOffer, SupportRule, Texts, Themes, Trigger, load_checklist, load_support_rules,
+    scales_asked,
 };
 pub use questionnaire::{
     AnswerScale, Instrument, Item, Layout, Questionnaire, QuestionnaireError, RespondentGroup,

@@ -7,7 +7,10 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::{Instrument, Level, ParseValueError, RespondentGroup, SchoolRef, SchoolYear, Wording};
+use crate::{
+    Instrument, Level, ParseValueError, ReportLanguage, RespondentGroup, SchoolRef, SchoolYear,
+    Wording,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PracticeConfigError {
@@ -129,6 +132,103 @@ pub struct ChecklistResponse {
     pub remark: Option<String>,
 }
 
+/// A text of the city's own (a support offer, a goal, a good practice) in
+/// each language it was written in: the language of the file's own column
+/// (or of the note's first part) first, then its translations, each
+/// language once. A report reads it with [`Texts::pick`].
+///
+/// Serialised as `{"in_languages": [[code, text], ...]}`: render replaces
+/// it with the version a report prints.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Texts<T> {
+    #[serde(rename = "in_languages")]
+    versions: Vec<(ReportLanguage, T)>,
+}
+
+/// A text as one report prints it: in the report's language, or else in
+/// the language it was written in, which the report then names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Picked<'a, T> {
+    pub text: &'a T,
+    /// `None` when the text is in the report's language; else the language
+    /// it is printed in instead.
+    pub only_in: Option<&'a ReportLanguage>,
+}
+
+impl<T> Texts<T> {
+    /// A text written in one language.
+    pub fn new(language: ReportLanguage, text: T) -> Self {
+        Self {
+            versions: vec![(language, text)],
+        }
+    }
+
+    /// Adds a translation; `false` (and nothing added) when the text
+    /// already has one in that language.
+    pub fn add(&mut self, language: ReportLanguage, text: T) -> bool {
+        if self.versions.iter().any(|(l, _)| *l == language) {
+            return false;
+        }
+        self.versions.push((language, text));
+        true
+    }
+
+    /// Every version, the text's own language first.
+    pub fn versions(&self) -> impl Iterator<Item = (&ReportLanguage, &T)> {
+        self.versions.iter().map(|(l, t)| (l, t))
+    }
+
+    /// The text as first written, in the file's own language.
+    pub fn original(&self) -> &T {
+        &self.versions[0].1
+    }
+
+    /// The text in `language`; without a version in it, the text as first
+    /// written, with its language, so that a report never mixes languages
+    /// without saying so.
+    pub fn pick(&self, language: &ReportLanguage) -> Picked<'_, T> {
+        match self.versions.iter().find(|(l, _)| l == language) {
+            Some((_, text)) => Picked {
+                text,
+                only_in: None,
+            },
+            None => Picked {
+                text: &self.versions[0].1,
+                only_in: Some(&self.versions[0].0),
+            },
+        }
+    }
+
+    /// The same versions with each text replaced by `f`'s.
+    pub fn map<U>(&self, mut f: impl FnMut(&T) -> U) -> Texts<U> {
+        Texts {
+            versions: self
+                .versions
+                .iter()
+                .map(|(l, t)| (l.clone(), f(t)))
+                .collect(),
+        }
+    }
+}
+
+/// The text as first written: for the city's own lists (the advisor's),
+/// which are in the city's language.
+impl<T: std::fmt::Display> std::fmt::Display for Texts<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.original().fmt(f)
+    }
+}
+
+/// A good practice's text in one language: its title and three sections.
+/// `S` is a section: its Markdown as written, or a [`Note`] once read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PracticeText<T, S> {
+    pub title: T,
+    pub what_was_done: S,
+    pub for_whom: S,
+    pub what_changed: S,
+}
+
 /// A practice a school shares, as the note was written (free text is
 /// redacted by anonymise before anything shows it). The three sections are
 /// the note's Markdown as written; [`Note::from_markdown`] reads them.
@@ -138,11 +238,9 @@ pub struct GoodPractice {
     pub source: PathBuf,
     pub school: SchoolRef,
     pub themes: Vec<String>,
-    pub title: String,
     pub year: Option<SchoolYear>,
-    pub what_was_done: String,
-    pub for_whom: String,
-    pub what_changed: String,
+    /// The note in each language it was written in.
+    pub texts: Texts<PracticeText<String, String>>,
 }
 
 /// A piece of a note's text in one style. `T` is the text: `String` as
@@ -345,11 +443,11 @@ fn trimmed(mut runs: Vec<Run<String>>) -> Vec<Run<String>> {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SupportOffer {
     pub organisation: String,
-    pub offer: String,
+    pub offer: Texts<String>,
     pub themes: Vec<String>,
     /// The levels of school it is for; both when the file leaves it empty.
     pub levels: Vec<Level>,
-    pub how_to_ask: String,
+    pub how_to_ask: Texts<String>,
     pub contact: Option<String>,
 }
 
@@ -627,7 +725,7 @@ fn support_rule(rule: RawRule, c: &RuleContext) -> Result<SupportRule, String> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ActionGoal {
     pub scope: PlanScope,
-    pub goal: String,
+    pub goal: Texts<String>,
     /// A figure the tool computes: a goal it cannot follow is an ingest
     /// error. Shares are fractions, questionnaire scores 0-100.
     pub indicator: Measure,
@@ -637,7 +735,7 @@ pub struct ActionGoal {
     /// The partner responsible.
     pub partner: String,
     /// How often progress is evaluated (e.g. termly, yearly).
-    pub evaluation: Option<String>,
+    pub evaluation: Option<Texts<String>>,
 }
 
 #[cfg(test)]
@@ -693,6 +791,26 @@ mod tests {
             note.plain_text(),
             "We call every parent before ten. #set page(width: 1cm)\na talk\nwith the CLB\na letter\nfirst\nsecond"
         );
+    }
+
+    /// A Dutch offer with an English translation: each language reads its
+    /// own; French has none and gets the Dutch text, named as Dutch.
+    #[test]
+    fn a_text_is_picked_in_the_readers_language_or_named_as_another() {
+        let [nl, en, fr] = ["nl", "en", "fr"].map(|c| ReportLanguage::new(c).unwrap());
+        let mut texts = Texts::new(nl.clone(), "Spijbelcoach");
+        assert!(texts.add(en.clone(), "Truancy coach"));
+        assert!(
+            !texts.add(en.clone(), "Another"),
+            "one version per language"
+        );
+        assert_eq!(texts.pick(&en).text, &"Truancy coach");
+        assert_eq!(texts.pick(&en).only_in, None);
+        assert_eq!(texts.pick(&nl).text, &"Spijbelcoach");
+        assert_eq!(texts.pick(&fr).text, &"Spijbelcoach");
+        assert_eq!(texts.pick(&fr).only_in, Some(&nl));
+        assert_eq!(texts.map(|t| t.len()).pick(&en).text, &13);
+        assert_eq!(texts.to_string(), "Spijbelcoach");
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! blue and solid, peers grey and dashed or light, so the charts read in
 //! colour, for colour-blind readers and in black-and-white print.
 
-use mirror_benchmark::{Against, Band, Figure, SchoolMirror};
+use mirror_benchmark::{Against, Band, Figure, SchoolMirror, YearFigures};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use serde::Deserialize;
@@ -66,9 +66,9 @@ impl ChartLabels {
 
 /// A fraction as percentage digits with a full stop ("3.4"). The charts and
 /// the template's tables both print these digits, so a figure rounds the same
-/// way everywhere in the report.
+/// way everywhere in the report (the one rule of `numbers::rounded`).
 pub(crate) fn percent_digits(fraction: f64, decimals: usize) -> String {
-    format!("{:.*}", decimals, fraction * 100.0)
+    crate::numbers::rounded(fraction * 100.0, decimals)
 }
 
 pub(crate) fn font(size: f64) -> TextStyle<'static> {
@@ -107,36 +107,66 @@ pub(crate) fn percent_axis(values: impl Iterator<Item = f64>) -> (f64, usize) {
 }
 
 /// The problematic-absence rate over the school years, against the peers'
-/// median and middle half (interquartile range).
+/// median and middle half (interquartile range). A year-to-date rate
+/// stands apart, right of a vertical line, beside the same dates a year
+/// earlier (both labelled with their last day): whole years and parts of
+/// years are never joined by one line.
 pub(crate) fn trend(m: &SchoolMirror, l: &ChartLabels) -> Result<String, ChartError> {
+    use chrono::Datelike;
     let err = chart_error("trend");
+    let day = |d: chrono::NaiveDate| format!("{}/{}/{}", d.day(), d.month(), d.year());
+    // (label, figures) per point; the points from `parts` on cover the
+    // same dates of their school years.
+    let mut points: Vec<(String, &YearFigures)> = Vec::new();
+    let mut parts = m.history.len();
+    for y in &m.history {
+        points.push((y.year.to_string(), y));
+    }
+    if m.period.year_to_date
+        && let Some((_, now)) = points.pop()
+    {
+        parts = points.len();
+        if let Some(before) = &m.same_dates_last_year {
+            let to = m.period.a_year_earlier().to;
+            points.push((day(to), before));
+        }
+        points.push((day(m.period.to), now));
+    }
+    let segments = [0..parts, parts..points.len()];
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
         root.fill(&WHITE).map_err(|e| err(e.to_string()))?;
         let (plot, legend) = root.split_vertically(HEIGHT - 34);
-        let years: Vec<String> = m.history.iter().map(|y| y.year.to_string()).collect();
-        let (top, decimals) = percent_axis(m.history.iter().flat_map(|y| {
+        let labels: Vec<String> = points.iter().map(|(label, _)| label.clone()).collect();
+        let (top, decimals) = percent_axis(points.iter().flat_map(|(_, y)| {
             let r = &y.problematic_rate;
             r.school
                 .value()
                 .into_iter()
                 .chain(r.peers.map(|p| p.upper_quartile))
         }));
-        let mut chart = category_plot(&plot, &years, top, decimals, &l.year_axis, &l.rate_axis, l)
+        let mut chart = category_plot(&plot, &labels, top, decimals, &l.year_axis, &l.rate_axis, l)
             .map_err(&err)?;
-
+        if parts > 0 && parts < points.len() {
+            let x = parts as f64 - 0.5;
+            chart
+                .draw_series(std::iter::once(PathElement::new(
+                    vec![(x, 0.0), (x, top)],
+                    PEERS.stroke_width(1),
+                )))
+                .map_err(|e| err(e.to_string()))?;
+        }
         // The peers' middle half, as a band over consecutive years that have it.
-        let spreads: Vec<Option<(f64, f64, f64)>> = m
-            .history
+        let spreads: Vec<Option<(f64, f64, f64)>> = points
             .iter()
-            .map(|y| {
+            .map(|(_, y)| {
                 y.problematic_rate
                     .peers
                     .map(|p| (p.lower_quartile, p.median, p.upper_quartile))
             })
             .collect();
-        for run in runs(&spreads) {
+        for run in runs_within(&spreads, &segments) {
             let band: Vec<(f64, f64)> = if run.len() == 1 {
                 let (i, (q1, _, q3)) = run[0];
                 vec![
@@ -176,12 +206,11 @@ pub(crate) fn trend(m: &SchoolMirror, l: &ChartLabels) -> Result<String, ChartEr
         }
 
         // The school: a solid line with its value at each point.
-        let own: Vec<Option<f64>> = m
-            .history
+        let own: Vec<Option<f64>> = points
             .iter()
-            .map(|y| y.problematic_rate.school.value())
+            .map(|(_, y)| y.problematic_rate.school.value())
             .collect();
-        for run in runs(&own) {
+        for run in runs_within(&own, &segments) {
             chart
                 .draw_series(LineSeries::new(
                     run.iter().map(|(i, v)| (*i, *v)),
@@ -299,8 +328,11 @@ pub(crate) fn funnel(m: &SchoolMirror, l: &ChartLabels) -> Result<Option<String>
         let x = f.school_trials as f64;
         chart
             .draw_series(std::iter::once(
+                // A small point in a white ring: a limit line near it stays
+                // visible on its side, as the text beside the chart says.
                 EmptyElement::at((x, f.school_rate.min(top)))
-                    + Circle::new((0, 0), 6, SCHOOL.filled())
+                    + Circle::new((0, 0), 5, WHITE.filled())
+                    + Circle::new((0, 0), 3, SCHOOL.filled())
                     + Text::new(
                         l.percent(f.school_rate, 1),
                         (0, -10),
@@ -320,10 +352,10 @@ pub(crate) fn funnel(m: &SchoolMirror, l: &ChartLabels) -> Result<Option<String>
 
 /// A whole number with the language's thousands separator: 120 000, 120,000.
 fn thousands(x: f64, separator: &str) -> String {
-    let digits = format!("{:.0}", x.max(0.0));
+    let digits = crate::numbers::rounded(x.max(0.0), 0);
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push_str(separator);
         }
         out.push(c);
@@ -341,7 +373,7 @@ fn funnel_legend<DB: DrawingBackend>(
     let text = |s: &str, x: i32| Text::new(s.to_owned(), (x, y - 8), font(TEXT_SIZE - 2.0));
     let advance = |s: &str| 52 + s.chars().count() as i32 * 6;
     let mut x = 20;
-    area.draw(&Circle::new((x + 12, y), 6, SCHOOL.filled()))?;
+    area.draw(&Circle::new((x + 12, y), 3, SCHOOL.filled()))?;
     area.draw(&text(&l.school, x + 26))?;
     x += advance(&l.school);
     area.draw(&PathElement::new(
@@ -417,6 +449,24 @@ fn category_plot<'a, 'b>(
         .draw()
         .map_err(|e| e.to_string())?;
     Ok(chart)
+}
+
+/// [`runs`] within each segment of indices: no run crosses from one
+/// segment to the next.
+fn runs_within<T: Copy>(
+    values: &[Option<T>],
+    segments: &[std::ops::Range<usize>],
+) -> Vec<Vec<(f64, T)>> {
+    segments
+        .iter()
+        .flat_map(|r| {
+            runs(&values[r.clone()]).into_iter().map(|run| {
+                run.into_iter()
+                    .map(|(i, v)| (i + r.start as f64, v))
+                    .collect()
+            })
+        })
+        .collect()
 }
 
 /// Runs of consecutive indices that have a value, as (x, value).
@@ -608,4 +658,57 @@ pub(crate) fn bands(m: &SchoolMirror, l: &ChartLabels) -> Result<String, ChartEr
         root.present().map_err(|e| err(e.to_string()))?;
     }
     Ok(svg)
+}
+
+#[cfg(test)]
+mod trend_tests {
+    use chrono::NaiveDate;
+    use mirror_benchmark::{Figure, Period};
+
+    use crate::Renderer;
+    use crate::tests::{mirror, templates};
+
+    /// The test mirror's whole years 2023-2024 (3.1%) and 2024-2025
+    /// (3.45%), and 2025-2026 (2.72%) now up to 15 March 2026 beside the
+    /// same dates of 2024-2025 (3.01%): four points, the last two labelled
+    /// with their last days, and two lines of the school, one through the
+    /// whole years and one through the two parts of years.
+    #[test]
+    fn a_year_to_date_stands_beside_the_same_dates_a_year_earlier() {
+        let renderer = Renderer::new(&templates()).unwrap();
+        let mut m = mirror("nl");
+        m.period = Period::up_to(NaiveDate::from_ymd_opt(2026, 3, 15).unwrap());
+        let mut before = m.history[1].clone();
+        before.problematic_rate.school = Figure::Value(0.0301);
+        m.same_dates_last_year = Some(before);
+        let svg = super::trend(&m, &renderer.labels["nl"]).unwrap();
+        for label in [
+            "2023-2024",
+            "2024-2025",
+            "15/3/2025",
+            "15/3/2026",
+            "3,0",
+            "2,7",
+        ] {
+            assert!(svg.contains(label), "{label}: {svg}");
+        }
+        assert!(!svg.contains("2025-2026"), "{svg}");
+        let school_lines = svg
+            .lines()
+            .filter(|l| l.contains("<polyline") && l.contains("stroke=\"#003F7D\""))
+            .count();
+        // Two in the plot, one in the legend.
+        assert_eq!(school_lines, 3, "{svg}");
+        // A whole year: one line through the three years, no day labels.
+        let whole = super::trend(&mirror("nl"), &renderer.labels["nl"]).unwrap();
+        assert!(
+            whole.contains("2025-2026") && !whole.contains("15/3"),
+            "{whole}"
+        );
+        let whole_lines = whole
+            .lines()
+            .filter(|l| l.contains("<polyline") && l.contains("stroke=\"#003F7D\""))
+            .count();
+        assert_eq!(whole_lines, 2, "{whole}");
+    }
 }

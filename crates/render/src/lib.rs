@@ -10,6 +10,7 @@
 mod characters;
 mod charts;
 mod messages;
+mod numbers;
 mod survey_charts;
 mod world;
 
@@ -119,6 +120,77 @@ pub struct ReportMeta {
 #[derive(Deserialize)]
 struct Strings {
     chart: ChartLabels,
+    texts: OtherLanguage,
+}
+
+/// How a report says that a text of the city's (a support offer, a goal, a
+/// good practice) is not in its language (`[texts]` of the strings file).
+#[derive(Debug, Clone, Deserialize)]
+struct OtherLanguage {
+    /// "(enkel in het {language})".
+    only_in: String,
+    /// Each language's name, by its code.
+    languages: HashMap<String, String>,
+}
+
+impl OtherLanguage {
+    /// Replaces each of the city's texts in `json` (a serialised
+    /// [`mirror_model::Texts`]: an object whose one key is `in_languages`)
+    /// with its version in `language`. A text not written in it is printed
+    /// in its own language and says so: a string gets the note after it,
+    /// an object (a good practice) gets it as `only_in`.
+    fn pick(&self, json: &mut Value, language: &ReportLanguage) {
+        match json {
+            Value::Object(map) => {
+                if let (1, Some(Value::Array(versions))) = (map.len(), map.get("in_languages")) {
+                    *json = self.picked(versions, language);
+                } else {
+                    map.values_mut().for_each(|v| self.pick(v, language));
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(|v| self.pick(v, language)),
+            _ => {}
+        }
+    }
+
+    fn picked(&self, versions: &[Value], language: &ReportLanguage) -> Value {
+        let mut texts: Option<mirror_model::Texts<&Value>> = None;
+        for version in versions {
+            let (Some(code), Some(text)) = (version.get(0).and_then(Value::as_str), version.get(1))
+            else {
+                continue;
+            };
+            let Ok(code) = ReportLanguage::new(code) else {
+                continue;
+            };
+            match &mut texts {
+                None => texts = Some(mirror_model::Texts::new(code, text)),
+                Some(t) => {
+                    t.add(code, text);
+                }
+            }
+        }
+        let Some(texts) = texts else {
+            return Value::Null;
+        };
+        let picked = texts.pick(language);
+        let mut text = (*picked.text).clone();
+        if let Some(other) = picked.only_in {
+            let name = self
+                .languages
+                .get(other.as_str())
+                .map_or(other.as_str(), String::as_str);
+            let note = self.only_in.replace("{language}", name);
+            match &mut text {
+                Value::String(s) => *s = format!("{s} {note}"),
+                Value::Object(map) => {
+                    map.insert("only_in".to_owned(), Value::String(note));
+                }
+                _ => {}
+            }
+        }
+        text
+    }
 }
 
 /// Fonts, templates and language strings, loaded once and shared by every
@@ -127,6 +199,11 @@ pub struct Renderer {
     templates_dir: PathBuf,
     shared: Shared,
     labels: HashMap<String, ChartLabels>,
+    /// Per language, how its reports name a text in another.
+    other_language: HashMap<String, OtherLanguage>,
+    /// `/city.json`, served to every template: `{"name": ...}`, the city's
+    /// name for the headers (`null` when not configured).
+    city: Vec<u8>,
     rendered: AtomicUsize,
 }
 
@@ -154,7 +231,7 @@ struct ReportData<'a> {
 }
 
 /// The keys of the mirror's JSON that hold a fraction to print as a percentage.
-const FRACTIONS: [&str; 9] = [
+const FRACTIONS: [&str; 11] = [
     "value",
     "lower_quartile",
     "median",
@@ -163,6 +240,8 @@ const FRACTIONS: [&str; 9] = [
     "target",
     "lower95",
     "upper95",
+    "lower998",
+    "upper998",
     "school_rate",
 ];
 
@@ -211,31 +290,51 @@ const ADVISOR_FRACTIONS: [&str; 6] = [
 /// chart never round one figure differently, nor the advisor's list and the
 /// school's mirror.
 fn add_percent_digits(value: &mut Value, keys: &[&str]) {
+    add_printed(value, keys, "_pct", &|f| charts::percent_digits(f, 1));
+}
+
+/// Beside every p-value (`p_value`) in a report's JSON, adds `p_value_text`:
+/// "= 0.163" or "< 0.001", for the template's "p {p}".
+fn add_p_value_texts(value: &mut Value) {
+    add_printed(value, &["p_value"], "_text", &numbers::p_value_text);
+}
+
+/// Beside every number `k` (one of `keys`) in a report's JSON, at any depth,
+/// adds `k{suffix}`: the number as `print` writes it.
+fn add_printed(value: &mut Value, keys: &[&str], suffix: &str, print: &dyn Fn(f64) -> String) {
     match value {
         Value::Object(map) => {
-            let digits: Vec<(String, Value)> = keys
+            let printed: Vec<(String, Value)> = keys
                 .iter()
                 .filter_map(|k| {
                     let f = map.get(*k)?.as_f64()?;
-                    Some((format!("{k}_pct"), charts::percent_digits(f, 1).into()))
+                    Some((format!("{k}{suffix}"), print(f).into()))
                 })
                 .collect();
-            map.values_mut().for_each(|v| add_percent_digits(v, keys));
-            map.extend(digits);
+            map.values_mut()
+                .for_each(|v| add_printed(v, keys, suffix, print));
+            map.extend(printed);
         }
-        Value::Array(items) => items.iter_mut().for_each(|v| add_percent_digits(v, keys)),
+        Value::Array(items) => items
+            .iter_mut()
+            .for_each(|v| add_printed(v, keys, suffix, print)),
         _ => {}
     }
 }
 
 /// The bytes of `/data.json`: the mirror with percentage digits, its key
 /// messages, the meta and the band labels.
-fn report_json(mirror: &SchoolMirror, meta: &ReportMeta) -> Result<Vec<u8>, serde_json::Error> {
+fn report_json(
+    mirror: &SchoolMirror,
+    meta: &ReportMeta,
+    other_language: &OtherLanguage,
+) -> Result<Vec<u8>, serde_json::Error> {
     let mut mirror_json = serde_json::to_value(mirror)?;
     // Questionnaire scores are on 0-100 already: the survey's fractions get
     // their digits by name instead.
     let survey = mirror_json.as_object_mut().and_then(|m| m.remove("survey"));
     add_percent_digits(&mut mirror_json, &FRACTIONS);
+    add_p_value_texts(&mut mirror_json);
     if let (Some(m), Some(mut survey)) = (mirror_json.as_object_mut(), survey) {
         survey_charts::add_percent_digits(&mut survey);
         m.insert("survey".to_owned(), survey);
@@ -262,6 +361,7 @@ fn report_json(mirror: &SchoolMirror, meta: &ReportMeta) -> Result<Vec<u8>, serd
             .collect::<Result<Vec<Value>, serde_json::Error>>()?;
         m.insert("goals".to_owned(), Value::Array(goals));
     }
+    other_language.pick(&mut mirror_json, &mirror.language);
     let mut messages = serde_json::to_value(messages::key_messages(mirror))?;
     add_percent_digits(&mut messages, &FRACTIONS);
     serde_json::to_vec(&ReportData {
@@ -292,7 +392,7 @@ fn since_json(since: &SinceLastMirror) -> Result<Value, serde_json::Error> {
                 figure.now,
                 figure.comparable,
             ) {
-                let (digits, sign) = change_points(then, now);
+                let (digits, sign) = change_points(then, now, 1);
                 map.insert("change_pct".to_owned(), digits.into());
                 map.insert("change_sign".to_owned(), sign.into());
             }
@@ -301,28 +401,53 @@ fn since_json(since: &SinceLastMirror) -> Result<Value, serde_json::Error> {
     Ok(json)
 }
 
-/// The change from `then` to `now` in percentage points: its digits with one
-/// decimal, and its sign (-1, 0 or 1). Taken between the rounded percentages the report
+/// The change from `then` to `now` in percentage points: its digits with
+/// `decimals` decimals, and its sign (-1, 0 or 1). Taken between the rounded percentages the report
 /// prints, so the reader's own subtraction gives the same: 2.7% to 3.1% is
 /// 0.4 points, whatever the figures' further decimals.
-fn change_points(then: f64, now: f64) -> (String, i8) {
-    let tenths = |f: f64| {
-        let printed: f64 = charts::percent_digits(f, 1)
+pub(crate) fn change_points(then: f64, now: f64, decimals: usize) -> (String, i8) {
+    let scale = 10i64.pow(decimals as u32);
+    let printed = |f: f64| {
+        let digits: f64 = charts::percent_digits(f, decimals)
             .parse()
             .expect("percentage digits are a number");
-        (printed * 10.0).round() as i64
+        (digits * scale as f64).round() as i64
     };
-    let change = tenths(now) - tenths(then);
-    let digits = format!("{}.{}", change.abs() / 10, change.abs() % 10);
-    (digits, change.signum() as i8)
+    let change = (printed(now) - printed(then)).abs();
+    let sign = (printed(now) - printed(then)).signum() as i8;
+    let digits = format!("{}.{:0decimals$}", change / scale, change % scale);
+    (digits, sign)
 }
 
 /// The bytes of `/data.json` for `advisor.typ`: the list with percentage
-/// digits, and the issue date.
-fn advisor_json(list: &AdvisorList, issue_date: NaiveDate) -> Result<Vec<u8>, serde_json::Error> {
+/// digits, z-scores with one decimal (`z_digits`), p-values (`p_value_text`)
+/// and the Benjamini-Hochberg thresholds cut to four decimals (cut, so a
+/// school's p at the threshold never reads as above it), the language of
+/// its words and the issue date.
+fn advisor_json(
+    list: &AdvisorList,
+    language: &ReportLanguage,
+    other_language: &OtherLanguage,
+    issue_date: NaiveDate,
+) -> Result<Vec<u8>, serde_json::Error> {
     let mut list_json = serde_json::to_value(list)?;
+    other_language.pick(&mut list_json, language);
     add_percent_digits(&mut list_json, &ADVISOR_FRACTIONS);
-    serde_json::to_vec(&serde_json::json!({ "list": list_json, "issue_date": issue_date }))
+    add_p_value_texts(&mut list_json);
+    add_printed(&mut list_json, &["z"], "_digits", &|z| {
+        numbers::rounded(z, 1)
+    });
+    add_printed(
+        &mut list_json,
+        &["did_well_p_threshold", "rising_p_threshold"],
+        "_digits",
+        &|p| numbers::cut(p, 4),
+    );
+    serde_json::to_vec(&serde_json::json!({
+        "list": list_json,
+        "language": language,
+        "issue_date": issue_date,
+    }))
 }
 
 /// Every key of a strings file, dotted (`report.trend_alt`).
@@ -365,6 +490,7 @@ impl Renderer {
             .collect();
         files.sort();
         let mut labels = HashMap::new();
+        let mut other_language = HashMap::new();
         let mut keys: Vec<(PathBuf, BTreeSet<String>)> = Vec::new();
         for (code, path) in files {
             let strings_error = |message: String| RenderError::Strings {
@@ -383,6 +509,7 @@ impl Renderer {
             let strings: Strings = table
                 .try_into()
                 .map_err(|e: toml::de::Error| strings_error(e.to_string()))?;
+            other_language.insert(code.clone(), strings.texts);
             labels.insert(code, strings.chart);
             keys.push((path, found));
         }
@@ -403,7 +530,38 @@ impl Renderer {
             templates_dir: templates_dir.to_owned(),
             shared,
             labels,
+            other_language,
+            city: Self::city_json(None),
             rendered: AtomicUsize::new(0),
+        })
+    }
+
+    /// The city's name (`[report] city_name`) for every report's header;
+    /// without it, headers name the report only.
+    pub fn with_city_name(mut self, name: Option<&str>) -> Self {
+        self.city = Self::city_json(name);
+        self
+    }
+
+    fn city_json(name: Option<&str>) -> Vec<u8> {
+        serde_json::json!({ "name": name }).to_string().into_bytes()
+    }
+
+    /// Refuses a document language without strings, naming the setting
+    /// that chose it.
+    fn has_language(&self, language: &ReportLanguage, setting: &str) -> Result<(), RenderError> {
+        if self.labels.contains_key(language.as_str()) {
+            return Ok(());
+        }
+        Err(RenderError::Strings {
+            path: self
+                .templates_dir
+                .join("lang")
+                .join(format!("{}.toml", language.as_str())),
+            message: format!(
+                "no strings for {setting} `{}`: add the file or choose a language that has one",
+                language.as_str()
+            ),
         })
     }
 
@@ -429,9 +587,11 @@ impl Renderer {
                     .join("lang")
                     .join(format!("{language}.toml")),
             })?;
-        let data = report_json(mirror, meta).map_err(|source| RenderError::Data {
-            report: report.clone(),
-            source,
+        let data = report_json(mirror, meta, &self.other_language[language]).map_err(|source| {
+            RenderError::Data {
+                report: report.clone(),
+                source,
+            }
         })?;
         let chart_error = |(chart, message)| RenderError::Chart {
             school: school.clone(),
@@ -470,15 +630,24 @@ impl Renderer {
         self.compile(&report, MAIN, files, meta.issue_date, ident)
     }
 
-    /// The truancy advisor's list as PDF bytes, for the city's staff only;
-    /// the same input gives the same bytes.
+    /// The truancy advisor's list as PDF bytes, for the city's staff only,
+    /// in the city's language (`[report] city_language`); the same input
+    /// gives the same bytes.
     pub fn render_advisor(
         &self,
         list: &AdvisorList,
+        language: &ReportLanguage,
         issue_date: NaiveDate,
     ) -> Result<Vec<u8>, RenderError> {
         let report = Report::AdvisorList;
-        let data = advisor_json(list, issue_date).map_err(|source| RenderError::Data {
+        self.has_language(language, "report.city_language")?;
+        let data = advisor_json(
+            list,
+            language,
+            &self.other_language[language.as_str()],
+            issue_date,
+        )
+        .map_err(|source| RenderError::Data {
             report: report.clone(),
             source,
         })?;
@@ -496,27 +665,20 @@ impl Renderer {
         issue_date: NaiveDate,
     ) -> Result<Vec<u8>, RenderError> {
         let report = Report::InspirationGuide;
-        if !self.labels.contains_key(language.as_str()) {
-            return Err(RenderError::Strings {
-                path: self
-                    .templates_dir
-                    .join("lang")
-                    .join(format!("{}.toml", language.as_str())),
-                message: format!(
-                    "no strings for practices.guide_language `{}`: add the file or choose a language that has one",
-                    language.as_str()
-                ),
-            });
-        }
-        let data = serde_json::to_vec(&serde_json::json!({
-            "guide": guide,
-            "language": language,
-            "issue_date": issue_date,
-        }))
-        .map_err(|source| RenderError::Data {
-            report: report.clone(),
-            source,
-        })?;
+        self.has_language(language, "practices.guide_language")?;
+        let data = serde_json::to_value(guide)
+            .and_then(|mut guide| {
+                self.other_language[language.as_str()].pick(&mut guide, language);
+                serde_json::to_vec(&serde_json::json!({
+                    "guide": guide,
+                    "language": language,
+                    "issue_date": issue_date,
+                }))
+            })
+            .map_err(|source| RenderError::Data {
+                report: report.clone(),
+                source,
+            })?;
         let ident = format!("school-mirror/inspiration-guide/{}", guide.period.year);
         self.compile(&report, GUIDE, [("/data.json", data)], issue_date, ident)
     }
@@ -536,6 +698,7 @@ impl Renderer {
         // the empty box it would print.
         let files: HashMap<FileId, Bytes> = files
             .into_iter()
+            .chain([("/city.json", self.city.clone())])
             .map(|(path, bytes)| {
                 let bytes = self.shared.coverage.replace_in_file(path, bytes);
                 (file_id(path), Bytes::new(bytes))
@@ -639,6 +802,18 @@ mod tests {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../../report-templates")
     }
 
+    /// A text of the city's written in `language` only.
+    pub(crate) fn written_in<T>(language: &str, text: T) -> mirror_model::Texts<T> {
+        mirror_model::Texts::new(ReportLanguage::new(language).unwrap(), text)
+    }
+
+    /// The shipped strings' `[texts]` of `language`.
+    pub(crate) fn other_language(language: &str) -> OtherLanguage {
+        let text =
+            std::fs::read_to_string(templates().join(format!("lang/{language}.toml"))).unwrap();
+        toml::from_str::<Strings>(&text).unwrap().texts
+    }
+
     fn spread(median: f64) -> Option<PeerSpread> {
         Some(PeerSpread {
             lower_quartile: median * 0.7,
@@ -723,6 +898,7 @@ mod tests {
             history: vec![year(2023, 0.031), year(2024, 0.0345), year(2025, 0.0272)],
             funnel: None,
             same_dates_last_year: None,
+            trend: None,
             since_last_mirror: None,
             goals: Vec::new(),
             support: Vec::new(),
@@ -740,6 +916,7 @@ mod tests {
             survey: mirror_benchmark::survey::SurveyMirror {
                 instruments: Vec::new(),
                 checklist: Vec::new(),
+                scale_names: Default::default(),
             },
             practices: Vec::new(),
             releases: Vec::new(),
@@ -838,6 +1015,32 @@ mod tests {
         );
     }
 
+    /// A city's text is printed in the report's language where it has one;
+    /// a Dutch-only text in an English report is printed in Dutch with the
+    /// English strings' note, and a note (an object) gets it as `only_in`.
+    #[test]
+    fn a_citys_text_is_picked_in_the_reports_language_or_named() {
+        let mut offer = written_in("nl", "Spijbelcoach".to_owned());
+        offer.add(
+            ReportLanguage::new("en").unwrap(),
+            "Truancy coach".to_owned(),
+        );
+        let mut json = serde_json::json!({
+            "offer": offer,
+            "how_to_ask": written_in("nl", "Bel de spijbellijn".to_owned()),
+            "practice": written_in("nl", serde_json::json!({"title": "Welkom terug"})),
+        });
+        other_language("en").pick(&mut json, &ReportLanguage::new("en").unwrap());
+        assert_eq!(
+            json,
+            serde_json::json!({
+                "offer": "Truancy coach",
+                "how_to_ask": "Bel de spijbellijn (only available in Dutch)",
+                "practice": {"title": "Welkom terug", "only_in": "(only available in Dutch)"},
+            })
+        );
+    }
+
     #[test]
     fn a_language_without_strings_names_the_file_to_add() {
         let renderer = Renderer::new(&templates()).unwrap();
@@ -888,10 +1091,10 @@ mod tests {
     /// is 0.4 points even where the unrounded figures differ by 0.302 points.
     #[test]
     fn a_change_is_the_difference_of_the_printed_percentages() {
-        assert_eq!(change_points(0.02749, 0.03051), ("0.4".to_owned(), 1));
-        assert_eq!(change_points(0.031, 0.0272), ("0.4".to_owned(), -1));
-        assert_eq!(change_points(0.21, 0.18), ("3.0".to_owned(), -1));
-        assert_eq!(change_points(0.0504, 0.0496), ("0.0".to_owned(), 0));
+        assert_eq!(change_points(0.02749, 0.03051, 1), ("0.4".to_owned(), 1));
+        assert_eq!(change_points(0.031, 0.0272, 1), ("0.4".to_owned(), -1));
+        assert_eq!(change_points(0.21, 0.18, 1), ("3.0".to_owned(), -1));
+        assert_eq!(change_points(0.0504, 0.0496, 1), ("0.0".to_owned(), 0));
     }
 
     #[test]
@@ -902,8 +1105,10 @@ mod tests {
 
     #[test]
     fn suppressed_figures_reach_the_template_as_suppressed_not_zero() {
-        let json: serde_json::Value =
-            serde_json::from_slice(&report_json(&mirror("nl"), &meta()).unwrap()).unwrap();
+        let json: serde_json::Value = serde_json::from_slice(
+            &report_json(&mirror("nl"), &meta(), &other_language("nl")).unwrap(),
+        )
+        .unwrap();
         let top_band = &json["mirror"]["bands"][5]["share"];
         assert_eq!(top_band["school"]["status"], "suppressed");
         assert!(top_band["school"].get("value").is_none());
@@ -1020,15 +1225,15 @@ mod tests {
                     against_peers: Some(judgement(Position::Low998, 0.034, -3.9)),
                     evidence: vec![
                         evidence(
-                            Test::AgainstPeers,
+                            Test::AgainstPeers {
+                                position: Position::Low998,
+                                against: Against::Peers,
+                            },
+                            None,
                             -3.9,
-                            "below similar schools (z −3.9, below the 99.8% limit)",
+                            0.000_1,
                         ),
-                        evidence(
-                            Test::Change,
-                            -3.4,
-                            "fell 0.8 points since 2024-2025 (z −3.4, p < 0.001)",
-                        ),
+                        evidence(change_since(year), Some(-0.008), -3.4, 0.000_7),
                     ],
                     strength: 3.9,
                     p_value: 0.0002,
@@ -1045,11 +1250,7 @@ mod tests {
                         against: Against::City,
                         ..judgement(Position::Within, 0.014, -0.9)
                     }),
-                    evidence: vec![evidence(
-                        Test::Change,
-                        -2.1,
-                        "fell 0.6 points since 2024-2025 (z −2.1, p = 0.036)",
-                    )],
+                    evidence: vec![evidence(change_since(year), Some(-0.0057), -2.1, 0.036)],
                     strength: 2.1,
                     p_value: 0.072,
                     support: Vec::new(),
@@ -1063,20 +1264,16 @@ mod tests {
                 previous_rate: Some(0.0387),
                 change: Some(ChangeTest::new(0.0125, 2.8, 0.0049)),
                 against_peers: Some(judgement(Position::High95, 0.036, 2.2)),
-                evidence: vec![evidence(
-                    Test::Change,
-                    2.8,
-                    "rose 1.3 points since 2024-2025 (z 2.8, p = 0.004)",
-                )],
+                evidence: vec![evidence(change_since(year), Some(0.0125), 2.8, 0.004_9)],
                 strength: 2.8,
                 p_value: 0.0098,
                 support: vec![mirror_benchmark::support::SupportSuggestion {
                     offer: mirror_model::SupportOffer {
                         organisation: "City education service".to_owned(),
-                        offer: "Truancy coach".to_owned(),
+                        offer: written_in("en", "Truancy coach".to_owned()),
                         themes: vec!["truancy".to_owned()],
                         levels: vec![Level::Secondary],
-                        how_to_ask: "Ask the truancy advisor".to_owned(),
+                        how_to_ask: written_in("en", "Ask the truancy advisor".to_owned()),
                         contact: None,
                     },
                     findings: vec![mirror_benchmark::support::Finding {
@@ -1084,6 +1281,7 @@ mod tests {
                         group: None,
                         value: Some(0.0512),
                         compared_with: None,
+                        peer_figure: None,
                         themes: vec!["truancy".to_owned()],
                     }],
                 }],
@@ -1096,14 +1294,29 @@ mod tests {
         }
     }
 
-    fn evidence(test: Test, z: f64, words: &str) -> Evidence {
+    fn evidence(test: Test, difference: Option<f64>, z: f64, p_value: f64) -> Evidence {
         Evidence {
             test,
+            difference,
             z,
-            p_value: 0.01,
+            p_value,
             alone: true,
-            words: words.to_owned(),
         }
+    }
+
+    /// The change against the school year before `year`.
+    fn change_since(year: SchoolYear) -> Test {
+        Test::Change {
+            since: year.previous(),
+        }
+    }
+
+    fn english() -> ReportLanguage {
+        ReportLanguage::new("en").unwrap()
+    }
+
+    fn dutch() -> ReportLanguage {
+        ReportLanguage::new("nl").unwrap()
     }
 
     fn issue_date() -> NaiveDate {
@@ -1114,7 +1327,7 @@ mod tests {
     fn the_advisor_list_names_its_schools_and_is_marked_for_city_staff_only() {
         let renderer = Renderer::new(&templates()).unwrap();
         let pdf = renderer
-            .render_advisor(&advisor_list(), issue_date())
+            .render_advisor(&advisor_list(), &english(), issue_date())
             .unwrap();
         keep("advisor.pdf", &pdf);
         let text = text_of(&pdf);
@@ -1153,13 +1366,13 @@ mod tests {
     fn the_advisor_list_renders_the_same_pdf_twice() {
         let renderer = Renderer::new(&templates()).unwrap();
         let pdf = renderer
-            .render_advisor(&advisor_list(), issue_date())
+            .render_advisor(&advisor_list(), &english(), issue_date())
             .unwrap();
         assert!(pdf.starts_with(b"%PDF"));
         assert_eq!(
             pdf,
             renderer
-                .render_advisor(&advisor_list(), issue_date())
+                .render_advisor(&advisor_list(), &english(), issue_date())
                 .unwrap()
         );
     }
@@ -1176,7 +1389,9 @@ mod tests {
             did_well_p_threshold: 0.0,
             ..advisor_list()
         };
-        let pdf = renderer.render_advisor(&list, issue_date()).unwrap();
+        let pdf = renderer
+            .render_advisor(&list, &english(), issue_date())
+            .unwrap();
         keep("advisor-empty.pdf", &pdf);
         let text = text_of(&pdf);
         assert_eq!(
@@ -1184,6 +1399,100 @@ mod tests {
             2,
             "{text}"
         );
+        // No "across all 0 schools tested": a half that tested none says so.
+        assert!(
+            text.contains("Did well: no school could be tested."),
+            "{text}"
+        );
+        assert!(
+            text.contains("Rising: no school could be tested."),
+            "{text}"
+        );
+        assert!(!text.contains(" 0 schools"), "{text}");
+    }
+
+    /// The list of a Dutch-speaking city: every word from nl.toml, figures
+    /// with a decimal comma. Worked out from `advisor_list`: 0.021 is
+    /// 2,1 %; the fall of 0.008 is 0,8 procentpunt, z -3.4 prints −3,4
+    /// and p 0.0007 "< 0,001"; the Benjamini-Hochberg threshold 0.0123.
+    #[test]
+    fn a_dutch_citys_advisor_list_is_in_dutch() {
+        let renderer = Renderer::new(&templates())
+            .unwrap()
+            .with_city_name(Some("Antwerpen"));
+        let pdf = renderer
+            .render_advisor(&advisor_list(), &dutch(), issue_date())
+            .unwrap();
+        keep("advisor-nl.pdf", &pdf);
+        let text = text_of(&pdf);
+        for words in [
+            "INTERN · Antwerpen",
+            "ENKEL VOOR MEDEWERKERS VAN DE STAD",
+            "2,1 %",
+            "lager dan vergelijkbare scholen (z \u{2212}3,9, onder de grens van 99,8 %)",
+            "daalde 0,8 procentpunt sinds 2024-2025 (z \u{2212}3,4, p < 0,001)",
+            "steeg 1,3 procentpunt sinds 2024-2025 (z 2,8, p = 0,004)",
+            "duidelijk tot p = 0,0123",
+            "Stijgend: 28 scholen getoetst, geen enkele duidelijk.",
+            "secundaire school",
+            "duidelijk",
+            "waarschijnlijk",
+            "zwak",
+        ] {
+            assert!(text.contains(words), "{words} missing: {text}");
+        }
+        for english in [
+            "points",
+            "since the",
+            "below similar",
+            "Rank",
+            "Rate",
+            "tested",
+            "clear",
+            "likely",
+            "weak",
+            "Support",
+            "issued",
+            "secondary",
+            "primary",
+        ] {
+            assert!(!text.contains(english), "English `{english}` in: {text}");
+        }
+    }
+
+    /// A band chart with nothing to show gives way to one sentence, chart
+    /// and table left out. The test mirror has 62% of pupils without
+    /// problematic absence; with the 1-4 band withheld and the others 0,
+    /// only that share can be said; with every band from 1 on 0, nobody was
+    /// absent without reason.
+    #[test]
+    fn bands_with_nothing_to_show_say_so_in_one_sentence() {
+        let renderer = Renderer::new(&templates()).unwrap();
+        let mut m = mirror("nl");
+        for (k, b) in m.bands.iter_mut().enumerate().skip(1) {
+            b.share.school = if k == 1 {
+                Figure::Suppressed
+            } else {
+                Figure::Value(0.0)
+            };
+        }
+        let text = text_of(&renderer.render(&m, &meta()).unwrap());
+        assert!(
+            text.contains("62,0 % van uw leerlingen was geen enkele halve dag problematisch afwezig; hoe de anderen"),
+            "{text}"
+        );
+        assert!(!text.contains("streep = hun middelste helft"), "{text}");
+        for b in m.bands.iter_mut().skip(1) {
+            b.share.school = Figure::Value(0.0);
+        }
+        let text = text_of(&renderer.render(&m, &meta()).unwrap());
+        assert!(
+            text.contains("Geen enkele leerling was in deze periode problematisch afwezig."),
+            "{text}"
+        );
+        // The test mirror itself has bands to show: chart and table.
+        let text = text_of(&renderer.render(&mirror("nl"), &meta()).unwrap());
+        assert!(text.contains("streep = hun middelste helft"), "{text}");
     }
 
     #[test]
@@ -1199,7 +1508,7 @@ mod tests {
         let line = std::fs::read_to_string(dir.join("line")).unwrap();
         let renderer = Renderer::new(&dir).unwrap();
         let e = renderer
-            .render_advisor(&advisor_list(), issue_date())
+            .render_advisor(&advisor_list(), &english(), issue_date())
             .unwrap_err()
             .to_string();
         assert!(e.starts_with("the advisor list:"), "{e}");

@@ -6,20 +6,31 @@
 
 use mirror_benchmark::funnel::Position;
 use mirror_benchmark::significance::Change;
-use mirror_benchmark::{Against, Comparison, Figure, SchoolMirror, Side};
+use mirror_benchmark::{Against, Comparison, Figure, PeerFigure, SchoolMirror, Side};
 use mirror_model::Wording;
 use serde::Serialize;
 
-/// One key message: `key` names a string of `[messages]`; the numbers are
-/// fractions (render adds their percentage digits) or points on 0-100.
+/// One key message: `key` names a string of `[messages]`; the figures are
+/// percentage digits as the report prints them, or points on 0-100.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub(crate) struct KeyMessage {
     pub key: String,
-    /// The school's figure and the average or group it is set against.
+    /// The school's figure and its peers' as the key-figures table prints
+    /// them: one decimal, or more where the message says higher or lower
+    /// and one decimal would print the two equal.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub value: Option<f64>,
+    pub school_pct: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub target: Option<f64>,
+    pub peer_pct: Option<String>,
+    /// Which figure `peer_pct` is, named as the table names it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub peer_figure: Option<PeerQuote>,
+    /// The school's figure less the peers', as printed: its digits without
+    /// sign and the side the school lies on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub difference_pct: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub side: Option<Printed>,
     /// What the figure was judged against: `peers` or `city`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub against: Option<Against>,
@@ -34,21 +45,148 @@ pub(crate) struct KeyMessage {
     /// are said).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub years: Option<usize>,
+    /// For a trend over the years: each year's rate as printed, oldest first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rates_pct: Option<Vec<String>>,
 }
 
 impl KeyMessage {
     fn new(key: &str) -> Self {
         Self {
             key: key.to_owned(),
-            value: None,
-            target: None,
+            school_pct: None,
+            peer_pct: None,
+            peer_figure: None,
+            difference_pct: None,
+            side: None,
             against: None,
             scale: None,
             groups: None,
             points: None,
             years: None,
+            rates_pct: None,
         }
     }
+}
+
+/// The peers' figure a message quotes: the one the key-figures table
+/// prints beside the school's, named the same way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum PeerQuote {
+    /// The peers' median.
+    Median,
+    /// The pooled figure of the peers and the school, marked as in the table.
+    Pooled,
+    /// Without a peer group: the pooled figure of the city's schools of the
+    /// level, the funnel's average.
+    City,
+}
+
+/// Which side of the peers' figure the school's lies on, as printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum Printed {
+    Lower,
+    Same,
+    Higher,
+}
+
+/// Decimals tried before two figures that print equal are said to be equal:
+/// a thousandth of a percentage point is below anything a school acts on.
+const MAX_DECIMALS: usize = 3;
+
+/// The school's figure beside the one its peers are quoted by, as printed
+/// with `decimals`.
+struct Quoted {
+    school: String,
+    peer: String,
+    peer_figure: PeerQuote,
+    difference: String,
+    side: Printed,
+}
+
+impl Quoted {
+    /// `None` without the school's figure or a peer figure to quote.
+    fn of(c: &Comparison, decimals: usize) -> Option<Self> {
+        let school = c.school.value()?;
+        let (peer, figure) = c.quoted_peers()?;
+        let peer_figure = match figure {
+            Some(PeerFigure::Median) => PeerQuote::Median,
+            Some(PeerFigure::Pooled) => PeerQuote::Pooled,
+            None => PeerQuote::City,
+        };
+        let (difference, sign) = crate::change_points(peer, school, decimals);
+        Some(Self {
+            school: crate::charts::percent_digits(school, decimals),
+            peer: crate::charts::percent_digits(peer, decimals),
+            peer_figure,
+            difference,
+            side: match sign {
+                s if s < 0 => Printed::Lower,
+                0 => Printed::Same,
+                _ => Printed::Higher,
+            },
+        })
+    }
+
+    /// With the fewest decimals (one to [`MAX_DECIMALS`]) at which the two
+    /// figures print apart; at one decimal when they never do.
+    fn apart(c: &Comparison) -> Option<Self> {
+        let one = Self::of(c, 1)?;
+        if one.side != Printed::Same {
+            return Some(one);
+        }
+        (2..=MAX_DECIMALS)
+            .filter_map(|d| Self::of(c, d))
+            .find(|q| q.side != Printed::Same)
+            .or(Some(one))
+    }
+
+    /// A message of `key` quoting these figures.
+    fn message(self, key: &str, against: Option<Against>) -> KeyMessage {
+        KeyMessage {
+            school_pct: Some(self.school),
+            peer_pct: Some(self.peer),
+            peer_figure: Some(self.peer_figure),
+            difference_pct: Some(self.difference),
+            side: Some(self.side),
+            against,
+            ..KeyMessage::new(key)
+        }
+    }
+}
+
+/// A flagged figure's message: `{prefix}_{lower|higher}` (with `clearly_`
+/// beyond the 99.8% limit when `clearly`) when the printed figures lie the
+/// way the funnel says, with enough decimals to see it; otherwise, as when
+/// the funnel's average and the peers' median printed beside it lie on
+/// either side of the school, `{prefix}_apart`, which says the distance
+/// only. Within the limits: `{prefix}_within`, the distance and that it is
+/// within what chance and the usual differences between schools allow.
+fn judged_message(c: &Comparison, prefix: &str, clearly: bool) -> Option<KeyMessage> {
+    let j = c.judged?;
+    let against = Some(j.against);
+    let Some(flag) = c.flagged() else {
+        return Some(Quoted::of(c, 1)?.message(&format!("{prefix}_within"), against));
+    };
+    let quoted = Quoted::apart(c)?;
+    let agrees = matches!(
+        (flag, quoted.side),
+        (Side::Lower, Printed::Lower) | (Side::Higher, Printed::Higher)
+    );
+    if !agrees {
+        return Some(Quoted::of(c, 1)?.message(&format!("{prefix}_apart"), against));
+    }
+    let strength = match j.position {
+        Position::Low998 | Position::High998 if clearly => "clearly_",
+        _ => "",
+    };
+    let way = match flag {
+        Side::Lower => "lower",
+        Side::Higher => "higher",
+    };
+    Some(quoted.message(&format!("{prefix}_{strength}{way}"), against))
 }
 
 /// A difference between two groups' scores worth saying: 15 points on 0-100,
@@ -64,15 +202,15 @@ pub(crate) fn key_messages(m: &SchoolMirror) -> Vec<KeyMessage> {
         return out;
     };
     let rate = &now.problematic_rate;
-    match (rate.school, rate.judged) {
-        (Figure::Value(v), Some(j)) => out.push(KeyMessage {
-            value: Some(v),
-            target: Some(j.target),
-            against: Some(j.against),
-            ..KeyMessage::new(&format!("rate_{}", position_key(j.position)))
-        }),
-        (Figure::Suppressed, _) => out.push(KeyMessage::new("rate_not_shown")),
-        _ => {}
+    match rate.school {
+        Figure::Value(_) => out.extend(judged_message(rate, "rate", true)),
+        Figure::Suppressed => out.push(KeyMessage::new("rate_not_shown")),
+        Figure::Missing => {}
+    }
+    // A trend over three or more years first: the last year's change
+    // alone may be chance where the years together are not.
+    if let Some(message) = trend_message(m) {
+        out.push(message);
     }
     if let Some(change) = now.change {
         let key = match change.change {
@@ -92,46 +230,50 @@ pub(crate) fn key_messages(m: &SchoolMirror) -> Vec<KeyMessage> {
             ..KeyMessage::new(&format!("{key}_{before}"))
         });
     }
+    // Threshold and guidance figures are said only when flagged.
     if let Some((t, c)) = m.thresholds.first().zip(now.pupils_from_threshold.first())
-        && let Some(key) = flagged(c)
+        && c.flagged().is_some()
+        && let Some(message) = judged_message(c, "from_threshold", false)
     {
         out.push(KeyMessage {
-            value: c.school.value(),
-            target: c.judged.map(|j| j.target),
-            against: c.judged.map(|j| j.against),
             points: Some(f64::from(*t)),
-            ..KeyMessage::new(&format!("from_threshold_{key}"))
+            ..message
         });
     }
-    if let Some(key) = flagged(&m.guidance.with_file) {
-        out.push(KeyMessage {
-            value: m.guidance.with_file.school.value(),
-            target: m.guidance.with_file.judged.map(|j| j.target),
-            against: m.guidance.with_file.judged.map(|j| j.against),
-            ..KeyMessage::new(&format!("with_file_{key}"))
-        });
+    let with_file = &m.guidance.with_file;
+    if with_file.flagged().is_some() {
+        out.extend(judged_message(with_file, "with_file", false));
     }
     out.extend(survey_messages(m));
     out
 }
 
-/// `lower` or `higher` when the figure lies outside its funnel's 95% limit.
-fn flagged(c: &Comparison) -> Option<&'static str> {
-    match c.judged?.position {
-        Position::Low95 | Position::Low998 => Some("lower"),
-        Position::High95 | Position::High998 => Some("higher"),
-        Position::Within => None,
-    }
-}
-
-fn position_key(p: Position) -> &'static str {
-    match p {
-        Position::Low998 => "clearly_lower",
-        Position::Low95 => "lower",
-        Position::Within => "in_line",
-        Position::High95 => "higher",
-        Position::High998 => "clearly_higher",
-    }
+/// The trend over the years, when its test found one: each year's rate
+/// with the fewest decimals (one to [`MAX_DECIMALS`]) at which the first
+/// and the last print the way the trend goes; not said where they never do
+/// (0.1% every year, but rising by hundredths of a point).
+fn trend_message(m: &SchoolMirror) -> Option<KeyMessage> {
+    let t = m.trend.filter(|t| t.change != Change::Steady)?;
+    let rates: Vec<f64> = m.history[m.history.len().saturating_sub(t.years)..]
+        .iter()
+        .filter_map(|y| y.problematic_rate.school.value())
+        .collect();
+    let (first, last) = (*rates.first()?, *rates.last()?);
+    let (key, way) = match t.change {
+        Change::Rising => ("trend_rising", 1),
+        _ => ("trend_falling", -1),
+    };
+    let decimals = (1..=MAX_DECIMALS).find(|d| crate::change_points(first, last, *d).1 == way)?;
+    Some(KeyMessage {
+        points: Some(t.years as f64),
+        rates_pct: Some(
+            rates
+                .iter()
+                .map(|r| crate::charts::percent_digits(*r, decimals))
+                .collect(),
+        ),
+        ..KeyMessage::new(key)
+    })
 }
 
 /// School years in a row, up to the reported one, whose change went `way`.
@@ -148,16 +290,29 @@ fn running(m: &SchoolMirror, way: Change) -> usize {
 const SURVEY_MESSAGES: usize = 2;
 
 /// Per questionnaire scale: a group's score outside its peers' middle half
-/// (said as a position among similar schools, not as a significant
-/// difference: the questionnaires have no funnel), and a gap between two
-/// groups of at least [`GAP_POINTS`]; the furthest out first.
+/// by more than its standard error allows (benchmark's test; a position
+/// among similar schools, so none without a middle half), and a gap between
+/// two groups of at least [`GAP_POINTS`]; the furthest out first. A message
+/// resting on a group with a low response rate says so (`_low_response`).
 fn survey_messages(m: &SchoolMirror) -> Vec<KeyMessage> {
     let mut outside: Vec<(f64, KeyMessage)> = Vec::new();
     let mut gaps: Vec<(f64, KeyMessage)> = Vec::new();
     for instrument in &m.survey.instruments {
+        let low = |groups: &[mirror_model::RespondentGroup]| {
+            instrument
+                .groups
+                .iter()
+                .any(|g| g.low_response && groups.contains(&g.group))
+        };
+        let caution = |key: &str, groups: &[mirror_model::RespondentGroup]| {
+            if low(groups) {
+                format!("{key}_low_response")
+            } else {
+                key.to_owned()
+            }
+        };
         for scale in &instrument.scales {
             for score in &scale.groups {
-                // Benchmark's own test: none without a middle half.
                 let (Figure::Value(mean), Some((side, by))) = (score.mean, score.outside_peers())
                 else {
                     continue;
@@ -172,7 +327,7 @@ fn survey_messages(m: &SchoolMirror) -> Vec<KeyMessage> {
                         scale: Some(scale.name.clone()),
                         groups: Some([score.group.as_str().to_owned(), String::new()]),
                         points: Some(mean.round()),
-                        ..KeyMessage::new(key)
+                        ..KeyMessage::new(&caution(key, &[score.group]))
                     },
                 ));
             }
@@ -192,7 +347,7 @@ fn survey_messages(m: &SchoolMirror) -> Vec<KeyMessage> {
                             scale: Some(scale.name.clone()),
                             groups: Some(groups),
                             points: Some(s.difference.abs().round()),
-                            ..KeyMessage::new("scale_gap")
+                            ..KeyMessage::new(&caution("scale_gap", &gap.groups))
                         },
                     ));
                 }
@@ -205,4 +360,226 @@ fn survey_messages(m: &SchoolMirror) -> Vec<KeyMessage> {
         v.into_iter().take(SURVEY_MESSAGES).map(|(_, k)| k)
     };
     strongest(outside).chain(strongest(gaps)).collect()
+}
+
+#[cfg(test)]
+mod truancy_tests {
+    use mirror_benchmark::funnel::Limits;
+    use mirror_benchmark::significance::TrendTest;
+    use mirror_benchmark::{Judgement, PeerSpread};
+
+    use super::*;
+    use crate::tests::mirror;
+
+    /// A comparison judged `position` around `target`, with the peer figure
+    /// `peers` of kind `figure` beside it (`None`: no peer group).
+    fn judged(
+        school: f64,
+        position: Position,
+        target: f64,
+        peers: Option<(f64, PeerFigure)>,
+    ) -> Comparison {
+        Comparison {
+            school: Figure::Value(school),
+            peers: peers.map(|(median, figure)| PeerSpread {
+                lower_quartile: median,
+                median,
+                upper_quartile: median,
+                schools: 10,
+                figure,
+            }),
+            city: None,
+            judged: Some(Judgement {
+                position,
+                against: if peers.is_some() {
+                    Against::Peers
+                } else {
+                    Against::City
+                },
+                target,
+                limits: Limits {
+                    lower95: 0.0,
+                    upper95: 1.0,
+                    lower998: 0.0,
+                    upper998: 1.0,
+                },
+                z: 0.0,
+                overdispersed: true,
+            }),
+        }
+    }
+
+    fn quoted(
+        m: &KeyMessage,
+    ) -> (
+        &str,
+        Option<&str>,
+        Option<&str>,
+        Option<PeerQuote>,
+        Option<&str>,
+        Option<Printed>,
+    ) {
+        (
+            m.key.as_str(),
+            m.school_pct.as_deref(),
+            m.peer_pct.as_deref(),
+            m.peer_figure,
+            m.difference_pct.as_deref(),
+            m.side,
+        )
+    }
+
+    /// 100094's case: 0.4% within its funnel, a median of 1.8% beside it.
+    /// Not "in line": 1.8 - 0.4 = 1.4 points below the median the table
+    /// prints (not the funnel's average of 2.1%), within chance.
+    #[test]
+    fn a_school_within_its_limits_is_told_how_far_it_is() {
+        let c = judged(
+            0.004,
+            Position::Within,
+            0.021,
+            Some((0.018, PeerFigure::Median)),
+        );
+        let m = judged_message(&c, "rate", true).expect("judged");
+        assert_eq!(
+            quoted(&m),
+            (
+                "rate_within",
+                Some("0.4"),
+                Some("1.8"),
+                Some(PeerQuote::Median),
+                Some("1.4"),
+                Some(Printed::Lower)
+            )
+        );
+    }
+
+    /// 0.17% flagged lower than a pooled 0.24%: both print as 0.2 with one
+    /// decimal, so two are printed, 0.17 against 0.24, 0.07 points apart.
+    #[test]
+    fn lower_between_figures_that_print_equal_gets_another_decimal() {
+        let c = judged(
+            0.0017,
+            Position::Low95,
+            0.0024,
+            Some((0.0024, PeerFigure::Pooled)),
+        );
+        let m = judged_message(&c, "rate", true).expect("judged");
+        assert_eq!(
+            quoted(&m),
+            (
+                "rate_lower",
+                Some("0.17"),
+                Some("0.24"),
+                Some(PeerQuote::Pooled),
+                Some("0.07"),
+                Some(Printed::Lower)
+            )
+        );
+        // Beyond the 99.8% limit the rate is "clearly" lower; a threshold
+        // message has no "clearly".
+        let c = judged(
+            0.0017,
+            Position::Low998,
+            0.0024,
+            Some((0.0024, PeerFigure::Pooled)),
+        );
+        assert_eq!(
+            judged_message(&c, "rate", true).unwrap().key,
+            "rate_clearly_lower"
+        );
+        assert_eq!(
+            judged_message(&c, "from_threshold", false).unwrap().key,
+            "from_threshold_lower"
+        );
+    }
+
+    /// 101015's kind of case: flagged higher against the funnel's average
+    /// of 2.5%, but 3.0% lies below the median of 3.4% the table prints:
+    /// no "higher", the distance only (0.4 points below).
+    #[test]
+    fn a_flag_against_the_median_beside_it_gives_the_distance_only() {
+        let c = judged(
+            0.030,
+            Position::High95,
+            0.025,
+            Some((0.034, PeerFigure::Median)),
+        );
+        let m = judged_message(&c, "rate", true).expect("judged");
+        assert_eq!(
+            quoted(&m),
+            (
+                "rate_apart",
+                Some("3.0"),
+                Some("3.4"),
+                Some(PeerQuote::Median),
+                Some("0.4"),
+                Some(Printed::Lower)
+            )
+        );
+    }
+
+    /// Without a peer group the funnel's city average is quoted, as such.
+    #[test]
+    fn without_peers_the_city_average_is_quoted() {
+        let c = judged(0.052, Position::High998, 0.031, None);
+        let m = judged_message(&c, "rate", true).expect("judged");
+        assert_eq!(
+            quoted(&m),
+            (
+                "rate_clearly_higher",
+                Some("5.2"),
+                Some("3.1"),
+                Some(PeerQuote::City),
+                Some("2.1"),
+                Some(Printed::Higher)
+            )
+        );
+        assert_eq!(m.against, Some(Against::City));
+    }
+
+    /// A significant rise over three years (the test's outcome set by hand
+    /// here), 3.1%, 3.4%, 3.72%: said with each year's rate as printed,
+    /// 3.1, 3.4, 3.7.
+    #[test]
+    fn a_trend_is_said_with_every_year_s_rate() {
+        let mut m = mirror("en");
+        let rates = |m: &mut SchoolMirror, r: [f64; 3]| {
+            for (y, r) in m.history.iter_mut().zip(r) {
+                y.problematic_rate.school = Figure::Value(r);
+            }
+        };
+        rates(&mut m, [0.031, 0.034, 0.0372]);
+        m.trend = Some(TrendTest {
+            change: Change::Rising,
+            per_year: 0.0031,
+            years: 3,
+            phi: 1.0,
+            z: 2.5,
+            p_value: 0.012,
+        });
+        let said = |m: &SchoolMirror| {
+            key_messages(m)
+                .into_iter()
+                .find(|k| k.key == "trend_rising")
+                .map(|k| (k.points, k.rates_pct))
+        };
+        let digits = |d: [&str; 3]| Some(d.map(str::to_owned).to_vec());
+        assert_eq!(said(&m), Some((Some(3.0), digits(["3.1", "3.4", "3.7"]))));
+        // From 2.72% to 2.74%: with one decimal both print 2.7, so two
+        // decimals are printed.
+        rates(&mut m, [0.0272, 0.034, 0.0274]);
+        assert_eq!(
+            said(&m),
+            Some((Some(3.0), digits(["2.72", "3.40", "2.74"])))
+        );
+        // Equal to a thousandth of a point: not said.
+        rates(&mut m, [0.0272, 0.034, 0.0272]);
+        assert_eq!(said(&m), None);
+        m.trend = m.trend.map(|t| TrendTest {
+            change: Change::Steady,
+            ..t
+        });
+        assert!(key_messages(&m).iter().all(|k| !k.key.starts_with("trend")));
+    }
 }

@@ -146,6 +146,7 @@ fn no_generated_name_survives_into_a_rendered_mirror() {
         let c = case(&mut rng);
         let redactor = Redactor::new(&c.registry, &c.roster, &Places::default(), [], &[]);
         let mut counts = RedactionCounts::new();
+        let language = if seed % 2 == 0 { "nl" } else { "en" };
         let mut practices = Vec::new();
         for p in 0..3 {
             let mut field = |rng: &mut ChaCha8Rng| {
@@ -175,15 +176,20 @@ fn no_generated_name_survives_into_a_rendered_mirror() {
                 practice: SharedPractice {
                     school: SchoolRef(p),
                     themes: Vec::new(),
-                    title: field(&mut rng),
                     year: Some(SchoolYear::starting(2025)),
-                    what_was_done: field(&mut rng).into(),
-                    for_whom: field(&mut rng).into(),
-                    what_changed: field(&mut rng).into(),
+                    texts: mirror_model::Texts::new(
+                        mirror_model::ReportLanguage::new(language).unwrap(),
+                        mirror_model::PracticeText {
+                            title: field(&mut rng),
+                            what_was_done: field(&mut rng).into(),
+                            for_whom: field(&mut rng).into(),
+                            what_changed: field(&mut rng).into(),
+                        },
+                    ),
                 },
             });
         }
-        let mut m = mirror(if seed % 2 == 0 { "nl" } else { "en" });
+        let mut m = mirror(language);
         m.practices = practices;
         let text = normalise(&text_of(&renderer.render(&m, &meta()).unwrap()));
         assert!(

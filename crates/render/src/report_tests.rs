@@ -15,7 +15,7 @@ use mirror_model::{AbsenceCategory, Level, SchoolRef, SchoolYear};
 
 use crate::Renderer;
 use crate::messages::key_messages;
-use crate::tests::{keep, meta, mirror, templates, templates_copy, text_of};
+use crate::tests::{keep, meta, mirror, templates, templates_copy, text_of, written_in};
 
 fn judged(position: Position, target: f64) -> Option<Judgement> {
     Some(Judgement {
@@ -181,7 +181,7 @@ fn the_sections_come_in_reading_order_in_dutch() {
         "Kerncijfers 2025-2026",
         "Meer dan toeval?",
         "Welke dagen, leerjaren en onderwijsvormen",
-        "Hoe lees je deze spiegel?",
+        "Hoe leest u deze spiegel?",
     ];
     let at = positions(&text, &headings);
     assert!(at.windows(2).all(|w| w[0] < w[1]), "{headings:?} at {at:?}");
@@ -226,7 +226,7 @@ fn key_messages_say_only_what_was_flagged() {
     );
     let text = render(&full("en"));
     assert!(
-        text.contains("Problematic absence (2.7% of the half days) is higher than at similar schools (average 2.1%)."),
+        text.contains("Problematic absence (2.7% of the half days) is higher than at similar schools (median 2.1%)."),
         "{text}"
     );
     assert!(
@@ -254,11 +254,16 @@ fn hostile_names_and_texts_print_literally() {
         practice: SharedPractice {
             school: SchoolRef(1),
             themes: Vec::new(),
-            title: text_of_practice(&format!("Title {hostile}")),
             year: None,
-            what_was_done: text_of_practice(&format!("Done {hostile}")).into(),
-            for_whom: text_of_practice("Pupils of the first grade").into(),
-            what_changed: text_of_practice("#set page(width: 1cm) less absence").into(),
+            texts: written_in(
+                "en",
+                mirror_model::PracticeText {
+                    title: text_of_practice(&format!("Title {hostile}")),
+                    what_was_done: text_of_practice(&format!("Done {hostile}")).into(),
+                    for_whom: text_of_practice("Pupils of the first grade").into(),
+                    what_changed: text_of_practice("#set page(width: 1cm) less absence").into(),
+                },
+            ),
         },
     }];
     let text = render(&m);
@@ -565,21 +570,24 @@ fn closing_the_loop(language: &str) -> SchoolMirror {
     let shares = points(&[(2024, 0.10), (2025, 0.09), (2026, 0.08)]);
     let score = points(&[(2026, 68.4)]);
     let goal = GoalProgress {
-        goal: redacted("Fewer pupils reaching the truancy threshold"),
+        goal: written_in(
+            language,
+            redacted("Fewer pupils reaching the truancy threshold"),
+        ),
         network: false,
         indicator: Measure::PupilsFrom { threshold: 15 },
         target: 0.065,
         baseline: Some(0.10),
         deadline: day(2028, 6, 30),
         partner: redacted("CLB Centrum"),
-        evaluation: Some(redacted("termly")),
+        evaluation: Some(written_in(language, redacted("termly"))),
         judgement: judge(&shares, 0.065, day(2028, 6, 30), true, true),
         series: shares,
     };
     m.goals = vec![
         goal.clone(),
         GoalProgress {
-            goal: redacted("Pupils feel safe around the schools"),
+            goal: written_in(language, redacted("Pupils feel safe around the schools")),
             network: true,
             indicator: Measure::Scale {
                 scale: "safe-around-school".to_owned(),
@@ -599,15 +607,17 @@ fn closing_the_loop(language: &str) -> SchoolMirror {
         group: None,
         value,
         compared_with,
+        // The fixture's peers: a median of 2.1%.
+        peer_figure: compared_with.map(|_| mirror_benchmark::PeerFigure::Median),
         themes: vec!["truancy".to_owned()],
     };
     m.support = vec![SupportSuggestion {
         offer: SupportOffer {
             organisation: "City education service".to_owned(),
-            offer: "Truancy coach".to_owned(),
+            offer: written_in(language, "Truancy coach".to_owned()),
             themes: vec!["truancy".to_owned()],
             levels: vec![Level::Secondary],
-            how_to_ask: "Ask the truancy advisor".to_owned(),
+            how_to_ask: written_in(language, "Ask the truancy advisor".to_owned()),
             contact: Some("coach@city.example".to_owned()),
         },
         findings: vec![
@@ -635,11 +645,16 @@ fn closing_the_loop(language: &str) -> SchoolMirror {
         practice: SharedPractice {
             school: SchoolRef(1),
             themes: vec!["truancy".to_owned()],
-            title: redacted("A phone call before ten"),
             year: Some(SchoolYear::starting(2025)),
-            what_was_done: redacted("The secretariat calls home.").into(),
-            for_whom: redacted("All pupils.").into(),
-            what_changed: redacted("Fewer absences.").into(),
+            texts: written_in(
+                language,
+                mirror_model::PracticeText {
+                    title: redacted("A phone call before ten"),
+                    what_was_done: redacted("The secretariat calls home.").into(),
+                    for_whom: redacted("All pupils.").into(),
+                    what_changed: redacted("Fewer absences.").into(),
+                },
+            ),
         },
     }];
     m
@@ -667,7 +682,7 @@ fn goals_support_and_practices_in_english() {
         "target 75 by 30 June 2027",
         "Too early to tell: one figure so far (68 in 2025-2026): no trend to judge by yet.",
         "What this mirror found",
-        "1. Problematic absence is above the average of comparable schools (2.7% against 2.1%). 2. Problematic absence rose by more than chance since the year before.",
+        "1. Problematic absence is higher than at similar schools (2.7% against median 2.1%). 2. Problematic absence rose by more than chance since the year before.",
         "What you can ask for Truancy coach",
         "City education service · How to ask: Ask the truancy advisor · Contact: coach@city.example Called for by 1, 2 above",
         "Shared by a secondary school with a similar pupil population where problematic absence fell by about a third over 2 school years. · 2025-2026",
@@ -684,10 +699,10 @@ fn goals_support_and_practices_in_dutch() {
         "Doelen uit uw actieplan",
         "streefwaarde 6,5 % tegen 30 juni 2028 (startwaarde 10,0 %)",
         "Uw school 10,0 % 9,0 % 8,0 % 6,5 %",
-        "Op schema: het cijfer beweegt −1,0 procentpunten per jaar; −0,7 procentpunten per jaar haalt de streefwaarde tegen de deadline.",
+        "Op schema: het cijfer beweegt −1,0 procentpunt per jaar; −0,7 procentpunt per jaar haalt de streefwaarde tegen de deadline.",
         "Ondersteuning die u kunt vragen",
         "Wat deze spiegel vond",
-        "1. De problematische afwezigheid ligt boven het gemiddelde van vergelijkbare scholen (2,7 % tegenover 2,1 %).",
+        "1. De problematische afwezigheid ligt hoger dan bij vergelijkbare scholen (2,7 % tegenover mediaan 2,1 %).",
         "Naar aanleiding van 1, 2 hierboven",
         "Gedeeld door een secundaire school met een gelijkaardige leerlingenpopulatie waar de problematische afwezigheid over 2 schooljaren met ongeveer een derde daalde.",
         "Gekozen omdat „Spijbelen en schoolverzuim”",
@@ -710,4 +725,61 @@ fn without_goals_or_findings_there_is_no_section() {
     ] {
         assert!(!text.contains(absent), "`{absent}` in:\n{text}");
     }
+}
+
+/// The Flemish words of nl.toml on a rendered mirror, each worked out from
+/// the fixture: the city's name from the configuration in the header, the
+/// reader "u", months as a Flemish school abbreviates them (the month table
+/// runs September to June: "mrt", never "maa"), grades by name (P1 is the
+/// "1ste leerjaar", S3 the "3de jaar"), the change's p = 0.012 with a
+/// decimal comma, and a rate of exactly 1/16 (6.25 %) rounded half away
+/// from zero to 6,3 %, not to the even 6,2 %.
+#[test]
+fn a_dutch_mirror_writes_as_a_flemish_school() {
+    let mut m = full("nl");
+    let rate = m.categories[0].rate;
+    m.patterns.grades = ["P1", "S3"]
+        .map(|part| PatternRate {
+            part: part.to_owned(),
+            rate,
+        })
+        .to_vec();
+    let n = m.history.len();
+    m.history[n - 1].problematic_rate.school = Figure::Value(1.0 / 16.0);
+    let renderer = Renderer::new(&templates())
+        .unwrap()
+        .with_city_name(Some("Voorbeeldstad"));
+    let pdf = renderer.render(&m, &meta()).unwrap();
+    keep("flemish.pdf", &pdf);
+    let text = text_of(&pdf);
+    for words in [
+        "SPIJBELSPIEGEL · Voorbeeldstad",
+        "Hoe leest u deze spiegel?",
+        " jan feb mrt apr ",
+        "1ste leerjaar",
+        "3de jaar",
+        "(p = 0,012)",
+        "6,3 %",
+    ] {
+        assert!(text.contains(words), "`{words}` missing: {text}");
+    }
+    for wrong in [
+        " maa ",
+        " P1 ",
+        " S3 ",
+        "p = 0.",
+        "6,2 %",
+        "Hoe lees je",
+        "· Stad",
+    ] {
+        assert!(!text.contains(wrong), "`{wrong}` in: {text}");
+    }
+}
+
+/// Without `[report] city_name` the header names the report only.
+#[test]
+fn without_a_city_name_the_header_names_the_report_only() {
+    let text = render(&full("en"));
+    assert!(text.starts_with("TRUANCY MIRROR "), "{text}");
+    assert!(!text.contains("TRUANCY MIRROR ·"), "{text}");
 }

@@ -5,8 +5,8 @@
 //! middle half a light grey band behind it and their median a grey line, as
 //! in the truancy charts. The answers of an item are a bar per group, one
 //! segment per answer in a purple-orange scale (readable by colour-blind
-//! readers; in black and white the segments differ in lightness and keep the
-//! order of the key).
+//! readers); the disagreeing answers are hatched, so that in black and white
+//! a dark or light segment still shows its side.
 
 use std::sync::LazyLock;
 
@@ -283,7 +283,11 @@ fn scales(instrument: &InstrumentMirror, l: &ChartLabels) -> Result<String, Char
             .map_err(|e| err(e.to_string()))?;
             y += HEADER;
             for s in &scale.groups {
-                group_row(&root, s, l, y, &x).map_err(|e| err(e.to_string()))?;
+                let low = instrument
+                    .groups
+                    .iter()
+                    .any(|g| g.group == s.group && g.low_response);
+                group_row(&root, s, l, low, y, &x).map_err(|e| err(e.to_string()))?;
                 y += ROW;
             }
         }
@@ -295,11 +299,13 @@ fn scales(instrument: &InstrumentMirror, l: &ChartLabels) -> Result<String, Char
 
 /// One group's row of the scales chart, its top at `y`; `x` maps a score to
 /// pixels. The school's score and its change stand in a column right of
-/// 100, clear of the peers' band whatever the scores.
+/// 100, clear of the peers' band whatever the scores. A group with a low
+/// response rate is marked ‡, as the template marks it and explains.
 fn group_row<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     s: &ScaleScore,
     l: &ChartLabels,
+    low_response: bool,
     y: i32,
     x: &impl Fn(f64) -> i32,
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
@@ -307,8 +313,9 @@ fn group_row<DB: DrawingBackend>(
     let size = TEXT_SIZE - 2.0;
     let at = |h| Pos::new(h, VPos::Center);
     let (left, right) = (x(0.0), x(100.0));
+    let mark = if low_response { "\u{a0}‡" } else { "" };
     area.draw(&Text::new(
-        l.groups.of(s.group).to_owned(),
+        format!("{}{mark}", l.groups.of(s.group)),
         (left - 10, middle),
         font(size).pos(at(HPos::Right)),
     ))?;
@@ -398,19 +405,30 @@ fn scales_legend<DB: DrawingBackend>(
     area.draw(&text(&l.peers_middle_half, x + 36, &BLACK))
 }
 
-/// One colour per answer, lowest first: orange for disagreeing, purple for
+/// How one answer is drawn: its colour, and hatched or not.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Shade {
+    colour: RGBColor,
+    /// The disagreeing answers are hatched: in grey print a dark orange and
+    /// a light purple (or a light orange and a dark purple) come out as
+    /// nearly the same grey, and the hatching keeps them apart.
+    hatched: bool,
+}
+
+/// One shade per answer, lowest first: orange for disagreeing, purple for
 /// agreeing (a pair colour-blind readers tell apart, after ColorBrewer's
 /// PuOr), darker towards the ends, a light grey in the middle of an odd
-/// scale. The purples are darker than PuOr's so that in black and white the
-/// four answers of a four-answer scale print as four greys (about 195, 150,
-/// 120 and 65 of 255), not two pairs.
-fn palette(answers: usize) -> Vec<RGBColor> {
-    const DISAGREE: [(f64, f64, f64); 2] = [(253.0, 184.0, 99.0), (217.0, 95.0, 2.0)];
-    const AGREE: [(f64, f64, f64); 2] = [(160.0, 140.0, 200.0), (84.0, 39.0, 136.0)];
+/// scale. In grey print (luminance 0.299 R + 0.587 G + 0.114 B) the four
+/// answers of a four-answer scale are about 107 and 208 hatched, 163 and 52
+/// plain: four greys at least 45 apart, and each side told by its hatching
+/// (the PuOr colours gave 121 and 153 for "strongly disagree" and "agree").
+fn palette(answers: usize) -> Vec<Shade> {
+    const DISAGREE: [(f64, f64, f64); 2] = [(253.0, 200.0, 130.0), (200.0, 80.0, 0.0)];
+    const AGREE: [(f64, f64, f64); 2] = [(170.0, 150.0, 210.0), (70.0, 30.0, 120.0)];
     const MIDDLE: RGBColor = RGBColor(222, 222, 222);
     let side = answers / 2;
     // From the middle outwards: the light colour to the dark one.
-    let shades = |[light, dark]: [(f64, f64, f64); 2]| -> Vec<RGBColor> {
+    let shades = |[light, dark]: [(f64, f64, f64); 2], hatched: bool| -> Vec<Shade> {
         (0..side)
             .map(|k| {
                 let t = if side == 1 {
@@ -419,20 +437,60 @@ fn palette(answers: usize) -> Vec<RGBColor> {
                     k as f64 / (side - 1) as f64
                 };
                 let mix = |a: f64, b: f64| (a + (b - a) * t).round() as u8;
-                RGBColor(
-                    mix(light.0, dark.0),
-                    mix(light.1, dark.1),
-                    mix(light.2, dark.2),
-                )
+                Shade {
+                    colour: RGBColor(
+                        mix(light.0, dark.0),
+                        mix(light.1, dark.1),
+                        mix(light.2, dark.2),
+                    ),
+                    hatched,
+                }
             })
             .collect()
     };
-    let mut colours: Vec<RGBColor> = shades(DISAGREE).into_iter().rev().collect();
+    let mut colours: Vec<Shade> = shades(DISAGREE, true).into_iter().rev().collect();
     if answers % 2 == 1 {
-        colours.push(MIDDLE);
+        colours.push(Shade {
+            colour: MIDDLE,
+            hatched: false,
+        });
     }
-    colours.extend(shades(AGREE));
+    colours.extend(shades(AGREE, false));
     colours
+}
+
+/// Pixels between the hatching's lines.
+const HATCH_STEP: i32 = 5;
+
+/// A rectangle from (x0, y0) to (x1, y1) in `shade`: filled, and hatched
+/// with thin diagonal lines in the colour of the text drawn on it.
+fn draw_shade<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    [(x0, y0), (x1, y1)]: [(i32, i32); 2],
+    shade: Shade,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    area.draw(&Rectangle::new([(x0, y0), (x1, y1)], shade.colour.filled()))?;
+    if !shade.hatched {
+        return Ok(());
+    }
+    // Halfway between the fill and its text colour: seen, yet quieter than
+    // the digits drawn over it.
+    let ink = text_colour(shade.colour);
+    let half = |a: u8, b: u8| ((u16::from(a) + u16::from(b)) / 2) as u8;
+    let c = shade.colour;
+    let line = RGBColor(half(c.0, ink.0), half(c.1, ink.1), half(c.2, ink.2)).stroke_width(1);
+    let h = y1 - y0;
+    // Lines from lower left to upper right, cut at the rectangle's sides.
+    let mut start = x0 - h;
+    while start < x1 {
+        let (from, to) = (start.max(x0), (start + h).min(x1));
+        if from < to {
+            let y = |x: i32| y1 - (x - start);
+            area.draw(&PathElement::new(vec![(from, y(from)), (to, y(to))], line))?;
+        }
+        start += HATCH_STEP;
+    }
+    Ok(())
 }
 
 /// Black or white, whichever reads better on `c` (WCAG relative luminance).
@@ -455,14 +513,14 @@ const BAR_HEIGHT: u32 = 18;
 
 /// One group's answers to one item: a segment per answer, lowest first,
 /// with its whole percentage where it fits.
-fn answer_bar(distribution: &[AnswerCount], palette: &[RGBColor]) -> Result<String, ChartError> {
+fn answer_bar(distribution: &[AnswerCount], palette: &[Shade]) -> Result<String, ChartError> {
     let err = chart_error("survey answers");
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (BAR_WIDTH, BAR_HEIGHT)).into_drawing_area();
         let width = f64::from(BAR_WIDTH);
         let mut from = 0.0;
-        for (answer, colour) in distribution.iter().zip(palette) {
+        for (answer, shade) in distribution.iter().zip(palette) {
             let to = from + answer.share;
             let (x0, x1) = ((from * width).round() as i32, (to * width).round() as i32);
             from = to;
@@ -470,18 +528,15 @@ fn answer_bar(distribution: &[AnswerCount], palette: &[RGBColor]) -> Result<Stri
                 continue;
             }
             // A white line between segments keeps two light ones apart.
-            root.draw(&Rectangle::new(
-                [(x0, 0), (x1 - 1, BAR_HEIGHT as i32)],
-                colour.filled(),
-            ))
-            .map_err(|e| err(e.to_string()))?;
+            draw_shade(&root, [(x0, 0), (x1 - 1, BAR_HEIGHT as i32)], *shade)
+                .map_err(|e| err(e.to_string()))?;
             let digits = percent_digits(answer.share, 0);
             if x1 - x0 >= text_width(&digits, TEXT_SIZE) + 6 {
                 root.draw(&Text::new(
                     digits,
                     ((x0 + x1) / 2, BAR_HEIGHT as i32 / 2),
                     font(TEXT_SIZE)
-                        .color(&text_colour(*colour))
+                        .color(&text_colour(shade.colour))
                         .pos(Pos::new(HPos::Center, VPos::Center)),
                 ))
                 .map_err(|e| err(e.to_string()))?;
@@ -496,7 +551,7 @@ fn answer_bar(distribution: &[AnswerCount], palette: &[RGBColor]) -> Result<Stri
 /// a second line when the labels are long.
 fn answer_key(
     instrument: &InstrumentMirror,
-    palette: &[RGBColor],
+    palette: &[Shade],
     l: &ChartLabels,
 ) -> Result<String, ChartError> {
     const LINE: i32 = 26;
@@ -523,12 +578,9 @@ fn answer_key(
     {
         let root = SVGBackend::with_string(&mut svg, (WIDTH, height as u32)).into_drawing_area();
         root.fill(&WHITE).map_err(|e| err(e.to_string()))?;
-        for ((label, colour), (x, y)) in labels.iter().zip(palette).zip(places) {
-            root.draw(&Rectangle::new(
-                [(x, y - 8), (x + 26, y + 8)],
-                colour.filled(),
-            ))
-            .map_err(|e| err(e.to_string()))?;
+        for ((label, shade), (x, y)) in labels.iter().zip(palette).zip(places) {
+            draw_shade(&root, [(x, y - 8), (x + 26, y + 8)], *shade)
+                .map_err(|e| err(e.to_string()))?;
             root.draw(&Text::new(
                 (*label).to_owned(),
                 (x + 34, y),

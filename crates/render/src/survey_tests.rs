@@ -40,6 +40,7 @@ fn scale_score(group: RespondentGroup, respondents: u32, mean: Option<f64>) -> S
         group,
         respondents,
         mean: mean.map_or(Figure::Suppressed, Figure::Value),
+        standard_error: mean.map(|_| 1.5),
         peers: peers(70.0),
         favourable: mean.map_or(Figure::Suppressed, |m| Figure::Value(m / 100.0)),
         previous: None,
@@ -103,7 +104,13 @@ fn survey() -> SurveyMirror {
                 shown: true,
                 invited: Some(390),
                 response_rate: Some(212.0 / 390.0),
+                low_response: false,
                 representativeness: Some(Representativeness {
+                    invited_grades: ["S1", "S2", "S3", "S4", "S5", "S6"]
+                        .map(|g| g.parse().unwrap())
+                        .to_vec(),
+                    some_grades_invited: false,
+                    grades_without_respondents: vec!["S6".parse().unwrap()],
                     dissimilarity: 0.27,
                     unlike_the_school: true,
                     most_under_represented: Some("S5".parse().unwrap()),
@@ -116,6 +123,7 @@ fn survey() -> SurveyMirror {
                 shown: true,
                 invited: Some(41),
                 response_rate: Some(31.0 / 41.0),
+                low_response: false,
                 representativeness: None,
             },
             GroupResponse {
@@ -124,6 +132,7 @@ fn survey() -> SurveyMirror {
                 shown: false,
                 invited: None,
                 response_rate: None,
+                low_response: false,
                 representativeness: None,
             },
         ],
@@ -141,7 +150,7 @@ fn survey() -> SurveyMirror {
             ScaleMirror {
                 id: "bullying".to_owned(),
                 theme: "bullying".to_owned(),
-                name: wording("Pesten", "Bullying"),
+                name: wording("Veilig voor pesten", "Safe from bullying"),
                 groups: vec![
                     scale_score(PUPILS, 209, Some(55.5)),
                     bullying_teachers,
@@ -239,6 +248,17 @@ fn survey() -> SurveyMirror {
     SurveyMirror {
         instruments: vec![instrument],
         checklist,
+        scale_names: [
+            (
+                "safe-at-school",
+                "Veilig op school",
+                "Feeling safe at school",
+            ),
+            ("bullying", "Veilig voor pesten", "Safe from bullying"),
+        ]
+        .into_iter()
+        .map(|(id, nl, en)| (id.to_owned(), wording(nl, en)))
+        .collect(),
     }
 }
 
@@ -291,10 +311,11 @@ fn the_survey_section_prints_scores_rates_and_what_is_not_shown_in_english() {
     // Response rate 212 / 390, favourable share 0.624.
     assert!(text.contains("212 390 54%"), "{text}");
     assert!(text.contains("62%"), "{text}");
-    // The gap: item means 46.2 and 75.5 rounded, and their difference.
-    assert!(text.contains("46 76 \u{2212}30"), "{text}");
+    // The gap: item means 46.2 and 75.5 rounded, and their difference
+    // rounded once: -29.3 is -29 (not 46 - 76 = -30).
+    assert!(text.contains("46 76 \u{2212}29"), "{text}");
     assert!(
-        text.contains("“Bullying”, pupils 26 points lower than teachers"),
+        text.contains("“Safe from bullying”, pupils 26 points less favourable than teachers"),
         "{text}"
     );
     // The checklist: the school's answers, the peers' yes, too few peers.
@@ -305,7 +326,7 @@ fn the_survey_section_prints_scores_rates_and_what_is_not_shown_in_english() {
         "{text}"
     );
     assert!(text.contains("not answered 40%"), "{text}");
-    assert!(text.contains("S5"), "{text}");
+    assert!(text.contains("secondary year 5"), "{text}");
 }
 
 #[test]
@@ -358,8 +379,15 @@ fn a_checklist_without_questionnaires_has_the_section_and_the_checklist_only() {
 
 #[test]
 fn survey_fractions_get_whole_percent_digits_and_scores_none() {
-    let json: serde_json::Value =
-        serde_json::from_slice(&crate::report_json(&with_survey("en"), &meta()).unwrap()).unwrap();
+    let json: serde_json::Value = serde_json::from_slice(
+        &crate::report_json(
+            &with_survey("en"),
+            &meta(),
+            &crate::tests::other_language("en"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
     let instrument = &json["mirror"]["survey"]["instruments"][0];
     assert_eq!(instrument["groups"][0]["response_rate_pct"], "54");
     let pupils = &instrument["scales"][0]["groups"][0];
@@ -407,7 +435,7 @@ fn the_answer_colours_print_as_distinct_greys() {
         crate::survey_charts::survey_charts(&with_survey("en"), &renderer.labels["en"]).unwrap();
     let key = &charts[1].1;
     // The swatches' fills, in the key's order: not the white page nor text.
-    let mut greys: Vec<f64> = key
+    let greys: Vec<f64> = key
         .split("fill=\"#")
         .skip(1)
         .map(|rest| &rest[..6])
@@ -417,9 +445,84 @@ fn the_answer_colours_print_as_distinct_greys() {
             0.299 * c(0) + 0.587 * c(2) + 0.114 * c(4)
         })
         .collect();
+    // Four swatches (hatch lines are strokes, not fills).
     assert_eq!(greys.len(), 4, "{key}");
-    greys.sort_by(f64::total_cmp);
-    for pair in greys.windows(2) {
-        assert!(pair[1] - pair[0] > 25.0, "{greys:?}");
+    let swatches = greys;
+    assert!(key.contains("<polyline"), "{key}");
+    // In the key's order: strongly disagree (200, 80, 0) 0.299 x 200 +
+    // 0.587 x 80 = 106.76; disagree (253, 200, 130) 75.647 + 117.4 + 14.82
+    // = 207.867; agree (170, 150, 210) 50.83 + 88.05 + 23.94 = 162.82;
+    // strongly agree (70, 30, 120) 20.93 + 17.61 + 13.68 = 52.22.
+    let expected = [106.76, 207.867, 162.82, 52.22];
+    for (g, e) in swatches.iter().zip(expected) {
+        assert!((g - e).abs() < 0.01, "{swatches:?}");
     }
+    let mut sorted = swatches;
+    sorted.sort_by(f64::total_cmp);
+    for pair in sorted.windows(2) {
+        assert!(pair[1] - pair[0] > 45.0, "{sorted:?}");
+    }
+    // The disagreeing side is hatched: lines are drawn in the bars too.
+    let bar = &charts[3].1;
+    assert!(bar.contains("<polyline"), "{bar}");
+}
+
+/// The pupils' "Safe from bullying" is 55.5 beside a middle half of 62 to
+/// 76: 6.5 below the lower quartile. With a standard error of 1.5 the
+/// margin is 1.96 x 1.5 = 2.94, so page 1 calls it lower; with 5.0 the
+/// margin is 9.8, more than 6.5, and nothing is said.
+#[test]
+fn a_score_is_called_lower_on_page_one_only_beyond_its_standard_error() {
+    let lower = "Pupils rate “Safe from bullying” less favourably than at three quarters";
+    let m = with_survey("en");
+    assert!(render(&m).contains(lower));
+    let mut m = with_survey("en");
+    m.survey.instruments[0].scales[1].groups[0].standard_error = Some(5.0);
+    let text = render(&m);
+    assert!(!text.contains("three quarters"), "{text}");
+}
+
+/// 20 of 250 pupils answered (8%): a caution with the group's name beside
+/// the who-answered table, the scores, the favourable shares, the gaps and
+/// the answers, a mark on the group's name, and the page-1 message says so.
+/// The school invited S4 to S6 and nobody in S6 answered.
+#[test]
+fn a_low_response_is_cautioned_beside_every_figure_and_invited_grades_are_named() {
+    let mut m = with_survey("en");
+    let pupils = &mut m.survey.instruments[0].groups[0];
+    (pupils.respondents, pupils.invited) = (20, Some(250));
+    pupils.response_rate = Some(20.0 / 250.0);
+    pupils.low_response = true;
+    let r = pupils.representativeness.as_mut().unwrap();
+    r.invited_grades = ["S4", "S5", "S6"].map(|g| g.parse().unwrap()).to_vec();
+    r.some_grades_invited = true;
+    let text = render(&m);
+    let caution = "‡ Pupils: only 8% answered; read every figure built on their answers with care.";
+    assert_eq!(text.matches(caution).count(), 5, "{text}");
+    assert!(text.contains("Pupils ‡ 20 250 8%"), "{text}");
+    assert!(
+        text.contains("(score 56 out of 100); few of them answered, so read this with care."),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "The school invited the pupils of secondary year 4, secondary year 5, secondary year 6;"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("No pupil answered in: secondary year 6."),
+        "{text}"
+    );
+    // Dutch: the same caution in the strings' words.
+    m.language = mirror_model::ReportLanguage::new("nl").unwrap();
+    let text = render(&m);
+    assert!(
+        text.contains("‡ Leerlingen: slechts 8 % antwoordde;"),
+        "{text}"
+    );
+    assert!(
+        text.contains("De school nodigde de leerlingen van"),
+        "{text}"
+    );
 }

@@ -318,9 +318,10 @@ pub fn generate(
             .files
             .push(writer.text(&format!("good-practices/{name}"), &text)?);
     }
-    summary
-        .files
-        .push(writer.text("support/offers.csv", &practices::support_offers())?);
+    summary.files.push(writer.text(
+        "support/offers.csv",
+        &practices::support_offers(schools.iter().any(|s| s.language == "en")),
+    )?);
     let plans = practices::action_plans(&mut r, &schools, &years, &year_figures, &wave);
     let goal_count = plans.lines().count() - 1;
     summary
@@ -524,18 +525,42 @@ mod tests {
         assert!(mean(item("bully_1")) > mean(item("bully_3")));
         assert_eq!(city.good_practices.len(), 24);
         // The note that names a teacher names one on the staff roster.
-        let call = city
+        let call = &city
             .good_practices
             .iter()
-            .find(|p| p.title == "A phone call before ten")
-            .unwrap();
+            .find(|p| p.texts.original().title == "Een telefoontje voor tien uur")
+            .unwrap()
+            .texts;
+        let [nl, en] = ["nl", "en"].map(|c| mirror_model::ReportLanguage::new(c).unwrap());
+        let done = &call.pick(&nl).text.what_was_done;
         assert!(
-            city.rosters.iter().any(|n| call
-                .what_was_done
-                .contains(&format!("such as {} {}.", n.first_name, n.last_name))),
-            "{}",
-            call.what_was_done
+            city.rosters
+                .iter()
+                .any(|n| done.contains(&format!("zoals {} {}.", n.first_name, n.last_name))),
+            "{done}"
         );
+        // Every note and offer is in Dutch, and in English too where a
+        // school reads English; each school's goals
+        // are in its own language (an English one: practices' unit tests).
+        let english = city.registry.iter().any(|s| s.language == en);
+        let languages = if english { 2 } else { 1 };
+        for p in &city.good_practices {
+            assert_eq!(p.texts.pick(&nl).only_in, None);
+            assert_eq!(p.texts.versions().count(), languages);
+        }
+        for o in &city.support_offers {
+            assert_eq!(o.how_to_ask.pick(&nl).only_in, None, "{}", o.offer);
+            assert_eq!(o.offer.versions().count(), languages, "{}", o.offer);
+        }
+        for g in &city.action_plans {
+            let readers: Vec<&mirror_model::ReportLanguage> = match &g.scope {
+                PlanScope::School(s) => vec![&city.registry[s.index()].language],
+                PlanScope::Network(_) => vec![&nl],
+            };
+            for language in readers {
+                assert_eq!(g.goal.pick(language).only_in, None, "{}", g.goal);
+            }
+        }
         assert_eq!(city.support_offers.len(), 17);
         assert!(city.support_offers.iter().any(|o| o.contact.is_some()));
         assert!(!city.checklist_answers.is_empty());

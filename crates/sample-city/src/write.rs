@@ -241,6 +241,8 @@ impl Writer {
                  school, a teacher, a street, an e-mail address or a phone number, for anonymise to redact.\n\
                  - `support/offers.csv`: {} offers of the city's support network, every theme covered, some for\n  \
                  one level only, some with a contact.\n\
+                 - Notes, offers and network goals are in Dutch, with English where a school reads English;\n  \
+                 a school's own goals are in its report language.\n\
                  - `action-plans/plans.csv`: {} goals of schools and of every local network. Shares are fractions\n  \
                  (0.06 is 6%), questionnaire scores 0-100 (100 the most favourable). A baseline is the\n  \
                  figure of the year the plan was made; deadlines are the end of the last school year or of\n  \
