@@ -271,7 +271,7 @@ fn every_school_gets_a_mirror_with_its_own_figures_and_nothing_identifying() {
     assert_eq!(registry["sha256"], hex.as_str());
     assert!(inputs.iter().any(|f| f["name"] == "templates/mirror.typ"));
     assert!(!inputs.iter().any(|f| f["name"] == "data/pseudonym.key"));
-    assert_eq!(m["method_version"], "2026.2");
+    assert_eq!(m["method_version"], "2026.3");
     assert_eq!(m["counts"]["written"], rates.len());
     let data_hash = m["inputs"]["data_sha256"].as_str().unwrap();
     assert!(reports.iter().all(|r| r["data_sha256"] == data_hash));
@@ -694,7 +694,7 @@ fn a_follow_up_shows_the_change_since_the_last_mirror() {
     assert_eq!(
         keywords,
         format!(
-            "data-sha256:{}, method-version:2026.2, peer-set:{peer_set}",
+            "data-sha256:{}, method-version:2026.3, peer-set:{peer_set}",
             m["inputs"]["data_sha256"].as_str().unwrap()
         )
     );

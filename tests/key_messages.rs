@@ -240,6 +240,18 @@ fn rounds_to(x: f64, printed: f64, decimals: usize) -> bool {
     ((x * scale * 1e6).round() / 1e6).round() == (printed * scale).round()
 }
 
+/// Whether `quoted` and `table` can be one figure printed with their
+/// decimals: equal with as many, else within both roundings of each other
+/// (0.15 with two decimals is 0.1 with one when the figure is 0.1499).
+fn same_figure(quoted: Pct, table: Pct) -> bool {
+    let half = |d: usize| 0.5 * 10f64.powi(-(d as i32));
+    if quoted.decimals == table.decimals {
+        quoted.value == table.value
+    } else {
+        (quoted.value - table.value).abs() <= half(quoted.decimals) + half(table.decimals) + 1e-9
+    }
+}
+
 /// The school's and the peers' figures in the key-figures row `label`
 /// (`None` for a figure not shown).
 fn table_row(page: &str, w: &Words, label: &str) -> Option<(Pct, Pct)> {
@@ -275,7 +287,7 @@ fn check_quote(id: &str, message: &str, row: (Pct, Pct), w: &Words, seen: &mut S
     // decimal prints them equal.
     for (q, t) in [(school, table_school), (peer, table_peer)] {
         assert!(
-            rounds_to(q.value, t.value, t.decimals),
+            same_figure(q, t),
             "{id}: {q:?} quoted, {t:?} in the table: “{message}”"
         );
     }
@@ -341,19 +353,20 @@ fn check_city(reports: &[(String, String)]) -> Seen {
                 let rose = message.contains(w.trend[1]);
                 assert!(rose != message.contains(w.trend[2]), "{id}: “{message}”");
                 let rates = percentages(message);
-                let (first, last) = (rates[0].1.value, rates[rates.len() - 1].1.value);
+                let (first, last) = (rates[0].1, rates[rates.len() - 1].1);
                 let (school, _) = table_row(text, &w, &w.rate_row).unwrap();
-                assert!(
-                    rounds_to(last, school.value, school.decimals),
-                    "{id}: “{message}”"
-                );
+                assert!(same_figure(last, school), "{id}: “{message}”");
                 let years: usize = message
                     .split_whitespace()
                     .find_map(|x| x.parse().ok())
                     .unwrap();
                 assert_eq!(rates.len(), years, "{id}: “{message}”");
                 assert!(
-                    if rose { last > first } else { last < first },
+                    if rose {
+                        last.value > first.value
+                    } else {
+                        last.value < first.value
+                    },
                     "{id}: “{message}”"
                 );
                 seen.trends += 1;

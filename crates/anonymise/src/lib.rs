@@ -272,6 +272,14 @@ impl AnonymisedCity {
         &self.enrolments
     }
 
+    /// The enrolments at `school`, sorted by pupil and start date: a slice,
+    /// found by binary search, so that work per school does not walk the
+    /// whole city's.
+    pub fn enrolments_of(&self, school: SchoolRef) -> &[Enrolment] {
+        let e = &self.enrolments;
+        &e[e.partition_point(|e| e.school < school)..e.partition_point(|e| e.school <= school)]
+    }
+
     /// Sorted by school, pupil and half day.
     pub fn absences(&self) -> &[Absence] {
         &self.absences
@@ -486,7 +494,7 @@ pub fn run(
         city: AnonymisedCity {
             schools,
             pseudonyms,
-            enrolments: raw.enrolments,
+            enrolments: sorted_enrolments(raw.enrolments),
             absences: raw.absences,
             guidance: raw.guidance,
             attendance_totals: raw.attendance_totals,
@@ -509,6 +517,16 @@ pub fn run(
         withheld_practices,
         collisions,
     }
+}
+
+/// The enrolments sorted by school, pupil and start date, as
+/// [`AnonymisedCity::enrolments`] promises: ingest sorts them so, a city
+/// built otherwise (a test's) is sorted here.
+fn sorted_enrolments(mut enrolments: Vec<Enrolment>) -> Vec<Enrolment> {
+    if !enrolments.is_sorted_by_key(|e| (e.school, e.pupil, e.from)) {
+        enrolments.sort_by_key(|e| (e.school, e.pupil, e.from));
+    }
+    enrolments
 }
 
 /// The notes, redacted; a note whose redacted text the leak guard still

@@ -109,7 +109,7 @@ pub enum Reported {
 /// The version of the methods in `docs/methodology.md`, printed in every
 /// report: raise it whenever a change would alter a printed figure or
 /// judgement for the same data.
-pub const METHOD_VERSION: &str = "2026.2";
+pub const METHOD_VERSION: &str = "2026.3";
 
 /// Every school's mirror for one period.
 #[derive(Debug, Clone)]
@@ -389,6 +389,7 @@ pub fn run(
         min_peer_schools: settings.privacy.min_peer_schools,
     };
     let now = years.last().expect("the reported period is in the history");
+    let survey_results = survey::CityResults::of(city, &settings.privacy);
     let mut mirrors = Vec::new();
     for (i, school) in schools.iter().enumerate() {
         let me = SchoolRef(i as u32);
@@ -493,7 +494,7 @@ pub fn run(
                 None => GuidanceFollowUp::not_counted(f.with_file.compare(me, &ctx)),
             },
             survey: survey::survey_mirror(
-                city,
+                &survey_results,
                 me,
                 period.year,
                 groups[i].as_ref().map_or(&[][..], PeerGroup::members),

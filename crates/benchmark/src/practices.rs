@@ -141,6 +141,11 @@ impl Standings {
                 values.entry((m.level, placing)).or_default().push(*v);
             }
         }
+        // Sorted once, so that a school's place is two binary searches, not
+        // a walk over every school of its level.
+        for all in values.values_mut() {
+            all.sort_by(f64::total_cmp);
+        }
         let mut out = BTreeMap::new();
         for (m, figures) in mirrors.iter().zip(&placed) {
             let mut by_theme: BTreeMap<String, Vec<f64>> = BTreeMap::new();
@@ -149,8 +154,9 @@ impl Standings {
                 if all.len() < 2 {
                     continue;
                 }
-                let below = all.iter().filter(|x| *x < v).count() as f64;
-                let level_with = all.iter().filter(|x| *x == v).count() as f64 - 1.0;
+                let below = all.partition_point(|x| x < v);
+                let level_with = (all.partition_point(|x| x <= v) - below) as f64 - 1.0;
+                let below = below as f64;
                 let standing = (below + level_with / 2.0) / (all.len() as f64 - 1.0);
                 by_theme.entry(theme.clone()).or_default().push(standing);
             }

@@ -229,7 +229,11 @@ pub struct TrendTest {
 /// left out: docs/methodology.md says why that is conservative.
 pub fn trend(years: &[YearRate]) -> Option<TrendTest> {
     let k = years.len();
-    if k < 3 || years.iter().any(|y| !(y.variance > 0.0)) {
+    if k < 3
+        || years
+            .iter()
+            .any(|y| y.variance.is_nan() || y.variance <= 0.0)
+    {
         return None;
     }
     let points: Vec<(f64, f64, f64)> = years

@@ -18,7 +18,8 @@
 //! its scores over 12 and then 13 respondents would give the 13th's answers.
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::ops::Range;
 
 use mirror_anonymise::disclosure::Release;
 use mirror_anonymise::{AnonymisedCity, SurveyGroup};
@@ -369,14 +370,15 @@ fn answer_code<S: serde::Serializer>(
 /// The school's questionnaires in `year` beside its `peers` (itself not
 /// among them; may be empty), and its checklist; `earlier` holds what
 /// earlier reports of the school released for `year`.
-pub fn survey_mirror(
-    city: &AnonymisedCity,
+pub(crate) fn survey_mirror(
+    results: &CityResults,
     school: SchoolRef,
     year: SchoolYear,
     peers: &[SchoolRef],
     privacy: &PrivacySettings,
     earlier: &[&BTreeMap<String, u32>],
 ) -> SurveyMirror {
+    let city = results.city;
     let instruments = city
         .instruments()
         .iter()
@@ -390,7 +392,7 @@ pub fn survey_mirror(
             let groups: Vec<&SurveyGroup> = groups.iter().map(AsRef::as_ref).collect();
             (!groups.is_empty()).then(|| {
                 let context = Context {
-                    city,
+                    results,
                     index,
                     instrument,
                     school,
@@ -404,7 +406,7 @@ pub fn survey_mirror(
         .collect();
     SurveyMirror {
         instruments,
-        checklist: checklist(city, school, peers, privacy),
+        checklist: checklist(results, school, peers, privacy),
         scale_names: city
             .instruments()
             .iter()
@@ -442,9 +444,9 @@ pub fn scale_series(
     else {
         return Vec::new();
     };
-    city.surveys()
+    city.surveys()[waves(city, index, school)]
         .iter()
-        .filter(|g| (g.instrument, g.school, g.group) == (index, school, group) && g.year <= until)
+        .filter(|g| g.group == group && g.year <= until)
         .map(|g| {
             if g.year == until {
                 // As the mirror printed it, after the release history.
@@ -481,7 +483,7 @@ fn shown_scale(
 
 /// What every figure of one instrument's mirror needs.
 struct Context<'a> {
-    city: &'a AnonymisedCity,
+    results: &'a CityResults<'a>,
     index: usize,
     instrument: &'a Instrument,
     school: SchoolRef,
@@ -571,7 +573,7 @@ impl Context<'_> {
     fn response(&self, group: &SurveyGroup) -> GroupResponse {
         let pupils = group.group == RespondentGroup::Pupils;
         let enrolled = if pupils {
-            enrolled_by_grade(self.city, self.school, group)
+            enrolled_by_grade(self.results.city, self.school, group)
         } else {
             BTreeMap::new()
         };
@@ -600,15 +602,16 @@ impl Context<'_> {
     fn scale_score(&self, group: &SurveyGroup, scale: &str) -> ScaleScore {
         let result = self.shown_scale(group, scale);
         let previous = result.as_ref().and_then(|now| {
-            self.city
-                .surveys()
-                .iter()
-                .filter(|g| {
-                    (g.instrument, g.school, g.group) == (self.index, self.school, group.group)
-                        && g.year < self.year
-                })
+            waves(self.results.city, self.index, self.school)
                 .rev()
-                .find_map(|g| self.shown_scale(g, scale).map(|r| (g.year, r.mean)))
+                .filter(|at| {
+                    let g = &self.results.city.surveys()[*at];
+                    g.group == group.group && g.year < self.year
+                })
+                .find_map(|at| {
+                    let r = self.results.shown_scale(at, scale)?;
+                    Some((self.results.city.surveys()[at].year, r.mean))
+                })
                 .map(|(year, mean)| PreviousWave {
                     year,
                     mean,
@@ -618,8 +621,8 @@ impl Context<'_> {
         let peer_results: Vec<ScaleResult> = self
             .peers
             .iter()
-            .filter_map(|p| find_group(self.city, self.index, *p, self.year, group.group))
-            .filter_map(|g| self.shown_scale(g, scale))
+            .filter_map(|p| group_at(self.results.city, self.index, *p, self.year, group.group))
+            .filter_map(|at| self.results.shown_scale(at, scale))
             .collect();
         ScaleScore {
             group: group.group,
@@ -741,16 +744,93 @@ fn find_group(
     year: SchoolYear,
     group: RespondentGroup,
 ) -> Option<&SurveyGroup> {
-    let surveys = city.surveys();
-    surveys
+    group_at(city, index, school, year, group).map(|at| &city.surveys()[at])
+}
+
+/// Where in `city.surveys()` the group of [`find_group`] is.
+fn group_at(
+    city: &AnonymisedCity,
+    index: usize,
+    school: SchoolRef,
+    year: SchoolYear,
+    group: RespondentGroup,
+) -> Option<usize> {
+    city.surveys()
         .binary_search_by_key(&(index, school, year, group), |g| {
             (g.instrument, g.school, g.year, g.group)
         })
         .ok()
-        .map(|at| &surveys[at])
+}
+
+/// Where in `city.surveys()` (sorted by instrument, school, year and group)
+/// the groups of `school` that answered the instrument at `index` are, oldest
+/// year first.
+fn waves(city: &AnonymisedCity, index: usize, school: SchoolRef) -> Range<usize> {
+    let surveys = city.surveys();
+    let key = (index, school);
+    surveys.partition_point(|g| (g.instrument, g.school) < key)
+        ..surveys.partition_point(|g| (g.instrument, g.school) <= key)
+}
+
+/// What every school's survey mirror reads of other schools, worked out once
+/// for the city: each group's shown result on each scale of its instrument
+/// and each school's checklist answers. Recomputed per school over its peers
+/// (as many as a fifth of a level), they made the benchmark grow with the
+/// square of the number of schools.
+pub(crate) struct CityResults<'a> {
+    city: &'a AnonymisedCity,
+    /// Per group of `city.surveys()`, per scale of its instrument, in the
+    /// instrument's order: its result when enough respondents answered it.
+    scales: Vec<Vec<Option<ScaleResult>>>,
+    /// Each school's answer to each checklist item, the first one given.
+    checklist: HashMap<(SchoolRef, &'a str), ChecklistAnswer>,
+    /// Whether a school answered any checklist item, by school index.
+    answered_checklist: Vec<bool>,
+}
+
+impl<'a> CityResults<'a> {
+    pub(crate) fn of(city: &'a AnonymisedCity, privacy: &PrivacySettings) -> Self {
+        let scales = city
+            .surveys()
+            .iter()
+            .map(|g| {
+                let instrument = &city.instruments()[g.instrument];
+                instrument
+                    .scales
+                    .iter()
+                    .map(|scale| shown_scale(instrument, g, &scale.id, privacy))
+                    .collect()
+            })
+            .collect();
+        let mut checklist = HashMap::new();
+        let mut answered_checklist = vec![false; city.schools().len()];
+        for a in city.checklist_answers() {
+            checklist.entry((a.school, a.item.as_str())).or_insert(a.answer);
+            answered_checklist[a.school.index()] = true;
+        }
+        Self {
+            city,
+            scales,
+            checklist,
+            answered_checklist,
+        }
+    }
+
+    /// The result of the group at `at` in `city.surveys()` on `scale`, when
+    /// enough respondents answered it.
+    fn shown_scale(&self, at: usize, scale: &str) -> Option<ScaleResult> {
+        let instrument = &self.city.instruments()[self.city.surveys()[at].instrument];
+        let k = instrument.scales.iter().position(|s| s.id == scale)?;
+        self.scales[at][k]
+    }
+
+    fn checklist_answer(&self, school: SchoolRef, item: &str) -> Option<ChecklistAnswer> {
+        self.checklist.get(&(school, item)).copied()
+    }
 }
 
 /// One group's result on one scale, before the privacy minimum.
+#[derive(Clone, Copy)]
 struct ScaleResult {
     /// Respondents with at least one answered item on the scale.
     scored: u32,
@@ -875,10 +955,12 @@ fn enrolled_by_grade(
     school: SchoolRef,
     group: &SurveyGroup,
 ) -> BTreeMap<Grade, u32> {
+    // Grades sort by stage, K before P and S, then number: the nursery
+    // grades are those up to K3.
+    let last_nursery = Grade::new('K', 3).expect("K3 is a grade");
     let mut enrolled = BTreeMap::new();
-    for e in city.enrolments() {
-        let nursery = e.grade.to_string().starts_with('K');
-        if e.school == school && e.from <= group.wave && group.wave <= e.to && !nursery {
+    for e in city.enrolments_of(school) {
+        if e.from <= group.wave && group.wave <= e.to && e.grade > last_nursery {
             *enrolled.entry(e.grade).or_default() += 1;
         }
     }
@@ -971,21 +1053,18 @@ fn representativeness(
 }
 
 fn checklist(
-    city: &AnonymisedCity,
+    results: &CityResults,
     school: SchoolRef,
     peers: &[SchoolRef],
     privacy: &PrivacySettings,
 ) -> Vec<ChecklistComparison> {
-    let answer = |s: SchoolRef, item: &str| {
-        city.checklist_answers()
-            .iter()
-            .find(|a| a.school == s && a.item == item)
-            .map(|a| a.answer)
-    };
-    if !city.checklist_answers().iter().any(|a| a.school == school) {
+    let answer = |s: SchoolRef, item: &str| results.checklist_answer(s, item);
+    if !results.answered_checklist[school.index()] {
         return Vec::new();
     }
-    city.checklist()
+    results
+        .city
+        .checklist()
         .iter()
         .map(|item| {
             let peer_answers: Vec<ChecklistAnswer> =
@@ -1164,7 +1243,7 @@ en = "e"
     fn mirror_of(city: &AnonymisedCity, privacy: &PrivacySettings) -> SurveyMirror {
         let peers: Vec<SchoolRef> = (1..7).map(SchoolRef).collect();
         survey_mirror(
-            city,
+            &CityResults::of(city, privacy),
             ASTER,
             SchoolYear::starting(2024),
             &peers,
@@ -1357,7 +1436,7 @@ en = "e"
         assert_eq!(scale(&m.instruments[0], "safe", PUPILS).peers, None);
         // Ceder's pupils all score exactly 50: not above it, so none favourable.
         let ceder = survey_mirror(
-            &city,
+            &CityResults::of(&city, &privacy),
             SchoolRef(2),
             SchoolYear::starting(2024),
             &[],
@@ -1384,7 +1463,8 @@ en = "e"
         let with_earlier = |n: u32| {
             let earlier: BTreeMap<String, u32> =
                 [("respondents trial pupils".to_owned(), n)].into();
-            survey_mirror(&city, ASTER, year, &peers, &privacy, &[&earlier])
+            let results = CityResults::of(&city, &privacy);
+            survey_mirror(&results, ASTER, year, &peers, &privacy, &[&earlier])
         };
         let m = with_earlier(3);
         let i = &m.instruments[0];
@@ -1445,7 +1525,7 @@ en = "e"
         // A school that answered no item gets no checklist.
         let peers = [ASTER];
         let eik = survey_mirror(
-            &city,
+            &CityResults::of(&city, &privacy),
             SchoolRef(4),
             SchoolYear::starting(2024),
             &peers,

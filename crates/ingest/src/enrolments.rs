@@ -159,10 +159,13 @@ impl<'a> Schools<'a> {
     }
 }
 
+/// An enrolment's first and last day and school.
+pub(crate) type EnrolmentSpan = (NaiveDate, NaiveDate, SchoolRef);
+
 /// Each pupil's enrolments, to find where a pupil is on a day.
 #[derive(Default)]
 pub(crate) struct EnrolledOn {
-    by_pupil: FastMap<PupilRef, Vec<(NaiveDate, NaiveDate, SchoolRef)>>,
+    by_pupil: FastMap<PupilRef, Vec<EnrolmentSpan>>,
 }
 
 impl EnrolledOn {
@@ -184,16 +187,13 @@ impl EnrolledOn {
     }
 
     /// `pupil`'s enrolments: from, to and school.
-    pub fn of(&self, pupil: PupilRef) -> &[(NaiveDate, NaiveDate, SchoolRef)] {
+    pub fn of(&self, pupil: PupilRef) -> &[EnrolmentSpan] {
         self.by_pupil.get(&pupil).map_or(&[], Vec::as_slice)
     }
 }
 
 /// The school of the one of `enrolments` (from, to, school) covering `date`.
-pub(crate) fn enrolled_on_date(
-    enrolments: &[(NaiveDate, NaiveDate, SchoolRef)],
-    date: NaiveDate,
-) -> Option<SchoolRef> {
+pub(crate) fn enrolled_on_date(enrolments: &[EnrolmentSpan], date: NaiveDate) -> Option<SchoolRef> {
     enrolments
         .iter()
         .find(|(from, to, _)| *from <= date && date <= *to)

@@ -12,7 +12,7 @@ use mirror_model::{
 use rayon::iter::{IntoParallelIterator, ParallelIterator};
 
 use crate::AbsenceCodes;
-use crate::enrolments::{EnrolledOn, PupilIndex, Schools, enrolled_on_date};
+use crate::enrolments::{EnrolledOn, EnrolmentSpan, PupilIndex, Schools, enrolled_on_date};
 use crate::layouts::ExportLayouts;
 use crate::problems::{DataQuality, Problem, ProblemKind};
 use crate::table::{FilePlace, Origin, Table, columns};
@@ -118,11 +118,6 @@ impl<'a> LessonDays<'a> {
         }
     }
 
-    /// How many half days the index covers.
-    fn len(&self) -> usize {
-        self.lessons.len()
-    }
-
     /// The position of a registration's half day, which has lessons, so
     /// lies within the index.
     fn position(&self, r: &Registration) -> usize {
@@ -131,23 +126,32 @@ impl<'a> LessonDays<'a> {
     }
 }
 
-/// One bit per pupil and half day of the [`LessonDays`]: finds repeated
-/// registrations in one pass instead of sorting millions of them.
+/// One bit per pupil and half day of the [`LessonDays`] between the first
+/// and last registered: finds repeated registrations in one pass instead
+/// of sorting millions of them.
 struct PupilHalfDays<'a> {
     lesson_days: &'a LessonDays<'a>,
+    /// The position of the first half day, and how many follow.
+    first: usize,
+    half_days: usize,
     bits: Vec<u64>,
 }
 
 impl<'a> PupilHalfDays<'a> {
-    fn new(lesson_days: &'a LessonDays<'a>, pupils: usize) -> Self {
+    fn new(lesson_days: &'a LessonDays<'a>, pupils: usize, registrations: &[Registration]) -> Self {
+        let positions = registrations.iter().map(|r| lesson_days.position(r));
+        let first = positions.clone().min().unwrap_or(0);
+        let half_days = positions.max().map_or(0, |last| last + 1 - first);
         Self {
             lesson_days,
-            bits: vec![0; (pupils * lesson_days.len()).div_ceil(64)],
+            first,
+            half_days,
+            bits: vec![0; (pupils * half_days).div_ceil(64)],
         }
     }
 
     fn bit(&self, r: &Registration) -> (usize, u64) {
-        let at = r.pupil().0 as usize * self.lesson_days.len() + self.lesson_days.position(r);
+        let at = r.pupil().0 as usize * self.half_days + self.lesson_days.position(r) - self.first;
         (at / 64, 1 << (at % 64))
     }
 
@@ -202,7 +206,7 @@ pub(crate) fn read(
         let mut last_school: Option<(String, SchoolRef, &[HalfDaySlot])> = None;
         let mut last_registered: Option<(SchoolRef, SchoolYear)> = None;
         let mut last_number = String::new();
-        let mut last_pupil: Option<(PupilRef, &[(NaiveDate, NaiveDate, SchoolRef)])> = None;
+        let mut last_pupil: Option<(PupilRef, &[EnrolmentSpan])> = None;
         table.for_each_row(quality, |row, v, _| {
             let number = row.non_empty(v, 0)?;
             let (school, days_off_here) = match &last_school {
@@ -297,16 +301,10 @@ pub(crate) fn read(
             Ok(())
         });
     }
-    check_across_rows(
-        &mut registrations,
-        PupilHalfDays::new(&lesson_days, pupils.len()),
-        schools,
-        &places,
-        quality,
-    );
+    let seen = PupilHalfDays::new(&lesson_days, pupils.len(), &registrations);
+    check_across_rows(&mut registrations, seen, schools, &places, quality);
     check_every_school_registers(folder, enrolments, &registered, schools, quality);
-    let absences = in_school_order(registrations, schools.registry.len());
-    absences
+    in_school_order(registrations, schools.registry.len())
 }
 
 /// The absences among `registrations`, sorted by school, pupil and half

@@ -169,7 +169,7 @@ enum Rows {
     Whole(Vec<Option<Cells>>),
     /// A Parquet or large CSV file, read a batch of rows at a time as the
     /// rows are checked, so memory does not grow with the file's rows.
-    Batched(Batched),
+    Batched(Box<Batched>),
 }
 
 /// What reads a file's wanted columns one batch at a time.
@@ -280,18 +280,19 @@ fn unreadable_csv(path: &Path, e: &PolarsError) -> Problem {
     )
 }
 
-/// Batches of about [`PARQUET_BATCH_ROWS`] records that end where a row
-/// group ends (a large row group is cut), so no row group is decoded twice.
-fn parquet_batches(metadata: &FileMetadataRef) -> Vec<(usize, usize)> {
+/// Batches (first record, records) of about `size` records over row
+/// groups of `groups` records that end where a row group ends (a large row
+/// group is cut), so no row group is decoded twice.
+fn parquet_batches(groups: impl Iterator<Item = usize>, size: usize) -> Vec<(usize, usize)> {
     let mut batches = Vec::new();
     let (mut start, mut end) = (0, 0);
-    for group in &metadata.row_groups {
-        end += group.num_rows();
-        while end - start > 2 * PARQUET_BATCH_ROWS {
-            batches.push((start, PARQUET_BATCH_ROWS));
-            start += PARQUET_BATCH_ROWS;
+    for rows in groups {
+        end += rows;
+        while end - start > 2 * size {
+            batches.push((start, size));
+            start += size;
         }
-        if end - start >= PARQUET_BATCH_ROWS {
+        if end - start >= size {
             batches.push((start, end - start));
             start = end;
         }
@@ -303,13 +304,13 @@ fn parquet_batches(metadata: &FileMetadataRef) -> Vec<(usize, usize)> {
 }
 
 /// Where `text` (from `start`) is cut into runs of whole records of about
-/// [`CSV_BATCH_BYTES`]: at a line end outside quotes.
-fn csv_batches(text: &[u8], start: usize) -> Vec<std::ops::Range<usize>> {
+/// `size` bytes: at a line end outside quotes.
+fn csv_batches(text: &[u8], start: usize, size: usize) -> Vec<std::ops::Range<usize>> {
     let mut batches = Vec::new();
     let mut from = start;
     let mut quoted = false;
-    while text.len() - from > CSV_BATCH_BYTES + CSV_BATCH_BYTES / 2 {
-        let mut at = from + CSV_BATCH_BYTES;
+    while text.len() - from > size + size / 2 {
+        let mut at = from + size;
         // Counting quotes is a fast loop; whether `at` is inside a quoted
         // value follows from their number.
         quoted ^= text[from..at].iter().filter(|&&b| b == b'"').count() % 2 == 1;
@@ -372,10 +373,7 @@ impl Table {
                 // A CSV file read in batches is counted as it is read.
                 let counted = !matches!(
                     &table.rows,
-                    Rows::Batched(Batched {
-                        source: BatchSource::Csv { .. },
-                        ..
-                    })
+                    Rows::Batched(b) if matches!(b.source, BatchSource::Csv { .. })
                 );
                 quality.count_file(source, if counted { table.height } else { 0 });
                 quality.extend(
@@ -420,7 +418,10 @@ impl Table {
                 RawTable {
                     headers: schema.iter_names().map(|n| n.to_string()).collect(),
                     rows: RawRows::Batched(BatchSource::Parquet {
-                        batches: parquet_batches(&metadata),
+                        batches: parquet_batches(
+                            metadata.row_groups.iter().map(|g| g.num_rows()),
+                            PARQUET_BATCH_ROWS,
+                        ),
                         metadata,
                     }),
                     first_row: 1,
@@ -509,7 +510,7 @@ impl Table {
                     layout: layout.cloned(),
                     wanted: wanted.to_vec(),
                 };
-                (Rows::Batched(batched), height)
+                (Rows::Batched(Box::new(batched)), height)
             }
         };
         let names = wanted
@@ -867,7 +868,7 @@ fn read_csv(path: &Path, known: &dyn Fn(&str) -> bool) -> Result<RawTable, Probl
     let (header, title_warning) = locate_header(&lines, 1, known, path)?;
     let (start, separator) = offsets[header];
     let start = (text.len() - body.len()) + start.min(body.len());
-    let mut batches = csv_batches(&text, start);
+    let mut batches = csv_batches(&text, start, CSV_BATCH_BYTES);
     let df = CsvReadOptions::default()
         .with_has_header(true)
         // Every column as text: values are parsed below, with row numbers.
@@ -1598,6 +1599,36 @@ mod tests {
                 "registry.csv: no column `naam` (our `name` in layout `pakket`); the column `naamm` looks like it: rename it to `naam` (the file has: instellingsnummer, naamm); see docs/data-formats.md for the columns"
             ]
         );
+    }
+
+    /// Batches end with a row group, two small groups make one batch, and
+    /// a group of more than twice the size is cut: groups of 3, 3, 3 and 9
+    /// rows in batches of 4 are rows 0-5 (two groups), then 6-8 is one
+    /// group short of 4, joined by the large group's first 3 records that
+    /// leave no more than 8 (6-9 takes 4), then 10-17.
+    #[test]
+    fn parquet_batches_follow_row_groups() {
+        assert_eq!(
+            parquet_batches([3, 3, 3, 9].into_iter(), 4),
+            [(0, 6), (6, 4), (10, 8)]
+        );
+        assert_eq!(parquet_batches([2].into_iter(), 4), [(0, 2)]);
+        assert_eq!(parquet_batches(std::iter::empty(), 4), []);
+    }
+
+    /// CSV batches are runs of whole records: a cut falls at the first line
+    /// end outside quotes after the batch size, so a quoted value holding a
+    /// line end stays whole. Here the header ends at byte 2, the first
+    /// record is `1,"a` line end `b"` (bytes 2-9, its line end at 9; a cut
+    /// after 3 bytes falls at byte 5, inside the quotes) and the next ones
+    /// are `2,c` and `3,d` (bytes 10-13 and 14-17).
+    #[test]
+    fn csv_batches_cut_between_records() {
+        let text = b"h\n1,\"a\nb\"\n2,c\n3,d\n";
+        assert_eq!(csv_batches(text, 2, 3), [2..10, 10..14, 14..18]);
+        // A file shorter than one and a half batches is one batch.
+        let whole = csv_batches(text, 2, 16);
+        assert_eq!((whole.len(), &whole[0]), (1, &(2..18)));
     }
 
     #[test]

@@ -111,7 +111,7 @@ enum Command {
     /// One school's mirror on request: year to date with --as-of, and with
     /// what changed since its last mirror with --follow-up.
     #[command(after_help = format!(
-        "Examples:\n  mirror report --school 100173\n  mirror report --school 100173 --as-of 2026-03-15 --follow-up\n\nWrites <out_dir>/<period>/schools/<id>.pdf (<id>-follow-up.pdf with --follow-up).\n\n{EXIT_CODES}"
+        "Examples:\n  mirror report --school 100173\n  mirror report --school 100173 --as-of 2026-03-15 --follow-up\n\nWrites <out_dir>/<period>/schools/<id>.pdf (<id>-follow-up.pdf with --follow-up, when the school has an earlier mirror to follow up).\n\n{EXIT_CODES}"
     ))]
     Report {
         #[command(flatten)]

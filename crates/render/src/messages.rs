@@ -409,16 +409,18 @@ mod truancy_tests {
         }
     }
 
-    fn quoted(
-        m: &KeyMessage,
-    ) -> (
-        &str,
-        Option<&str>,
-        Option<&str>,
+    /// A message's key, the school's and the peers' digits, the peers'
+    /// kind, the difference's digits and the school's side.
+    type Quote<'a> = (
+        &'a str,
+        Option<&'a str>,
+        Option<&'a str>,
         Option<PeerQuote>,
-        Option<&str>,
+        Option<&'a str>,
         Option<Printed>,
-    ) {
+    );
+
+    fn quoted(m: &KeyMessage) -> Quote<'_> {
         (
             m.key.as_str(),
             m.school_pct.as_deref(),

@@ -510,14 +510,14 @@ fn the_mirror_carries_its_data_hash_method_version_and_peer_set() {
     let renderer = Renderer::new(&templates()).unwrap();
     let meta = meta();
     let hash = &meta.data_sha256;
-    assert_eq!(mirror_benchmark::METHOD_VERSION, "2026.2");
+    assert_eq!(mirror_benchmark::METHOD_VERSION, "2026.3");
     let pdf = renderer.render(&full("en"), &meta).unwrap();
-    let expected = format!("data-sha256:{hash}, method-version:2026.2, peer-set:9c1e0d2b7a4f5e61");
+    let expected = format!("data-sha256:{hash}, method-version:2026.3, peer-set:9c1e0d2b7a4f5e61");
     assert_eq!(keywords(&pdf), (expected.clone(), expected));
     // The extraction puts a space where the font changes back after the hash.
     let text = text_of(&pdf).replace(" ,", ",");
     let line =
-        format!("Traceability: data {hash}, method version 2026.2, peer set 9c1e0d2b7a4f5e61");
+        format!("Traceability: data {hash}, method version 2026.3, peer set 9c1e0d2b7a4f5e61");
     assert!(text.contains(&line), "`{line}` not in:\n{text}");
     let at = positions(&text, &["How to read this mirror", "Traceability:"]);
     assert!(at[0] < at[1], "{at:?}");
@@ -525,11 +525,11 @@ fn the_mirror_carries_its_data_hash_method_version_and_peer_set() {
     let mut lonely = full("nl");
     lonely.peer_group = None;
     let pdf = renderer.render(&lonely, &meta).unwrap();
-    let expected = format!("data-sha256:{hash}, method-version:2026.2, peer-set:none");
+    let expected = format!("data-sha256:{hash}, method-version:2026.3, peer-set:none");
     assert_eq!(keywords(&pdf), (expected.clone(), expected));
     let text = text_of(&pdf).replace(" ,", ",");
     let line =
-        format!("Herleidbaarheid: gegevens {hash}, methodeversie 2026.2, geen vergelijkingsgroep");
+        format!("Herleidbaarheid: gegevens {hash}, methodeversie 2026.3, geen vergelijkingsgroep");
     assert!(text.contains(&line), "`{line}` not in:\n{text}");
 }
 

@@ -79,6 +79,14 @@ const DISTRICTS: &[&str] = &[
     "Sint-Andries",
 ];
 const COMPASS: &[&str] = &["", "Noord-", "Zuid-", "Oost-", "West-"];
+/// Before the compass point for the 101st neighbourhood on (a region or a
+/// country): a prefix keeps every school name from containing another's, as
+/// the patron's name comes between.
+const RINGS: &[&str] = &[
+    "Hoog-", "Laag-", "Groot-", "Klein-", "Nieuw-", "Oud-", "Boven-", "Neder-", "Over-",
+];
+/// Neighbourhoods with a name of their own.
+const MAX_NEIGHBOURHOODS: usize = DISTRICTS.len() * COMPASS.len() * (1 + RINGS.len());
 const PATRONS: &[&str] = &[
     "De Linde",
     "Het Anker",
@@ -226,11 +234,26 @@ fn clamp01(x: f64) -> f64 {
     x.clamp(0.01, 0.95)
 }
 
+/// How many neighbourhoods a city of `schools` has: a quarter as many (6 to
+/// 100), more where 100 cannot give every school a (patron, neighbourhood)
+/// pair of its own.
+pub(crate) fn neighbourhood_count(schools: usize) -> usize {
+    (schools / 4)
+        .clamp(6, 100)
+        .max(schools.div_ceil(PATRONS.len()))
+        .min(MAX_NEIGHBOURHOODS)
+}
+
 pub(crate) fn neighbourhoods(count: usize, rng: &mut ChaCha8Rng) -> Vec<Neighbourhood> {
+    let named = DISTRICTS.len() * COMPASS.len();
     (0..count)
         .map(|i| {
+            let ring = match i / named {
+                0 => "",
+                r => RINGS[r - 1],
+            };
             let name = format!(
-                "{}{}",
+                "{ring}{}{}",
                 COMPASS[i / DISTRICTS.len() % COMPASS.len()],
                 DISTRICTS[i % DISTRICTS.len()]
             );
@@ -454,5 +477,33 @@ mod tests {
         ids.dedup();
         assert_eq!(ids.len(), 3000);
         assert!(schools.iter().all(|s| (80..=1500).contains(&s.pupils)));
+    }
+
+    #[test]
+    fn a_region_gets_more_neighbourhoods_and_their_names_stay_apart() {
+        // A quarter of the schools, 6 to 100, as before for every city up to
+        // the 5,000 that 100 neighbourhoods x 50 patrons can name; 12,000
+        // schools need 12,000 / 50 = 240.
+        assert_eq!(neighbourhood_count(40), 10);
+        assert_eq!(neighbourhood_count(3000), 100);
+        assert_eq!(neighbourhood_count(5000), 100);
+        assert_eq!(neighbourhood_count(12_000), 240);
+        assert_eq!(neighbourhood_count(1_000_000), 1000);
+        // A school's name ends in " <patron> <neighbourhood>": no
+        // neighbourhood's name may end another's after a space.
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        let hoods = neighbourhoods(MAX_NEIGHBOURHOODS, &mut rng);
+        for a in &hoods {
+            for b in &hoods {
+                assert!(
+                    std::ptr::eq(a, b)
+                        || !format!(" {}", b.name).ends_with(&format!(" {}", a.name)),
+                    "{} and {}",
+                    a.name,
+                    b.name
+                );
+            }
+        }
+        assert!(schools(MAX_NEIGHBOURHOODS * PATRONS.len() + 1, &hoods, &mut rng).is_err());
     }
 }

@@ -2,7 +2,6 @@
 //! generated pupil-level years, and scaled back for the years before them,
 //! when only totals existed.
 
-use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use chrono::{Datelike, NaiveDate};
@@ -37,29 +36,27 @@ pub(crate) struct Baseline {
     from_30: u32,
 }
 
-/// Counts each school's year from its generated rows, as the government
+/// Counts one school's year from its generated rows, as the government
 /// would: pupils enrolled on 1 February, pupils from 15 and 30 problematic
 /// half days.
-pub(crate) fn count_year(
+pub(crate) fn count_school(
     year: SchoolYear,
     calendar: &Calendar,
-    schools: &[School],
     enrolments: &[EnrolmentRow],
     absences: &[AbsenceRow],
-) -> Vec<Baseline> {
-    let mut out = vec![Baseline::default(); schools.len()];
+) -> Baseline {
+    let mut out = Baseline::default();
     let days = calendar
         .year(year)
         .expect("generated years are in the calendar");
     let counting_day = NaiveDate::from_ymd_opt(year.start_year() + 1, 2, 1).expect("a date");
     for e in enrolments {
         let to = e.to.unwrap_or(year.last_day());
-        out[e.school].expected += days.lesson_half_days_between(e.from, to) as u64;
+        out.expected += days.lesson_half_days_between(e.from, to) as u64;
         if e.from <= counting_day && counting_day <= to {
-            out[e.school].enrolled += 1;
+            out.enrolled += 1;
         }
     }
-    let mut problematic: HashMap<(usize, u32), u32> = HashMap::new();
     for a in absences {
         let category = match a.code {
             "Z" => 0,
@@ -68,14 +65,24 @@ pub(crate) fn count_year(
             "B" => 3,
             _ => 4,
         };
-        out[a.school].absent[category] += 1;
-        if a.code == "B" {
-            *problematic.entry((a.school, a.pupil)).or_default() += 1;
-        }
+        out.absent[category] += 1;
     }
-    for ((school, _), n) in problematic {
-        out[school].from_15 += u32::from(n >= 15);
-        out[school].from_30 += u32::from(n >= 30);
+    for (_, n) in problematic_per_pupil(absences) {
+        out.from_15 += u32::from(n >= 15);
+        out.from_30 += u32::from(n >= 30);
+    }
+    out
+}
+
+/// Each pupil's problematic half days in one school's registrations, sorted
+/// by pupil (pupils without any left out).
+fn problematic_per_pupil(absences: &[AbsenceRow]) -> Vec<(u32, u32)> {
+    let mut out: Vec<(u32, u32)> = Vec::new();
+    for a in absences.iter().filter(|a| a.code == "B") {
+        match out.last_mut() {
+            Some((pupil, n)) if *pupil == a.pupil => *n += 1,
+            _ => out.push((a.pupil, 1)),
+        }
     }
     out
 }
@@ -256,42 +263,32 @@ impl SchoolFigures {
     }
 }
 
-/// Each school's [`SchoolFigures`] of one generated year.
+/// One school's [`SchoolFigures`] of one generated year, from its rows
+/// sorted by pupil and its `count`.
 pub(crate) fn school_figures(
-    counts: &[Baseline],
+    count: &Baseline,
     enrolments: &[EnrolmentRow],
     absences: &[AbsenceRow],
     guidance: &[GuidanceRow],
-) -> Vec<SchoolFigures> {
-    let mut out: Vec<SchoolFigures> = counts
-        .iter()
-        .map(|c| SchoolFigures {
-            expected: c.expected,
-            problematic: c.absent[3],
-            ..SchoolFigures::default()
-        })
-        .collect();
-    let mut pupils: Vec<(usize, u32)> = enrolments.iter().map(|e| (e.school, e.pupil)).collect();
-    pupils.sort_unstable();
+) -> SchoolFigures {
+    let mut out = SchoolFigures {
+        expected: count.expected,
+        problematic: count.absent[3],
+        ..SchoolFigures::default()
+    };
+    let mut pupils: Vec<u32> = enrolments.iter().map(|e| e.pupil).collect();
     pupils.dedup();
-    for (school, _) in &pupils {
-        out[*school].pupils += 1;
-    }
-    let mut problematic: HashMap<(usize, u32), u32> = HashMap::new();
-    for a in absences.iter().filter(|a| a.code == "B") {
-        *problematic.entry((a.school, a.pupil)).or_default() += 1;
-    }
-    let filed: std::collections::HashSet<(usize, u32)> = guidance
+    out.pupils = pupils.len() as u32;
+    let filed: Vec<u32> = guidance
         .iter()
         .filter(|g| g.reason == "truancy")
-        .map(|g| (g.school, g.pupil))
+        .map(|g| g.pupil)
         .collect();
-    for (key, n) in problematic {
-        let f = &mut out[key.0];
-        for (count, threshold) in f.from.iter_mut().zip(THRESHOLDS) {
+    for (pupil, n) in problematic_per_pupil(absences) {
+        for (count, threshold) in out.from.iter_mut().zip(THRESHOLDS) {
             *count += u32::from(n >= threshold);
         }
-        f.with_file += u32::from(n >= THRESHOLDS[0] && filed.contains(&key));
+        out.with_file += u32::from(n >= THRESHOLDS[0] && filed.binary_search(&pupil).is_ok());
     }
     out
 }

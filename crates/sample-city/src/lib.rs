@@ -16,6 +16,7 @@ mod questionnaires;
 mod simulate;
 mod write;
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use mirror_model::{Calendar, EducationForm, Level, SchoolYear};
@@ -94,7 +95,7 @@ pub fn generate(
         }
     }
     let mut rng = ChaCha8Rng::seed_from_u64(spec.seed);
-    let hoods = city::neighbourhoods((spec.schools / 4).clamp(6, 100), &mut rng);
+    let hoods = city::neighbourhoods(city::neighbourhood_count(spec.schools), &mut rng);
     let schools = city::schools(spec.schools, &hoods, &mut rng)?;
     let mut next_number = 10_000_001_u32;
     let mut rosters: Vec<Vec<Pupil>> = schools
@@ -136,132 +137,91 @@ pub fn generate(
             .map(|off| city::school_calendar(calendar, off))
             .collect();
         let patterns: Vec<YearPattern> = school_calendars.iter().map(YearPattern::new).collect();
-        let lessons = calendar.lesson_half_days();
-        let mut rows = YearRows::default();
-        // Pupils who move mid-year: (new school, pupil, first day there).
-        let mut movers: Vec<(usize, Pupil, chrono::NaiveDate)> = Vec::new();
-        let mut stay: Vec<Vec<Pupil>> = vec![Vec::new(); schools.len()];
-        let enrol = |rng: &mut ChaCha8Rng,
-                     pupil: &Pupil,
-                     s: usize,
-                     from: chrono::NaiveDate,
-                     to: Option<chrono::NaiveDate>,
-                     rows: &mut YearRows| {
-            let school = &schools[s];
-            rows.enrolments.push(EnrolmentRow {
-                pupil: pupil.number,
-                school: s,
-                from,
-                to,
-                grade: pupil.grade_code(school.level),
-                form: pupil.form,
-                birth_year: pupil.birth_year,
-            });
-            let factor = school.climate * school.trend.yearly_factor().powi(y_index as i32);
-            let before = rows.absences.len();
-            simulate::absences(
-                rng,
-                &patterns[s],
-                pupil,
-                school,
-                &hoods[school.neighbourhood],
-                factor,
-                from,
-                to.unwrap_or(year.last_day()),
-                s,
-                &mut rows.absences,
-            );
-            let problematic: Vec<_> = rows.absences[before..]
-                .iter()
-                .filter(|a| a.code == "B")
-                .map(|a| a.slot)
-                .collect();
-            simulate::guidance(
-                rng,
-                &patterns[s],
-                pupil.number,
-                s,
-                &problematic,
-                &mut rows.guidance,
-            );
+        let simulation = YearSimulation {
+            seed: spec.seed,
+            y_index,
+            year: *year,
+            schools: &schools,
+            hoods: &hoods,
+            patterns: &patterns,
+            lessons: calendar.lesson_half_days(),
+            move_targets: MoveTargets::new(&schools),
         };
+        // First pass: who stays, who moves to which school mid-year, and how
+        // many registrations the year has. The rows are dropped school by
+        // school; the second pass draws them again from the same streams.
+        let mut first_numbers = Vec::with_capacity(schools.len());
+        let mut movers: Vec<Vec<Mover>> = vec![Vec::new(); schools.len()];
+        let mut stay: Vec<Vec<Pupil>> = vec![Vec::new(); schools.len()];
+        let mut moved = 0;
+        let mut registrations = 0;
         for (s, roster) in rosters.iter().enumerate() {
-            let mut r = stream(spec.seed, s, y_index, 0);
-            for pupil in roster {
-                if r.random_bool(MOVES_MID_YEAR) && lessons.len() > 80 {
-                    let day = lessons[r.random_range(40..lessons.len() - 40)].date;
-                    let last = day.pred_opt().expect("not the first day ever");
-                    enrol(&mut r, pupil, s, year.first_day(), Some(last), &mut rows);
-                    let targets: Vec<usize> = (0..schools.len())
-                        .filter(|t| {
-                            *t != s
-                                && schools[*t].level == schools[s].level
-                                && schools[*t].forms.contains(&pupil.form)
-                        })
-                        .collect();
-                    if !targets.is_empty() && r.random_bool(0.6) {
-                        movers.push((
-                            targets[r.random_range(0..targets.len())],
-                            pupil.clone(),
-                            day,
-                        ));
-                    }
-                } else {
-                    enrol(&mut r, pupil, s, year.first_day(), None, &mut rows);
-                    stay[s].push(pupil.clone());
-                }
-            }
-            let arrivals = (roster.len() as f64 * ARRIVES_MID_YEAR).round() as usize;
-            for _ in 0..arrivals {
-                let day = lessons[r.random_range(20..lessons.len().max(21))].date;
-                let pupil =
-                    simulate::new_pupil(&mut r, next_number, &schools[s], year.start_year(), None);
-                next_number += 1;
-                enrol(&mut r, &pupil, s, day, None, &mut rows);
-                stay[s].push(pupil);
-            }
+            first_numbers.push(next_number);
+            let mut rows = YearRows::default();
+            let stays = &mut stay[s];
+            simulation.own_pupils(
+                s,
+                roster,
+                &mut next_number,
+                &mut rows,
+                &mut |t, pupil, day| {
+                    movers[t].push(Mover {
+                        index: moved,
+                        pupil: pupil.clone(),
+                        day,
+                    });
+                    moved += 1;
+                },
+                &mut |pupil| stays.push(pupil),
+            );
+            registrations += rows.absences.len();
         }
-        for (k, (t, pupil, day)) in movers.into_iter().enumerate() {
-            let mut r = stream(spec.seed, t, y_index, k as u64 + 1);
-            enrol(&mut r, &pupil, t, day, None, &mut rows);
-            stay[t].push(pupil);
+        for (t, arriving) in movers.iter().enumerate() {
+            let mut rows = YearRows::default();
+            simulation.movers_in(t, arriving, &mut rows);
+            registrations += rows.absences.len();
+            stay[t].extend(arriving.iter().map(|m| m.pupil.clone()));
         }
-        rows.enrolments.sort_by_key(|e| (e.school, e.pupil, e.from));
-        rows.absences.sort_by_key(|a| (a.school, a.pupil, a.slot));
-        rows.guidance.sort_by_key(|g| (g.school, g.pupil, g.opened));
-        let counts = figures::count_year(
-            *year,
-            city_calendar,
-            &schools,
-            &rows.enrolments,
-            &rows.absences,
-        );
-        year_figures.push(figures::school_figures(
-            &counts,
-            &rows.enrolments,
-            &rows.absences,
-            &rows.guidance,
-        ));
+        // Second pass: each school's rows, counted and written before the next.
+        let mut files = writer.year(*year, &schools, registrations, spec.csv_registrations)?;
+        let mut counts = Vec::with_capacity(schools.len());
+        let mut school_figures = Vec::with_capacity(schools.len());
+        for (s, roster) in rosters.iter().enumerate() {
+            let mut rows = YearRows::default();
+            let mut number = first_numbers[s];
+            simulation.own_pupils(
+                s,
+                roster,
+                &mut number,
+                &mut rows,
+                &mut |_, _, _| {},
+                &mut |_| {},
+            );
+            simulation.movers_in(s, &movers[s], &mut rows);
+            rows.enrolments.sort_by_key(|e| (e.pupil, e.from));
+            rows.absences.sort_by_key(|a| (a.pupil, a.slot));
+            rows.guidance.sort_by_key(|g| (g.pupil, g.opened));
+            let count =
+                figures::count_school(*year, city_calendar, &rows.enrolments, &rows.absences);
+            school_figures.push(figures::school_figures(
+                &count,
+                &rows.enrolments,
+                &rows.absences,
+                &rows.guidance,
+            ));
+            counts.push(count);
+            summary.enrolments += rows.enrolments.len();
+            summary.registrations += rows.absences.len();
+            summary.guidance_files += rows.guidance.len();
+            files.school(rows)?;
+        }
+        year_figures.push(school_figures);
         let mut r = stream(spec.seed, usize::MAX >> 2, y_index, 0);
         government.extend(figures::government_year(&mut r, *year, &schools, &counts));
         if y_index == 0 {
             first_counts = counts;
         }
-        summary.enrolments += rows.enrolments.len();
-        summary.registrations += rows.absences.len();
-        summary.guidance_files += rows.guidance.len();
-        summary
-            .files
-            .push(writer.enrolments(*year, &schools, &rows.enrolments)?);
-        summary.files.push(writer.registrations(
-            *year,
-            &schools,
-            &rows.absences,
-            spec.csv_registrations,
-        )?);
-        summary
-            .files
-            .push(writer.guidance(*year, &schools, &rows.guidance)?);
+        summary.files.extend(files.finish()?);
         summary
             .files
             .push(writer.days_off(*year, &schools, &days_off)?);
@@ -348,12 +308,187 @@ pub fn generate(
     Ok(summary)
 }
 
-/// One school year's generated records.
+/// One school year's generated records (of one school, once sorted).
 #[derive(Default)]
 struct YearRows {
     enrolments: Vec<EnrolmentRow>,
     absences: Vec<AbsenceRow>,
     guidance: Vec<GuidanceRow>,
+}
+
+/// A pupil who moves to another school mid-year.
+#[derive(Clone)]
+struct Mover {
+    /// Which of the year's movers, in the order the schools they leave were
+    /// simulated: it picks their random stream at the new school.
+    index: u64,
+    pupil: Pupil,
+    /// Their first day at the new school.
+    day: chrono::NaiveDate,
+}
+
+/// The schools a pupil of a level and form can move to, in school order.
+struct MoveTargets(HashMap<(Level, EducationForm), Vec<usize>>);
+
+impl MoveTargets {
+    fn new(schools: &[city::School]) -> Self {
+        let mut targets: HashMap<(Level, EducationForm), Vec<usize>> = HashMap::new();
+        for (t, school) in schools.iter().enumerate() {
+            for form in &school.forms {
+                targets.entry((school.level, *form)).or_default().push(t);
+            }
+        }
+        Self(targets)
+    }
+
+    /// The schools other than `from` that teach `form` at `level`, counted
+    /// and indexed without building the list for every pupil who moves.
+    fn other_than(&self, from: usize, level: Level, form: EducationForm) -> OtherSchools<'_> {
+        let all = self.0.get(&(level, form)).map_or(&[][..], Vec::as_slice);
+        OtherSchools {
+            all,
+            skipped: all.binary_search(&from).ok(),
+        }
+    }
+}
+
+struct OtherSchools<'a> {
+    all: &'a [usize],
+    /// Where the school the pupil leaves sits in `all`, if it does.
+    skipped: Option<usize>,
+}
+
+impl OtherSchools<'_> {
+    fn len(&self) -> usize {
+        self.all.len() - usize::from(self.skipped.is_some())
+    }
+
+    fn get(&self, i: usize) -> usize {
+        match self.skipped {
+            Some(k) if i >= k => self.all[i + 1],
+            _ => self.all[i],
+        }
+    }
+}
+
+/// One school year's draws, school by school: each school's own pupils come
+/// from that school's stream, each mover's time at the new school from a
+/// stream of its own, so a school's rows can be drawn again on their own.
+struct YearSimulation<'a> {
+    seed: u64,
+    y_index: usize,
+    year: SchoolYear,
+    schools: &'a [city::School],
+    hoods: &'a [city::Neighbourhood],
+    patterns: &'a [YearPattern<'a>],
+    lessons: &'a [mirror_model::HalfDaySlot],
+    move_targets: MoveTargets,
+}
+
+impl YearSimulation<'_> {
+    /// One enrolment at school `s` with the absences and guidance it brings.
+    fn enrol(
+        &self,
+        rng: &mut ChaCha8Rng,
+        pupil: &Pupil,
+        s: usize,
+        from: chrono::NaiveDate,
+        to: Option<chrono::NaiveDate>,
+        rows: &mut YearRows,
+    ) {
+        let school = &self.schools[s];
+        rows.enrolments.push(EnrolmentRow {
+            pupil: pupil.number,
+            school: s,
+            from,
+            to,
+            grade: pupil.grade_code(school.level),
+            form: pupil.form,
+            birth_year: pupil.birth_year,
+        });
+        let factor = school.climate * school.trend.yearly_factor().powi(self.y_index as i32);
+        let before = rows.absences.len();
+        simulate::absences(
+            rng,
+            &self.patterns[s],
+            pupil,
+            school,
+            &self.hoods[school.neighbourhood],
+            factor,
+            from,
+            to.unwrap_or(self.year.last_day()),
+            s,
+            &mut rows.absences,
+        );
+        let problematic: Vec<_> = rows.absences[before..]
+            .iter()
+            .filter(|a| a.code == "B")
+            .map(|a| a.slot)
+            .collect();
+        simulate::guidance(
+            rng,
+            &self.patterns[s],
+            pupil.number,
+            s,
+            &problematic,
+            &mut rows.guidance,
+        );
+    }
+
+    /// School `s`'s own pupils and those who arrive from outside the city
+    /// mid-year (numbered from `next_number`): `moves` hears of each pupil
+    /// who leaves for another school (the school, the first day there),
+    /// `stays` gets each who is still at `s` at the end of the year.
+    fn own_pupils(
+        &self,
+        s: usize,
+        roster: &[Pupil],
+        next_number: &mut u32,
+        rows: &mut YearRows,
+        moves: &mut dyn FnMut(usize, &Pupil, chrono::NaiveDate),
+        stays: &mut dyn FnMut(Pupil),
+    ) {
+        let lessons = self.lessons;
+        let mut r = stream(self.seed, s, self.y_index, 0);
+        for pupil in roster {
+            if r.random_bool(MOVES_MID_YEAR) && lessons.len() > 80 {
+                let day = lessons[r.random_range(40..lessons.len() - 40)].date;
+                let last = day.pred_opt().expect("not the first day ever");
+                self.enrol(&mut r, pupil, s, self.year.first_day(), Some(last), rows);
+                let targets = self
+                    .move_targets
+                    .other_than(s, self.schools[s].level, pupil.form);
+                if targets.len() > 0 && r.random_bool(0.6) {
+                    moves(targets.get(r.random_range(0..targets.len())), pupil, day);
+                }
+            } else {
+                self.enrol(&mut r, pupil, s, self.year.first_day(), None, rows);
+                stays(pupil.clone());
+            }
+        }
+        let arrivals = (roster.len() as f64 * ARRIVES_MID_YEAR).round() as usize;
+        for _ in 0..arrivals {
+            let day = lessons[r.random_range(20..lessons.len().max(21))].date;
+            let pupil = simulate::new_pupil(
+                &mut r,
+                *next_number,
+                &self.schools[s],
+                self.year.start_year(),
+                None,
+            );
+            *next_number += 1;
+            self.enrol(&mut r, &pupil, s, day, None, rows);
+            stays(pupil);
+        }
+    }
+
+    /// The pupils who arrive at school `t` from other schools mid-year.
+    fn movers_in(&self, t: usize, arriving: &[Mover], rows: &mut YearRows) {
+        for m in arriving {
+            let mut r = stream(self.seed, t, self.y_index, m.index + 1);
+            self.enrol(&mut r, &m.pupil, t, m.day, None, rows);
+        }
+    }
 }
 
 /// A random stream of its own for each school and year, so one school's

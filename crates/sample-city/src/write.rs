@@ -2,6 +2,8 @@
 //! people open in a spreadsheet, Parquet for the large registrations.
 
 use std::fmt::Write as _;
+use std::fs::File;
+use std::io::{BufWriter, Write as _};
 use std::path::{Path, PathBuf};
 
 use mirror_model::SchoolYear;
@@ -10,8 +12,8 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::city::{DayOff, Neighbourhood, School};
-use crate::simulate::{AbsenceRow, EnrolmentRow, GuidanceRow};
-use crate::{SampleError, SampleSpec};
+use crate::simulate::AbsenceRow;
+use crate::{SampleError, SampleSpec, YearRows};
 
 /// How many notes, offers and goals were written, for the README.
 pub(crate) struct Contents {
@@ -92,52 +94,6 @@ impl Writer {
         self.text("registry.csv", &out)
     }
 
-    pub fn enrolments(
-        &self,
-        year: SchoolYear,
-        schools: &[School],
-        rows: &[EnrolmentRow],
-    ) -> Result<PathBuf, SampleError> {
-        let mut out =
-            String::from("pupil_number,school_id,from,to,grade,education_form,birth_year\n");
-        for e in rows {
-            let _ = writeln!(
-                out,
-                "{},{},{},{},{},{},{}",
-                e.pupil,
-                schools[e.school].id,
-                e.from,
-                e.to.map(|d| d.to_string()).unwrap_or_default(),
-                e.grade,
-                e.form.code(),
-                e.birth_year
-            );
-        }
-        self.text(&format!("enrolments/{year}.csv"), &out)
-    }
-
-    pub fn guidance(
-        &self,
-        year: SchoolYear,
-        schools: &[School],
-        rows: &[GuidanceRow],
-    ) -> Result<PathBuf, SampleError> {
-        let mut out = String::from("pupil_number,school_id,opened,reason,closed,outcome\n");
-        for g in rows {
-            let _ = writeln!(
-                out,
-                "{},{},{},{},{},{}",
-                g.pupil,
-                schools[g.school].id,
-                g.opened,
-                g.reason,
-                g.closed.map(|d| d.to_string()).unwrap_or_default(),
-                g.outcome
-            );
-        }
-        self.text(&format!("guidance/{year}.csv"), &out)
-    }
-
     /// Each school's days without lessons; `days_off[i]` is school i's.
     pub fn days_off(
         &self,
@@ -155,55 +111,55 @@ impl Writer {
         self.text(&format!("school-days-off/{year}.csv"), &out)
     }
 
-    pub fn registrations(
+    /// Opens one school year's pupil-level files, to be written school by
+    /// school; `registrations` is how many absence registrations the year
+    /// has (the Parquet file's row groups are cut from it).
+    pub fn year<'a>(
         &self,
         year: SchoolYear,
-        schools: &[School],
-        rows: &[AbsenceRow],
+        schools: &'a [School],
+        registrations: usize,
         csv: bool,
-    ) -> Result<PathBuf, SampleError> {
+    ) -> Result<YearFiles<'a>, SampleError> {
         let extension = if csv { "csv" } else { "parquet" };
         let path = self.dir.join(format!("registrations/{year}.{extension}"));
+        let file = create(&path)?;
         let polars_err = |source| SampleError::Polars {
             path: path.clone(),
             source,
         };
-        let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid date");
-        let pupils: Vec<String> = rows.iter().map(|r| r.pupil.to_string()).collect();
-        let ids: Vec<&str> = rows.iter().map(|r| schools[r.school].id.as_str()).collect();
-        let dates: Vec<i32> = rows
-            .iter()
-            .map(|r| (r.slot.date - epoch).num_days() as i32)
-            .collect();
-        let halves: Vec<&str> = rows.iter().map(|r| r.slot.half.as_str()).collect();
-        let codes: Vec<&str> = rows.iter().map(|r| r.code).collect();
-        let date = Column::new("date".into(), dates)
-            .cast(&DataType::Date)
-            .map_err(polars_err)?;
-        let mut df = DataFrame::new(
-            rows.len(),
-            vec![
-                Column::new("pupil_number".into(), pupils),
-                Column::new("school_id".into(), ids),
-                date,
-                Column::new("half_day".into(), halves),
-                Column::new("code".into(), codes),
-            ],
-        )
-        .map_err(polars_err)?;
-        let file = std::fs::File::create(&path).map_err(|source| SampleError::Io {
-            path: path.clone(),
-            source,
-        })?;
-        if csv {
-            CsvWriter::new(file).finish(&mut df).map_err(polars_err)?;
+        let schema = registrations_frame(schools, &[])
+            .map_err(polars_err)?
+            .schema()
+            .as_ref()
+            .clone();
+        let sink = if csv {
+            RegistrationSink::Csv(CsvWriter::new(file).batched(&schema).map_err(polars_err)?)
         } else {
-            ParquetWriter::new(file)
-                .with_compression(ParquetCompression::Zstd(None))
-                .finish(&mut df)
-                .map_err(polars_err)?;
-        }
-        Ok(path)
+            RegistrationSink::Parquet(
+                ParquetWriter::new(file)
+                    .with_compression(ParquetCompression::Zstd(None))
+                    .batched(&schema)
+                    .map_err(polars_err)?,
+            )
+        };
+        Ok(YearFiles {
+            schools,
+            enrolments: CsvText::new(
+                self.dir.join(format!("enrolments/{year}.csv")),
+                "pupil_number,school_id,from,to,grade,education_form,birth_year\n",
+            )?,
+            guidance: CsvText::new(
+                self.dir.join(format!("guidance/{year}.csv")),
+                "pupil_number,school_id,opened,reason,closed,outcome\n",
+            )?,
+            registrations: Registrations {
+                path,
+                sink,
+                row_groups: row_groups(registrations).into_iter(),
+                pending: Vec::new(),
+            },
+        })
     }
 
     /// The pseudonymisation key for this synthetic city only.
@@ -258,5 +214,204 @@ impl Writer {
                 contents.goals
             ),
         )
+    }
+}
+
+fn create(path: &Path) -> Result<File, SampleError> {
+    File::create(path).map_err(|source| SampleError::Io {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+/// Rows per Parquet row group when polars writes a whole frame at once.
+const ROW_GROUP: usize = 512 * 512;
+
+/// The sizes of the row groups polars' `ParquetWriter::finish` cuts a
+/// single-chunk frame of `rows` rows into (`chunk_df_for_writing` in
+/// polars-core 0.55): under two groups' worth one group, otherwise
+/// `rows / ROW_GROUP` groups of equal size with the remainder in the last.
+/// Writing the same groups one by one gives the same bytes as writing the
+/// year whole, without holding it.
+fn row_groups(rows: usize) -> Vec<usize> {
+    let groups = rows / ROW_GROUP;
+    if groups <= 1 {
+        return if rows == 0 { Vec::new() } else { vec![rows] };
+    }
+    let size = rows / groups;
+    let mut sizes = vec![size; groups - 1];
+    sizes.push(rows - size * (groups - 1));
+    sizes
+}
+
+/// The registrations of `rows` as the documented columns.
+fn registrations_frame(schools: &[School], rows: &[AbsenceRow]) -> PolarsResult<DataFrame> {
+    let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid date");
+    let pupils: Vec<String> = rows.iter().map(|r| r.pupil.to_string()).collect();
+    let ids: Vec<&str> = rows.iter().map(|r| schools[r.school].id.as_str()).collect();
+    let dates: Vec<i32> = rows
+        .iter()
+        .map(|r| (r.slot.date - epoch).num_days() as i32)
+        .collect();
+    let halves: Vec<&str> = rows.iter().map(|r| r.slot.half.as_str()).collect();
+    let codes: Vec<&str> = rows.iter().map(|r| r.code).collect();
+    let date = Column::new("date".into(), dates).cast(&DataType::Date)?;
+    DataFrame::new(
+        rows.len(),
+        vec![
+            Column::new("pupil_number".into(), pupils),
+            Column::new("school_id".into(), ids),
+            date,
+            Column::new("half_day".into(), halves),
+            Column::new("code".into(), codes),
+        ],
+    )
+}
+
+/// A CSV file written line by line.
+struct CsvText {
+    path: PathBuf,
+    out: BufWriter<File>,
+}
+
+impl CsvText {
+    fn new(path: PathBuf, header: &str) -> Result<Self, SampleError> {
+        let mut text = Self {
+            out: BufWriter::new(create(&path)?),
+            path,
+        };
+        text.write(format_args!("{header}"))?;
+        Ok(text)
+    }
+
+    fn write(&mut self, line: std::fmt::Arguments<'_>) -> Result<(), SampleError> {
+        self.out.write_fmt(line).map_err(|source| SampleError::Io {
+            path: self.path.clone(),
+            source,
+        })
+    }
+
+    fn finish(mut self) -> Result<PathBuf, SampleError> {
+        self.out.flush().map_err(|source| SampleError::Io {
+            path: self.path.clone(),
+            source,
+        })?;
+        Ok(self.path)
+    }
+}
+
+enum RegistrationSink {
+    Parquet(polars::io::parquet::write::BatchedWriter<File>),
+    Csv(polars::io::csv::write::BatchedWriter<File>),
+}
+
+/// The year's registrations, written a row group at a time.
+struct Registrations {
+    path: PathBuf,
+    sink: RegistrationSink,
+    /// The sizes of the row groups still to write.
+    row_groups: std::vec::IntoIter<usize>,
+    /// Rows of the next row group.
+    pending: Vec<AbsenceRow>,
+}
+
+/// One school year's enrolments, registrations and guidance files, written
+/// school by school: memory holds a school's rows and one row group, not
+/// the year.
+pub(crate) struct YearFiles<'a> {
+    schools: &'a [School],
+    enrolments: CsvText,
+    guidance: CsvText,
+    registrations: Registrations,
+}
+
+impl YearFiles<'_> {
+    /// Appends one school's rows, sorted by pupil.
+    pub fn school(&mut self, rows: YearRows) -> Result<(), SampleError> {
+        let schools = self.schools;
+        for e in &rows.enrolments {
+            self.enrolments.write(format_args!(
+                "{},{},{},{},{},{},{}\n",
+                e.pupil,
+                schools[e.school].id,
+                e.from,
+                e.to.map(|d| d.to_string()).unwrap_or_default(),
+                e.grade,
+                e.form.code(),
+                e.birth_year
+            ))?;
+        }
+        for g in &rows.guidance {
+            self.guidance.write(format_args!(
+                "{},{},{},{},{},{}\n",
+                g.pupil,
+                schools[g.school].id,
+                g.opened,
+                g.reason,
+                g.closed.map(|d| d.to_string()).unwrap_or_default(),
+                g.outcome
+            ))?;
+        }
+        let r = &mut self.registrations;
+        for row in rows.absences {
+            r.pending.push(row);
+            if Some(r.pending.len()) == r.row_groups.as_slice().first().copied() {
+                r.row_groups.next();
+                r.write_pending(schools)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Closes the files: enrolments, registrations, guidance.
+    pub fn finish(self) -> Result<[PathBuf; 3], SampleError> {
+        let r = self.registrations;
+        assert!(
+            r.pending.is_empty() && r.row_groups.len() == 0,
+            "the year has as many registrations as counted beforehand"
+        );
+        let polars_err = |source| SampleError::Polars {
+            path: r.path.clone(),
+            source,
+        };
+        match r.sink {
+            RegistrationSink::Parquet(w) => w.finish().map(drop),
+            RegistrationSink::Csv(mut w) => w.finish(),
+        }
+        .map_err(polars_err)?;
+        Ok([self.enrolments.finish()?, r.path, self.guidance.finish()?])
+    }
+}
+
+impl Registrations {
+    fn write_pending(&mut self, schools: &[School]) -> Result<(), SampleError> {
+        let polars_err = |source| SampleError::Polars {
+            path: self.path.clone(),
+            source,
+        };
+        let frame = registrations_frame(schools, &self.pending).map_err(polars_err)?;
+        match &mut self.sink {
+            RegistrationSink::Parquet(w) => w.write_batch(&frame),
+            RegistrationSink::Csv(w) => w.write_batch(&frame),
+        }
+        .map_err(polars_err)?;
+        self.pending.clear();
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn row_groups_are_cut_as_polars_cuts_a_whole_frame() {
+        // 262,144 rows a group: under two groups' worth stays one group;
+        // 1,000,000 rows are 3 groups of 333,333 and the remainder 333,334.
+        assert_eq!(row_groups(0), Vec::<usize>::new());
+        assert_eq!(row_groups(10), [10]);
+        assert_eq!(row_groups(524_287), [524_287]);
+        assert_eq!(row_groups(524_288), [262_144, 262_144]);
+        assert_eq!(row_groups(1_000_000), [333_333, 333_333, 333_334]);
     }
 }
