@@ -52,6 +52,15 @@ bench-region:
     target/release/mirror sample-data --schools 3000 --years 1 --seed 1 --out target/bench/region
     /usr/bin/time -f "run: %e s, peak %M KB" target/release/mirror run --config config/region-benchmark.toml
 
+# A region of 12,000 schools and 1 school year (about 6 million pupils, 156
+# million absence registrations; issue 18): the streaming generator's time
+# and memory, then the yearly batch's per stage (see BENCHMARKS.md).
+bench-region-12k:
+    cargo build --release
+    rm -rf target/bench/region12k target/bench/region12k-out target/bench/region12k-history
+    /usr/bin/time -f "generate: %e s, peak %M KB" target/release/mirror sample-data --schools 12000 --years 1 --seed 1 --out target/bench/region12k
+    /usr/bin/time -f "run: %e s, peak %M KB" target/release/mirror run --config config/region12k-benchmark.toml
+
 # The in-process batch of the sample city against starting one process per
 # report, as a scripted pipeline would (see BENCHMARKS.md).
 bench-processes:

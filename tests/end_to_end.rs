@@ -911,7 +911,11 @@ fn the_benchmark_configurations_are_the_shipped_one_but_for_paths() {
     };
     let shipped = settings("mirror.toml");
     assert!(shipped.len() > 50, "the shipped configuration was read");
-    for bench in ["scale-benchmark.toml", "region-benchmark.toml"] {
+    for bench in [
+        "scale-benchmark.toml",
+        "region-benchmark.toml",
+        "region12k-benchmark.toml",
+    ] {
         assert_eq!(
             settings(bench),
             shipped,

@@ -259,7 +259,7 @@ fn table_row(page: &str, w: &Words, label: &str) -> Option<(Pct, Pct)> {
     let row = &table[table.find(label)? + label.len()..];
     let row: String = row.split_whitespace().take(4).collect::<Vec<_>>().join(" ");
     match percentages(&row)[..] {
-        [(at, school), (_, peers), ..] if at == 0 => Some((school, peers)),
+        [(0, school), (_, peers), ..] => Some((school, peers)),
         _ => None,
     }
 }

@@ -639,7 +639,8 @@ fn rate_trend(
         let rate = unit.rate()?;
         Some((rate, rate * (1.0 - rate) / unit.trials as f64))
     };
-    let pupil_level = |y: &Year| RatioEstimate::from_accumulator(&y.data.counted.get(&me)?.per_pupil);
+    let pupil_level =
+        |y: &Year| RatioEstimate::from_accumulator(&y.data.counted.get(&me)?.per_pupil);
     let design_effect = run
         .iter()
         .filter_map(|y| {

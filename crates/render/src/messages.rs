@@ -168,7 +168,14 @@ fn judged_message(c: &Comparison, prefix: &str, clearly: bool) -> Option<KeyMess
     let j = c.judged?;
     let against = Some(j.against);
     let Some(flag) = c.flagged() else {
-        return Some(Quoted::of(c, 1)?.message(&format!("{prefix}_within"), against));
+        let quoted = Quoted::of(c, 1)?;
+        // Figures that print equal have no difference to call chance.
+        let within = if quoted.side == Printed::Same {
+            "within_same"
+        } else {
+            "within"
+        };
+        return Some(quoted.message(&format!("{prefix}_{within}"), against));
     };
     let quoted = Quoted::apart(c)?;
     let agrees = matches!(
@@ -519,6 +526,22 @@ mod truancy_tests {
                 Some(Printed::Lower)
             )
         );
+    }
+
+    /// 100010's case: 0.21% within its funnel beside a pooled 0.24%; both
+    /// print 0.2, so the school is said to be as high, with no "difference
+    /// within chance" after it (and no difference in points).
+    #[test]
+    fn a_school_within_its_limits_that_prints_equal_is_said_to_be_as_high() {
+        let c = judged(
+            0.0021,
+            Position::Within,
+            0.0024,
+            Some((0.0024, PeerFigure::Pooled)),
+        );
+        let m = judged_message(&c, "rate", true).expect("judged");
+        assert_eq!(m.key, "rate_within_same");
+        assert_eq!(m.side, Some(Printed::Same));
     }
 
     /// Without a peer group the funnel's city average is quoted, as such.
