@@ -8,17 +8,9 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
-use common::{TestConfig, pdf_text, repo};
+use common::{TestConfig, mirror_output as mirror, pdf_text, repo};
 
 use std::path::PathBuf;
-use std::process::{Command, Output};
-
-fn mirror(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_mirror"))
-        .args(args)
-        .output()
-        .expect("the mirror binary runs")
-}
 
 /// The tiny city (tests/fixtures/tiny-city) in a temporary folder, with
 /// College Ceder (registry row 4: header row 1, then 100001, 100002, 100003)

@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
-use common::{TestConfig, pdf_text, repo};
+use common::{TestConfig, mirror, mirror_output, pdf_text, repo, sample_city};
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -17,19 +17,6 @@ use polars::prelude::*;
 use sha2::Digest;
 
 const YEAR: &str = "2025-2026";
-
-fn mirror(args: &[&str]) {
-    let out = Command::new(env!("CARGO_BIN_EXE_mirror"))
-        .args(args)
-        .output()
-        .expect("the mirror binary runs");
-    assert!(
-        out.status.success(),
-        "mirror {args:?} failed:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
 
 fn text_columns(path: &Path, names: &[&str]) -> Vec<Vec<String>> {
     let df = if path.extension().is_some_and(|e| e == "parquet") {
@@ -142,30 +129,13 @@ fn write_config_with_templates(
 
 /// A sample city of 16 schools and `years` school years up to `YEAR` in
 /// `dir/city`.
-fn generate_city(dir: &Path, years: usize) -> PathBuf {
-    let city = dir.join("city");
-    let config = repo().join("config/mirror.toml");
-    mirror(&[
-        "sample-data",
-        "--schools",
-        "16",
-        "--years",
-        &years.to_string(),
-        "--seed",
-        "7",
-        "--last-year",
-        YEAR,
-        "--out",
-        city.to_str().unwrap(),
-        "--config",
-        config.to_str().unwrap(),
-    ]);
-    city
+fn generate_city(dir: &Path, years: u32) -> PathBuf {
+    sample_city(dir, 16, years, 7, &["--last-year", YEAR]).0
 }
 
 /// A generated city of `years` school years in `dir/city` with its
 /// configuration (see [`write_config`]).
-fn city_with_config(dir: &Path, years: usize) -> (PathBuf, PathBuf) {
+fn city_with_config(dir: &Path, years: u32) -> (PathBuf, PathBuf) {
     let city = generate_city(dir, years);
     let config = write_config(
         dir,
@@ -327,10 +297,7 @@ fn tiny_city_with_a_bad_code(stop_on_error: bool) -> (tempfile::TempDir, PathBuf
 }
 
 fn run_mirror(args: &[&str]) -> (Option<i32>, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_mirror"))
-        .args(args)
-        .output()
-        .unwrap();
+    let out = mirror_output(args);
     (
         out.status.code(),
         String::from_utf8_lossy(&out.stderr).into_owned(),

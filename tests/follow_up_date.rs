@@ -9,29 +9,10 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
-use common::{TestConfig, pdf_text, repo};
+use common::{TestConfig, mirror as mirror_ok, mirror_output as mirror, pdf_text, repo};
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-/// Runs the binary.
-fn mirror(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_mirror"))
-        .args(args)
-        .output()
-        .expect("the mirror binary runs")
-}
-
-/// Runs the binary and fails the test with its output unless it succeeds.
-fn mirror_ok(args: &[&str]) {
-    let out = mirror(args);
-    assert!(
-        out.status.success(),
-        "mirror {args:?} failed:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
+use std::process::Output;
 
 /// The tiny city in `dir/city`, with:
 /// - Atheneum Aster (100001) in the network "LOP Noord";

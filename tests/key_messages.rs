@@ -19,47 +19,16 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
-use common::{TestConfig, pdf_text, repo};
+use common::{mirror, pdf_text, repo, sample_city};
 
 use std::path::Path;
-use std::process::Command;
-
-/// Runs the binary with `args`; fails the test with its output otherwise.
-fn mirror(args: &[&std::ffi::OsStr]) {
-    let out = Command::new(env!("CARGO_BIN_EXE_mirror"))
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "mirror {args:?}:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
 
 /// The sample city of `seed` (40 schools, 2 years) in `dir/city`, its
 /// mirrors rendered by `mirror run` with the shipped configuration; the
 /// text of every report.
 fn reports(dir: &Path, seed: u32) -> Vec<(String, String)> {
-    let city = dir.join("city");
-    let shipped = repo().join("config/mirror.toml");
-    let seed = seed.to_string();
-    mirror(&[
-        "sample-data".as_ref(),
-        "--schools".as_ref(),
-        "40".as_ref(),
-        "--years".as_ref(),
-        "2".as_ref(),
-        "--seed".as_ref(),
-        seed.as_ref(),
-        "--out".as_ref(),
-        city.as_os_str(),
-        "--config".as_ref(),
-        shipped.as_os_str(),
-    ]);
-    let path = TestConfig::shipped(dir, &city, &city.join("pseudonym.key"))
-        .write(&dir.join("mirror.toml"));
+    let (_, config) = sample_city(dir, 40, 2, seed, &[]);
+    let path = config.write(&dir.join("mirror.toml"));
     mirror(&["run".as_ref(), "--config".as_ref(), path.as_os_str()]);
     let year = std::fs::read_dir(dir.join("out"))
         .unwrap()

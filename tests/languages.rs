@@ -13,23 +13,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
-use common::{TestConfig, pdf_text, repo};
-
-use std::process::Command;
-
-/// Runs the binary with `args`; fails the test with its output otherwise.
-fn mirror(args: &[&std::ffi::OsStr]) {
-    let out = Command::new(env!("CARGO_BIN_EXE_mirror"))
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "mirror {args:?}:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
+use common::{mirror, pdf_text, sample_city};
 
 /// Sentences of the city's English texts: offers, how to ask, goals,
 /// evaluations and a practice.
@@ -85,23 +69,8 @@ fn found<'a>(text: &str, sentences: &[&'a str]) -> Vec<&'a str> {
 fn each_document_holds_the_citys_texts_in_its_own_language_only() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    let city = dir.join("city");
-    let shipped = repo().join("config/mirror.toml");
-    mirror(&[
-        "sample-data".as_ref(),
-        "--schools".as_ref(),
-        "40".as_ref(),
-        "--years".as_ref(),
-        "2".as_ref(),
-        "--seed".as_ref(),
-        "5".as_ref(),
-        "--out".as_ref(),
-        city.as_os_str(),
-        "--config".as_ref(),
-        shipped.as_os_str(),
-    ]);
-    let path = TestConfig::shipped(dir, &city, &city.join("pseudonym.key"))
-        .write(&dir.join("mirror.toml"));
+    let (city, config) = sample_city(dir, 40, 2, 5, &[]);
+    let path = config.write(&dir.join("mirror.toml"));
     mirror(&["run".as_ref(), "--config".as_ref(), path.as_os_str()]);
     let year = std::fs::read_dir(dir.join("out"))
         .unwrap()

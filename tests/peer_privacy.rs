@@ -9,19 +9,14 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
-use common::{TestConfig, repo};
+use common::{benchmark, sample_city};
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::Command;
 
-use mirror_anonymise::{AnonymisedCity, Places, PseudonymKey};
-use mirror_benchmark::{
-    BenchmarkSettings, CityBenchmark, Cohort, Comparison, Figure, PeerFigure, PeerSpread, Reported,
-    SchoolMirror,
-};
+use mirror_benchmark::{Comparison, Figure, PeerFigure, PeerSpread, SchoolMirror};
+use mirror_model::Config;
 use mirror_model::config::PeerMethod;
-use mirror_model::{Calendar, Config};
 
 /// Below this many peers no median or middle half is printed.
 const SPREAD_FROM: usize = 10;
@@ -29,51 +24,8 @@ const SPREAD_FROM: usize = 10;
 /// The city in `dir/city`, with the shipped configuration pointed at
 /// it in `dir/mirror.toml`.
 fn seed_3_city(dir: &Path) -> Config {
-    let city = dir.join("city");
-    let shipped = repo().join("config/mirror.toml");
-    let out = Command::new(env!("CARGO_BIN_EXE_mirror"))
-        .args([
-            "sample-data",
-            "--schools",
-            "40",
-            "--years",
-            "2",
-            "--seed",
-            "3",
-        ])
-        .arg("--csv-registrations")
-        .arg("--out")
-        .arg(&city)
-        .arg("--config")
-        .arg(&shipped)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let config = TestConfig::shipped(dir, &city, &city.join("pseudonym.key"))
-        .write(&dir.join("mirror.toml"));
-    Config::load(&config).unwrap()
-}
-
-/// The city anonymised and its mirrors for the latest year, as `mirror run`
-/// makes them (crates/mirror/src/pipeline.rs), with no earlier releases.
-fn benchmark(config: &Config) -> (AnonymisedCity, CityBenchmark) {
-    let calendar = Calendar::load(&config.calendar).unwrap();
-    let raw = mirror_ingest::run(config, calendar).unwrap().city;
-    let key = PseudonymKey::load(config.pseudonym_key_file.as_deref(), &config.source).unwrap();
-    let city = mirror_anonymise::run(raw, &key, &Places::default(), &config.privacy).city;
-    let settings = BenchmarkSettings {
-        thresholds: config.thresholds.clone(),
-        peers: config.peers.clone(),
-        privacy: config.privacy.clone(),
-        cohort: Cohort::Enrolled,
-        practices_per_report: config.practices.per_report,
-    };
-    let b = mirror_benchmark::run(&city, &settings, Reported::Latest, &Default::default()).unwrap();
-    (city, b)
+    let (_, config) = sample_city(dir, 40, 2, 3, &["--csv-registrations"]);
+    Config::load(&config.write(&dir.join("mirror.toml"))).unwrap()
 }
 
 /// A registry share such as `0.349` in whole thousandths, read from its

@@ -19,73 +19,26 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
-use common::{TestConfig, pdf_text, repo};
+use common::{benchmark, mirror, pdf_text, sample_city};
 
 use std::path::Path;
-use std::process::Command;
 
-use mirror_anonymise::{Places, PseudonymKey};
 use mirror_benchmark::survey::InstrumentMirror;
-use mirror_benchmark::{BenchmarkSettings, Cohort, Figure, Reported, SchoolMirror, Side};
-use mirror_model::{Calendar, Config, RespondentGroup};
-
-/// Runs the binary with `args`; fails the test with its output otherwise.
-fn mirror(args: &[&std::ffi::OsStr]) {
-    let out = Command::new(env!("CARGO_BIN_EXE_mirror"))
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "mirror {args:?}:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
+use mirror_benchmark::{Figure, SchoolMirror, Side};
+use mirror_model::{Config, RespondentGroup};
 
 /// The seed-5 city in `dir/city`, its mirrors rendered by `mirror run`, and
 /// benchmark's mirrors of the same year made in this process as the
 /// pipeline makes them (no earlier releases: the run is the first).
 fn seed_5(dir: &Path) -> (Vec<SchoolMirror>, std::path::PathBuf) {
-    let city = dir.join("city");
-    let shipped = repo().join("config/mirror.toml");
-    mirror(&[
-        "sample-data".as_ref(),
-        "--schools".as_ref(),
-        "40".as_ref(),
-        "--years".as_ref(),
-        "2".as_ref(),
-        "--seed".as_ref(),
-        "5".as_ref(),
-        "--out".as_ref(),
-        city.as_os_str(),
-        "--config".as_ref(),
-        shipped.as_os_str(),
-    ]);
-    let path = TestConfig::shipped(dir, &city, &city.join("pseudonym.key"))
+    let (_, config) = sample_city(dir, 40, 2, 5, &[]);
+    let path = config
         .set("peers.method", "nearest")
         .set("peers.size", 19)
         .write(&dir.join("mirror.toml"));
     mirror(&["run".as_ref(), "--config".as_ref(), path.as_os_str()]);
     let config = Config::load(&path).unwrap();
-    let calendar = Calendar::load(&config.calendar).unwrap();
-    let raw = mirror_ingest::run(&config, calendar).unwrap().city;
-    let key = PseudonymKey::load(config.pseudonym_key_file.as_deref(), &config.source).unwrap();
-    let anonymised = mirror_anonymise::run(raw, &key, &Places::default(), &config.privacy).city;
-    let settings = BenchmarkSettings {
-        thresholds: config.thresholds.clone(),
-        peers: config.peers.clone(),
-        privacy: config.privacy.clone(),
-        cohort: Cohort::Enrolled,
-        practices_per_report: config.practices.per_report,
-    };
-    let b = mirror_benchmark::run(
-        &anonymised,
-        &settings,
-        Reported::Latest,
-        &Default::default(),
-    )
-    .unwrap();
+    let (_, b) = benchmark(&config);
     let year = b.mirrors[0].year.to_string();
     (b.mirrors, dir.join("out").join(year).join("schools"))
 }

@@ -6,32 +6,16 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
-use common::{TestConfig, pdf_text, repo};
+use common::{TestConfig, mirror, pdf_text, repo, sample_city};
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use chrono::{Datelike, NaiveDate};
 use mirror_model::{Calendar, SchoolYear};
 use polars::prelude::*;
 
 const YEAR: &str = "2025-2026";
-
-/// Runs the binary; its stdout and stderr when it succeeds.
-fn mirror(args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_mirror"))
-        .args(args)
-        .output()
-        .expect("the mirror binary runs");
-    let said = format!(
-        "{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.status.success(), "mirror {args:?} failed:\n{said}");
-    said
-}
 
 /// A percentage with one decimal as reports print it.
 fn percent(events: u64, trials: u64, language: &str) -> String {
@@ -350,22 +334,7 @@ fn drop_school_registrations(city: &Path, school: &str) {
 #[test]
 fn a_school_with_only_totals_in_a_city_with_pupil_data_gets_its_mirror() {
     let tmp = tempfile::tempdir().unwrap();
-    let city = tmp.path().join("city");
-    mirror(&[
-        "sample-data",
-        "--schools",
-        "16",
-        "--years",
-        "2",
-        "--seed",
-        "7",
-        "--last-year",
-        YEAR,
-        "--out",
-        city.to_str().unwrap(),
-        "--config",
-        repo().join("config/mirror.toml").to_str().unwrap(),
-    ]);
+    let (city, _) = sample_city(tmp.path(), 16, 2, 7, &["--last-year", YEAR]);
     let schools = languages(&city.join("registry.csv"));
     let (school, language) = schools.iter().next().unwrap();
     let totals = monthly_totals_of(&city, school);

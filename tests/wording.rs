@@ -8,30 +8,14 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
-use common::{TestConfig, pdf_text, repo};
+use common::{mirror, pdf_text, repo, sample_city};
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 const YEAR: &str = "2025-2026";
 /// Not the sample data's own city: the header can only have it from the
 /// configuration.
 const CITY: &str = "Voorbeeldstad";
-
-/// Runs the binary; its stdout and stderr when it succeeds.
-fn mirror(args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_mirror"))
-        .args(args)
-        .output()
-        .expect("the mirror binary runs");
-    let said = format!(
-        "{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.status.success(), "mirror {args:?} failed:\n{said}");
-    said
-}
 
 /// The city, run (see [`seed_5_city`]); returns the period's output
 /// folder.
@@ -45,24 +29,8 @@ fn seed_5_city_run(dir: &Path) -> PathBuf {
 /// `dir/city` with the shipped configuration and `CITY` as its name;
 /// returns the configuration's path.
 fn seed_5_city(dir: &Path) -> PathBuf {
-    let city = dir.join("city");
-    let shipped = repo().join("config/mirror.toml");
-    mirror(&[
-        "sample-data",
-        "--schools",
-        "40",
-        "--years",
-        "2",
-        "--seed",
-        "5",
-        "--last-year",
-        YEAR,
-        "--out",
-        city.to_str().unwrap(),
-        "--config",
-        shipped.to_str().unwrap(),
-    ]);
-    TestConfig::shipped(dir, &city, &city.join("pseudonym.key"))
+    let (_, config) = sample_city(dir, 40, 2, 5, &["--last-year", YEAR]);
+    config
         .set("report.city_name", CITY)
         .set("report.city_language", "nl")
         .write(&dir.join("mirror.toml"))

@@ -2,7 +2,9 @@
 //! so the unused rest is allowed rather than reported per binary.
 #![allow(dead_code)]
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 
 /// The repository's top level (templates, config, fixtures).
 pub fn repo() -> PathBuf {
@@ -83,4 +85,87 @@ impl TestConfig {
         std::fs::write(path, toml::to_string(&self.0).unwrap()).unwrap();
         path.to_owned()
     }
+}
+
+/// Runs the binary; whatever it does is the test's to judge.
+pub fn mirror_output<S: AsRef<OsStr>>(args: &[S]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_mirror"))
+        .args(args)
+        .output()
+        .expect("the mirror binary runs")
+}
+
+/// Runs the binary; its stdout and stderr, the test failing with them
+/// unless it succeeds.
+pub fn mirror<S: AsRef<OsStr>>(args: &[S]) -> String {
+    let out = mirror_output(args);
+    let said = format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let args: Vec<&OsStr> = args.iter().map(AsRef::as_ref).collect();
+    assert!(out.status.success(), "mirror {args:?} failed:\n{said}");
+    said
+}
+
+/// A sample city in `dir/city` (`mirror sample-data --schools <schools>
+/// --years <years> --seed <seed>` and `extra`, generated for the shipped
+/// configuration), and the shipped configuration pointed at it.
+pub fn sample_city(
+    dir: &Path,
+    schools: u32,
+    years: u32,
+    seed: u32,
+    extra: &[&str],
+) -> (PathBuf, TestConfig) {
+    let city = dir.join("city");
+    let shipped = repo().join("config/mirror.toml");
+    let mut args: Vec<&OsStr> = Vec::new();
+    let (schools, years, seed) = (schools.to_string(), years.to_string(), seed.to_string());
+    for a in [
+        "sample-data",
+        "--schools",
+        &schools,
+        "--years",
+        &years,
+        "--seed",
+        &seed,
+    ] {
+        args.push(a.as_ref());
+    }
+    args.extend(extra.iter().map(|a| OsStr::new(*a)));
+    args.extend([OsStr::new("--out"), city.as_os_str()]);
+    args.extend([OsStr::new("--config"), shipped.as_os_str()]);
+    mirror(&args);
+    let config = TestConfig::shipped(dir, &city, &city.join("pseudonym.key"));
+    (city, config)
+}
+
+/// The city anonymised and its mirrors for the reported year, made in this
+/// process as `mirror run` makes them (crates/mirror/src/pipeline.rs), with
+/// no earlier releases.
+pub fn benchmark(
+    config: &mirror_model::Config,
+) -> (
+    mirror_anonymise::AnonymisedCity,
+    mirror_benchmark::CityBenchmark,
+) {
+    let calendar = mirror_model::Calendar::load(&config.calendar).unwrap();
+    let raw = mirror_ingest::run(config, calendar).unwrap().city;
+    let key =
+        mirror_anonymise::PseudonymKey::load(config.pseudonym_key_file.as_deref(), &config.source)
+            .unwrap();
+    let places = mirror_anonymise::Places::default();
+    let city = mirror_anonymise::run(raw, &key, &places, &config.privacy).city;
+    let settings = mirror_benchmark::BenchmarkSettings {
+        thresholds: config.thresholds.clone(),
+        peers: config.peers.clone(),
+        privacy: config.privacy.clone(),
+        cohort: mirror_benchmark::Cohort::Enrolled,
+        practices_per_report: config.practices.per_report,
+    };
+    let reported = mirror_benchmark::Reported::Latest;
+    let b = mirror_benchmark::run(&city, &settings, reported, &Default::default()).unwrap();
+    (city, b)
 }
