@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
-use common::{TestConfig, mirror, mirror_output, pdf_text, repo, sample_city};
+use common::{TestConfig, benchmark, mirror, mirror_output, pdf_text, repo, sample_city};
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -478,28 +478,8 @@ fn render_time_of_the_sample_city() {
     use std::time::Instant;
 
     let config = mirror_model::Config::load(&repo().join("config/mirror.toml")).unwrap();
-    let calendar = Calendar::load(&config.calendar).unwrap();
-    let raw = mirror_ingest::run(&config, calendar).unwrap().city;
-    let key =
-        mirror_anonymise::PseudonymKey::load(config.pseudonym_key_file.as_deref(), &config.source)
-            .unwrap();
-    let places = mirror_anonymise::Places::load(&config.places).unwrap();
-    let anonymised = mirror_anonymise::run(raw, &key, &places, &config.privacy);
+    let (anonymised, benchmark) = benchmark(&config);
     let city = &anonymised.city;
-    let settings = mirror_benchmark::BenchmarkSettings {
-        thresholds: config.thresholds.clone(),
-        peers: config.peers.clone(),
-        privacy: config.privacy.clone(),
-        cohort: mirror_benchmark::Cohort::Enrolled,
-        practices_per_report: config.practices.per_report,
-    };
-    let benchmark = mirror_benchmark::run(
-        city,
-        &settings,
-        mirror_benchmark::Reported::Latest,
-        &mirror_anonymise::disclosure::ReleaseHistory::default(),
-    )
-    .unwrap();
     let renderer = mirror_render::Renderer::new(&config.templates_dir).unwrap();
     let meta = |round: u64| mirror_render::ReportMeta {
         // Another date each round: no report is served from typst's cache.

@@ -8,7 +8,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
-use common::{mirror, pdf_text, repo, sample_city};
+use common::{benchmark, mirror, pdf_text, repo, sample_city};
 
 use std::path::{Path, PathBuf};
 
@@ -162,27 +162,7 @@ fn dutch_mirrors_and_the_advisors_list_read_as_a_flemish_school_writes() {
 fn a_half_rounds_up_for_shares_and_scores_alike() {
     let tmp = tempfile::tempdir().unwrap();
     let config = mirror_model::Config::load(&seed_5_city(tmp.path())).unwrap();
-    let calendar = mirror_model::Calendar::load(&config.calendar).unwrap();
-    let raw = mirror_ingest::run(&config, calendar).unwrap().city;
-    let key =
-        mirror_anonymise::PseudonymKey::load(config.pseudonym_key_file.as_deref(), &config.source)
-            .unwrap();
-    let places = mirror_anonymise::Places::load(&config.places).unwrap();
-    let anonymised = mirror_anonymise::run(raw, &key, &places, &config.privacy);
-    let settings = mirror_benchmark::BenchmarkSettings {
-        thresholds: config.thresholds.clone(),
-        peers: config.peers.clone(),
-        privacy: config.privacy.clone(),
-        cohort: mirror_benchmark::Cohort::Enrolled,
-        practices_per_report: config.practices.per_report,
-    };
-    let benchmark = mirror_benchmark::run(
-        &anonymised.city,
-        &settings,
-        mirror_benchmark::Reported::Latest,
-        &mirror_anonymise::disclosure::ReleaseHistory::default(),
-    )
-    .unwrap();
+    let (_, benchmark) = benchmark(&config);
     let shown = |m: &mirror_benchmark::SchoolMirror| {
         m.survey
             .instruments

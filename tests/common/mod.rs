@@ -142,13 +142,14 @@ pub fn sample_city(
     (city, config)
 }
 
-/// The city anonymised and its mirrors for the reported year, made in this
+/// Anonymise's output (the city, the leak guard ...) and the mirrors for
+/// the reported year, made in this
 /// process as `mirror run` makes them (crates/mirror/src/pipeline.rs), with
 /// no earlier releases.
 pub fn benchmark(
     config: &mirror_model::Config,
 ) -> (
-    mirror_anonymise::AnonymisedCity,
+    mirror_anonymise::Anonymised,
     mirror_benchmark::CityBenchmark,
 ) {
     let calendar = mirror_model::Calendar::load(&config.calendar).unwrap();
@@ -156,8 +157,8 @@ pub fn benchmark(
     let key =
         mirror_anonymise::PseudonymKey::load(config.pseudonym_key_file.as_deref(), &config.source)
             .unwrap();
-    let places = mirror_anonymise::Places::default();
-    let city = mirror_anonymise::run(raw, &key, &places, &config.privacy).city;
+    let places = mirror_anonymise::Places::load(&config.places).unwrap();
+    let anonymised = mirror_anonymise::run(raw, &key, &places, &config.privacy);
     let settings = mirror_benchmark::BenchmarkSettings {
         thresholds: config.thresholds.clone(),
         peers: config.peers.clone(),
@@ -166,6 +167,7 @@ pub fn benchmark(
         practices_per_report: config.practices.per_report,
     };
     let reported = mirror_benchmark::Reported::Latest;
-    let b = mirror_benchmark::run(&city, &settings, reported, &Default::default()).unwrap();
-    (city, b)
+    let b =
+        mirror_benchmark::run(&anonymised.city, &settings, reported, &Default::default()).unwrap();
+    (anonymised, b)
 }
