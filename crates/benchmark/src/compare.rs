@@ -1,6 +1,9 @@
 //! One figure of every school at once, so that a school's figure can be set
 //! beside its peers' spread, the city's and the funnel's limits.
 
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Mutex, OnceLock};
+
 use mirror_model::{Level, SchoolRef};
 
 use crate::funnel::{Funnel, Unit};
@@ -22,13 +25,39 @@ pub(crate) struct SchoolFigure {
 /// A figure as events out of trials (problematic half days out of expected
 /// ones, pupils from a threshold out of pupils, ...) for every school that
 /// has it.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) struct Field {
     by_school: Vec<Option<SchoolFigure>>,
     /// Whether the school's figure is placed on a funnel. Not for parts of a
     /// school (a grade, a form): the limits and z-score would give the part's
     /// size, and with the school's totals a withheld part's figure.
     judged: bool,
+    /// The counted figures of each level pooled, worked out on first use
+    /// (every comparison of a run has the same [`Context`]): the same for
+    /// every school of the level, so not summed again per school.
+    levels: OnceLock<BTreeMap<Level, LevelTotal>>,
+    /// The funnels fitted so far, by the schools they were fitted over: the
+    /// schools of a peer group share one (with the school itself, a peer
+    /// group is the same set for each of its members, and
+    /// [`Funnel::fit`] does not depend on the units' order), fitted once
+    /// rather than once per school.
+    funnels: Mutex<HashMap<FunnelOver, Option<Funnel>>>,
+}
+
+/// The counted figures of a level's schools pooled.
+#[derive(Debug, Clone, Copy, Default)]
+struct LevelTotal {
+    events: u128,
+    trials: u128,
+    schools: usize,
+}
+
+/// The schools a funnel is fitted over: a peer group with the school (in
+/// registry order), or every school of a level.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum FunnelOver {
+    Peers(Vec<SchoolRef>),
+    Level(Level),
 }
 
 /// What every comparison needs to know about the city.
@@ -47,6 +76,8 @@ impl Field {
         Self {
             by_school: (0..schools).map(|i| figure(SchoolRef(i as u32))).collect(),
             judged: true,
+            levels: OnceLock::new(),
+            funnels: Mutex::default(),
         }
     }
 
@@ -87,18 +118,47 @@ impl Field {
     /// school's figure is usable.
     fn funnel(&self, me: SchoolRef, ctx: &Context) -> Option<(Funnel, Unit, Against)> {
         let own = self.usable(me, ctx)?;
-        let peers = self.peer_units(me, ctx, Self::counted);
-        let (mut units, against) = if peers.len() >= ctx.min_peer_schools {
-            (peers, Against::Peers)
+        let members = ctx
+            .groups
+            .get(me.index())
+            .and_then(Option::as_ref)
+            .map_or(&[][..], PeerGroup::members);
+        let peers = members
+            .iter()
+            .filter(|m| self.counted(**m, ctx).is_some())
+            .count();
+        let (over, against) = if peers >= ctx.min_peer_schools {
+            // The members are in registry order: the school goes in its place.
+            let mut schools = members.to_vec();
+            schools.insert(members.partition_point(|m| *m < me), me);
+            (FunnelOver::Peers(schools), Against::Peers)
         } else {
-            let others = self.level_units(me, ctx, false);
-            if others.len() < ctx.min_peer_schools {
+            let level = ctx.levels[me.index()];
+            // The school's own figure is usable, so counted among them.
+            if self.level_total(level, ctx).schools - 1 < ctx.min_peer_schools {
                 return None;
             }
-            (others, Against::City)
+            (FunnelOver::Level(level), Against::City)
         };
-        units.push(own);
-        Some((Funnel::fit(&units, None)?, own, against))
+        let mut funnels = self.funnels.lock().expect("no fit panics");
+        let funnel = funnels
+            .entry(over)
+            .or_insert_with_key(|over| {
+                let units: Vec<Unit> = match over {
+                    FunnelOver::Peers(schools) => schools
+                        .iter()
+                        .filter_map(|s| self.counted(*s, ctx))
+                        .collect(),
+                    FunnelOver::Level(level) => (0..self.by_school.len())
+                        .map(|i| SchoolRef(i as u32))
+                        .filter(|s| ctx.levels[s.index()] == *level)
+                        .filter_map(|s| self.counted(s, ctx))
+                        .collect(),
+                };
+                Funnel::fit(&units, None)
+            })
+            .clone()?;
+        Some((funnel, own, against))
     }
 
     /// The figures of the school's peer group (empty without one) that
@@ -121,15 +181,22 @@ impl Field {
             .unwrap_or_default()
     }
 
-    /// The counted figures of the city's schools of the school's level, with
-    /// or without the school itself.
-    fn level_units(&self, me: SchoolRef, ctx: &Context, with_me: bool) -> Vec<Unit> {
-        let level = ctx.levels[me.index()];
-        (0..self.by_school.len())
-            .map(|i| SchoolRef(i as u32))
-            .filter(|s| (with_me || *s != me) && ctx.levels[s.index()] == level)
-            .filter_map(|s| self.counted(s, ctx))
-            .collect()
+    /// The counted figures of the city's schools of `level` pooled.
+    fn level_total(&self, level: Level, ctx: &Context) -> LevelTotal {
+        let levels = self.levels.get_or_init(|| {
+            let mut levels: BTreeMap<Level, LevelTotal> = BTreeMap::new();
+            for i in 0..self.by_school.len() {
+                let s = SchoolRef(i as u32);
+                if let Some(u) = self.counted(s, ctx) {
+                    let total = levels.entry(ctx.levels[i]).or_default();
+                    total.events += u128::from(u.events);
+                    total.trials += u128::from(u.trials);
+                    total.schools += 1;
+                }
+            }
+            levels
+        });
+        levels.get(&level).copied().unwrap_or_default()
     }
 
     /// The funnel plot of the school (when its figure may be printed): its
@@ -189,10 +256,10 @@ impl Field {
             },
         };
         let peers = self.peer_units(me, ctx, Self::counted);
-        let city = self.level_units(me, ctx, true);
+        let city = self.level_total(ctx.levels[me.index()], ctx);
         // Pooled over too few schools, the city figure and a school's own
         // would give away the others'.
-        let others = city.len() - usize::from(self.counted(me, ctx).is_some());
+        let others = city.schools - usize::from(self.counted(me, ctx).is_some());
         let spread = self.peer_spread(me, ctx, &peers);
         let judged = match school {
             Figure::Value(_) if self.judged => {
@@ -211,9 +278,8 @@ impl Field {
         Comparison {
             school,
             peers: spread,
-            city: (others >= ctx.min_peer_schools)
-                .then(|| pooled(&city))
-                .flatten(),
+            city: (others >= ctx.min_peer_schools && city.trials > 0)
+                .then(|| city.events as f64 / city.trials as f64),
             judged,
         }
     }

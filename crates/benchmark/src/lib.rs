@@ -26,7 +26,7 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use mirror_anonymise::AnonymisedCity;
-use mirror_anonymise::disclosure::ReleaseHistory;
+use mirror_anonymise::disclosure::{Release, ReleaseHistory, Suppression};
 use mirror_model::config::{PeerSettings, PrivacySettings, Thresholds};
 use mirror_model::{AbsenceCategory, GovernmentFigures, SchoolId, SchoolRef, SchoolYear};
 
@@ -335,15 +335,19 @@ pub fn period_of(city: &AnonymisedCity, reported: Reported) -> Result<Period, Be
 /// years before it as history. Counts of pupils are printed only where
 /// [`mirror_anonymise::disclosure::protect`] allows, given what `released`
 /// says earlier reports showed.
+///
+/// Every figure that does not depend on the school (a period's counts, a
+/// level's pooled figure, a peer group's funnel, a survey group's scores) is
+/// worked out once, so the work grows with the number of schools, not with
+/// its square.
 pub fn run(
     city: &AnonymisedCity,
     settings: &BenchmarkSettings,
     reported: Reported,
     released: &ReleaseHistory,
 ) -> Result<CityBenchmark, BenchmarkError> {
-    let thresholds = &settings.thresholds.problematic_half_days;
-    let counted = counted_years(city);
     let period = period_of(city, reported)?;
+    let thresholds = &settings.thresholds.problematic_half_days;
     let ranges = band_ranges(thresholds);
     let disclosure = Disclosure {
         released,
@@ -351,86 +355,118 @@ pub fn run(
         bands: &ranges,
         min_pupils: settings.privacy.min_pupils,
     };
-    let count = |p: Period, also_earlier: Option<&Year>| {
-        let data = PeriodData::of(city, &p, thresholds, settings.cohort);
-        Year::new(city, p, data, &disclosure, also_earlier)
-    };
-    // Every earlier school year with data: counted, from totals, or known
-    // only from the government's figures.
-    let mut earlier: Vec<SchoolYear> = city
-        .government()
-        .iter()
-        .map(|g| g.year)
-        .chain(counted.iter().copied())
-        .filter(|y| *y < period.year)
-        .collect();
-    earlier.sort();
-    earlier.dedup();
-    let mut years: Vec<Year> = earlier
-        .into_iter()
-        .map(|y| count(Period::whole(y), None))
-        .collect();
-    let same_dates =
-        (period.year_to_date && counted.contains(&period.year.previous())).then(|| {
-            let whole = years
-                .iter()
-                .find(|y| y.period.year == period.year.previous());
-            count(period.a_year_earlier(), whole)
-        });
-    years.push(count(period, None));
-
+    let history = History::count(city, settings, period, &disclosure);
     let schools = city.schools();
     let groups = peers::build(schools, &settings.peers, settings.privacy.min_peer_schools)?;
-    let ctx = Context {
-        levels: schools.iter().map(|s| s.level).collect(),
-        held_back: schools.iter().map(|s| s.held_back).collect(),
-        groups: &groups,
-        min_pupils: settings.privacy.min_pupils,
-        min_peer_schools: settings.privacy.min_peer_schools,
+    let inputs = MirrorInputs {
+        city,
+        settings,
+        released,
+        period,
+        bands: &ranges,
+        history: &history,
+        ctx: Context {
+            levels: schools.iter().map(|s| s.level).collect(),
+            held_back: schools.iter().map(|s| s.held_back).collect(),
+            groups: &groups,
+            min_pupils: settings.privacy.min_pupils,
+            min_peer_schools: settings.privacy.min_peer_schools,
+        },
+        surveys: survey::CityResults::of(city, &settings.privacy),
     };
-    let now = years.last().expect("the reported period is in the history");
-    let survey_results = survey::CityResults::of(city, &settings.privacy);
-    let mut mirrors = Vec::new();
-    for (i, school) in schools.iter().enumerate() {
-        let me = SchoolRef(i as u32);
-        if school.held_back || !now.data.has(me) {
-            continue;
-        }
+    let mut mirrors: Vec<SchoolMirror> = schools
+        .iter()
+        .enumerate()
+        .map(|(i, school)| (SchoolRef(i as u32), school))
+        .filter(|(me, school)| !school.held_back && history.now().data.has(*me))
+        .map(|(me, _)| inputs.school_mirror(me))
+        .collect();
+    choose_practices(city, settings, &mut mirrors);
+    Ok(CityBenchmark {
+        period,
+        mirrors,
+        peer_sets: peer_sets(city, &groups),
+    })
+}
+
+/// Every period a mirror shows, counted once for every school.
+struct History<'a> {
+    /// The earlier school years with data, oldest first, then the reported
+    /// period.
+    years: Vec<Year<'a>>,
+    /// For a year-to-date run, the same dates a year earlier.
+    same_dates: Option<Year<'a>>,
+}
+
+impl<'a> History<'a> {
+    fn count(
+        city: &'a AnonymisedCity,
+        settings: &BenchmarkSettings,
+        period: Period,
+        disclosure: &Disclosure,
+    ) -> Self {
+        let counted = counted_years(city);
+        let count = |p: Period, also_earlier: Option<&Year>| {
+            let data = PeriodData::of(city, &p, disclosure.thresholds, settings.cohort);
+            Year::new(city, p, data, disclosure, also_earlier)
+        };
+        // Every earlier school year with data: counted, from totals, or known
+        // only from the government's figures.
+        let mut earlier: Vec<SchoolYear> = city
+            .government()
+            .iter()
+            .map(|g| g.year)
+            .chain(counted.iter().copied())
+            .filter(|y| *y < period.year)
+            .collect();
+        earlier.sort();
+        earlier.dedup();
+        let mut years: Vec<Year> = earlier
+            .into_iter()
+            .map(|y| count(Period::whole(y), None))
+            .collect();
+        let same_dates =
+            (period.year_to_date && counted.contains(&period.year.previous())).then(|| {
+                let whole = years
+                    .iter()
+                    .find(|y| y.period.year == period.year.previous());
+                count(period.a_year_earlier(), whole)
+            });
+        years.push(count(period, None));
+        Self { years, same_dates }
+    }
+
+    /// The reported period.
+    fn now(&self) -> &Year<'a> {
+        self.years
+            .last()
+            .expect("the reported period is in the history")
+    }
+}
+
+/// What every school's mirror is made from.
+struct MirrorInputs<'a> {
+    city: &'a AnonymisedCity,
+    settings: &'a BenchmarkSettings,
+    released: &'a ReleaseHistory,
+    period: Period,
+    bands: &'a [Band],
+    history: &'a History<'a>,
+    ctx: Context<'a>,
+    surveys: survey::CityResults<'a>,
+}
+
+impl MirrorInputs<'_> {
+    /// The school's mirror, but for the practices chosen for it (they read
+    /// every school's mirror).
+    fn school_mirror(&self, me: SchoolRef) -> SchoolMirror {
+        let (city, ctx, period) = (self.city, &self.ctx, self.period);
+        let school = city.school(me);
+        let now = self.history.now();
         let mut releases = Vec::new();
         let mut suppressed = BTreeMap::new();
-        let mut history: Vec<YearFigures> = Vec::new();
-        let mut previous: Option<&Year> = None;
-        for y in &years {
-            let is_now = y.period == period;
-            let Some(mut figures) = year_figures(me, y, &ctx) else {
-                continue;
-            };
-            if let Some(shown) = y.shown.get(&me) {
-                releases.push(shown.release(y.period.year, y.period.to, is_now, &mut suppressed));
-            }
-            // Only consecutive school years are compared, and a year-to-date
-            // rate only with the same dates a year earlier.
-            if !period.year_to_date || !is_now {
-                figures.change = previous
-                    .filter(|p| p.period.year == y.period.year.previous())
-                    .and_then(|p| rate_change(me, p, y, &ctx));
-            }
-            previous = Some(y);
-            history.push(figures);
-        }
-        let same_dates_last_year = same_dates.as_ref().and_then(|last| {
-            let figures = year_figures(me, last, &ctx)?;
-            if let Some(shown) = last.shown.get(&me) {
-                releases.push(shown.release(
-                    last.period.year,
-                    last.period.to,
-                    false,
-                    &mut suppressed,
-                ));
-            }
-            history.last_mut()?.change = rate_change(me, last, now, &ctx);
-            Some(figures)
-        });
+        let (history, same_dates_last_year) =
+            self.figures_by_period(me, &mut releases, &mut suppressed);
         let f = &now.fields;
         let part = |parts: &[(String, Field)]| -> Vec<PatternRate> {
             parts
@@ -438,32 +474,33 @@ pub fn run(
                 .filter(|(_, field)| field.unit(me).is_some_and(|u| u.trials > 0))
                 .map(|(part, field)| PatternRate {
                     part: part.clone(),
-                    rate: field.compare(me, &ctx),
+                    rate: field.compare(me, ctx),
                 })
                 .collect()
         };
-        mirrors.push(SchoolMirror {
+        let group = ctx.groups[me.index()].as_ref();
+        let mut m = SchoolMirror {
             school: school.id.clone(),
             name: school.name.clone(),
             level: school.level,
             language: school.language.clone(),
             year: period.year,
             period,
-            thresholds: thresholds.clone(),
-            peer_group: groups[i]
-                .as_ref()
-                .map(|g| peers::describe(schools, g, city.school_set_id(g.members()))),
-            funnel: f.rate.funnel_plot(me, &ctx),
-            trend: rate_trend(me, &years, period, &ctx),
+            thresholds: self.settings.thresholds.problematic_half_days.clone(),
+            peer_group: group
+                .map(|g| peers::describe(city.schools(), g, city.school_set_id(g.members()))),
+            funnel: f.rate.funnel_plot(me, ctx),
+            trend: rate_trend(me, &self.history.years, &history, period),
             history,
             same_dates_last_year,
             since_last_mirror: None,
-            bands: ranges
+            bands: self
+                .bands
                 .iter()
                 .zip(&f.bands)
                 .map(|(band, field)| BandFigures {
                     band: *band,
-                    share: field.compare(me, &ctx),
+                    share: field.compare(me, ctx),
                 })
                 .collect(),
             categories: f
@@ -471,7 +508,7 @@ pub fn run(
                 .iter()
                 .map(|(category, field)| CategoryRate {
                     category: *category,
-                    rate: field.compare(me, &ctx),
+                    rate: field.compare(me, ctx),
                 })
                 .collect(),
             patterns: Patterns {
@@ -490,32 +527,84 @@ pub fn run(
                 near_holidays: part(&f.near_holidays),
             },
             guidance: match now.data.counted.get(&me) {
-                Some(c) => follow_up(me, c, &now.shown[&me], now.period, &f.with_file, &ctx),
-                None => GuidanceFollowUp::not_counted(f.with_file.compare(me, &ctx)),
+                Some(c) => follow_up(me, c, &now.shown[&me], now.period, &f.with_file, ctx),
+                None => GuidanceFollowUp::not_counted(f.with_file.compare(me, ctx)),
             },
             survey: survey::survey_mirror(
-                &survey_results,
+                &self.surveys,
                 me,
                 period.year,
-                groups[i].as_ref().map_or(&[][..], PeerGroup::members),
-                &settings.privacy,
-                &released.earlier(&school.id, period.year),
+                group.map_or(&[][..], PeerGroup::members),
+                &self.settings.privacy,
+                &self.released.earlier(&school.id, period.year),
             ),
             goals: Vec::new(),
             support: Vec::new(),
             practices: Vec::new(),
             releases,
             suppressed,
-        });
+        };
         // Goals and support read the finished mirror.
-        let m = mirrors.last_mut().expect("just pushed");
         m.survey.release_into(&mut m.releases, period);
-        m.goals = goals::progress(city, me, m, &settings.privacy);
-        m.support = support::suggestions(city, m);
+        m.goals = goals::progress(city, me, &m, &self.settings.privacy);
+        m.support = support::suggestions(city, &m);
+        m
     }
-    // The practices chosen for a mirror read every school's mirror.
+
+    /// The school's figures of each period of the history it has data in,
+    /// and of the same dates a year earlier; what each prints goes into
+    /// `releases`, what each withholds into `suppressed`.
+    fn figures_by_period(
+        &self,
+        me: SchoolRef,
+        releases: &mut Vec<Release>,
+        suppressed: &mut BTreeMap<Suppression, u32>,
+    ) -> (Vec<YearFigures>, Option<YearFigures>) {
+        let (ctx, period) = (&self.ctx, self.period);
+        let mut history: Vec<YearFigures> = Vec::new();
+        let mut previous: Option<&Year> = None;
+        for y in &self.history.years {
+            let is_now = y.period == period;
+            let Some(mut figures) = year_figures(me, y, ctx) else {
+                continue;
+            };
+            if let Some(shown) = y.shown.get(&me) {
+                releases.push(shown.release(y.period.year, y.period.to, is_now, suppressed));
+            }
+            // Only consecutive school years are compared, and a year-to-date
+            // rate only with the same dates a year earlier.
+            if !period.year_to_date || !is_now {
+                figures.change = previous
+                    .filter(|p| p.period.year == y.period.year.previous())
+                    .zip(history.last())
+                    .and_then(|before| rate_change(me, before, (y, &figures)));
+            }
+            previous = Some(y);
+            history.push(figures);
+        }
+        let same_dates_last_year = self.history.same_dates.as_ref().and_then(|last| {
+            let figures = year_figures(me, last, ctx)?;
+            if let Some(shown) = last.shown.get(&me) {
+                releases.push(shown.release(last.period.year, last.period.to, false, suppressed));
+            }
+            let now = self.history.now();
+            let change = rate_change(me, (last, &figures), (now, history.last()?));
+            history.last_mut()?.change = change;
+            Some(figures)
+        });
+        (history, same_dates_last_year)
+    }
+}
+
+/// Chooses the practices of other schools for each mirror's appendix: the
+/// choice reads every school's mirror.
+fn choose_practices(
+    city: &AnonymisedCity,
+    settings: &BenchmarkSettings,
+    mirrors: &mut [SchoolMirror],
+) {
     let chosen: Vec<Vec<PracticeShown>> = {
-        let sources = practices::Sources::new(city, &mirrors, settings.peers.bands);
+        let sources = practices::Sources::new(city, mirrors, settings.peers.bands);
         mirrors
             .iter()
             .map(|m| sources.choose(m, settings.practices_per_report))
@@ -524,9 +613,14 @@ pub fn run(
     for (m, practices) in mirrors.iter_mut().zip(chosen) {
         m.practices = practices;
     }
-    let peer_sets = schools
+}
+
+/// Each school's peer set, for the city's list of peer sets.
+fn peer_sets(city: &AnonymisedCity, groups: &[Option<PeerGroup>]) -> Vec<PeerSet> {
+    let schools = city.schools();
+    schools
         .iter()
-        .zip(&groups)
+        .zip(groups)
         .filter(|(s, _)| !s.held_back)
         .filter_map(|(s, g)| {
             let g = g.as_ref()?;
@@ -540,12 +634,7 @@ pub fn run(
                     .collect(),
             })
         })
-        .collect();
-    Ok(CityBenchmark {
-        period,
-        mirrors,
-        peer_sets,
-    })
+        .collect()
 }
 
 /// One school's figures for one history entry; `None` when the school has no
@@ -591,14 +680,16 @@ fn year_figures(me: SchoolRef, y: &Year, ctx: &Context) -> Option<YearFigures> {
 /// the test needs each pupil's half days, and a test on totals alone would
 /// take a school's half days as independent, which they are not (a pupil's
 /// absences cluster), and call chance a change.
+///
+/// Each period comes with the school's figures of it, as printed: a rate
+/// compared once per school and period, not again here.
 fn rate_change(
     me: SchoolRef,
-    before: &Year,
-    after: &Year,
-    ctx: &Context,
+    (before, printed_before): (&Year, &YearFigures),
+    (after, printed_after): (&Year, &YearFigures),
 ) -> Option<significance::ChangeTest> {
-    before.fields.rate.compare(me, ctx).school.value()?;
-    after.fields.rate.compare(me, ctx).school.value()?;
+    printed_before.problematic_rate.school.value()?;
+    printed_after.problematic_rate.school.value()?;
     let estimate = |c: &PeriodCounts| RatioEstimate::from_accumulator(&c.per_pupil);
     significance::rate_change(
         &estimate(before.data.counted.get(&me)?)?,
@@ -613,22 +704,28 @@ fn rate_change(
 /// totals has no pupils, so its binomial variance is multiplied by the
 /// largest design effect (pupil-level over binomial variance) of the
 /// school's counted years, and without one only the counted years are
-/// tested.
+/// tested. `history` is the school's figures of `years`, as printed.
 fn rate_trend(
     me: SchoolRef,
     years: &[Year],
+    history: &[YearFigures],
     period: Period,
-    ctx: &Context,
 ) -> Option<significance::TrendTest> {
     if period.year_to_date {
         return None;
     }
+    let printed = |y: &Year| {
+        history
+            .iter()
+            .find(|f| f.year == y.period.year)
+            .and_then(|f| f.problematic_rate.school.value())
+    };
     let mut run: Vec<&Year> = Vec::new();
     for y in years.iter().rev() {
         let follows = run
             .last()
             .is_none_or(|later| y.period.year == later.period.year.previous());
-        if !follows || y.fields.rate.compare(me, ctx).school.value().is_none() {
+        if !follows || printed(y).is_none() {
             break;
         }
         run.push(y);

@@ -805,7 +805,9 @@ impl<'a> CityResults<'a> {
         let mut checklist = HashMap::new();
         let mut answered_checklist = vec![false; city.schools().len()];
         for a in city.checklist_answers() {
-            checklist.entry((a.school, a.item.as_str())).or_insert(a.answer);
+            checklist
+                .entry((a.school, a.item.as_str()))
+                .or_insert(a.answer);
             answered_checklist[a.school.index()] = true;
         }
         Self {
