@@ -136,12 +136,12 @@ impl Writer {
         let sink = if csv {
             RegistrationSink::Csv(CsvWriter::new(file).batched(&schema).map_err(polars_err)?)
         } else {
-            RegistrationSink::Parquet(
+            RegistrationSink::Parquet(Box::new(
                 ParquetWriter::new(file)
                     .with_compression(ParquetCompression::Zstd(None))
                     .batched(&schema)
                     .map_err(polars_err)?,
-            )
+            ))
         };
         Ok(YearFiles {
             schools,
@@ -301,7 +301,8 @@ impl CsvText {
 }
 
 enum RegistrationSink {
-    Parquet(polars::io::parquet::write::BatchedWriter<File>),
+    // Boxed: the Parquet writer is much larger than the CSV one.
+    Parquet(Box<polars::io::parquet::write::BatchedWriter<File>>),
     Csv(polars::io::csv::write::BatchedWriter<File>),
 }
 
