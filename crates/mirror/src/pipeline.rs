@@ -542,13 +542,13 @@ mod tests {
                 comment: None,
             });
         }
-        let opened_later = city.guidance[0].clone();
+        let opened_later = city.guidance[0];
         for closed in [5, 9] {
             city.guidance.push(mirror_model::GuidanceFile {
                 opened: day(2024, 9, 2),
                 closed: Some(day(2024, 9, closed)),
                 outcome: GuidanceOutcome::Resolved,
-                ..opened_later.clone()
+                ..opened_later
             });
         }
         city
