@@ -19,7 +19,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
-use common::{mirror, pdf_text, repo, sample_city};
+use common::{pdf_text, repo, run_and_find_period, sample_city};
 
 use std::path::Path;
 
@@ -28,13 +28,7 @@ use std::path::Path;
 /// text of every report.
 fn reports(dir: &Path, seed: u32) -> Vec<(String, String)> {
     let (_, config) = sample_city(dir, 40, 2, seed, &[]);
-    let path = config.write(&dir.join("mirror.toml"));
-    mirror(&["run".as_ref(), "--config".as_ref(), path.as_os_str()]);
-    let year = std::fs::read_dir(dir.join("out"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| p.join("schools").is_dir())
-        .unwrap();
+    let year = run_and_find_period(dir, &config);
     let mut out: Vec<(String, String)> = std::fs::read_dir(year.join("schools"))
         .unwrap()
         .map(|e| e.unwrap().path())

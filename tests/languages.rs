@@ -13,7 +13,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
-use common::{mirror, pdf_text, sample_city};
+use common::{pdf_text, run_and_find_period, sample_city};
 
 /// Sentences of the city's English texts: offers, how to ask, goals,
 /// evaluations and a practice.
@@ -70,13 +70,7 @@ fn each_document_holds_the_citys_texts_in_its_own_language_only() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
     let (city, config) = sample_city(dir, 40, 2, 5, &[]);
-    let path = config.write(&dir.join("mirror.toml"));
-    mirror(&["run".as_ref(), "--config".as_ref(), path.as_os_str()]);
-    let year = std::fs::read_dir(dir.join("out"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| p.join("schools").is_dir())
-        .unwrap();
+    let year = run_and_find_period(dir, &config);
     // Each school's report language: the registry's last column but one.
     let registry = std::fs::read_to_string(city.join("registry.csv")).unwrap();
     let language_of = |id: &str| {

@@ -171,3 +171,15 @@ pub fn benchmark(
         mirror_benchmark::run(&anonymised.city, &settings, reported, &Default::default()).unwrap();
     (anonymised, b)
 }
+
+/// Writes `config` to `dir/mirror.toml`, runs `mirror run` on it and returns
+/// the period folder it wrote (`dir/out/<period>`).
+pub fn run_and_find_period(dir: &Path, config: &TestConfig) -> PathBuf {
+    let path = config.write(&dir.join("mirror.toml"));
+    mirror(&[OsStr::new("run"), OsStr::new("--config"), path.as_os_str()]);
+    std::fs::read_dir(dir.join("out"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.join("schools").is_dir())
+        .unwrap()
+}

@@ -614,14 +614,21 @@ mod tests {
 
     use super::*;
 
-    /// The tiny city (tests/fixtures/tiny-city) anonymised with `key`; its
-    /// registry order is 100001 Aster, 100002 Beuk, 100003 Ceder, ...
-    fn tiny_city(key: &PseudonymKey) -> AnonymisedCity {
+    /// The tiny city (tests/fixtures/tiny-city) as ingest gives it, and its
+    /// configuration; its registry order is 100001 Aster, 100002 Beuk,
+    /// 100003 Ceder, ...
+    fn tiny_city_raw() -> (mirror_ingest::RawCity, Config) {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/tiny-city");
         let config = Config::load(&dir.join("mirror.toml")).unwrap();
         let raw = mirror_ingest::run(&config, Calendar::load(&config.calendar).unwrap())
             .unwrap()
             .city;
+        (raw, config)
+    }
+
+    /// The tiny city anonymised with `key`.
+    fn tiny_city(key: &PseudonymKey) -> AnonymisedCity {
+        let (raw, config) = tiny_city_raw();
         run(raw, key, &Places::default(), &config.privacy).city
     }
 
@@ -631,11 +638,7 @@ mod tests {
     /// knows no names stands in for a redaction that missed it.)
     #[test]
     fn a_practice_the_guard_refuses_after_redaction_is_withheld() {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/tiny-city");
-        let config = Config::load(&dir.join("mirror.toml")).unwrap();
-        let raw = mirror_ingest::run(&config, Calendar::load(&config.calendar).unwrap())
-            .unwrap()
-            .city;
+        let (raw, _) = tiny_city_raw();
         let guard = LeakGuard::new(&raw);
         let note = |file: &str, text: &str| GoodPractice {
             source: file.into(),
@@ -685,11 +688,7 @@ mod tests {
     /// redactor, and withheld when a redaction missed it.
     #[test]
     fn every_language_of_a_note_is_redacted_and_guarded() {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/tiny-city");
-        let config = Config::load(&dir.join("mirror.toml")).unwrap();
-        let raw = mirror_ingest::run(&config, Calendar::load(&config.calendar).unwrap())
-            .unwrap()
-            .city;
+        let (raw, _) = tiny_city_raw();
         let guard = LeakGuard::new(&raw);
         let text = |title: &str, done: &str| PracticeText {
             title: title.to_owned(),
@@ -746,11 +745,7 @@ mod tests {
     /// them. The registry's 100002 is Lyceum Beuk.
     #[test]
     fn a_note_is_redacted_line_by_line_and_keeps_its_structure() {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/tiny-city");
-        let config = Config::load(&dir.join("mirror.toml")).unwrap();
-        let raw = mirror_ingest::run(&config, Calendar::load(&config.calendar).unwrap())
-            .unwrap()
-            .city;
+        let (raw, _) = tiny_city_raw();
         let redactor = Redactor::new(&raw.registry, &[], &Places::default(), [], &[]);
         let note = Note::from_markdown(
             "We *call* home.\n\n- a **talk**\n- as at **Ly**ceum Beuk\n\n#set page(width: 1cm)",
