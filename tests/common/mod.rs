@@ -153,12 +153,13 @@ pub fn benchmark(
     mirror_benchmark::CityBenchmark,
 ) {
     let calendar = mirror_model::Calendar::load(&config.calendar).unwrap();
-    let raw = mirror_ingest::run(config, calendar).unwrap().city;
+    let read = mirror_ingest::run(config, calendar, mirror_ingest::PupilSources::Read).unwrap();
     let key =
         mirror_anonymise::PseudonymKey::load(config.pseudonym_key_file.as_deref(), &config.source)
             .unwrap();
     let places = mirror_anonymise::Places::load(&config.places).unwrap();
-    let anonymised = mirror_anonymise::run(raw, &key, &places, &config.privacy);
+    let pupils = mirror_anonymise::PupilRecords::pseudonymise(read.pupils.unwrap(), &key);
+    let anonymised = mirror_anonymise::run(read.city, pupils, &key, &places, &config.privacy);
     let settings = mirror_benchmark::BenchmarkSettings {
         thresholds: config.thresholds.clone(),
         peers: config.peers.clone(),

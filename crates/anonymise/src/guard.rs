@@ -9,7 +9,7 @@ use mirror_ingest::{RawCity, RegistryEntry, RosterName};
 use mirror_model::{SchoolRef, SupportOffer};
 
 use crate::names::{self, AllowedPhrases, NameSet, Word};
-use crate::{Rule, patterns};
+use crate::{PupilNumbers, Rule, patterns};
 
 /// One kind of thing the guard found, and how often; never the value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -46,7 +46,7 @@ fn describe(leaks: &[Leak]) -> String {
 pub struct LeakGuard {
     schools: NameSet<SchoolRef>,
     people: NameSet<()>,
-    pupil_numbers: HashSet<String>,
+    pupil_numbers: PupilNumbers,
     /// Contact data of the city's support catalogue, which reports may show,
     /// with spaces removed.
     public_contacts: HashSet<String>,
@@ -86,19 +86,19 @@ fn compact(text: &str) -> String {
 }
 
 impl LeakGuard {
-    pub fn new(raw: &RawCity) -> Self {
+    pub fn new(raw: &RawCity, pupil_numbers: &PupilNumbers) -> Self {
         Self::from_parts(
             &raw.registry,
             &raw.rosters,
-            raw.pupil_numbers.iter().map(|n| n.as_str()),
+            pupil_numbers,
             &raw.support_offers,
         )
     }
 
-    fn from_parts<'a>(
+    fn from_parts(
         registry: &[RegistryEntry],
         rosters: &[RosterName],
-        pupil_numbers: impl IntoIterator<Item = &'a str>,
+        pupil_numbers: &PupilNumbers,
         support_offers: &[SupportOffer],
     ) -> Self {
         let mut schools = NameSet::default();
@@ -128,7 +128,7 @@ impl LeakGuard {
         Self {
             schools,
             people,
-            pupil_numbers: pupil_numbers.into_iter().map(str::to_owned).collect(),
+            pupil_numbers: pupil_numbers.clone(),
             public_contacts,
             allowed: AllowedPhrases::default(),
         }
@@ -327,7 +327,7 @@ mod tests {
                 school("100005", "Atheneum Aster Wilrijk", &["KA Aster"]),
             ],
             &[person("Marieke", "Verhoeven")],
-            ["10000001"],
+            &PupilNumbers::of(&["10000001"]),
             &[],
         )
     }
@@ -424,7 +424,7 @@ mod tests {
             ),
             contact: None,
         };
-        let public = LeakGuard::from_parts(&[], &[], [], &[offer]);
+        let public = LeakGuard::from_parts(&[], &[], &PupilNumbers::default(), &[offer]);
         assert!(
             public
                 .check_text(None, "Mail info [at] debrug [dot] be.")

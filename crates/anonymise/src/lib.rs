@@ -17,7 +17,9 @@ mod guard;
 mod names;
 mod patterns;
 mod pseudonym;
+mod pupils;
 mod redact;
+pub mod store;
 
 use std::collections::BTreeMap;
 
@@ -34,6 +36,7 @@ use serde::Serialize;
 
 pub use guard::{Collision, Leak, LeakError, LeakGuard};
 pub use pseudonym::{Pseudonym, PseudonymKey};
+pub use pupils::{PupilNumbers, PupilRecords};
 pub use redact::{Places, RedactedText, RedactionCounts, Redactor};
 
 #[derive(Debug, thiserror::Error)]
@@ -362,24 +365,27 @@ pub struct Anonymised {
     pub collisions: Vec<Collision>,
 }
 
-/// Replaces every pupil number by its pseudonym, redacts free text, withholds
-/// questionnaire groups below their minimum, and keeps of each school only
-/// what a report may show.
+/// Redacts free text, withholds questionnaire groups below their minimum,
+/// and keeps of each school only what a report may show; the pupil records
+/// come pseudonymised (see [`PupilRecords::pseudonymise`]), read this run
+/// or kept in the city store.
 pub fn run(
     raw: RawCity,
+    pupils: PupilRecords,
     key: &PseudonymKey,
     places: &Places,
     privacy: &PrivacySettings,
 ) -> Anonymised {
+    let numbers = pupils.numbers(key);
     let redactor = Redactor::new(
         &raw.registry,
         &raw.rosters,
         places,
-        raw.pupil_numbers.iter().map(|n| n.as_str()),
+        &numbers,
         &privacy.public_web_hosts,
     )
     .allowing(&privacy.allowed_phrases);
-    let guard = LeakGuard::new(&raw).allowing(&privacy.allowed_phrases);
+    let guard = LeakGuard::new(&raw, &numbers).allowing(&privacy.allowed_phrases);
     let collisions = guard.collisions(guard::city_texts(&raw));
     let mut redactions: BTreeMap<String, RedactionCounts> = BTreeMap::new();
     let id_of = |school: SchoolRef| raw.registry[school.index()].id.to_string();
@@ -470,11 +476,6 @@ pub fn run(
         instruments.push(questionnaire.instrument.clone());
     }
 
-    let pseudonyms = raw
-        .pupil_numbers
-        .iter()
-        .map(|n| key.pseudonym(n.as_str()))
-        .collect();
     let schools = raw
         .registry
         .into_iter()
@@ -493,12 +494,12 @@ pub fn run(
     Anonymised {
         city: AnonymisedCity {
             schools,
-            pseudonyms,
-            enrolments: sorted_enrolments(raw.enrolments),
-            absences: raw.absences,
-            guidance: raw.guidance,
-            attendance_totals: raw.attendance_totals,
-            government: raw.government,
+            pseudonyms: pupils.pseudonyms,
+            enrolments: pupils.enrolments,
+            absences: pupils.absences,
+            guidance: pupils.guidance,
+            attendance_totals: pupils.attendance_totals,
+            government: pupils.government,
             instruments,
             surveys,
             themes: raw.themes,
@@ -509,7 +510,7 @@ pub fn run(
             support_rules: raw.support_rules,
             plans,
             calendar: raw.calendar,
-            days_off: raw.days_off,
+            days_off: pupils.days_off,
             key: key.clone(),
         },
         guard,
@@ -517,16 +518,6 @@ pub fn run(
         withheld_practices,
         collisions,
     }
-}
-
-/// The enrolments sorted by school, pupil and start date, as
-/// [`AnonymisedCity::enrolments`] promises: ingest sorts them so, a city
-/// built otherwise (a test's) is sorted here.
-fn sorted_enrolments(mut enrolments: Vec<Enrolment>) -> Vec<Enrolment> {
-    if !enrolments.is_sorted_by_key(|e| (e.school, e.pupil, e.from)) {
-        enrolments.sort_by_key(|e| (e.school, e.pupil, e.from));
-    }
-    enrolments
 }
 
 /// The notes, redacted; a note whose redacted text the leak guard still
@@ -618,18 +609,31 @@ mod tests {
     /// configuration; its registry order is 100001 Aster, 100002 Beuk,
     /// 100003 Ceder, ...
     fn tiny_city_raw() -> (mirror_ingest::RawCity, Config) {
+        let (ingested, config) = tiny_city_read();
+        (ingested.city, config)
+    }
+
+    fn tiny_city_read() -> (mirror_ingest::Ingested, Config) {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/tiny-city");
         let config = Config::load(&dir.join("mirror.toml")).unwrap();
-        let raw = mirror_ingest::run(&config, Calendar::load(&config.calendar).unwrap())
-            .unwrap()
-            .city;
-        (raw, config)
+        let calendar = Calendar::load(&config.calendar).unwrap();
+        let ingested =
+            mirror_ingest::run(&config, calendar, mirror_ingest::PupilSources::Read).unwrap();
+        (ingested, config)
     }
 
     /// The tiny city anonymised with `key`.
     fn tiny_city(key: &PseudonymKey) -> AnonymisedCity {
-        let (raw, config) = tiny_city_raw();
-        run(raw, key, &Places::default(), &config.privacy).city
+        let (ingested, config) = tiny_city_read();
+        let pupils = PupilRecords::pseudonymise(ingested.pupils.unwrap(), key);
+        run(
+            ingested.city,
+            pupils,
+            key,
+            &Places::default(),
+            &config.privacy,
+        )
+        .city
     }
 
     /// The leak guard is the last line behind redaction: a note whose
@@ -639,7 +643,7 @@ mod tests {
     #[test]
     fn a_practice_the_guard_refuses_after_redaction_is_withheld() {
         let (raw, _) = tiny_city_raw();
-        let guard = LeakGuard::new(&raw);
+        let guard = LeakGuard::new(&raw, &PupilNumbers::default());
         let note = |file: &str, text: &str| GoodPractice {
             source: file.into(),
             school: SchoolRef(0),
@@ -659,7 +663,7 @@ mod tests {
             note("a.md", "A talk after every absence."),
             note("b.md", "A talk after every absence, as at Lyceum Beuk."),
         ];
-        let blind = Redactor::new(&[], &[], &Places::default(), [], &[]);
+        let blind = Redactor::new(&[], &[], &Places::default(), &PupilNumbers::default(), &[]);
         let (shared, withheld) = share_practices(
             &notes,
             |_, text| blind.redact(text, &mut RedactionCounts::new()),
@@ -689,7 +693,7 @@ mod tests {
     #[test]
     fn every_language_of_a_note_is_redacted_and_guarded() {
         let (raw, _) = tiny_city_raw();
-        let guard = LeakGuard::new(&raw);
+        let guard = LeakGuard::new(&raw, &PupilNumbers::default());
         let text = |title: &str, done: &str| PracticeText {
             title: title.to_owned(),
             what_was_done: done.to_owned(),
@@ -714,7 +718,13 @@ mod tests {
             year: None,
             texts,
         }];
-        let city = Redactor::new(&raw.registry, &[], &Places::default(), [], &[]);
+        let city = Redactor::new(
+            &raw.registry,
+            &[],
+            &Places::default(),
+            &PupilNumbers::default(),
+            &[],
+        );
         let (shared, _) = share_practices(
             &notes,
             |_, text| city.redact(text, &mut RedactionCounts::new()),
@@ -728,7 +738,7 @@ mod tests {
             .what_was_done
             .plain_text();
         assert_eq!(english, "A talk after every absence, as at [school].");
-        let blind = Redactor::new(&[], &[], &Places::default(), [], &[]);
+        let blind = Redactor::new(&[], &[], &Places::default(), &PupilNumbers::default(), &[]);
         let (shared, withheld) = share_practices(
             &notes,
             |_, text| blind.redact(text, &mut RedactionCounts::new()),
@@ -746,7 +756,13 @@ mod tests {
     #[test]
     fn a_note_is_redacted_line_by_line_and_keeps_its_structure() {
         let (raw, _) = tiny_city_raw();
-        let redactor = Redactor::new(&raw.registry, &[], &Places::default(), [], &[]);
+        let redactor = Redactor::new(
+            &raw.registry,
+            &[],
+            &Places::default(),
+            &PupilNumbers::default(),
+            &[],
+        );
         let note = Note::from_markdown(
             "We *call* home.\n\n- a **talk**\n- as at **Ly**ceum Beuk\n\n#set page(width: 1cm)",
         );

@@ -15,6 +15,23 @@ pub const KEY_ENV: &str = "MIRROR_PSEUDONYM_KEY";
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Pseudonym([u8; 32]);
 
+impl Pseudonym {
+    /// Bytes `8 * k` to `8 * k + 7`, for the city store.
+    pub(crate) fn part(&self, k: usize) -> u64 {
+        let mut bytes = [0; 8];
+        bytes.copy_from_slice(&self.0[8 * k..8 * k + 8]);
+        u64::from_be_bytes(bytes)
+    }
+
+    pub(crate) fn from_parts(parts: [u64; 4]) -> Self {
+        let mut bytes = [0; 32];
+        for (k, part) in parts.iter().enumerate() {
+            bytes[8 * k..8 * k + 8].copy_from_slice(&part.to_be_bytes());
+        }
+        Self(bytes)
+    }
+}
+
 impl fmt::Display for Pseudonym {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.0.iter().try_for_each(|b| write!(f, "{b:02x}"))

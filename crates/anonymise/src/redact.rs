@@ -2,7 +2,7 @@
 //! detail becomes a placeholder such as `[school]` before the text leaves
 //! anonymise. When in doubt, redact.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use mirror_ingest::{RegistryEntry, RosterName};
@@ -10,7 +10,7 @@ use regex::Regex;
 use serde::{Deserialize, Serialize};
 
 use crate::names::{self, AllowedPhrases, NameSet};
-use crate::{AnonymiseError, Rule, patterns};
+use crate::{AnonymiseError, PupilNumbers, Rule, patterns};
 
 /// Words of school names that say what kind of school it is, not which one:
 /// alone they are ordinary text.
@@ -166,17 +166,17 @@ pub struct Redactor {
     people: NameSet<()>,
     streets: NameSet<()>,
     addresses: Vec<Regex>,
-    pupil_numbers: HashSet<String>,
+    pupil_numbers: PupilNumbers,
     public_web_hosts: Vec<String>,
     allowed: AllowedPhrases,
 }
 
 impl Redactor {
-    pub fn new<'a>(
+    pub fn new(
         registry: &[RegistryEntry],
         rosters: &[RosterName],
         places: &Places,
-        pupil_numbers: impl IntoIterator<Item = &'a str>,
+        pupil_numbers: &PupilNumbers,
         public_web_hosts: &[String],
     ) -> Self {
         let mut schools = NameSet::default();
@@ -222,7 +222,7 @@ impl Redactor {
             people,
             streets,
             addresses: address_patterns(places),
-            pupil_numbers: pupil_numbers.into_iter().map(str::to_owned).collect(),
+            pupil_numbers: pupil_numbers.clone(),
             public_web_hosts: public_web_hosts.iter().map(|h| h.to_lowercase()).collect(),
             allowed: AllowedPhrases::default(),
         }
@@ -444,7 +444,7 @@ pub(crate) mod tests {
                 municipalities: vec!["Antwerpen".into(), "Wilrijk".into()],
                 streets: vec!["Kapelstraat".into(), "Pastoor Coplaan".into()],
             },
-            ["10000001"],
+            &PupilNumbers::of(&["10000001"]),
             &["vlaanderen.be".to_owned()],
         )
     }
@@ -453,7 +453,7 @@ pub(crate) mod tests {
     /// recognised by its ending still is.
     #[test]
     fn without_listed_streets_a_number_after_a_word_stays() {
-        let redactor = Redactor::new(&[], &[], &Places::default(), [], &[]);
+        let redactor = Redactor::new(&[], &[], &Places::default(), &PupilNumbers::default(), &[]);
         let mut counts = RedactionCounts::new();
         assert_eq!(
             redactor
@@ -538,7 +538,7 @@ pub(crate) mod tests {
             &[school("100009", "Lyceum Verhoeven", &[])],
             &[person("Marieke", "Verhoeven")],
             &Places::default(),
-            [],
+            &PupilNumbers::default(),
             &[],
         );
         let mut counts = RedactionCounts::new();
@@ -566,7 +566,7 @@ pub(crate) mod tests {
             &[],
             &[person("Marieke", "Peeters"), person("Bram", "Verhoeven")],
             &Places::default(),
-            [],
+            &PupilNumbers::default(),
             &[],
         );
         let mut counts = RedactionCounts::new();
@@ -667,7 +667,7 @@ pub(crate) mod tests {
             )],
             &[],
             &Places::default(),
-            [],
+            &PupilNumbers::default(),
             &[],
         )
         .allowing(&[

@@ -546,16 +546,17 @@ mod tests {
         use mirror_model::{HalfDaySlot, SchoolDaysOff, SchoolYear};
         let thursday = NaiveDate::from_ymd_opt(2024, 9, 12).unwrap();
         let eik = SchoolRef(4);
-        let (city, settings) = crate::tests::tiny_city_anonymised_with(|raw| {
-            raw.days_off = SchoolDaysOff::new([HalfDay::Morning, HalfDay::Afternoon].map(|half| {
-                (
-                    eik,
-                    HalfDaySlot {
-                        date: thursday,
-                        half,
-                    },
-                )
-            }));
+        let (city, settings) = crate::tests::tiny_city_anonymised_with(|_, pupils| {
+            pupils.days_off =
+                SchoolDaysOff::new([HalfDay::Morning, HalfDay::Afternoon].map(|half| {
+                    (
+                        eik,
+                        HalfDaySlot {
+                            date: thursday,
+                            half,
+                        },
+                    )
+                }));
         });
         let period = Period::whole(SchoolYear::starting(2024));
         let counts = count(

@@ -466,7 +466,7 @@ mod tests {
     #[test]
     fn the_goals_of_the_school_and_its_network_over_time() {
         let aster = PlanScope::School(mirror_model::SchoolRef(0));
-        let (city, settings) = tiny_city_anonymised_with(|raw| {
+        let (city, settings) = tiny_city_anonymised_with(|raw, _| {
             raw.registry[0].network = Some("LOP Noord".to_owned());
             raw.registry[2].network = Some("LOP Noord".to_owned());
             raw.action_plans = vec![

@@ -1101,26 +1101,29 @@ mod tests {
 
     /// The tiny city, anonymised, with its benchmark settings.
     pub(crate) fn tiny_city_anonymised() -> (AnonymisedCity, BenchmarkSettings) {
-        tiny_city_anonymised_with(|_| {})
+        tiny_city_anonymised_with(|_, _| {})
     }
 
     /// The tiny city with `edit` made to it as read (before anonymising),
     /// with its benchmark settings.
     pub(crate) fn tiny_city_anonymised_with(
-        edit: impl FnOnce(&mut mirror_ingest::RawCity),
+        edit: impl FnOnce(&mut mirror_ingest::RawCity, &mut mirror_ingest::PupilData),
     ) -> (AnonymisedCity, BenchmarkSettings) {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/tiny-city");
         let config = Config::load(&dir.join("mirror.toml")).unwrap();
-        let mut raw = mirror_ingest::run(&config, Calendar::load(&config.calendar).unwrap())
-            .unwrap()
-            .city;
-        edit(&mut raw);
+        let calendar = Calendar::load(&config.calendar).unwrap();
+        let read =
+            mirror_ingest::run(&config, calendar, mirror_ingest::PupilSources::Read).unwrap();
+        let (mut raw, mut pupils) = (read.city, read.pupils.unwrap());
+        edit(&mut raw, &mut pupils);
         let key = mirror_anonymise::PseudonymKey::load(
             config.pseudonym_key_file.as_deref(),
             &config.source,
         )
         .unwrap();
-        let city = mirror_anonymise::run(raw, &key, &Places::default(), &config.privacy).city;
+        let pupils = mirror_anonymise::PupilRecords::pseudonymise(pupils, &key);
+        let city =
+            mirror_anonymise::run(raw, pupils, &key, &Places::default(), &config.privacy).city;
         let settings = BenchmarkSettings {
             thresholds: config.thresholds,
             peers: config.peers,
@@ -1294,8 +1297,8 @@ mod tests {
     /// not print it either, and text and table agree.
     #[test]
     fn the_number_reached_is_printed_only_with_the_period_s_last_month() {
-        let (city, settings) = tiny_city_anonymised_with(|raw| {
-            let pupil = raw
+        let (city, settings) = tiny_city_anonymised_with(|raw, pupils| {
+            let pupil = pupils
                 .pupil_numbers
                 .iter()
                 .position(|p| p.as_str() == "10000003")
@@ -1309,14 +1312,16 @@ mod tests {
                 .filter(|s| s.date <= NaiveDate::from_ymd_opt(2024, 9, 6).unwrap())
                 .copied()
                 .collect();
-            raw.absences
+            pupils
+                .absences
                 .extend(lessons.into_iter().map(|slot| mirror_model::Absence {
                     pupil: mirror_model::PupilRef(pupil as u32),
                     school: SchoolRef(0),
                     slot,
                     category: AbsenceCategory::Problematic,
                 }));
-            raw.absences
+            pupils
+                .absences
                 .sort_by_key(|a| (a.school, a.pupil, a.slot.date, a.slot.half));
         });
         let shown = |history: &ReleaseHistory| {
@@ -1343,11 +1348,14 @@ mod tests {
     fn asking_for_a_year_without_data_names_the_years_there_are() {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/tiny-city");
         let config = Config::load(&dir.join("mirror.toml")).unwrap();
-        let raw = mirror_ingest::run(&config, Calendar::load(&config.calendar).unwrap())
-            .unwrap()
-            .city;
+        let calendar = Calendar::load(&config.calendar).unwrap();
+        let read =
+            mirror_ingest::run(&config, calendar, mirror_ingest::PupilSources::Read).unwrap();
         let key = mirror_anonymise::PseudonymKey::from_hex(&"00".repeat(32), "k").unwrap();
-        let city = mirror_anonymise::run(raw, &key, &Places::default(), &config.privacy).city;
+        let pupils = mirror_anonymise::PupilRecords::pseudonymise(read.pupils.unwrap(), &key);
+        let city =
+            mirror_anonymise::run(read.city, pupils, &key, &Places::default(), &config.privacy)
+                .city;
         let settings = BenchmarkSettings {
             thresholds: config.thresholds,
             peers: config.peers,
@@ -1608,11 +1616,11 @@ mod tests {
     #[test]
     fn a_school_with_daily_totals_gets_what_totals_allow() {
         let eik = SchoolRef(4);
-        let (city, settings) = tiny_city_anonymised_with(|raw| {
-            raw.enrolments.retain(|e| e.school != eik);
-            raw.absences.retain(|a| a.school != eik);
+        let (city, settings) = tiny_city_anonymised_with(|_, pupils| {
+            pupils.enrolments.retain(|e| e.school != eik);
+            pupils.absences.retain(|a| a.school != eik);
             let weekdays = (2..=13).filter(|d| ![7, 8].contains(d));
-            raw.attendance_totals = weekdays
+            pupils.attendance_totals = weekdays
                 .map(|day| {
                     let half_days = match day {
                         3 => [2, 0, 0, 0, 2, 0],

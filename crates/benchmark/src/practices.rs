@@ -422,7 +422,7 @@ mod tests {
     fn city_and_mirrors(
         notes: &[(u32, &[&str])],
     ) -> (mirror_anonymise::AnonymisedCity, Vec<SchoolMirror>) {
-        let (city, settings) = tiny_city_anonymised_with(|raw| {
+        let (city, settings) = tiny_city_anonymised_with(|raw, _| {
             raw.good_practices = notes
                 .iter()
                 .enumerate()

@@ -229,7 +229,7 @@ mod tests {
     /// a bullying score below peers for bullying. Aster is secondary, has
     /// no questionnaire, and answered the truancy protocol as asked.
     fn aster(protocol: Option<ChecklistAnswer>) -> (AnonymisedCity, SchoolMirror) {
-        let (city, settings) = tiny_city_anonymised_with(|raw| {
+        let (city, settings) = tiny_city_anonymised_with(|raw, _| {
             let both = [Level::Primary, Level::Secondary];
             raw.support_offers = vec![
                 offer("Truancy coach", &["truancy", "guidance"], &both),

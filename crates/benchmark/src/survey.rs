@@ -1195,9 +1195,10 @@ en = "e"
     ) -> (AnonymisedCity, PrivacySettings) {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/tiny-city");
         let config = Config::load(&dir.join("mirror.toml")).unwrap();
-        let mut raw = mirror_ingest::run(&config, Calendar::load(&config.calendar).unwrap())
-            .unwrap()
-            .city;
+        let calendar = Calendar::load(&config.calendar).unwrap();
+        let read =
+            mirror_ingest::run(&config, calendar, mirror_ingest::PupilSources::Read).unwrap();
+        let mut raw = read.city;
         let year = SchoolYear::starting(2024);
         raw.questionnaires = vec![Questionnaire {
             instrument: Instrument::parse(INSTRUMENT, "trial", Path::new("trial.toml")).unwrap(),
@@ -1220,7 +1221,8 @@ en = "e"
         privacy.min_respondents = RespondentGroup::ALL.iter().map(|g| (*g, 3)).collect();
         privacy.min_peer_schools = 3;
         let key = PseudonymKey::from_hex(&"00".repeat(32), "k").unwrap();
-        let city = mirror_anonymise::run(raw, &key, &Places::default(), &privacy).city;
+        let pupils = mirror_anonymise::PupilRecords::pseudonymise(read.pupils.unwrap(), &key);
+        let city = mirror_anonymise::run(raw, pupils, &key, &Places::default(), &privacy).city;
         (city, privacy)
     }
 

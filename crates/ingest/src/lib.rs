@@ -76,24 +76,25 @@ impl std::fmt::Debug for PupilNumber {
     }
 }
 
-/// Everything read from the city's sources that passed the checks.
+/// The folders of the data folder that hold pupil records: by far the
+/// largest sources. What is read from them, checked against the registry,
+/// the calendar and the absence codes, is [`PupilData`]; a run may take it
+/// from the city store instead (see [`PupilSources`]).
+pub const PUPIL_SOURCES: &[&str] = &[
+    "school-days-off",
+    "enrolments",
+    "registrations",
+    "guidance",
+    "attendance-totals",
+    "government",
+];
+
+/// Everything read from the city's sources that passed the checks, but
+/// the pupil records (see [`PupilData`]).
 #[derive(Debug)]
 pub struct RawCity {
     /// Index `i` is `SchoolRef(i)`, in the registry's order.
     pub registry: Vec<RegistryEntry>,
-    /// Index `i` is `PupilRef(i)`.
-    pub pupil_numbers: Vec<PupilNumber>,
-    /// Sorted by school, pupil and start date.
-    pub enrolments: Vec<Enrolment>,
-    /// Absences only (present half days of a full register are dropped),
-    /// sorted by school, pupil and half day.
-    pub absences: Vec<Absence>,
-    /// Sorted by school, opening date and pupil.
-    pub guidance: Vec<GuidanceFile>,
-    /// Only for school years without pupil-level data; sorted by school and period.
-    pub attendance_totals: Vec<AttendanceTotals>,
-    /// Sorted by school and year.
-    pub government: Vec<GovernmentFigures>,
     /// Every configured instrument with its responses, sorted by school and wave.
     pub questionnaires: Vec<Questionnaire>,
     pub themes: Themes,
@@ -111,24 +112,58 @@ pub struct RawCity {
     /// Sorted by school or network, then deadline.
     pub action_plans: Vec<ActionGoal>,
     pub calendar: Calendar,
-    /// Each school's own half days without lessons (study days, ...).
-    pub days_off: mirror_model::SchoolDaysOff,
     /// Schools with errors in their data: no mirror, and no peer of another
     /// school, until the data is fixed. Sorted.
     pub held_back: Vec<SchoolRef>,
 }
 
-impl RawCity {
+/// What the [`PUPIL_SOURCES`] hold that passed the checks.
+#[derive(Debug, Default)]
+pub struct PupilData {
+    /// Index `i` is `PupilRef(i)`.
+    pub pupil_numbers: Vec<PupilNumber>,
+    /// Sorted by school, pupil and start date.
+    pub enrolments: Vec<Enrolment>,
+    /// Absences only (present half days of a full register are dropped),
+    /// sorted by school, pupil and half day.
+    pub absences: Vec<Absence>,
+    /// Sorted by school, opening date and pupil.
+    pub guidance: Vec<GuidanceFile>,
+    /// Only for school years without pupil-level data; sorted by school and period.
+    pub attendance_totals: Vec<AttendanceTotals>,
+    /// Sorted by school and year.
+    pub government: Vec<GovernmentFigures>,
+    /// Each school's own half days without lessons (study days, ...).
+    pub days_off: mirror_model::SchoolDaysOff,
+}
+
+impl PupilData {
     pub fn pupil_number(&self, pupil: PupilRef) -> &PupilNumber {
         &self.pupil_numbers[pupil.0 as usize]
     }
+}
+
+/// Where a run takes the pupil records from.
+#[derive(Debug)]
+pub enum PupilSources {
+    /// Read and check every file of the [`PUPIL_SOURCES`].
+    Read,
+    /// Kept from an earlier run over the very same files, registry,
+    /// calendar, codes and configuration: the problems that run found in
+    /// them, which this run reports again without reading them.
+    Kept(DataQuality),
 }
 
 /// The city as read, and every problem found on the way.
 #[derive(Debug)]
 pub struct Ingested {
     pub city: RawCity,
+    /// `None` when the run was given [`PupilSources::Kept`].
+    pub pupils: Option<PupilData>,
+    /// Every problem, those of the pupil sources included.
     pub quality: DataQuality,
+    /// The problems found in the pupil sources alone, for the city store.
+    pub pupil_quality: DataQuality,
     /// Schools whose registry row was refused: no mirror, and named as held
     /// back like the schools of `RawCity::held_back`. Sorted.
     pub refused_schools: Vec<SchoolId>,
@@ -158,10 +193,14 @@ impl Ingested {
 }
 
 /// Reads every source under `config.data_dir`, with the school calendar and
-/// the absence code list. Errors only when the setup is wrong (no data
-/// folder, no registry, a broken code list); problems in the data are in
-/// [`Ingested::quality`].
-pub fn run(config: &Config, calendar: Calendar) -> Result<Ingested, IngestError> {
+/// the absence code list; the pupil sources only when `pupils` says so.
+/// Errors only when the setup is wrong (no data folder, no registry, a
+/// broken code list); problems in the data are in [`Ingested::quality`].
+pub fn run(
+    config: &Config,
+    calendar: Calendar,
+    pupils: PupilSources,
+) -> Result<Ingested, IngestError> {
     let codes = AbsenceCodes::load(&config.absence_codes, &config.absence_code_list)?;
     let layouts = match &config.export_layouts {
         Some(path) => layouts::ExportLayouts::load(path, &codes)?,
@@ -200,12 +239,6 @@ pub fn run(config: &Config, calendar: Calendar) -> Result<Ingested, IngestError>
         return Ok(Ingested {
             city: RawCity {
                 registry: Vec::new(),
-                pupil_numbers: Vec::new(),
-                enrolments: Vec::new(),
-                absences: Vec::new(),
-                guidance: Vec::new(),
-                attendance_totals: Vec::new(),
-                government: Vec::new(),
                 questionnaires: Vec::new(),
                 themes,
                 checklist,
@@ -216,10 +249,11 @@ pub fn run(config: &Config, calendar: Calendar) -> Result<Ingested, IngestError>
                 rosters: Vec::new(),
                 action_plans: Vec::new(),
                 calendar,
-                days_off: Default::default(),
                 held_back: Vec::new(),
             },
+            pupils: Some(PupilData::default()),
             quality,
+            pupil_quality: DataQuality::default(),
             refused_schools: Vec::new(),
         });
     };
@@ -235,60 +269,16 @@ pub fn run(config: &Config, calendar: Calendar) -> Result<Ingested, IngestError>
         .collect();
     refused_schools.sort();
     let schools = enrolments::Schools::new(&registry, refused);
-    let days_off = days_off::read(
-        &folder_files(dir, "school-days-off")?,
-        &schools,
-        &calendar,
-        &mut quality,
-    );
-    let mut pupils = enrolments::PupilIndex::default();
-    let enrolments = enrolments::read(
-        &folder_files(dir, "enrolments")?,
-        &schools,
-        &calendar,
-        &mut pupils,
-        &layouts,
-        &mut quality,
-    );
-    let absences = registrations::read(
-        &dir.join("registrations"),
-        &folder_files(dir, "registrations")?,
-        &schools,
-        &calendar,
-        &days_off,
-        &codes,
-        &pupils,
-        &enrolments,
-        &layouts,
-        &mut quality,
-    );
-    let guidance = guidance::read(
-        &folder_files(dir, "guidance")?,
-        &schools,
-        &calendar,
-        &pupils,
-        &enrolments,
-        &layouts,
-        &mut quality,
-    );
-    let attendance_totals = totals::read(
-        &folder_files(dir, "attendance-totals")?,
-        &schools,
-        &calendar,
-        &days_off,
-        &enrolments,
-        &layouts,
-        &mut quality,
-    );
-    let government = government::read(&folder_files(dir, "government")?, &schools, &mut quality);
-    government.cross_check(
-        &schools,
-        &enrolments,
-        &absences,
-        &calendar,
-        config.ingest.cross_check_tolerance,
-        &mut quality,
-    );
+    let (pupils, pupil_quality) = match pupils {
+        PupilSources::Read => {
+            let mut found = DataQuality::default();
+            let data =
+                read_pupil_sources(config, &schools, &calendar, &codes, &layouts, &mut found)?;
+            (Some(data), found)
+        }
+        PupilSources::Kept(found) => (None, found),
+    };
+    quality.merge(&pupil_quality);
     let checklist_answers = practices::read_checklists(
         &folder_files(dir, "checklists")?,
         &checklist,
@@ -334,12 +324,6 @@ pub fn run(config: &Config, calendar: Calendar) -> Result<Ingested, IngestError>
     Ok(Ingested {
         city: RawCity {
             registry,
-            pupil_numbers: pupils.into_numbers(),
-            enrolments,
-            absences,
-            guidance,
-            attendance_totals,
-            government: government.figures,
             questionnaires,
             themes,
             checklist,
@@ -350,11 +334,88 @@ pub fn run(config: &Config, calendar: Calendar) -> Result<Ingested, IngestError>
             rosters,
             action_plans,
             calendar,
-            days_off,
             held_back,
         },
+        pupils,
         quality,
+        pupil_quality,
         refused_schools,
+    })
+}
+
+/// Reads and checks the [`PUPIL_SOURCES`], recording their problems in
+/// `quality`.
+fn read_pupil_sources(
+    config: &Config,
+    schools: &enrolments::Schools,
+    calendar: &Calendar,
+    codes: &AbsenceCodes,
+    layouts: &layouts::ExportLayouts,
+    quality: &mut DataQuality,
+) -> Result<PupilData, IngestError> {
+    let dir = &config.data_dir;
+    let days_off = days_off::read(
+        &folder_files(dir, "school-days-off")?,
+        schools,
+        calendar,
+        quality,
+    );
+    let mut pupils = enrolments::PupilIndex::default();
+    let enrolments = enrolments::read(
+        &folder_files(dir, "enrolments")?,
+        schools,
+        calendar,
+        &mut pupils,
+        layouts,
+        quality,
+    );
+    let absences = registrations::read(
+        &dir.join("registrations"),
+        &folder_files(dir, "registrations")?,
+        schools,
+        calendar,
+        &days_off,
+        codes,
+        &pupils,
+        &enrolments,
+        layouts,
+        quality,
+    );
+    let guidance = guidance::read(
+        &folder_files(dir, "guidance")?,
+        schools,
+        calendar,
+        &pupils,
+        &enrolments,
+        layouts,
+        quality,
+    );
+    let attendance_totals = totals::read(
+        &folder_files(dir, "attendance-totals")?,
+        schools,
+        calendar,
+        &days_off,
+        &enrolments,
+        layouts,
+        quality,
+    );
+    let government = government::read(&folder_files(dir, "government")?, schools, quality);
+    government.cross_check(
+        schools,
+        &enrolments,
+        &absences,
+        calendar,
+        config.ingest.cross_check_tolerance,
+        quality,
+    );
+    Ok(PupilData {
+        pupil_numbers: pupils.into_numbers(),
+        enrolments,
+        absences,
+        guidance,
+        attendance_totals,
+        government: government.figures,
+        days_off,
     })
 }
 

@@ -8,8 +8,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::{self, Write as _};
 use std::path::PathBuf;
 
+use serde::{Deserialize, Serialize};
+
 /// What kind of problem, for counting and for the data-quality report.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum ProblemKind {
     // A file that cannot be read at all.
     UnreadableFile,
@@ -105,7 +107,7 @@ impl ProblemKind {
 }
 
 /// One problem, with where it is and what to do about it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Problem {
     pub kind: ProblemKind,
     pub file: PathBuf,
@@ -154,17 +156,17 @@ impl fmt::Display for Problem {
 }
 
 /// How much was read from one source.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SourceCount {
     pub files: usize,
     pub rows: usize,
 }
 
 /// Every problem found while reading, in the order found, and what was read.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DataQuality {
     problems: Vec<Problem>,
-    sources: BTreeMap<&'static str, SourceCount>,
+    sources: BTreeMap<String, SourceCount>,
 }
 
 /// How many examples of each kind of problem the report prints.
@@ -179,8 +181,18 @@ impl DataQuality {
         self.problems.extend(problems);
     }
 
+    /// Adds what `other` found after what this one found.
+    pub(crate) fn merge(&mut self, other: &DataQuality) {
+        self.problems.extend(other.problems.iter().cloned());
+        for (source, count) in &other.sources {
+            let sum = self.sources.entry(source.clone()).or_default();
+            sum.files += count.files;
+            sum.rows += count.rows;
+        }
+    }
+
     pub(crate) fn count_file(&mut self, source: &'static str, rows: usize) {
-        let count = self.sources.entry(source).or_default();
+        let count = self.sources.entry(source.to_owned()).or_default();
         count.files += 1;
         count.rows += rows;
     }
@@ -188,7 +200,7 @@ impl DataQuality {
     /// Rows of a file of `source` counted as it was read, after
     /// [`Self::count_file`] counted the file.
     pub(crate) fn count_rows(&mut self, source: &'static str, rows: usize) {
-        self.sources.entry(source).or_default().rows += rows;
+        self.sources.entry(source.to_owned()).or_default().rows += rows;
     }
 
     pub fn problems(&self) -> &[Problem] {

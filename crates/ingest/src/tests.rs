@@ -15,7 +15,7 @@ fn fixture() -> PathBuf {
 fn ingest(dir: &Path) -> Ingested {
     let config = Config::load(&dir.join("mirror.toml")).unwrap();
     let calendar = Calendar::load(&config.calendar).unwrap();
-    run(&config, calendar).unwrap()
+    run(&config, calendar, PupilSources::Read).unwrap()
 }
 
 /// A copy of the tiny city in a temporary folder.
@@ -82,16 +82,22 @@ const REGISTRATIONS: &str = "registrations/2024-2025.csv";
 
 #[test]
 fn reads_the_tiny_city() {
-    let Ingested { city, quality, .. } = ingest(&fixture());
+    let Ingested {
+        city,
+        pupils,
+        quality,
+        ..
+    } = ingest(&fixture());
+    let pupils = pupils.unwrap();
     assert_eq!(quality.problems(), []);
     assert!(city.held_back.is_empty());
     assert_eq!(city.registry.len(), 7);
     assert_eq!(city.registry[0].aliases, ["Aster"]);
-    assert_eq!(city.enrolments.len(), 15);
-    assert_eq!(city.pupil_numbers.len(), 14);
+    assert_eq!(pupils.enrolments.len(), 15);
+    assert_eq!(pupils.pupil_numbers.len(), 14);
     // 22 rows, one of them a present mark.
-    assert_eq!(city.absences.len(), 21);
-    let problematic = city
+    assert_eq!(pupils.absences.len(), 21);
+    let problematic = pupils
         .absences
         .iter()
         .filter(|a| a.category == AbsenceCategory::Problematic)
@@ -131,7 +137,7 @@ fn an_unparseable_date_names_its_cell() {
     );
     // The rest of the file is read; the school is held back.
     let ingested = city.ingest();
-    assert_eq!(ingested.city.absences.len(), 20);
+    assert_eq!(ingested.pupils.as_ref().unwrap().absences.len(), 20);
     assert_eq!(ingested.city.held_back, [SchoolRef(0)]);
 }
 
@@ -192,7 +198,7 @@ fn one_half_day_twice_with_different_codes_is_an_error_and_with_the_same_a_warni
     );
     let ingested = city.ingest();
     // The repeat is dropped and its school is not held back.
-    assert_eq!(ingested.city.absences.len(), 21);
+    assert_eq!(ingested.pupils.as_ref().unwrap().absences.len(), 21);
     assert_eq!(ingested.city.held_back, [SchoolRef(0)]);
 }
 
@@ -321,12 +327,12 @@ fn totals_are_used_only_without_pupil_level_data_and_figures_are_cross_checked()
         ]
     );
     let ingested = city.ingest();
-    assert_eq!(ingested.city.attendance_totals.len(), 1);
+    assert_eq!(ingested.pupils.as_ref().unwrap().attendance_totals.len(), 1);
     assert_eq!(
-        ingested.city.attendance_totals[0].half_days(AbsenceCategory::Sick),
+        ingested.pupils.as_ref().unwrap().attendance_totals[0].half_days(AbsenceCategory::Sick),
         1
     );
-    assert_eq!(ingested.city.government.len(), 2);
+    assert_eq!(ingested.pupils.as_ref().unwrap().government.len(), 2);
     assert!(
         ingested.city.held_back.is_empty(),
         "warnings hold nothing back"
@@ -351,7 +357,7 @@ fn guidance_dates_and_outcomes_must_agree() {
             "guidance/2024.csv: row 5, column `pupil_number`: this pupil is not enrolled at school 100001 in school year 2024-2025; correct the pupil number or the school",
         ]
     );
-    assert_eq!(city.ingest().city.guidance.len(), 1);
+    assert_eq!(city.ingest().pupils.unwrap().guidance.len(), 1);
 }
 
 #[test]
@@ -382,7 +388,7 @@ fn empty_files_and_wrong_encodings_stop_the_run() {
 #[test]
 fn exports_in_every_accepted_format_read_the_same() {
     let original = std::fs::read_to_string(fixture().join(REGISTRATIONS)).unwrap();
-    let expected = ingest(&fixture()).city.absences;
+    let expected = ingest(&fixture()).pupils.unwrap().absences;
     let dutch_dates = |t: &str| {
         t.lines()
             .map(|l| {
@@ -399,7 +405,7 @@ fn exports_in_every_accepted_format_read_the_same() {
     semicolons.extend(dutch_dates(&original).bytes());
     let city = City::new().add(REGISTRATIONS, semicolons);
     assert_eq!(city.problems(), Vec::<String>::new());
-    assert_eq!(city.ingest().city.absences, expected);
+    assert_eq!(city.ingest().pupils.unwrap().absences, expected);
 
     // A registry saved by an older Excel: Windows-1252, `é` is one byte.
     let registry = std::fs::read_to_string(fixture().join("registry.csv")).unwrap();
@@ -438,14 +444,14 @@ fn exports_in_every_accepted_format_read_the_same() {
     book.save(city.dir.join("registrations/2024-2025.xlsx"))
         .unwrap();
     assert_eq!(city.problems(), Vec::<String>::new());
-    assert_eq!(city.ingest().city.absences, expected);
+    assert_eq!(city.ingest().pupils.unwrap().absences, expected);
 }
 
 /// A full register (a row for every half day a pupil was expected, present
 /// marks included) gives the same absences as the absences-only export.
 #[test]
 fn a_full_register_reads_as_the_absences_only_export() {
-    let expected = ingest(&fixture()).city.absences;
+    let expected = ingest(&fixture()).pupils.unwrap().absences;
     let calendar = Calendar::load(&fixture().join("calendar.toml")).unwrap();
     let lessons = calendar
         .year(mirror_model::SchoolYear::starting(2024))
@@ -485,7 +491,7 @@ fn a_full_register_reads_as_the_absences_only_export() {
     assert_eq!(register.lines().count(), 1 + 13 * 18 + 9 + 9);
     let city = City::new().add(REGISTRATIONS, register);
     assert_eq!(city.problems(), Vec::<String>::new());
-    assert_eq!(city.ingest().city.absences, expected);
+    assert_eq!(city.ingest().pupils.unwrap().absences, expected);
 }
 
 #[test]
@@ -760,7 +766,7 @@ fn school_days_off_name_their_cells_and_refuse_registrations_on_them() {
             "registrations/2024-2025.csv: row 13, column `date`: 2024-09-12 pm is a day without lessons at school 100004 (listed in school-days-off/); correct the date, or remove the day off if the school did give lessons",
         ]
     );
-    let off = city.ingest().city.days_off;
+    let off = city.ingest().pupils.unwrap().days_off;
     let slot = |half| mirror_model::HalfDaySlot {
         date: chrono::NaiveDate::from_ymd_opt(2024, 9, 12).unwrap(),
         half,
@@ -996,4 +1002,30 @@ fn a_one_language_city_writes_nothing_extra() {
     let goal = raw.action_plans[0].goal.pick(&en);
     assert_eq!((goal.text.as_str(), goal.only_in), ("Less truancy", None));
     assert_eq!(raw.action_plans[0].goal.versions().count(), 1);
+}
+
+#[test]
+fn problems_kept_from_the_pupil_sources_are_reported_as_if_read_again() {
+    let city = City::new().edit(REGISTRATIONS, |t| {
+        t.replace(
+            "10000001,100001,2024-09-10,am,Z",
+            "10000001,100001,2024-09-31,am,Z",
+        )
+    });
+    let read = city.ingest();
+    assert_eq!(read.pupil_quality.problems().len(), 1);
+    // Kept problems stand in for the files: with them gone the run is the same.
+    std::fs::remove_dir_all(city.dir.join("registrations")).unwrap();
+    let config = Config::load(&city.dir.join("mirror.toml")).unwrap();
+    let calendar = Calendar::load(&config.calendar).unwrap();
+    let kept = run(
+        &config,
+        calendar,
+        PupilSources::Kept(read.pupil_quality.clone()),
+    )
+    .unwrap();
+    assert!(kept.pupils.is_none());
+    assert_eq!(kept.quality, read.quality);
+    assert_eq!(kept.pupil_quality, read.pupil_quality);
+    assert_eq!(kept.city.held_back, [SchoolRef(0)]);
 }

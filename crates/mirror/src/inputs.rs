@@ -28,6 +28,12 @@ pub struct Inputs {
     pub data_sha256: String,
     pub config: InputFile,
     pub files: Vec<InputFile>,
+    /// SHA-256 over the configuration and the files the pupil records are
+    /// read and checked from (see `mirror_ingest::PUPIL_SOURCES`): the
+    /// registry, those folders, the calendar, the absence codes and the
+    /// export layouts. The city store is kept under it.
+    #[serde(skip)]
+    pub pupil_sources_sha256: String,
 }
 
 pub fn hex(digest: &[u8]) -> String {
@@ -39,6 +45,8 @@ pub fn hex(digest: &[u8]) -> String {
 pub fn hash_inputs(config_path: &Path, config: &Config) -> Result<Inputs, CliError> {
     let config_dir = config_path.parent().unwrap_or(Path::new(""));
     let mut named: Vec<(String, PathBuf)> = Vec::new();
+    // Names of the inputs the pupil records are read and checked from.
+    let mut pupil_sources: Vec<String> = Vec::new();
     let mut folder = |prefix: &str, dir: &Path| -> Result<(), CliError> {
         for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
             let entry = entry.map_err(|e| CliError::Folder {
@@ -57,6 +65,9 @@ pub fn hash_inputs(config_path: &Path, config: &Config) -> Result<Inputs, CliErr
                 continue;
             }
             let relative = path.strip_prefix(dir).unwrap_or(path);
+            if prefix == "data" && feeds_pupil_records(relative) {
+                pupil_sources.push(format!("{prefix}/{}", relative.to_string_lossy()));
+            }
             named.push((
                 format!("{prefix}/{}", relative.to_string_lossy()),
                 path.to_owned(),
@@ -67,6 +78,13 @@ pub fn hash_inputs(config_path: &Path, config: &Config) -> Result<Inputs, CliErr
     folder("data", &config.data_dir)?;
     folder("templates", &config.templates_dir)?;
     folder("config/questionnaires", &config.questionnaires)?;
+    for path in [&config.calendar, &config.absence_codes]
+        .into_iter()
+        .chain(config.export_layouts.as_ref())
+    {
+        let relative = path.strip_prefix(config_dir).unwrap_or(path);
+        pupil_sources.push(format!("config/{}", relative.to_string_lossy()));
+    }
     for path in [
         &config.calendar,
         &config.absence_codes,
@@ -93,11 +111,30 @@ pub fn hash_inputs(config_path: &Path, config: &Config) -> Result<Inputs, CliErr
     for f in std::iter::once(&config_file).chain(&files) {
         all.update(format!("{}\t{}\n", f.name, f.sha256));
     }
+    let mut pupils = Sha256::new();
+    for f in std::iter::once(&config_file)
+        .chain(files.iter().filter(|f| pupil_sources.contains(&f.name)))
+    {
+        pupils.update(format!("{}\t{}\n", f.name, f.sha256));
+    }
     Ok(Inputs {
         data_sha256: hex(&all.finalize()),
         config: config_file,
         files,
+        pupil_sources_sha256: hex(&pupils.finalize()),
     })
+}
+
+/// Whether a file of the data folder, by its path there, is the registry
+/// or in a folder of the pupil sources.
+fn feeds_pupil_records(relative: &Path) -> bool {
+    let mut parts = relative.components();
+    let first = parts.next().map(|c| c.as_os_str().to_string_lossy());
+    match (first, parts.next()) {
+        (Some(folder), Some(_)) => mirror_ingest::PUPIL_SOURCES.contains(&folder.as_ref()),
+        (Some(file), None) => file.starts_with("registry."),
+        _ => false,
+    }
 }
 
 fn hash_file(name: &str, path: &Path) -> Result<InputFile, CliError> {
@@ -178,6 +215,41 @@ key_file = "city/pseudonym.key"
 
     fn sha256_of(path: &Path) -> String {
         hex(&Sha256::digest(std::fs::read(path).unwrap()))
+    }
+
+    /// The city store's key follows the configuration and the files the
+    /// pupil records come from, and nothing else.
+    #[test]
+    fn only_the_pupil_sources_and_the_configuration_change_the_store_key() {
+        let (dir, config_path, config) = inputs_folder();
+        let key = || {
+            hash_inputs(&config_path, &config)
+                .unwrap()
+                .pupil_sources_sha256
+        };
+        let first = key();
+        let root = dir.path();
+        for (file, counts) in [
+            ("city/a.csv", false),
+            ("questionnaires/q.toml", false),
+            ("templates/report.typ", false),
+            ("themes.toml", false),
+            ("city/registrations/b.csv", true),
+            ("calendar.toml", true),
+            ("absence-codes.toml", true),
+            ("mirror.toml", true),
+        ] {
+            let before = key();
+            let path = root.join(file);
+            let text = std::fs::read_to_string(&path).unwrap();
+            std::fs::write(&path, format!("{text}\n# changed\n")).unwrap();
+            assert_eq!(key() != before, counts, "{file}");
+        }
+        assert_ne!(key(), first);
+        std::fs::write(root.join("city/registry.csv"), "school_id\n").unwrap();
+        let before = key();
+        std::fs::write(root.join("city/registry.csv"), "school_id\n100001\n").unwrap();
+        assert_ne!(key(), before);
     }
 
     #[test]

@@ -665,6 +665,16 @@ fn summarise(prepared: &Prepared, manifest: &manifest::Manifest, took: Duration)
         t.benchmark.as_secs_f64(),
         took.as_secs_f64(),
     );
+    let _ = writeln!(
+        out,
+        "pupil records: {} ({})",
+        if prepared.from_store {
+            "from the city store, the sources being unchanged"
+        } else {
+            "read from the sources and kept in the city store"
+        },
+        prepared.store.dir().display()
+    );
     // Every registry school gets a mirror or is named here, by reason.
     let mut by_reason: std::collections::BTreeMap<manifest::NoMirrorReason, Vec<&str>> =
         std::collections::BTreeMap::new();
@@ -712,7 +722,7 @@ fn check(
         });
     }
     let calendar = Calendar::load(&config.calendar)?;
-    let ingested = mirror_ingest::run(&config, calendar)?;
+    let ingested = mirror_ingest::run(&config, calendar, mirror_ingest::PupilSources::Read)?;
     let report =
         pipeline::write_quality_report(&config.out_dir.join("quality"), &ingested.quality)?;
     let mut out = std::io::stdout().lock();

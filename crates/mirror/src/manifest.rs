@@ -314,6 +314,7 @@ mod tests {
                 bytes: 0,
             },
             files: Vec::new(),
+            pupil_sources_sha256: String::new(),
         };
         Manifest::new(
             Period::whole(SchoolYear::starting(2024)),

@@ -7,10 +7,12 @@ use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 use mirror_anonymise::Anonymised;
+use mirror_anonymise::PupilRecords;
 use mirror_anonymise::disclosure::ReleaseHistory;
+use mirror_anonymise::store::{CityStore, Kept, StoreError};
 use mirror_benchmark::{CityBenchmark, Cohort, Period, Reported};
-use mirror_ingest::{DataQuality, RawCity};
-use mirror_model::{Calendar, Config, GuidanceOutcome, SchoolId};
+use mirror_ingest::{DataQuality, PupilSources, RawCity};
+use mirror_model::{Calendar, Config, SchoolId};
 
 use crate::inputs::{Inputs, hash_inputs};
 use crate::manifest::{NoMirror, NoMirrorReason};
@@ -32,6 +34,9 @@ impl Selection {
         }
     }
 }
+
+/// The city store's folder in the history folder (see docs/privacy.md).
+pub const CITY_STORE: &str = "city-store";
 
 /// How long each stage took.
 #[derive(Debug, Default, Clone, Copy)]
@@ -62,6 +67,9 @@ pub struct Prepared {
     /// back, so the summary names them.
     pub errors_of_no_school: Vec<String>,
     pub timings: Timings,
+    /// Whether the pupil records came from the city store.
+    pub from_store: bool,
+    pub store: CityStore,
 }
 
 /// Runs ingest, anonymise and benchmark for `reported`, after checking that
@@ -92,7 +100,26 @@ pub fn prepare(
     let history_lock = Publication::lock_history(&config.privacy.history_dir)?;
     let inputs = hash_inputs(config_path, &config)?;
     let calendar = Calendar::load(&config.calendar)?;
-    let mut ingested = mirror_ingest::run(&config, calendar)?;
+    let key =
+        mirror_anonymise::PseudonymKey::load(config.pseudonym_key_file.as_deref(), &config.source)?;
+    let store = CityStore::new(config.privacy.history_dir.join(CITY_STORE));
+    let store_key = CityStore::key_for(&inputs.pupil_sources_sha256, &key);
+    let kept = match store.load(&store_key) {
+        Ok(kept) => Some(kept),
+        Err(damaged @ StoreError::Damaged { .. }) => {
+            let _ = writeln!(
+                std::io::stderr().lock(),
+                "warning: {damaged}: it is not used, and made again from the sources"
+            );
+            None
+        }
+        Err(_) => None,
+    };
+    let sources = match &kept {
+        Some(kept) => PupilSources::Kept(kept.quality.clone()),
+        None => PupilSources::Read,
+    };
+    let mut ingested = mirror_ingest::run(&config, calendar, sources)?;
     let may_render = ingested.may_render(&config);
     let unplaced: Vec<String> = ingested.unplaced().map(ToString::to_string).collect();
     let quality = ingested.quality;
@@ -142,14 +169,30 @@ pub fn prepare(
         .map(|s| ingested.city.registry[s.index()].id.clone())
         .chain(ingested.refused_schools.iter().cloned())
         .collect();
+    let from_store = kept.is_some();
+    let mut pupils = match (kept, ingested.pupils.take()) {
+        (Some(kept), _) => kept.pupils,
+        (None, read) => {
+            let kept = Kept {
+                pupils: PupilRecords::pseudonymise(read.unwrap_or_default(), &key),
+                quality: ingested.pupil_quality,
+            };
+            if let Err(e) = store.save(&store_key, &kept) {
+                let _ = writeln!(
+                    std::io::stderr().lock(),
+                    "warning: {e}; the next run reads the sources again"
+                );
+            }
+            kept.pupils
+        }
+    };
     if let Reported::UpTo(day) = reported {
         as_known_on(&mut ingested.city, day);
+        pupils.as_known_on(day);
     }
     let ingest_done = Instant::now();
-    let key =
-        mirror_anonymise::PseudonymKey::load(config.pseudonym_key_file.as_deref(), &config.source)?;
     let places = mirror_anonymise::Places::load(&config.places)?;
-    let anonymised = mirror_anonymise::run(ingested.city, &key, &places, &config.privacy);
+    let anonymised = mirror_anonymise::run(ingested.city, pupils, &key, &places, &config.privacy);
     for w in &anonymised.withheld_practices {
         let found: Vec<String> = w
             .found
@@ -235,6 +278,8 @@ pub fn prepare(
         dir,
         issue_date,
         held_back,
+        from_store,
+        store,
         timings: Timings {
             ingest: ingest_done - started,
             anonymise: anonymise_done - ingest_done,
@@ -245,23 +290,15 @@ pub fn prepare(
 }
 
 /// A year-to-date report is a report of its day: nothing dated after it
-/// enters it, for the school and its peers alike. Here the sources the
-/// period does not reach are cut: questionnaire answers given later, and
-/// guidance files opened later (one closed later is still open on the
-/// day). Registrations, enrolments and attendance totals are cut by the
-/// period itself in benchmark (`counts`, `totals`), which also checks the
-/// day against the last registration; checklist answers, good practices
-/// and action plans carry no date of their own.
+/// enters it, for the school and its peers alike. Here questionnaire
+/// answers given later are cut, and guidance files by
+/// [`PupilRecords::as_known_on`]. Registrations, enrolments and attendance
+/// totals are cut by the period itself in benchmark (`counts`, `totals`),
+/// which also checks the day against the last registration; checklist
+/// answers, good practices and action plans carry no date of their own.
 fn as_known_on(city: &mut RawCity, day: NaiveDate) {
     for questionnaire in &mut city.questionnaires {
         questionnaire.responses.retain(|r| r.wave <= day);
-    }
-    city.guidance.retain(|f| f.opened <= day);
-    for file in &mut city.guidance {
-        if file.closed.is_some_and(|closed| closed > day) {
-            file.closed = None;
-            file.outcome = GuidanceOutcome::Ongoing;
-        }
     }
 }
 
@@ -526,11 +563,12 @@ mod tests {
     }
 
     /// The tiny city as read, with one response a day from 4 to 12
-    /// September 2024 and its guidance file (opened 11 September) twice
-    /// more: opened on 2 September and closed on 5 or on 9 September.
+    /// September 2024.
     fn tiny_raw_city(config: &Config) -> RawCity {
         let calendar = Calendar::load(&config.calendar).unwrap();
-        let mut city = mirror_ingest::run(config, calendar).unwrap().city;
+        let mut city = mirror_ingest::run(config, calendar, PupilSources::Read)
+            .unwrap()
+            .city;
         let questionnaire = &mut city.questionnaires[0];
         for d in 4..=12 {
             questionnaire.responses.push(Response {
@@ -542,26 +580,14 @@ mod tests {
                 comment: None,
             });
         }
-        let opened_later = city.guidance[0];
-        for closed in [5, 9] {
-            city.guidance.push(mirror_model::GuidanceFile {
-                opened: day(2024, 9, 2),
-                closed: Some(day(2024, 9, closed)),
-                outcome: GuidanceOutcome::Resolved,
-                ..opened_later
-            });
-        }
         city
     }
 
-    /// Up to Friday 6 September: the responses of the 4th, 5th and 6th;
-    /// the file opened on the 11th is gone; the one closed on the 5th stays
-    /// closed, the one closed on the 9th is still open on the 6th.
+    /// Up to Friday 6 September: the responses of the 4th, 5th and 6th.
     #[test]
-    fn a_year_to_date_city_holds_nothing_dated_after_its_day() {
+    fn a_year_to_date_city_holds_no_answer_given_after_its_day() {
         let config = tiny_city_config();
         let mut city = tiny_raw_city(&config);
-        let registrations = city.absences.len();
         as_known_on(&mut city, day(2024, 9, 6));
         let waves: Vec<NaiveDate> = city.questionnaires[0]
             .responses
@@ -569,25 +595,6 @@ mod tests {
             .map(|r| r.wave)
             .collect();
         assert_eq!(waves, [day(2024, 9, 4), day(2024, 9, 5), day(2024, 9, 6)]);
-        let files: Vec<(NaiveDate, Option<NaiveDate>, GuidanceOutcome)> = city
-            .guidance
-            .iter()
-            .map(|f| (f.opened, f.closed, f.outcome))
-            .collect();
-        assert_eq!(
-            files,
-            [
-                (
-                    day(2024, 9, 2),
-                    Some(day(2024, 9, 5)),
-                    GuidanceOutcome::Resolved
-                ),
-                (day(2024, 9, 2), None, GuidanceOutcome::Ongoing),
-            ]
-        );
-        // Registrations are the period's to cut (benchmark counts them over
-        // it): the day is checked against the last of them.
-        assert_eq!(city.absences.len(), registrations);
     }
 
     /// A whole year: the flag, else the configured date, else the day after

@@ -107,7 +107,7 @@ impl SchoolYearCalendar {
 /// Each school's own half days without lessons (pedagogical study days,
 /// facultative days off, local holidays: a few a year, each school its
 /// own), on top of the city calendar. Read from `school-days-off/`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, Deserialize)]
 pub struct SchoolDaysOff {
     /// Per school, sorted and without repeats.
     slots: BTreeMap<SchoolRef, Vec<HalfDaySlot>>,

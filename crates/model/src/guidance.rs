@@ -1,12 +1,13 @@
 //! Pupil guidance centre (CLB) records.
 
 use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
 
 use crate::{ParseValueError, PupilRef, SchoolRef};
 
 /// Why a guidance file was opened: attendance, or one of the four domains of
 /// a school's pupil guidance policy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum GuidanceReason {
     /// Problematic absence: compulsory from 5 half days.
     Truancy,
@@ -17,7 +18,7 @@ pub enum GuidanceReason {
 }
 
 /// How a guidance file ended, or `Ongoing`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum GuidanceOutcome {
     Ongoing,
     Resolved,
@@ -116,7 +117,7 @@ impl std::str::FromStr for GuidanceOutcome {
 }
 
 /// A guidance file a pupil guidance centre opened for a pupil of a school.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GuidanceFile {
     pub pupil: PupilRef,
     pub school: SchoolRef,

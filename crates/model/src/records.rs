@@ -1,6 +1,7 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
 
 use crate::{
     AbsenceCategory, Calendar, EducationForm, Grade, HalfDaySlot, PupilRef, SchoolRef, SchoolYear,
@@ -66,7 +67,7 @@ pub fn pupil_years(
 }
 
 /// Half days registered at a school in a period, where only totals exist.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AttendanceTotals {
     pub school: SchoolRef,
     /// A day, or the first and last day of a month or of a school year.
@@ -90,7 +91,7 @@ impl AttendanceTotals {
 }
 
 /// The Flemish government's yearly figures for one school.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GovernmentFigures {
     pub school: SchoolRef,
     pub year: SchoolYear,

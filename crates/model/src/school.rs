@@ -48,7 +48,7 @@ impl fmt::Display for SchoolId {
 }
 
 /// A school, by position in the run's school registry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct SchoolRef(pub u32);
 
 impl SchoolRef {

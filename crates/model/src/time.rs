@@ -115,7 +115,7 @@ impl std::str::FromStr for HalfDay {
 }
 
 /// One half day on one date.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct HalfDaySlot {
     pub date: NaiveDate,
     pub half: HalfDay,
@@ -123,7 +123,7 @@ pub struct HalfDaySlot {
 
 /// A pupil, by position in the run's pupil table. It carries no pupil number:
 /// ingest holds the numbers and anonymise replaces them by pseudonyms.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct PupilRef(pub u32);
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //! and hostile names and texts printed literally.
 
 use chrono::NaiveDate;
-use mirror_anonymise::{Places, RedactionCounts, Redactor, SharedPractice};
+use mirror_anonymise::{Places, PupilNumbers, RedactionCounts, Redactor, SharedPractice};
 use mirror_benchmark::follow_up::{FigureSince, SinceLastMirror};
 use mirror_benchmark::funnel::{Limits, Position};
 use mirror_benchmark::significance::{Change, ChangeTest};
@@ -243,7 +243,7 @@ fn hostile_names_and_texts_print_literally() {
     let hostile = r#"#read("/lang/en.toml") [x] $y$ @ref <l> \ *b* _i_ #import "style.typ": *"#;
     let mut m = full("en");
     m.name = format!("School {hostile}");
-    let redactor = Redactor::new(&[], &[], &Places::default(), [], &[]);
+    let redactor = Redactor::new(&[], &[], &Places::default(), &PupilNumbers::default(), &[]);
     let mut counts = RedactionCounts::new();
     let mut text_of_practice = |t: &str| redactor.redact(t, &mut counts);
     m.practices = vec![PracticeShown {
@@ -534,7 +534,7 @@ fn the_mirror_carries_its_data_hash_method_version_and_peer_set() {
 }
 
 fn redacted(text: &str) -> mirror_anonymise::RedactedText {
-    let redactor = Redactor::new(&[], &[], &Places::default(), [], &[]);
+    let redactor = Redactor::new(&[], &[], &Places::default(), &PupilNumbers::default(), &[]);
     redactor.redact(text, &mut RedactionCounts::new())
 }
 

@@ -617,16 +617,18 @@ mod tests {
         )
         .unwrap();
         // Ingest reports registrations outside lessons or enrolments, overlaps and unknown codes.
-        let ingested = mirror_ingest::run(&config, calendar()).unwrap();
+        let ingested =
+            mirror_ingest::run(&config, calendar(), mirror_ingest::PupilSources::Read).unwrap();
         assert_eq!(ingested.quality.problems(), []);
         let city = ingested.city;
+        let pupils = ingested.pupils.unwrap();
         assert_eq!(city.registry.len(), 24);
-        assert_eq!(city.absences.len(), summary.registrations);
+        assert_eq!(pupils.absences.len(), summary.registrations);
         // 3 to 6 days off per school and year, on lesson days (no problem
         // above: none on a day without lessons, no absence on one).
         for school in 0..24 {
             for year in [SchoolYear::starting(2024), SchoolYear::starting(2025)] {
-                let off = city.days_off.between(
+                let off = pupils.days_off.between(
                     mirror_model::SchoolRef(school),
                     year.first_day(),
                     year.last_day(),
@@ -636,12 +638,12 @@ mod tests {
                 assert!((3..=6).contains(&dates.len()), "{school} {year}: {dates:?}");
             }
         }
-        assert_eq!(city.guidance.len(), summary.guidance_files);
+        assert_eq!(pupils.guidance.len(), summary.guidance_files);
         // The government's figures for the 2 generated years and the 2
         // before, which also have 10 months of totals each; the figures
         // agree with the registrations (no cross-check warning above).
-        assert_eq!(city.government.len(), 24 * 4);
-        assert_eq!(city.attendance_totals.len(), 24 * 10 * 2);
+        assert_eq!(pupils.government.len(), 24 * 4);
+        assert_eq!(pupils.attendance_totals.len(), 24 * 10 * 2);
         // Questionnaire responses of both layouts; pupils report being
         // bullied (item bully_1, reverse-coded) more than teachers say
         // bullying is a problem (bully_3).
@@ -738,7 +740,7 @@ mod tests {
         // Problematic half days per pupil and form in the last year.
         let last = SchoolYear::starting(2025);
         let mut problematic: HashMap<_, u32> = HashMap::new();
-        for a in &city.absences {
+        for a in &pupils.absences {
             if a.category == AbsenceCategory::Problematic
                 && SchoolYear::containing(a.slot.date) == last
             {
@@ -746,7 +748,7 @@ mod tests {
             }
         }
         let mut by_form: HashMap<EducationForm, Vec<u32>> = HashMap::new();
-        for e in city
+        for e in pupils
             .enrolments
             .iter()
             .filter(|e| SchoolYear::containing(e.from) == last)

@@ -1,0 +1,490 @@
+//! The city store: the pseudonymised pupil records and the problems found
+//! in the pupil sources, kept on disk under the SHA-256 of everything they
+//! were read and checked from, so that a run over unchanged sources (a
+//! school's report on request, a follow-up) does not read and check every
+//! export again.
+//!
+//! Nothing is kept that anonymise would not hand on: pupils are
+//! pseudonyms, and there are no names and no free text (the problems never
+//! quote a pupil number; see `mirror_ingest::Problem`). The large tables
+//! are Parquet, the rest JSON; `store.json` names each file with its
+//! SHA-256. A store whose key differs, whose format is older, or whose
+//! files do not match their hashes is never read: the caller reads the
+//! sources and saves it again.
+
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+
+use chrono::{Datelike, NaiveDate};
+use mirror_ingest::DataQuality;
+use mirror_model::{
+    Absence, AbsenceCategory, AttendanceTotals, EducationForm, Enrolment, GovernmentFigures, Grade,
+    GuidanceFile, HalfDay, HalfDaySlot, PupilRef, SchoolDaysOff, SchoolRef,
+};
+use polars::prelude::*;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::{Pseudonym, PseudonymKey, PupilRecords};
+
+/// Bumped whenever what is kept, or how ingest checks what it keeps,
+/// changes: a store of another format is rebuilt.
+const FORMAT: u32 = 1;
+const INDEX: &str = "store.json";
+const ABSENCES: &str = "absences.parquet";
+const ENROLMENTS: &str = "enrolments.parquet";
+const PSEUDONYMS: &str = "pseudonyms.parquet";
+const OTHER: &str = "records.json";
+
+/// Why a store was not used. None of these stops a run: the sources are
+/// read instead and the store saved anew.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("there is no city store yet in {0}")]
+    Absent(PathBuf),
+    #[error("{0}: the sources, the configuration or the key changed since the store was saved")]
+    Stale(PathBuf),
+    #[error("{path}: {message}; the store is damaged")]
+    Damaged { path: PathBuf, message: String },
+    #[error("{path}: cannot write the city store: {message}")]
+    Write { path: PathBuf, message: String },
+}
+
+/// What a store keeps: the records and what reading their sources found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Kept {
+    pub pupils: PupilRecords,
+    pub quality: DataQuality,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Index {
+    format: u32,
+    /// The SHA-256 the caller keys the store with.
+    key: String,
+    files: Vec<StoredFile>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct StoredFile {
+    name: String,
+    sha256: String,
+}
+
+/// The small tables, as JSON.
+#[derive(Serialize, Deserialize)]
+struct Other {
+    guidance: Vec<GuidanceFile>,
+    attendance_totals: Vec<AttendanceTotals>,
+    government: Vec<GovernmentFigures>,
+    days_off: SchoolDaysOff,
+    number_lengths: Vec<usize>,
+    quality: DataQuality,
+}
+
+/// A city store in a folder of its own.
+#[derive(Debug, Clone)]
+pub struct CityStore {
+    dir: PathBuf,
+}
+
+impl CityStore {
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        Self { dir: dir.into() }
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The key to keep the records of the sources hashed to `sources_sha256`
+    /// under: with the program's version, as ingest's checks may change
+    /// between versions, and the city's key, which makes other pseudonyms.
+    pub fn key_for(sources_sha256: &str, key: &PseudonymKey) -> String {
+        let text = format!(
+            "{FORMAT}\n{}\n{sources_sha256}\n{}",
+            env!("CARGO_PKG_VERSION"),
+            key.pseudonym("city store")
+        );
+        sha256(text.as_bytes())
+    }
+
+    /// The store saved under `key`, each file checked against its hash.
+    pub fn load(&self, key: &str) -> Result<Kept, StoreError> {
+        let index_path = self.dir.join(INDEX);
+        let text = match std::fs::read_to_string(&index_path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(StoreError::Absent(self.dir.clone()));
+            }
+            Err(e) => return Err(damaged(&index_path, e)),
+        };
+        let index: Index = serde_json::from_str(&text).map_err(|e| damaged(&index_path, e))?;
+        if index.format != FORMAT || index.key != key {
+            return Err(StoreError::Stale(self.dir.clone()));
+        }
+        let read = |name: &str| -> Result<Vec<u8>, StoreError> {
+            let path = self.dir.join(name);
+            let expected = index
+                .files
+                .iter()
+                .find(|f| f.name == name)
+                .ok_or_else(|| damaged(&index_path, format!("{name} is not listed")))?;
+            let bytes = std::fs::read(&path).map_err(|e| damaged(&path, e))?;
+            if sha256(&bytes) != expected.sha256 {
+                return Err(damaged(&path, "the file does not match its SHA-256"));
+            }
+            Ok(bytes)
+        };
+        let frame = |name: &str| -> Result<DataFrame, StoreError> {
+            ParquetReader::new(Cursor::new(read(name)?))
+                .finish()
+                .map_err(|e| damaged(&self.dir.join(name), e))
+        };
+        let table_error = |name: &str| {
+            let path = self.dir.join(name);
+            move |e: PolarsError| damaged(&path, e)
+        };
+        let absences = absences_from(&frame(ABSENCES)?).map_err(table_error(ABSENCES))?;
+        let enrolments = enrolments_from(&frame(ENROLMENTS)?).map_err(table_error(ENROLMENTS))?;
+        let pseudonyms = pseudonyms_from(&frame(PSEUDONYMS)?).map_err(table_error(PSEUDONYMS))?;
+        let other: Other =
+            serde_json::from_slice(&read(OTHER)?).map_err(|e| damaged(&self.dir.join(OTHER), e))?;
+        Ok(Kept {
+            pupils: PupilRecords {
+                pseudonyms,
+                enrolments,
+                absences,
+                guidance: other.guidance,
+                attendance_totals: other.attendance_totals,
+                government: other.government,
+                days_off: other.days_off,
+                number_lengths: other.number_lengths.into_iter().collect(),
+            },
+            quality: other.quality,
+        })
+    }
+
+    /// Saves `kept` under `key`, replacing what the folder held: written
+    /// beside it first, so a run stopped half way leaves no store rather
+    /// than a damaged one.
+    pub fn save(&self, key: &str, kept: &Kept) -> Result<(), StoreError> {
+        let partial = self.dir.with_extension("partial");
+        let write_error = |path: &Path, e: &dyn std::fmt::Display| StoreError::Write {
+            path: path.to_owned(),
+            message: e.to_string(),
+        };
+        if partial.exists() {
+            std::fs::remove_dir_all(&partial).map_err(|e| write_error(&partial, &e))?;
+        }
+        std::fs::create_dir_all(&partial).map_err(|e| write_error(&partial, &e))?;
+        let p = &kept.pupils;
+        let other = Other {
+            guidance: p.guidance.clone(),
+            attendance_totals: p.attendance_totals.clone(),
+            government: p.government.clone(),
+            days_off: p.days_off.clone(),
+            number_lengths: p.number_lengths.iter().copied().collect(),
+            quality: kept.quality.clone(),
+        };
+        let files: Vec<(&str, Vec<u8>)> = vec![
+            (
+                ABSENCES,
+                parquet(absences_frame(&p.absences)).map_err(|e| write_error(&partial, &e))?,
+            ),
+            (
+                ENROLMENTS,
+                parquet(enrolments_frame(&p.enrolments)).map_err(|e| write_error(&partial, &e))?,
+            ),
+            (
+                PSEUDONYMS,
+                parquet(pseudonyms_frame(&p.pseudonyms)).map_err(|e| write_error(&partial, &e))?,
+            ),
+            (
+                OTHER,
+                serde_json::to_vec(&other).map_err(|e| write_error(&partial, &e))?,
+            ),
+        ];
+        let mut index = Index {
+            format: FORMAT,
+            key: key.to_owned(),
+            files: Vec::new(),
+        };
+        for (name, bytes) in &files {
+            let path = partial.join(name);
+            std::fs::write(&path, bytes).map_err(|e| write_error(&path, &e))?;
+            index.files.push(StoredFile {
+                name: (*name).to_owned(),
+                sha256: sha256(bytes),
+            });
+        }
+        let index_text =
+            serde_json::to_vec_pretty(&index).map_err(|e| write_error(&partial, &e))?;
+        let index_path = partial.join(INDEX);
+        std::fs::write(&index_path, index_text).map_err(|e| write_error(&index_path, &e))?;
+        if self.dir.exists() {
+            std::fs::remove_dir_all(&self.dir).map_err(|e| write_error(&self.dir, &e))?;
+        }
+        std::fs::rename(&partial, &self.dir).map_err(|e| write_error(&self.dir, &e))
+    }
+}
+
+fn damaged(path: &Path, e: impl std::fmt::Display) -> StoreError {
+    StoreError::Damaged {
+        path: path.to_owned(),
+        message: e.to_string(),
+    }
+}
+
+fn sha256(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn parquet(frame: PolarsResult<DataFrame>) -> PolarsResult<Vec<u8>> {
+    let mut frame = frame?;
+    let mut bytes = Vec::new();
+    ParquetWriter::new(&mut bytes)
+        .with_compression(ParquetCompression::Zstd(None))
+        .finish(&mut frame)?;
+    Ok(bytes)
+}
+
+fn day_number(date: NaiveDate) -> i32 {
+    date.num_days_from_ce()
+}
+
+fn date_of(days: i32) -> PolarsResult<NaiveDate> {
+    NaiveDate::from_num_days_from_ce_opt(days)
+        .ok_or_else(|| polars_err!(ComputeError: "day {days} is not a date"))
+}
+
+/// The index of `value` in `all`, as stored.
+fn position<T: PartialEq>(all: &[T], value: &T) -> u32 {
+    all.iter().position(|v| v == value).unwrap_or(0) as u32
+}
+
+fn nth<T: Copy>(all: &[T], i: u32) -> PolarsResult<T> {
+    all.get(i as usize)
+        .copied()
+        .ok_or_else(|| polars_err!(ComputeError: "code {i} is out of range"))
+}
+
+fn absences_frame(absences: &[Absence]) -> PolarsResult<DataFrame> {
+    let column = |name: &str, values: Vec<u32>| Column::new(name.into(), values);
+    DataFrame::new(
+        absences.len(),
+        vec![
+            column("pupil", absences.iter().map(|a| a.pupil.0).collect()),
+            column("school", absences.iter().map(|a| a.school.0).collect()),
+            Column::new(
+                "date".into(),
+                absences
+                    .iter()
+                    .map(|a| day_number(a.slot.date))
+                    .collect::<Vec<i32>>(),
+            ),
+            Column::new(
+                "half_day".into(),
+                absences
+                    .iter()
+                    .map(|a| u32::from(a.slot.half == HalfDay::Afternoon))
+                    .collect::<Vec<u32>>(),
+            ),
+            Column::new(
+                "category".into(),
+                absences
+                    .iter()
+                    .map(|a| position(&AbsenceCategory::ALL, &a.category))
+                    .collect::<Vec<u32>>(),
+            ),
+        ],
+    )
+}
+
+fn absences_from(frame: &DataFrame) -> PolarsResult<Vec<Absence>> {
+    let pupil = frame.column("pupil")?.u32()?;
+    let school = frame.column("school")?.u32()?;
+    let date = frame.column("date")?.i32()?;
+    let half = frame.column("half_day")?.u32()?;
+    let category = frame.column("category")?.u32()?;
+    pupil
+        .into_no_null_iter()
+        .zip(school.into_no_null_iter())
+        .zip(date.into_no_null_iter())
+        .zip(half.into_no_null_iter())
+        .zip(category.into_no_null_iter())
+        .map(|((((pupil, school), date), half), category)| {
+            Ok(Absence {
+                pupil: PupilRef(pupil),
+                school: SchoolRef(school),
+                slot: HalfDaySlot {
+                    date: date_of(date)?,
+                    half: if half == 1 {
+                        HalfDay::Afternoon
+                    } else {
+                        HalfDay::Morning
+                    },
+                },
+                category: nth(&AbsenceCategory::ALL, category)?,
+            })
+        })
+        .collect()
+}
+
+fn enrolments_frame(enrolments: &[Enrolment]) -> PolarsResult<DataFrame> {
+    let days = |f: fn(&Enrolment) -> NaiveDate| -> Vec<i32> {
+        enrolments.iter().map(|e| day_number(f(e))).collect()
+    };
+    DataFrame::new(
+        enrolments.len(),
+        vec![
+            Column::new(
+                "pupil".into(),
+                enrolments.iter().map(|e| e.pupil.0).collect::<Vec<u32>>(),
+            ),
+            Column::new(
+                "school".into(),
+                enrolments.iter().map(|e| e.school.0).collect::<Vec<u32>>(),
+            ),
+            Column::new("from".into(), days(|e| e.from)),
+            Column::new("to".into(), days(|e| e.to)),
+            Column::new(
+                "grade".into(),
+                enrolments
+                    .iter()
+                    .map(|e| String::from(e.grade))
+                    .collect::<Vec<String>>(),
+            ),
+            Column::new(
+                "form".into(),
+                enrolments
+                    .iter()
+                    .map(|e| position(&EducationForm::ALL, &e.form))
+                    .collect::<Vec<u32>>(),
+            ),
+            Column::new(
+                "birth_year".into(),
+                enrolments
+                    .iter()
+                    .map(|e| e.birth_year)
+                    .collect::<Vec<i32>>(),
+            ),
+        ],
+    )
+}
+
+fn enrolments_from(frame: &DataFrame) -> PolarsResult<Vec<Enrolment>> {
+    let pupil = frame.column("pupil")?.u32()?;
+    let school = frame.column("school")?.u32()?;
+    let from = frame.column("from")?.i32()?;
+    let to = frame.column("to")?.i32()?;
+    let grade = frame.column("grade")?.str()?;
+    let form = frame.column("form")?.u32()?;
+    let birth_year = frame.column("birth_year")?.i32()?;
+    let mut out = Vec::with_capacity(frame.height());
+    for (i, (pupil, school)) in pupil
+        .into_no_null_iter()
+        .zip(school.into_no_null_iter())
+        .enumerate()
+    {
+        let missing = || polars_err!(ComputeError: "row {i} is incomplete");
+        let grade_text = grade.get(i).ok_or_else(missing)?;
+        out.push(Enrolment {
+            pupil: PupilRef(pupil),
+            school: SchoolRef(school),
+            from: date_of(from.get(i).ok_or_else(missing)?)?,
+            to: date_of(to.get(i).ok_or_else(missing)?)?,
+            grade: Grade::try_from(grade_text.to_owned())
+                .map_err(|_| polars_err!(ComputeError: "`{grade_text}` is not a grade"))?,
+            form: nth(&EducationForm::ALL, form.get(i).ok_or_else(missing)?)?,
+            birth_year: birth_year.get(i).ok_or_else(missing)?,
+        });
+    }
+    Ok(out)
+}
+
+/// A pseudonym's 32 bytes as four numbers.
+fn pseudonyms_frame(pseudonyms: &[Pseudonym]) -> PolarsResult<DataFrame> {
+    let part = |k: usize| -> Column {
+        let values: Vec<u64> = pseudonyms.iter().map(|p| p.part(k)).collect();
+        Column::new(format!("part{k}").into(), values)
+    };
+    DataFrame::new(pseudonyms.len(), (0..4).map(part).collect())
+}
+
+fn pseudonyms_from(frame: &DataFrame) -> PolarsResult<Vec<Pseudonym>> {
+    let parts = (0..4)
+        .map(|k| Ok(frame.column(&format!("part{k}"))?.u64()?.clone()))
+        .collect::<PolarsResult<Vec<_>>>()?;
+    (0..frame.height())
+        .map(|i| {
+            let mut words = [0; 4];
+            for (k, part) in parts.iter().enumerate() {
+                words[k] = part
+                    .get(i)
+                    .ok_or_else(|| polars_err!(ComputeError: "row {i} is incomplete"))?;
+            }
+            Ok(Pseudonym::from_parts(words))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The tiny city's records and problems, as the store keeps them.
+    fn kept() -> Kept {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/tiny-city");
+        let config = mirror_model::Config::load(&dir.join("mirror.toml")).unwrap();
+        let calendar = mirror_model::Calendar::load(&config.calendar).unwrap();
+        let read =
+            mirror_ingest::run(&config, calendar, mirror_ingest::PupilSources::Read).unwrap();
+        let key = crate::PseudonymKey::from_hex(&"ab".repeat(32), "test").unwrap();
+        Kept {
+            pupils: PupilRecords::pseudonymise(read.pupils.unwrap(), &key),
+            quality: read.quality,
+        }
+    }
+
+    #[test]
+    fn what_is_saved_is_loaded_unchanged_under_its_key_only() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = CityStore::new(tmp.path().join("city-store"));
+        assert!(matches!(store.load("k1"), Err(StoreError::Absent(_))));
+        let kept = kept();
+        // The tiny city: 21 absences of 14 pupils over 15 enrolments.
+        assert_eq!(kept.pupils.absences.len(), 21);
+        assert_eq!(kept.pupils.pseudonyms.len(), 14);
+        assert_eq!(kept.pupils.enrolments.len(), 15);
+        store.save("k1", &kept).unwrap();
+        assert_eq!(store.load("k1").unwrap(), kept);
+        assert!(matches!(store.load("k2"), Err(StoreError::Stale(_))));
+        // Saving again replaces the store.
+        store.save("k2", &kept).unwrap();
+        assert_eq!(store.load("k2").unwrap(), kept);
+        assert!(matches!(store.load("k1"), Err(StoreError::Stale(_))));
+    }
+
+    #[test]
+    fn a_truncated_or_altered_file_is_found_damaged() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = CityStore::new(tmp.path().join("city-store"));
+        store.save("k", &kept()).unwrap();
+        let absences = store.dir().join(ABSENCES);
+        let bytes = std::fs::read(&absences).unwrap();
+        std::fs::write(&absences, &bytes[..bytes.len() / 2]).unwrap();
+        assert!(
+            matches!(store.load("k"), Err(StoreError::Damaged { path, .. }) if path == absences)
+        );
+        store.save("k", &kept()).unwrap();
+        let other = store.dir().join(OTHER);
+        // Still valid JSON with the same records: only the hash tells.
+        let text = std::fs::read_to_string(&other).unwrap();
+        std::fs::write(&other, format!("{text} ")).unwrap();
+        assert!(matches!(store.load("k"), Err(StoreError::Damaged { path, .. }) if path == other));
+    }
+}
