@@ -145,11 +145,20 @@ impl CityStore {
             let path = self.dir.join(name);
             move |e: PolarsError| damaged(&path, e)
         };
-        let absences = absences_from(&frame(ABSENCES)?).map_err(table_error(ABSENCES))?;
-        let enrolments = enrolments_from(&frame(ENROLMENTS)?).map_err(table_error(ENROLMENTS))?;
-        let pseudonyms = pseudonyms_from(&frame(PSEUDONYMS)?).map_err(table_error(PSEUDONYMS))?;
-        let other: Other =
-            serde_json::from_slice(&read(OTHER)?).map_err(|e| damaged(&self.dir.join(OTHER), e))?;
+        // The absences, most of the work, beside everything else.
+        let (absences, rest) = rayon::join(
+            || absences_from(&frame(ABSENCES)?).map_err(table_error(ABSENCES)),
+            || -> Result<_, StoreError> {
+                let enrolments =
+                    enrolments_from(&frame(ENROLMENTS)?).map_err(table_error(ENROLMENTS))?;
+                let pseudonyms =
+                    pseudonyms_from(&frame(PSEUDONYMS)?).map_err(table_error(PSEUDONYMS))?;
+                let other: Other = serde_json::from_slice(&read(OTHER)?)
+                    .map_err(|e| damaged(&self.dir.join(OTHER), e))?;
+                Ok((enrolments, pseudonyms, other))
+            },
+        );
+        let (absences, (enrolments, pseudonyms, other)) = (absences?, rest?);
         Ok(Kept {
             pupils: PupilRecords {
                 pseudonyms,
@@ -305,33 +314,59 @@ fn absences_frame(absences: &[Absence]) -> PolarsResult<DataFrame> {
 }
 
 fn absences_from(frame: &DataFrame) -> PolarsResult<Vec<Absence>> {
-    let pupil = frame.column("pupil")?.u32()?;
-    let school = frame.column("school")?.u32()?;
-    let date = frame.column("date")?.i32()?;
-    let half = frame.column("half_day")?.u32()?;
-    let category = frame.column("category")?.u32()?;
-    pupil
-        .into_no_null_iter()
-        .zip(school.into_no_null_iter())
-        .zip(date.into_no_null_iter())
-        .zip(half.into_no_null_iter())
-        .zip(category.into_no_null_iter())
-        .map(|((((pupil, school), date), half), category)| {
-            Ok(Absence {
-                pupil: PupilRef(pupil),
-                school: SchoolRef(school),
-                slot: HalfDaySlot {
-                    date: date_of(date)?,
-                    half: if half == 1 {
-                        HalfDay::Afternoon
-                    } else {
-                        HalfDay::Morning
-                    },
+    // One chunk per column, to read each as a slice.
+    let mut frame = frame.clone();
+    frame.rechunk_mut();
+    let pupil = frame.column("pupil")?.u32()?.cont_slice()?;
+    let school = frame.column("school")?.u32()?.cont_slice()?;
+    let date = frame.column("date")?.i32()?.cont_slice()?;
+    let half = frame.column("half_day")?.u32()?.cont_slice()?;
+    let category = frame.column("category")?.u32()?.cont_slice()?;
+    let dates = Dates::of(date)?;
+    let mut out = Vec::with_capacity(pupil.len());
+    for i in 0..pupil.len() {
+        out.push(Absence {
+            pupil: PupilRef(pupil[i]),
+            school: SchoolRef(school[i]),
+            slot: HalfDaySlot {
+                date: dates.get(date[i]),
+                half: if half[i] == 1 {
+                    HalfDay::Afternoon
+                } else {
+                    HalfDay::Morning
                 },
-                category: nth(&AbsenceCategory::ALL, category)?,
-            })
+            },
+            category: nth(&AbsenceCategory::ALL, category[i])?,
+        });
+    }
+    Ok(out)
+}
+
+/// Every date from the first to the last day number of a column, so that
+/// millions of rows over a few school years convert by a lookup.
+struct Dates {
+    first: i32,
+    dates: Vec<NaiveDate>,
+}
+
+impl Dates {
+    fn of(days: &[i32]) -> PolarsResult<Self> {
+        let (Some(first), Some(last)) = (days.iter().min(), days.iter().max()) else {
+            return Ok(Self {
+                first: 0,
+                dates: Vec::new(),
+            });
+        };
+        let dates = (*first..=*last).map(date_of).collect::<PolarsResult<_>>()?;
+        Ok(Self {
+            first: *first,
+            dates,
         })
-        .collect()
+    }
+
+    fn get(&self, day: i32) -> NaiveDate {
+        self.dates[(day - self.first) as usize]
+    }
 }
 
 fn enrolments_frame(enrolments: &[Enrolment]) -> PolarsResult<DataFrame> {

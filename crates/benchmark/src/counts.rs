@@ -371,9 +371,18 @@ fn count_school(
         {
             continue;
         }
-        // This pupil's absences at the school: absences are in pupil order.
-        let start = rest.partition_point(|a| a.pupil < pupil);
-        let end = rest.partition_point(|a| a.pupil <= pupil);
+        // This pupil's absences at the school: absences are in pupil order,
+        // so a walk forward finds them (a binary search over the school's
+        // years of absences per pupil missed the cache most of the time).
+        let start = rest
+            .iter()
+            .position(|a| a.pupil >= pupil)
+            .unwrap_or(rest.len());
+        let end = start
+            + rest[start..]
+                .iter()
+                .position(|a| a.pupil > pupil)
+                .unwrap_or(rest.len() - start);
         let own = &rest[start..end];
         rest = &rest[end..];
         let mut t = PupilTally::default();
@@ -403,10 +412,12 @@ fn count_school(
                 near.expected += u64::from(hi[k] - lo[k]);
             }
             let mut problematic = 0;
-            for a in own {
-                if a.slot.date < from || a.slot.date > to {
-                    continue;
-                }
+            // The pupil's absences are in half-day order: only those of
+            // the enrolment's days in the period are visited, not every
+            // year's.
+            let first = own.partition_point(|a| a.slot.date < from);
+            let last = own.partition_point(|a| a.slot.date <= to);
+            for a in &own[first..last.max(first)] {
                 let Some(i) = index.position(a.slot.date, a.slot.half) else {
                     continue; // ingest refuses absences on days without lessons
                 };
