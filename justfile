@@ -43,6 +43,15 @@ bench-report:
     cargo build --release
     /usr/bin/time -f "report: %e s, peak %M KB" target/release/mirror report --config config/scale-benchmark.toml --school 100029
 
+# The 300-school city of bench-metrics (run that first, which reads the
+# sources and saves the city store) with a warm store: the yearly batch
+# again, one school's mirror, and a follow-up.
+bench-store:
+    cargo build --release
+    /usr/bin/time -f "warm batch: %e s, peak %M KB" target/release/mirror run --config config/scale-benchmark.toml
+    /usr/bin/time -f "report: %e s, peak %M KB" target/release/mirror report --config config/scale-benchmark.toml --school 100029
+    /usr/bin/time -f "follow-up: %e s, peak %M KB" target/release/mirror report --config config/scale-benchmark.toml --school 100029 --as-of 2026-03-15 --follow-up --issued-on 2026-03-16
+
 # A region of 3,000 schools and 1 school year (about 1.5 million pupils, 39
 # million absence registrations): time per stage and peak memory of the
 # yearly batch (see BENCHMARKS.md).
