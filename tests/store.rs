@@ -238,3 +238,76 @@ fn a_follow_up_from_the_store_is_the_follow_up_from_the_sources() {
     // Read, not made again.
     assert_eq!(modified(), saved);
 }
+
+/// Every file of `out/<YEAR>/quality`, by name, with its bytes.
+fn quality(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    std::fs::read_dir(dir.join("out").join(YEAR).join("quality"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .map(|p| {
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            (name, std::fs::read(&p).unwrap())
+        })
+        .collect()
+}
+
+/// A registration whose code cell holds a name from the staff roster:
+/// ingest refuses the row, quoting the cell, and holds its school back. The
+/// store keeps that problem with the name redacted, and a run from the
+/// store reports it, holds the school back and writes the same reports and
+/// data-quality report as the run that read it.
+#[test]
+fn problems_of_the_pupil_sources_are_kept_redacted_and_reported_as_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let (city, config) = city(dir);
+    let roster = std::fs::read_to_string(city.join("rosters/staff.csv")).unwrap();
+    let person: Vec<&str> = roster.lines().nth(1).unwrap().split(',').collect();
+    let name = format!("{} {}", person[0], person[1]);
+    let registrations = walkdir::WalkDir::new(city.join("registrations"))
+        .sort_by_file_name()
+        .into_iter()
+        .map(|e| e.unwrap().into_path())
+        .find(|p| p.extension().is_some_and(|x| x == "csv"))
+        .unwrap();
+    let text = std::fs::read_to_string(&registrations).unwrap();
+    let last = text.lines().last().unwrap();
+    let (row, _code) = last.rsplit_once(',').unwrap();
+    std::fs::write(&registrations, format!("{text}{row},{name}\n")).unwrap();
+    let run = || {
+        let out = mirror_output(&[
+            "run",
+            "--config",
+            config.to_str().unwrap(),
+            "--year",
+            YEAR,
+            "--keep-going",
+        ]);
+        let said = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(out.status.code(), Some(2), "{said}");
+        said
+    };
+    let said = run();
+    assert!(said.contains(FROM_SOURCES), "{said}");
+    let read_quality = quality(dir);
+    let report = String::from_utf8(read_quality["data-quality.txt"].clone()).unwrap();
+    assert!(
+        report.contains("code `[person]` is not in the absence code list"),
+        "{report}"
+    );
+    assert!(!report.contains(&name), "{report}");
+    let kept = std::fs::read_to_string(store(dir).join("records.json")).unwrap();
+    assert!(kept.contains("code `[person]`"));
+    assert!(!kept.contains(&name));
+    let read = pdfs(&dir.join("out"));
+
+    keep_only_the_store(dir);
+    let said = run();
+    assert!(said.contains(FROM_STORE), "{said}");
+    assert_eq!(quality(dir), read_quality);
+    assert_same(&pdfs(&dir.join("out")), &read);
+}

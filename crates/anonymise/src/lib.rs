@@ -365,6 +365,27 @@ pub struct Anonymised {
     pub collisions: Vec<Collision>,
 }
 
+/// The city's redactor: registry names and aliases, roster names, streets
+/// and addresses, contact data and pupil numbers, the allowed phrases read
+/// whole. Also for the problems of the pupil sources, which the city store
+/// keeps.
+pub fn redactor(
+    raw: &RawCity,
+    pupils: &PupilRecords,
+    key: &PseudonymKey,
+    places: &Places,
+    privacy: &PrivacySettings,
+) -> Redactor {
+    Redactor::new(
+        &raw.registry,
+        &raw.rosters,
+        places,
+        &pupils.numbers(key),
+        &privacy.public_web_hosts,
+    )
+    .allowing(&privacy.allowed_phrases)
+}
+
 /// Redacts free text, withholds questionnaire groups below their minimum,
 /// and keeps of each school only what a report may show; the pupil records
 /// come pseudonymised (see [`PupilRecords::pseudonymise`]), read this run
@@ -376,16 +397,8 @@ pub fn run(
     places: &Places,
     privacy: &PrivacySettings,
 ) -> Anonymised {
-    let numbers = pupils.numbers(key);
-    let redactor = Redactor::new(
-        &raw.registry,
-        &raw.rosters,
-        places,
-        &numbers,
-        &privacy.public_web_hosts,
-    )
-    .allowing(&privacy.allowed_phrases);
-    let guard = LeakGuard::new(&raw, &numbers).allowing(&privacy.allowed_phrases);
+    let redactor = redactor(&raw, &pupils, key, places, privacy);
+    let guard = LeakGuard::new(&raw, &pupils.numbers(key)).allowing(&privacy.allowed_phrases);
     let collisions = guard.collisions(guard::city_texts(&raw));
     let mut redactions: BTreeMap<String, RedactionCounts> = BTreeMap::new();
     let id_of = |school: SchoolRef| raw.registry[school.index()].id.to_string();

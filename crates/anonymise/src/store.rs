@@ -98,11 +98,12 @@ impl CityStore {
     }
 
     /// The key to keep the records of the sources hashed to `sources_sha256`
-    /// under: with the program's version, as ingest's checks may change
-    /// between versions, and the city's key, which makes other pseudonyms.
-    pub fn key_for(sources_sha256: &str, key: &PseudonymKey) -> String {
+    /// under: with the `program` that read them (its version and build, as
+    /// ingest's checks may change between builds) and the city's key, which
+    /// makes other pseudonyms.
+    pub fn key_for(sources_sha256: &str, program: &str, key: &PseudonymKey) -> String {
         let text = format!(
-            "{FORMAT}\n{}\n{sources_sha256}\n{}",
+            "{FORMAT}\n{}\n{program}\n{sources_sha256}\n{}",
             env!("CARGO_PKG_VERSION"),
             key.pseudonym("city store")
         );

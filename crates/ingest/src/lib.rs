@@ -167,9 +167,20 @@ pub struct Ingested {
     /// Schools whose registry row was refused: no mirror, and named as held
     /// back like the schools of `RawCity::held_back`. Sorted.
     pub refused_schools: Vec<SchoolId>,
+    /// Where `pupil_quality`'s problems are in `quality`.
+    pupil_problems: std::ops::Range<usize>,
 }
 
 impl Ingested {
+    /// Rewrites the message of every problem found in the pupil sources,
+    /// in `quality` and `pupil_quality` alike: the city store keeps them,
+    /// so a value they quote from a cell is redacted first.
+    pub fn rewrite_pupil_messages(&mut self, mut rewrite: impl FnMut(&str) -> String) {
+        self.pupil_quality.rewrite_messages(0.., &mut rewrite);
+        self.quality
+            .rewrite_messages(self.pupil_problems.clone(), &mut rewrite);
+    }
+
     /// Whether mirrors may be made: every file could be read, every error
     /// belongs to a known school (see [`Self::unplaced`]) and, when the
     /// configuration says to stop on errors, no row had one.
@@ -255,6 +266,7 @@ pub fn run(
             quality,
             pupil_quality: DataQuality::default(),
             refused_schools: Vec::new(),
+            pupil_problems: 0..0,
         });
     };
     let refused: HashSet<String> = quality
@@ -278,7 +290,9 @@ pub fn run(
         }
         PupilSources::Kept(found) => (None, found),
     };
+    let first = quality.problems().len();
     quality.merge(&pupil_quality);
+    let pupil_problems = first..quality.problems().len();
     let checklist_answers = practices::read_checklists(
         &folder_files(dir, "checklists")?,
         &checklist,
@@ -340,6 +354,7 @@ pub fn run(
         quality,
         pupil_quality,
         refused_schools,
+        pupil_problems,
     })
 }
 

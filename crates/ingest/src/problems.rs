@@ -191,6 +191,18 @@ impl DataQuality {
         }
     }
 
+    /// Rewrites the messages of the problems at `range`.
+    pub(crate) fn rewrite_messages(
+        &mut self,
+        range: impl std::ops::RangeBounds<usize>,
+        rewrite: &mut impl FnMut(&str) -> String,
+    ) {
+        let range = (range.start_bound().cloned(), range.end_bound().cloned());
+        for p in &mut self.problems[range] {
+            p.message = rewrite(&p.message);
+        }
+    }
+
     pub(crate) fn count_file(&mut self, source: &'static str, rows: usize) {
         let count = self.sources.entry(source.to_owned()).or_default();
         count.files += 1;

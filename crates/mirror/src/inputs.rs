@@ -31,7 +31,8 @@ pub struct Inputs {
     /// SHA-256 over the configuration and the files the pupil records are
     /// read and checked from (see `mirror_ingest::PUPIL_SOURCES`): the
     /// registry, those folders, the calendar, the absence codes and the
-    /// export layouts. The city store is kept under it.
+    /// export layouts, and the data folder's path, which the problems found
+    /// in them print. The city store is kept under it.
     #[serde(skip)]
     pub pupil_sources_sha256: String,
 }
@@ -48,7 +49,11 @@ pub fn hash_inputs(config_path: &Path, config: &Config) -> Result<Inputs, CliErr
     // Names of the inputs the pupil records are read and checked from.
     let mut pupil_sources: Vec<String> = Vec::new();
     let mut folder = |prefix: &str, dir: &Path| -> Result<(), CliError> {
-        for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
+        // Links followed, as ingest reads through them.
+        for entry in walkdir::WalkDir::new(dir)
+            .follow_links(true)
+            .sort_by_file_name()
+        {
             let entry = entry.map_err(|e| CliError::Folder {
                 path: e.path().unwrap_or(dir).to_owned(),
                 message: e.to_string(),
@@ -111,7 +116,9 @@ pub fn hash_inputs(config_path: &Path, config: &Config) -> Result<Inputs, CliErr
     for f in std::iter::once(&config_file).chain(&files) {
         all.update(format!("{}\t{}\n", f.name, f.sha256));
     }
+    // The problems kept with the records name files by this path.
     let mut pupils = Sha256::new();
+    pupils.update(format!("data_dir\t{}\n", config.data_dir.display()));
     for f in std::iter::once(&config_file)
         .chain(files.iter().filter(|f| pupil_sources.contains(&f.name)))
     {
@@ -222,15 +229,23 @@ key_file = "city/pseudonym.key"
     #[test]
     fn only_the_pupil_sources_and_the_configuration_change_the_store_key() {
         let (dir, config_path, config) = inputs_folder();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("city/rosters")).unwrap();
+        std::fs::write(root.join("city/rosters/staff.csv"), "first_name\n").unwrap();
+        // A pupil source linked in from elsewhere is read through the link.
+        std::fs::create_dir_all(root.join("exports")).unwrap();
+        std::fs::write(root.join("exports/e.csv"), "pupil_number\n").unwrap();
+        std::os::unix::fs::symlink(root.join("exports"), root.join("city/enrolments")).unwrap();
         let key = || {
             hash_inputs(&config_path, &config)
                 .unwrap()
                 .pupil_sources_sha256
         };
         let first = key();
-        let root = dir.path();
         for (file, counts) in [
             ("city/a.csv", false),
+            ("city/rosters/staff.csv", false),
+            ("exports/e.csv", true),
             ("questionnaires/q.toml", false),
             ("templates/report.typ", false),
             ("themes.toml", false),

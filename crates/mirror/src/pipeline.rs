@@ -7,9 +7,9 @@ use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 use mirror_anonymise::Anonymised;
-use mirror_anonymise::PupilRecords;
 use mirror_anonymise::disclosure::ReleaseHistory;
 use mirror_anonymise::store::{CityStore, Kept, StoreError};
+use mirror_anonymise::{PupilRecords, RedactionCounts};
 use mirror_benchmark::{CityBenchmark, Cohort, Period, Reported};
 use mirror_ingest::{DataQuality, PupilSources, RawCity};
 use mirror_model::{Calendar, Config, SchoolId};
@@ -103,7 +103,7 @@ pub fn prepare(
     let key =
         mirror_anonymise::PseudonymKey::load(config.pseudonym_key_file.as_deref(), &config.source)?;
     let store = CityStore::new(config.privacy.history_dir.join(CITY_STORE));
-    let store_key = CityStore::key_for(&inputs.pupil_sources_sha256, &key);
+    let store_key = CityStore::key_for(&inputs.pupil_sources_sha256, &program_build(), &key);
     let kept = match store.load(&store_key) {
         Ok(kept) => Some(kept),
         Err(damaged @ StoreError::Damaged { .. }) => {
@@ -120,6 +120,25 @@ pub fn prepare(
         None => PupilSources::Read,
     };
     let mut ingested = mirror_ingest::run(&config, calendar, sources)?;
+    let places = mirror_anonymise::Places::load(&config.places)?;
+    let from_store = kept.is_some();
+    let mut pupils = match kept {
+        Some(kept) => kept.pupils,
+        None => {
+            let read = ingested.pupils.take().unwrap_or_default();
+            let pupils = PupilRecords::pseudonymise(read, &key);
+            // A problem may quote a cell (a name in the wrong column): the
+            // store keeps them, so they are redacted as free text is, on
+            // this path only, as those kept were redacted when saved.
+            let redactor =
+                mirror_anonymise::redactor(&ingested.city, &pupils, &key, &places, &config.privacy);
+            ingested.rewrite_pupil_messages(|message| {
+                let redacted = redactor.redact(message, &mut RedactionCounts::new());
+                redacted.as_str().to_owned()
+            });
+            pupils
+        }
+    };
     let may_render = ingested.may_render(&config);
     let unplaced: Vec<String> = ingested.unplaced().map(ToString::to_string).collect();
     let quality = ingested.quality;
@@ -169,29 +188,24 @@ pub fn prepare(
         .map(|s| ingested.city.registry[s.index()].id.clone())
         .chain(ingested.refused_schools.iter().cloned())
         .collect();
-    let from_store = kept.is_some();
-    let mut pupils = match (kept, ingested.pupils.take()) {
-        (Some(kept), _) => kept.pupils,
-        (None, read) => {
-            let kept = Kept {
-                pupils: PupilRecords::pseudonymise(read.unwrap_or_default(), &key),
-                quality: ingested.pupil_quality,
-            };
-            if let Err(e) = store.save(&store_key, &kept) {
-                let _ = writeln!(
-                    std::io::stderr().lock(),
-                    "warning: {e}; the next run reads the sources again"
-                );
-            }
-            kept.pupils
+    if !from_store {
+        let kept = Kept {
+            pupils,
+            quality: ingested.pupil_quality,
+        };
+        if let Err(e) = store.save(&store_key, &kept) {
+            let _ = writeln!(
+                std::io::stderr().lock(),
+                "warning: {e}; the next run reads the sources again"
+            );
         }
-    };
+        pupils = kept.pupils;
+    }
     if let Reported::UpTo(day) = reported {
         as_known_on(&mut ingested.city, day);
         pupils.as_known_on(day);
     }
     let ingest_done = Instant::now();
-    let places = mirror_anonymise::Places::load(&config.places)?;
     let anonymised = mirror_anonymise::run(ingested.city, pupils, &key, &places, &config.privacy);
     for w in &anonymised.withheld_practices {
         let found: Vec<String> = w
@@ -287,6 +301,16 @@ pub fn prepare(
         },
     };
     Ok((prepared, released, publication))
+}
+
+/// The running program, by its executable's size and time of writing: a
+/// rebuilt program may check the sources otherwise, so a store is only
+/// read by the build that saved it.
+fn program_build() -> String {
+    std::env::current_exe()
+        .and_then(std::fs::metadata)
+        .map(|m| format!("{} {:?}", m.len(), m.modified().ok()))
+        .unwrap_or_default()
 }
 
 /// A year-to-date report is a report of its day: nothing dated after it
