@@ -31,8 +31,9 @@ pub struct Inputs {
     /// SHA-256 over the configuration and the files the pupil records are
     /// read and checked from (see `mirror_ingest::PUPIL_SOURCES`): the
     /// registry, those folders, the calendar, the absence codes and the
-    /// export layouts, and the data folder's path, which the problems found
-    /// in them print. The city store is kept under it.
+    /// export layouts; the rosters and places, which redact the problems
+    /// found in them; and the data folder's path, which those problems
+    /// print. The city store is kept under it.
     #[serde(skip)]
     pub pupil_sources_sha256: String,
 }
@@ -83,7 +84,7 @@ pub fn hash_inputs(config_path: &Path, config: &Config) -> Result<Inputs, CliErr
     folder("data", &config.data_dir)?;
     folder("templates", &config.templates_dir)?;
     folder("config/questionnaires", &config.questionnaires)?;
-    for path in [&config.calendar, &config.absence_codes]
+    for path in [&config.calendar, &config.absence_codes, &config.places]
         .into_iter()
         .chain(config.export_layouts.as_ref())
     {
@@ -133,12 +134,15 @@ pub fn hash_inputs(config_path: &Path, config: &Config) -> Result<Inputs, CliErr
 }
 
 /// Whether a file of the data folder, by its path there, is the registry
-/// or in a folder of the pupil sources.
+/// or in a folder of the pupil sources or the rosters (whose names the
+/// problems kept with the records are redacted of).
 fn feeds_pupil_records(relative: &Path) -> bool {
     let mut parts = relative.components();
     let first = parts.next().map(|c| c.as_os_str().to_string_lossy());
     match (first, parts.next()) {
-        (Some(folder), Some(_)) => mirror_ingest::PUPIL_SOURCES.contains(&folder.as_ref()),
+        (Some(folder), Some(_)) => {
+            folder == "rosters" || mirror_ingest::PUPIL_SOURCES.contains(&folder.as_ref())
+        }
         (Some(file), None) => file.starts_with("registry."),
         _ => false,
     }
@@ -230,8 +234,10 @@ key_file = "city/pseudonym.key"
     fn only_the_pupil_sources_and_the_configuration_change_the_store_key() {
         let (dir, config_path, config) = inputs_folder();
         let root = dir.path();
-        std::fs::create_dir_all(root.join("city/rosters")).unwrap();
-        std::fs::write(root.join("city/rosters/staff.csv"), "first_name\n").unwrap();
+        for folder in ["rosters", "checklists"] {
+            std::fs::create_dir_all(root.join("city").join(folder)).unwrap();
+            std::fs::write(root.join("city").join(folder).join("x.csv"), "school_id\n").unwrap();
+        }
         // A pupil source linked in from elsewhere is read through the link.
         std::fs::create_dir_all(root.join("exports")).unwrap();
         std::fs::write(root.join("exports/e.csv"), "pupil_number\n").unwrap();
@@ -244,11 +250,13 @@ key_file = "city/pseudonym.key"
         let first = key();
         for (file, counts) in [
             ("city/a.csv", false),
-            ("city/rosters/staff.csv", false),
+            ("city/checklists/x.csv", false),
             ("exports/e.csv", true),
             ("questionnaires/q.toml", false),
             ("templates/report.typ", false),
             ("themes.toml", false),
+            ("city/rosters/x.csv", true),
+            ("places.toml", true),
             ("city/registrations/b.csv", true),
             ("calendar.toml", true),
             ("absence-codes.toml", true),
