@@ -384,6 +384,58 @@ fn manifest(out: &Path) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap()
 }
 
+/// The configuration of `city` with the shipped templates, `mirror.typ`
+/// ending in `typ`.
+fn config_printing(dir: &Path, city: &Path, typ: &str) -> PathBuf {
+    let templates = dir.join("templates");
+    std::fs::create_dir_all(templates.join("lang")).unwrap();
+    for sub in ["", "lang"] {
+        for entry in std::fs::read_dir(repo().join("report-templates").join(sub)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_file() {
+                std::fs::copy(&path, templates.join(sub).join(path.file_name().unwrap())).unwrap();
+            }
+        }
+    }
+    let mut mirror = std::fs::read_to_string(templates.join("mirror.typ")).unwrap();
+    mirror.push_str(typ);
+    std::fs::write(templates.join("mirror.typ"), mirror).unwrap();
+    write_config_with_templates(
+        dir,
+        &repo().join("config/calendar.toml"),
+        &city.join("pseudonym.key"),
+        &templates,
+    )
+}
+
+/// A name no reader sees on the page, only a screen reader (an image's
+/// alternative text) or a PDF's properties (its keywords), is refused too.
+#[test]
+fn the_leak_guard_reads_alternative_texts_and_metadata() {
+    let tmp = tempfile::tempdir().unwrap();
+    let city = generate_city(tmp.path(), 1);
+    let reg = text_columns(&city.join("registry.csv"), &["school_id", "name"]);
+    let (first, second, other_name) = (&reg[0][0], &reg[0][1], &reg[1][2]);
+    assert!(!other_name.contains('"'));
+    let config = config_printing(
+        tmp.path(),
+        &city,
+        &format!(
+            "\n#if m.school == \"{first}\" {{ image(\"/charts/trend.svg\", width: 1cm, alt: \"After {other_name}\") }}\n#set document(keywords: if m.school == \"{second}\" {{ (\"{other_name}\",) }} else {{ () }})\n"
+        ),
+    );
+    let (code, stderr) = run_mirror(&["run", "--config", config.to_str().unwrap(), "--keep-going"]);
+    assert_eq!(code, Some(3), "{stderr}");
+    let m = manifest(&tmp.path().join("out").join(YEAR));
+    assert_eq!(
+        m["refused_by_leak_guard"],
+        serde_json::json!([
+            { "school": first, "found": { "school": 1 } },
+            { "school": second, "found": { "school": 1 } },
+        ])
+    );
+}
+
 /// A template changed to print another school's name in one school's report:
 /// that report is refused and not written, the others are, and the message
 /// names the rule and the school but not the name found.
@@ -394,26 +446,10 @@ fn the_leak_guard_refuses_a_report_that_names_another_school() {
     let reg = text_columns(&city.join("registry.csv"), &["school_id", "name"]);
     let (victim, other_name) = (&reg[0][0], &reg[1][1]);
     assert!(!other_name.contains('"'));
-    let templates = tmp.path().join("templates");
-    std::fs::create_dir_all(templates.join("lang")).unwrap();
-    for dir in ["", "lang"] {
-        for entry in std::fs::read_dir(repo().join("report-templates").join(dir)).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_file() {
-                std::fs::copy(&path, templates.join(dir).join(path.file_name().unwrap())).unwrap();
-            }
-        }
-    }
-    let mut typ = std::fs::read_to_string(templates.join("mirror.typ")).unwrap();
-    typ.push_str(&format!(
-        "\n#if m.school == \"{victim}\" {{ \"See also {other_name}.\" }}\n"
-    ));
-    std::fs::write(templates.join("mirror.typ"), typ).unwrap();
-    let config = write_config_with_templates(
+    let config = config_printing(
         tmp.path(),
-        &repo().join("config/calendar.toml"),
-        &city.join("pseudonym.key"),
-        &templates,
+        &city,
+        &format!("\n#if m.school == \"{victim}\" {{ \"See also {other_name}.\" }}\n"),
     );
     // A mirror of the school from an earlier run does not stay beside the
     // new manifest.
@@ -500,14 +536,15 @@ fn render_time_of_the_sample_city() {
         let mut pages = Vec::new();
         for m in &benchmark.mirrors {
             let start = Instant::now();
-            let pdf = renderer.render(m, &meta(round)).unwrap();
+            let report = renderer.render(m, &meta(round)).unwrap();
             times.push(start.elapsed().as_secs_f64() * 1000.0);
             let start = Instant::now();
             let own = city.schools().iter().position(|s| s.id == m.school);
             anonymised
                 .guard
-                .check_pdf(own.map(|i| mirror_model::SchoolRef(i as u32)), &pdf)
+                .check_report(own.map(|i| mirror_model::SchoolRef(i as u32)), &report.text)
                 .unwrap();
+            let pdf = report.pdf;
             guard_times.push(start.elapsed().as_secs_f64() * 1000.0);
             sizes.push(pdf.len());
             pages.push(lopdf::Document::load_mem(&pdf).unwrap().get_pages().len());

@@ -198,7 +198,7 @@ fn a_half_rounds_up_for_shares_and_scores_alike() {
         group.mean = mirror_benchmark::Figure::Value(mean);
         group.favourable = mirror_benchmark::Figure::Value(share);
         let pdf = tmp.path().join("half.pdf");
-        std::fs::write(&pdf, renderer.render(&m, &meta).unwrap()).unwrap();
+        std::fs::write(&pdf, renderer.render(&m, &meta).unwrap().pdf).unwrap();
         pdf_text(&pdf)
     };
     let below = text_with(62.4, 0.624);

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use mirror_anonymise::disclosure::ReleaseHistory;
 use mirror_benchmark::SchoolMirror;
 use mirror_model::SchoolRef;
-use mirror_render::{RenderError, Renderer, ReportMeta};
+use mirror_render::{RenderError, RenderedReport, Renderer, ReportMeta};
 
 use crate::CliError;
 use crate::manifest::Manifest;
@@ -121,13 +121,13 @@ pub fn make_reports(
         }
         let made = match renderer.render(m, meta) {
             Err(e) => Made::Failed(e),
-            Ok(pdf) => {
+            Ok(RenderedReport { pdf, text }) => {
                 let own = city
                     .schools()
                     .iter()
                     .position(|s| s.id == m.school)
                     .map(|i| SchoolRef(i as u32));
-                match guard.check_pdf(own, &pdf) {
+                match guard.check_report(own, &text) {
                     Err(e) => Made::Refused(e),
                     Ok(()) => {
                         let file = format!("{SCHOOLS}/{}", file_name(m));

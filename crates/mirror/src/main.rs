@@ -476,17 +476,17 @@ fn stage_guide(
 ) -> Result<(), CliError> {
     let city = &prepared.anonymised.city;
     let guide = mirror_benchmark::practices::inspiration_guide(city, &prepared.benchmark);
-    let pdf = renderer.render_guide(
+    let guide = renderer.render_guide(
         &guide,
         &prepared.config.practices.guide_language,
         meta.issue_date,
     )?;
-    if let Err(e) = prepared.anonymised.guard.check_pdf(None, &pdf) {
+    if let Err(e) = prepared.anonymised.guard.check_report(None, &guide.text) {
         return Err(CliError::GuideRefused {
             reason: CliError::refused(&e).0,
         });
     }
-    publication.stage(Root::Period, GUIDE, &pdf)
+    publication.stage(Root::Period, GUIDE, &guide.pdf)
 }
 
 /// The mirrors of the selected schools, staged in `publication`; returns
@@ -608,7 +608,9 @@ fn stage_advisor(
     publication: &mut Publication,
 ) -> Result<(), CliError> {
     let list = mirror_benchmark::advisor::advisor_list(&prepared.benchmark);
-    let pdf = renderer.render_advisor(&list, &prepared.config.city_language, meta.issue_date)?;
+    let pdf = renderer
+        .render_advisor(&list, &prepared.config.city_language, meta.issue_date)?
+        .pdf;
     for (name, bytes) in [
         ("advisor-list.csv", list.to_csv().as_bytes()),
         ("advisor-list.pdf", pdf.as_slice()),

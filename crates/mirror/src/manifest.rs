@@ -271,10 +271,7 @@ impl Manifest {
     }
 
     pub fn refused(&mut self, school: &SchoolId, error: &LeakError) {
-        let found = match error {
-            LeakError::Found(leaks) => leaks.iter().map(|l| (l.rule, l.count)).collect(),
-            LeakError::Unreadable(_) => BTreeMap::new(),
-        };
+        let found = error.0.iter().map(|l| (l.rule, l.count)).collect();
         self.counts.refused_by_leak_guard += 1;
         self.refused_by_leak_guard.push(Refused {
             school: school.to_string(),

@@ -329,7 +329,7 @@ mod tests {
         let renderer = Renderer::new(&templates()).unwrap();
         let mut m = mirror("nl");
         m.name = "Zonneschool 🌞 ✓ 中 \u{E000} De Klim".to_owned();
-        let pdf = renderer.render(&m, &meta()).unwrap();
+        let pdf = renderer.render(&m, &meta()).unwrap().pdf;
         keep("characters.pdf", &pdf);
         let text = text_of(&pdf);
         // The emoji and the check mark print as themselves; the CJK and
@@ -339,7 +339,7 @@ mod tests {
             "{text}"
         );
         assert!(!text.contains('中'), "{text}");
-        assert_eq!(pdf, renderer.render(&m, &meta()).unwrap());
+        assert_eq!(pdf, renderer.render(&m, &meta()).unwrap().pdf);
     }
 
     /// Whatever a source holds, the report renders: one name per kind of

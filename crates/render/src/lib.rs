@@ -12,6 +12,7 @@ mod charts;
 mod messages;
 mod numbers;
 mod survey_charts;
+mod text;
 mod world;
 
 use std::collections::{BTreeSet, HashMap};
@@ -43,6 +44,15 @@ const GUIDE: &str = "/guide.typ";
 /// The advisor's list names schools: a template of its own, so nothing of it
 /// can slip into a school's mirror.
 const ADVISOR: &str = "/advisor.typ";
+
+/// A finished report: its PDF, and every text the PDF carries (what a
+/// reader sees, chart labels, alternative texts, link targets, metadata),
+/// for the leak guard to check before the PDF is written anywhere.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderedReport {
+    pub pdf: Vec<u8>,
+    pub text: String,
+}
 
 /// Which report an error is about.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -571,8 +581,12 @@ impl Renderer {
         &self.shared.coverage
     }
 
-    /// One school's mirror as PDF bytes; the same input gives the same bytes.
-    pub fn render(&self, mirror: &SchoolMirror, meta: &ReportMeta) -> Result<Vec<u8>, RenderError> {
+    /// One school's mirror, rendered; the same input gives the same bytes.
+    pub fn render(
+        &self,
+        mirror: &SchoolMirror,
+        meta: &ReportMeta,
+    ) -> Result<RenderedReport, RenderError> {
         let school = &mirror.school;
         let report = Report::School(school.clone());
         let language = mirror.language.as_str();
@@ -630,7 +644,7 @@ impl Renderer {
         self.compile(&report, MAIN, files, meta.issue_date, ident)
     }
 
-    /// The truancy advisor's list as PDF bytes, for the city's staff only,
+    /// The truancy advisor's list, rendered, for the city's staff only,
     /// in the city's language (`[report] city_language`); the same input
     /// gives the same bytes.
     pub fn render_advisor(
@@ -638,7 +652,7 @@ impl Renderer {
         list: &AdvisorList,
         language: &ReportLanguage,
         issue_date: NaiveDate,
-    ) -> Result<Vec<u8>, RenderError> {
+    ) -> Result<RenderedReport, RenderError> {
         let report = Report::AdvisorList;
         self.has_language(language, "report.city_language")?;
         let data = advisor_json(
@@ -656,14 +670,14 @@ impl Renderer {
         self.compile(&report, ADVISOR, [("/data.json", data)], issue_date, ident)
     }
 
-    /// The inspiration guide as PDF bytes, in `language`; the same input
+    /// The inspiration guide, rendered in `language`; the same input
     /// gives the same bytes.
     pub fn render_guide(
         &self,
         guide: &InspirationGuide,
         language: &ReportLanguage,
         issue_date: NaiveDate,
-    ) -> Result<Vec<u8>, RenderError> {
+    ) -> Result<RenderedReport, RenderError> {
         let report = Report::InspirationGuide;
         self.has_language(language, "practices.guide_language")?;
         let data = serde_json::to_value(guide)
@@ -693,7 +707,7 @@ impl Renderer {
         files: impl IntoIterator<Item = (&'static str, Vec<u8>)>,
         issue_date: NaiveDate,
         ident: String,
-    ) -> Result<Vec<u8>, RenderError> {
+    ) -> Result<RenderedReport, RenderError> {
         // No text may hold a character no font covers: PDF/UA-1 refuses
         // the empty box it would print.
         let files: HashMap<FileId, Bytes> = files
@@ -739,7 +753,10 @@ impl Renderer {
         if self.rendered.fetch_add(1, Ordering::Relaxed) % 8 == 7 {
             typst::comemo::evict(2);
         }
-        Ok(pdf)
+        Ok(RenderedReport {
+            pdf,
+            text: text::document_text(&document),
+        })
     }
 
     /// Diagnostics as `file:line:column: message` lines, for the person
@@ -991,9 +1008,9 @@ mod tests {
     #[test]
     fn renders_the_same_pdf_twice_with_the_figures_in_each_language() {
         let renderer = Renderer::new(&templates()).unwrap();
-        let pdf = renderer.render(&mirror("nl"), &meta()).unwrap();
+        let pdf = renderer.render(&mirror("nl"), &meta()).unwrap().pdf;
         assert!(pdf.starts_with(b"%PDF"));
-        assert_eq!(pdf, renderer.render(&mirror("nl"), &meta()).unwrap());
+        assert_eq!(pdf, renderer.render(&mirror("nl"), &meta()).unwrap().pdf);
         keep("nl.pdf", &pdf);
         let nl = text_of(&pdf);
         assert!(nl.contains("Technisch Instituut Voorbeeld"), "{nl}");
@@ -1005,7 +1022,7 @@ mod tests {
             nl.contains("niet getoond: het cijfer gaat over minder dan 5 leerlingen"),
             "{nl}"
         );
-        let en = renderer.render(&mirror("en"), &meta()).unwrap();
+        let en = renderer.render(&mirror("en"), &meta()).unwrap().pdf;
         keep("en.pdf", &en);
         let en = text_of(&en);
         assert!(en.contains("2.7%"), "{en}");
@@ -1123,7 +1140,7 @@ mod tests {
     fn a_school_without_peers_is_told_so_and_its_suppressed_rate_is_not_zero() {
         let renderer = Renderer::new(&templates()).unwrap();
         let m = lonely_mirror();
-        let pdf = renderer.render(&m, &meta()).unwrap();
+        let pdf = renderer.render(&m, &meta()).unwrap().pdf;
         keep("lonely.pdf", &pdf);
         let text = text_of(&pdf);
         assert!(
@@ -1328,7 +1345,8 @@ mod tests {
         let renderer = Renderer::new(&templates()).unwrap();
         let pdf = renderer
             .render_advisor(&advisor_list(), &english(), issue_date())
-            .unwrap();
+            .unwrap()
+            .pdf;
         keep("advisor.pdf", &pdf);
         let text = text_of(&pdf);
         for name in [
@@ -1367,13 +1385,15 @@ mod tests {
         let renderer = Renderer::new(&templates()).unwrap();
         let pdf = renderer
             .render_advisor(&advisor_list(), &english(), issue_date())
-            .unwrap();
+            .unwrap()
+            .pdf;
         assert!(pdf.starts_with(b"%PDF"));
         assert_eq!(
             pdf,
             renderer
                 .render_advisor(&advisor_list(), &english(), issue_date())
                 .unwrap()
+                .pdf
         );
     }
 
@@ -1391,7 +1411,8 @@ mod tests {
         };
         let pdf = renderer
             .render_advisor(&list, &english(), issue_date())
-            .unwrap();
+            .unwrap()
+            .pdf;
         keep("advisor-empty.pdf", &pdf);
         let text = text_of(&pdf);
         assert_eq!(
@@ -1422,7 +1443,8 @@ mod tests {
             .with_city_name(Some("Antwerpen"));
         let pdf = renderer
             .render_advisor(&advisor_list(), &dutch(), issue_date())
-            .unwrap();
+            .unwrap()
+            .pdf;
         keep("advisor-nl.pdf", &pdf);
         let text = text_of(&pdf);
         for words in [
@@ -1476,7 +1498,7 @@ mod tests {
                 Figure::Value(0.0)
             };
         }
-        let text = text_of(&renderer.render(&m, &meta()).unwrap());
+        let text = text_of(&renderer.render(&m, &meta()).unwrap().pdf);
         assert!(
             text.contains("62,0 % van uw leerlingen was geen enkele halve dag problematisch afwezig; hoe de anderen"),
             "{text}"
@@ -1485,13 +1507,13 @@ mod tests {
         for b in m.bands.iter_mut().skip(1) {
             b.share.school = Figure::Value(0.0);
         }
-        let text = text_of(&renderer.render(&m, &meta()).unwrap());
+        let text = text_of(&renderer.render(&m, &meta()).unwrap().pdf);
         assert!(
             text.contains("Geen enkele leerling was in deze periode problematisch afwezig."),
             "{text}"
         );
         // The test mirror itself has bands to show: chart and table.
-        let text = text_of(&renderer.render(&mirror("nl"), &meta()).unwrap());
+        let text = text_of(&renderer.render(&mirror("nl"), &meta()).unwrap().pdf);
         assert!(text.contains("streep = hun middelste helft"), "{text}");
     }
 

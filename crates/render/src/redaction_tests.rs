@@ -197,7 +197,7 @@ fn no_generated_name_survives_into_a_rendered_mirror() {
         }
         let mut m = mirror(language);
         m.practices = practices;
-        let text = normalise(&text_of(&renderer.render(&m, &meta()).unwrap()));
+        let text = normalise(&text_of(&renderer.render(&m, &meta()).unwrap().pdf));
         assert!(
             text.contains(" with "),
             "seed {seed}: the appendix is missing"

@@ -98,7 +98,7 @@ fn full(language: &str) -> SchoolMirror {
 
 fn render(m: &SchoolMirror) -> String {
     let renderer = Renderer::new(&templates()).unwrap();
-    text_of(&renderer.render(m, &meta()).unwrap())
+    text_of(&renderer.render(m, &meta()).unwrap().pdf)
 }
 
 /// Each heading's position in the text, failing on one that is missing.
@@ -152,7 +152,7 @@ fn alternatives(pdf: &[u8]) -> Vec<String> {
 #[test]
 fn every_chart_has_a_text_alternative_with_its_figures() {
     let renderer = Renderer::new(&templates()).unwrap();
-    let pdf = renderer.render(&full("en"), &meta()).unwrap();
+    let pdf = renderer.render(&full("en"), &meta()).unwrap().pdf;
     let alts = alternatives(&pdf);
     let starts: Vec<&str> = alts
         .iter()
@@ -304,7 +304,7 @@ fn templates_cannot_read_outside_their_folder() {
 #[test]
 fn the_mirror_is_an_accessible_pdf() {
     let renderer = Renderer::new(&templates()).unwrap();
-    let pdf = renderer.render(&full("nl"), &meta()).unwrap();
+    let pdf = renderer.render(&full("nl"), &meta()).unwrap().pdf;
     let raw = String::from_utf8_lossy(&pdf);
     assert!(
         raw.contains("<pdfuaid:part>1</pdfuaid:part>"),
@@ -321,7 +321,7 @@ fn a_new_language_needs_only_its_strings_file() {
         std::fs::copy(dir.join("lang/en.toml"), dir.join("lang/fr.toml")).unwrap();
     });
     let renderer = Renderer::new(&dir).unwrap();
-    let text = text_of(&renderer.render(&full("fr"), &meta()).unwrap());
+    let text = text_of(&renderer.render(&full("fr"), &meta()).unwrap().pdf);
     assert!(text.contains("In short"), "{text}");
     std::fs::remove_dir_all(dir).unwrap();
 }
@@ -425,7 +425,7 @@ fn since_your_last_mirror_says_year_to_date() {
         since.last = Period::up_to(day(2025, 3, 14));
     }
     let renderer = Renderer::new(&templates()).unwrap();
-    let pdf = renderer.render(&m, &meta()).unwrap();
+    let pdf = renderer.render(&m, &meta()).unwrap().pdf;
     keep("follow-up-year-to-date.pdf", &pdf);
     let text = text_of(&pdf);
     for expected in [
@@ -469,13 +469,13 @@ fn a_mirror_without_an_earlier_one_has_no_since_section() {
 fn a_follow_up_renders_the_same_pdf_twice() {
     let renderer = Renderer::new(&templates()).unwrap();
     let m = follow_up("nl");
-    let pdf = renderer.render(&m, &meta()).unwrap();
+    let pdf = renderer.render(&m, &meta()).unwrap().pdf;
     keep("follow-up-nl.pdf", &pdf);
     keep(
         "follow-up-en.pdf",
-        &renderer.render(&follow_up("en"), &meta()).unwrap(),
+        &renderer.render(&follow_up("en"), &meta()).unwrap().pdf,
     );
-    assert_eq!(pdf, renderer.render(&m, &meta()).unwrap());
+    assert_eq!(pdf, renderer.render(&m, &meta()).unwrap().pdf);
 }
 
 /// The PDF's keywords in its Info dictionary and in its XMP metadata.
@@ -511,7 +511,7 @@ fn the_mirror_carries_its_data_hash_method_version_and_peer_set() {
     let meta = meta();
     let hash = &meta.data_sha256;
     assert_eq!(mirror_benchmark::METHOD_VERSION, "2026.3");
-    let pdf = renderer.render(&full("en"), &meta).unwrap();
+    let pdf = renderer.render(&full("en"), &meta).unwrap().pdf;
     let expected = format!("data-sha256:{hash}, method-version:2026.3, peer-set:9c1e0d2b7a4f5e61");
     assert_eq!(keywords(&pdf), (expected.clone(), expected));
     // The extraction puts a space where the font changes back after the hash.
@@ -524,7 +524,7 @@ fn the_mirror_carries_its_data_hash_method_version_and_peer_set() {
 
     let mut lonely = full("nl");
     lonely.peer_group = None;
-    let pdf = renderer.render(&lonely, &meta).unwrap();
+    let pdf = renderer.render(&lonely, &meta).unwrap().pdf;
     let expected = format!("data-sha256:{hash}, method-version:2026.3, peer-set:none");
     assert_eq!(keywords(&pdf), (expected.clone(), expected));
     let text = text_of(&pdf).replace(" ,", ",");
@@ -749,7 +749,7 @@ fn a_dutch_mirror_writes_as_a_flemish_school() {
     let renderer = Renderer::new(&templates())
         .unwrap()
         .with_city_name(Some("Voorbeeldstad"));
-    let pdf = renderer.render(&m, &meta()).unwrap();
+    let pdf = renderer.render(&m, &meta()).unwrap().pdf;
     keep("flemish.pdf", &pdf);
     let text = text_of(&pdf);
     for words in [
@@ -782,4 +782,60 @@ fn without_a_city_name_the_header_names_the_report_only() {
     let text = render(&full("en"));
     assert!(text.starts_with("TRUANCY MIRROR "), "{text}");
     assert!(!text.contains("TRUANCY MIRROR ·"), "{text}");
+}
+
+/// The text the leak guard checks holds every word a PDF reader extracts
+/// from the finished PDF, in each language and for a follow-up, and what
+/// such a reader never sees: the charts' labels, the alternative texts and
+/// the metadata.
+#[test]
+fn the_checked_text_holds_all_the_pdf_shows_and_what_readers_do_not_extract() {
+    let renderer = Renderer::new(&templates()).unwrap();
+    for m in [full("nl"), full("en"), follow_up("nl")] {
+        let report = renderer.render(&m, &meta()).unwrap();
+        let checked: String = report.text.split_whitespace().collect();
+        let lines: Vec<String> = report
+            .text
+            .lines()
+            .map(|l| l.split_whitespace().collect())
+            .collect();
+        // The PDF reader glues a line's end to the start of one beside it
+        // (a heading's last word to a chart label's first).
+        let glued = |word: &str| {
+            (1..word.len())
+                .filter(|&i| word.is_char_boundary(i))
+                .any(|i| {
+                    lines.iter().any(|l| l.ends_with(&word[..i]))
+                        && lines.iter().any(|l| l.starts_with(&word[i..]))
+                })
+        };
+        let extracted = pdf_extract::extract_text_from_mem(&report.pdf).unwrap();
+        let words: Vec<&str> = extracted.split_whitespace().collect();
+        assert!(words.len() > 300, "{} words", words.len());
+        for word in words {
+            assert!(
+                checked.contains(word) || glued(word),
+                "{}: `{word}` is in the PDF but not in the checked text:\n{}",
+                m.language.as_str(),
+                report.text
+            );
+        }
+    }
+    let en = renderer.render(&full("en"), &meta()).unwrap().text;
+    let lines: Vec<&str> = en.lines().collect();
+    for line in [
+        // A chart's axis title, inside the SVG.
+        "Problematic half days in the school year",
+        "Median of similar schools",
+        // The keywords of the metadata.
+        "data-sha256:3f2a9b7c1d0e5f4a6b8c2d1e0f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a",
+    ] {
+        assert!(lines.contains(&line), "`{line}` is not a line of:\n{en}");
+    }
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("Funnel plot: your school's rate of problematic absence,")),
+        "{en}"
+    );
 }

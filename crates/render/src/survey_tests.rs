@@ -270,7 +270,7 @@ fn with_survey(language: &str) -> SchoolMirror {
 
 fn render(m: &SchoolMirror) -> String {
     let renderer = Renderer::new(&templates()).unwrap();
-    text_of(&renderer.render(m, &meta()).unwrap())
+    text_of(&renderer.render(m, &meta()).unwrap().pdf)
 }
 
 /// The text with no spaces: chart text comes out of the PDF letter by letter.
