@@ -2,12 +2,12 @@
 //! beside its peers' spread, the city's and the funnel's limits.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use mirror_model::{Level, SchoolRef};
 
 use crate::funnel::{Funnel, Unit};
-use crate::peers::PeerGroup;
+use crate::peers::{PeerGroup, Shared};
 use crate::{
     Against, Comparison, Figure, FunnelPlot, FunnelPoint, Judgement, MIN_SCHOOLS_FOR_SPREAD,
     PeerSpread,
@@ -42,6 +42,44 @@ pub(crate) struct Field {
     /// [`Funnel::fit`] does not depend on the units' order), fitted once
     /// rather than once per school.
     funnels: Mutex<HashMap<FunnelOver, Option<Funnel>>>,
+    /// The figures of each peer-group list ([`PeerGroup::shared`]) worked
+    /// out on first use, by the list's id: a list is shared by the groups of
+    /// its class's schools, each of which takes its peers' figures from it
+    /// with its own left out, so the work grows with the schools, not with
+    /// schools x group size.
+    lists: Mutex<HashMap<usize, Arc<ListFigures>>>,
+}
+
+/// A field's figures over one list of schools.
+#[derive(Debug, Default)]
+struct ListFigures {
+    /// The counted units (see [`Field::counted`]): how many, and pooled.
+    counted: usize,
+    events: u128,
+    trials: u128,
+    /// The rates of the usable units (see [`Field::usable`]), sorted by
+    /// `f64::total_cmp`.
+    shown: Vec<f64>,
+}
+
+/// A school's peers' figures: its group's list's, with the school itself
+/// left out when the list holds it.
+#[derive(Debug)]
+struct PeerFigures {
+    /// How many counted peers, and their units pooled.
+    counted: usize,
+    events: u128,
+    trials: u128,
+    list: Arc<ListFigures>,
+    /// Where the school's own rate is in `list.shown`, to be left out.
+    without: Option<usize>,
+}
+
+impl PeerFigures {
+    /// The shown peers' rates: `list.shown` without `without`.
+    fn shown(&self) -> usize {
+        self.list.shown.len() - usize::from(self.without.is_some())
+    }
 }
 
 /// The counted figures of a level's schools pooled.
@@ -53,10 +91,12 @@ struct LevelTotal {
 }
 
 /// The schools a funnel is fitted over: a peer group with the school (in
-/// registry order), or every school of a level.
+/// registry order), the list of a group shared with the school (the same
+/// schools in the same order, by the list's id), or every school of a level.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum FunnelOver {
     Peers(Vec<SchoolRef>),
+    List(usize),
     Level(Level),
 }
 
@@ -78,6 +118,7 @@ impl Field {
             judged: true,
             levels: OnceLock::new(),
             funnels: Mutex::default(),
+            lists: Mutex::default(),
         }
     }
 
@@ -118,20 +159,23 @@ impl Field {
     /// school's figure is usable.
     fn funnel(&self, me: SchoolRef, ctx: &Context) -> Option<(Funnel, Unit, Against)> {
         let own = self.usable(me, ctx)?;
-        let members = ctx
-            .groups
-            .get(me.index())
-            .and_then(Option::as_ref)
-            .map_or(&[][..], PeerGroup::members);
-        let peers = members
-            .iter()
-            .filter(|m| self.counted(**m, ctx).is_some())
-            .count();
+        let group = ctx.groups.get(me.index()).and_then(Option::as_ref);
+        let peers = self.peer_figures(me, ctx).counted;
         let (over, against) = if peers >= ctx.min_peer_schools {
-            // The members are in registry order: the school goes in its place.
-            let mut schools = members.to_vec();
-            schools.insert(members.partition_point(|m| *m < me), me);
-            (FunnelOver::Peers(schools), Against::Peers)
+            let over = match group.map(PeerGroup::shared) {
+                // A list shared with the school: its schools are the group
+                // with the school, in registry order.
+                Some(shared) if shared.without.is_some() => FunnelOver::List(shared.id),
+                shared => {
+                    // The members are in registry order: the school goes in
+                    // its place.
+                    let members = shared.map_or(&[][..], |s| s.schools);
+                    let mut schools = members.to_vec();
+                    schools.insert(members.partition_point(|m| *m < me), me);
+                    FunnelOver::Peers(schools)
+                }
+            };
+            (over, Against::Peers)
         } else {
             let level = ctx.levels[me.index()];
             // The school's own figure is usable, so counted among them.
@@ -149,6 +193,13 @@ impl Field {
                         .iter()
                         .filter_map(|s| self.counted(*s, ctx))
                         .collect(),
+                    FunnelOver::List(_) => group
+                        .expect("a list is a group's")
+                        .shared()
+                        .schools
+                        .iter()
+                        .filter_map(|s| self.counted(*s, ctx))
+                        .collect(),
                     FunnelOver::Level(level) => (0..self.by_school.len())
                         .map(|i| SchoolRef(i as u32))
                         .filter(|s| ctx.levels[s.index()] == *level)
@@ -161,24 +212,61 @@ impl Field {
         Some((funnel, own, against))
     }
 
-    /// The figures of the school's peer group (empty without one) that
-    /// `pick` (counted or usable) lets through.
-    fn peer_units(
-        &self,
-        me: SchoolRef,
-        ctx: &Context,
-        pick: fn(&Self, SchoolRef, &Context) -> Option<Unit>,
-    ) -> Vec<Unit> {
-        ctx.groups
-            .get(me.index())
-            .and_then(Option::as_ref)
-            .map(|g| {
-                g.members()
-                    .iter()
-                    .filter_map(|m| pick(self, *m, ctx))
-                    .collect()
-            })
-            .unwrap_or_default()
+    /// The field's figures over a peer-group list, worked out once per list.
+    fn list_figures(&self, shared: Shared, ctx: &Context) -> Arc<ListFigures> {
+        let mut lists = self.lists.lock().expect("no comparison panics");
+        let list = lists.entry(shared.id).or_insert_with(|| {
+            let mut list = ListFigures::default();
+            for s in shared.schools {
+                if let Some(u) = self.counted(*s, ctx) {
+                    list.counted += 1;
+                    list.events += u128::from(u.events);
+                    list.trials += u128::from(u.trials);
+                }
+                if let Some(u) = self.usable(*s, ctx) {
+                    list.shown.push(rate(u));
+                }
+            }
+            list.shown.sort_by(f64::total_cmp);
+            Arc::new(list)
+        });
+        Arc::clone(list)
+    }
+
+    /// The figures of the school's peer group (none without one): its
+    /// list's, less the school's own when the list holds it. Counts and
+    /// pooled units are whole numbers and the rates are sorted, so this is
+    /// what going through the members one by one gives.
+    fn peer_figures(&self, me: SchoolRef, ctx: &Context) -> PeerFigures {
+        let Some(group) = ctx.groups.get(me.index()).and_then(Option::as_ref) else {
+            return PeerFigures {
+                counted: 0,
+                events: 0,
+                trials: 0,
+                list: Arc::default(),
+                without: None,
+            };
+        };
+        let shared = group.shared();
+        let list = self.list_figures(shared, ctx);
+        let mut peers = PeerFigures {
+            counted: list.counted,
+            events: list.events,
+            trials: list.trials,
+            without: None,
+            list,
+        };
+        if let Some(own) = shared.left_out() {
+            if let Some(u) = self.counted(own, ctx) {
+                peers.counted -= 1;
+                peers.events -= u128::from(u.events);
+                peers.trials -= u128::from(u.trials);
+            }
+            if let Some(u) = self.usable(own, ctx) {
+                peers.without = Some(crate::stats::position_of(&peers.list.shown, rate(u)));
+            }
+        }
+        peers
     }
 
     /// The counted figures of the city's schools of `level` pooled.
@@ -225,23 +313,21 @@ impl Field {
         })
     }
 
-    /// The peers' figure (see [`PeerSpread`]): over `peers`, the counted
-    /// figures of the group, when there are at least `min_peer_schools`.
-    fn peer_spread(&self, me: SchoolRef, ctx: &Context, peers: &[Unit]) -> Option<PeerSpread> {
-        if peers.len() < ctx.min_peer_schools {
+    /// The peers' figure (see [`PeerSpread`]): over the counted figures of
+    /// the group, when there are at least `min_peer_schools`.
+    fn peer_spread(&self, me: SchoolRef, ctx: &Context, peers: &PeerFigures) -> Option<PeerSpread> {
+        if peers.counted < ctx.min_peer_schools {
             return None;
         }
-        let shown: Vec<f64> = self
-            .peer_units(me, ctx, Self::usable)
-            .iter()
-            .map(|u| rate(*u))
-            .collect();
-        if shown.len() >= MIN_SCHOOLS_FOR_SPREAD {
-            return PeerSpread::quartiles(&shown);
+        if peers.shown() >= MIN_SCHOOLS_FOR_SPREAD {
+            return PeerSpread::quartiles_without(&peers.list.shown, peers.without);
         }
-        // The funnel's target: the peers and the school together.
-        let group: Vec<Unit> = peers.iter().copied().chain(self.counted(me, ctx)).collect();
-        pooled(&group).map(|p| PeerSpread::pooled(p, peers.len()))
+        // The funnel's target: the peers and the school together, pooled
+        // (in u128: a city's half days summed never overflow).
+        let own = self.counted(me, ctx);
+        let trials = peers.trials + own.map_or(0, |u| u128::from(u.trials));
+        let events = peers.events + own.map_or(0, |u| u128::from(u.events));
+        (trials > 0).then(|| PeerSpread::pooled(events as f64 / trials as f64, peers.counted))
     }
 
     /// The school's figure beside its peers, the city and the funnel.
@@ -255,7 +341,7 @@ impl Field {
                 None => Figure::Suppressed,
             },
         };
-        let peers = self.peer_units(me, ctx, Self::counted);
+        let peers = self.peer_figures(me, ctx);
         let city = self.level_total(ctx.levels[me.index()], ctx);
         // Pooled over too few schools, the city figure and a school's own
         // would give away the others'.
@@ -288,14 +374,6 @@ impl Field {
 /// The figure of a usable unit (which always has trials).
 fn rate(unit: Unit) -> f64 {
     unit.rate().unwrap_or(0.0)
-}
-
-/// Events over trials of all units together (in u128: a city's half days
-/// summed never overflow).
-fn pooled(units: &[Unit]) -> Option<f64> {
-    let trials: u128 = units.iter().map(|u| u128::from(u.trials)).sum();
-    let events: u128 = units.iter().map(|u| u128::from(u.events)).sum();
-    (trials > 0).then(|| events as f64 / trials as f64)
 }
 
 #[cfg(test)]
@@ -408,5 +486,117 @@ mod tests {
         let close = |a: f64, b: f64| (a - b).abs() < 1e-12;
         assert!(close(lower, 0.0325) && close(spread.median, 0.055) && close(upper, 0.0775));
         assert_eq!(spread.schools, 10);
+    }
+
+    /// Every school's group read from one list shared with the school
+    /// itself (as the rules method builds them) against a list of the
+    /// others per school: the same comparisons and funnels, bit for bit.
+    fn shared_and_pinned_agree(field: &Field, schools: u32) {
+        let shared: Vec<Option<PeerGroup>> =
+            PeerGroup::shared_for_test((0..schools).map(SchoolRef).collect())
+                .into_iter()
+                .map(Some)
+                .collect();
+        let pinned: Vec<Option<PeerGroup>> = (0..schools)
+            .map(|me| {
+                let others = (0..schools).filter(|s| *s != me).map(SchoolRef).collect();
+                Some(PeerGroup::pinned_for_test(others))
+            })
+            .collect();
+        let (a, b) = (context(&shared), context(&pinned));
+        for s in (0..schools).map(SchoolRef) {
+            assert_eq!(field.compare(s, &a), field.compare(s, &b), "{s:?}");
+            assert_eq!(field.funnel_plot(s, &a), field.funnel_plot(s, &b), "{s:?}");
+        }
+    }
+
+    /// Twelve schools with 1 to 12 events out of 100, every one compared
+    /// with the eleven others from one shared list. School k's peers, the
+    /// others sorted, have type 7 quartiles at positions 2.5, 5 and 7.5
+    /// (0-based): the median is the 6th of the others, 7 for k up to 6 (7
+    /// is the 6th once k is gone) and 6 above; the lower quartile is halfway
+    /// between the 3rd and 4th, 4 and 5 for k up to 3, 3 and 5 for k = 4, 3
+    /// and 4 above; the upper halfway between the 8th and 9th, 9 and 10 for
+    /// k up to 8, 8 and 10 for k = 9, 8 and 9 above (in hundredths).
+    #[test]
+    fn each_school_of_a_shared_list_gets_the_quartiles_of_the_others() {
+        let field = Field::new(12, |s| {
+            Some(SchoolFigure {
+                unit: Unit {
+                    events: u64::from(s.0) + 1,
+                    trials: 100,
+                },
+                pupils: 100,
+                shown: true,
+            })
+        });
+        let groups: Vec<Option<PeerGroup>> =
+            PeerGroup::shared_for_test((0..12).map(SchoolRef).collect())
+                .into_iter()
+                .map(Some)
+                .collect();
+        let ctx = context(&groups);
+        let close = |a: f64, b: f64| (a - b).abs() < 1e-12;
+        for k in 1..=12u32 {
+            let spread = field
+                .compare(SchoolRef(k - 1), &ctx)
+                .peers
+                .expect("eleven peers");
+            assert_eq!((spread.figure, spread.schools), (PeerFigure::Median, 11));
+            let median = if k <= 6 { 0.07 } else { 0.06 };
+            let lower = match k {
+                ..=3 => 0.045,
+                4 => 0.04,
+                _ => 0.035,
+            };
+            let upper = match k {
+                ..=8 => 0.095,
+                9 => 0.09,
+                _ => 0.085,
+            };
+            assert_eq!(spread.median, median, "school {k}");
+            assert!(
+                close(spread.lower_quartile, lower),
+                "school {k}: {spread:?}"
+            );
+            assert!(
+                close(spread.upper_quartile, upper),
+                "school {k}: {spread:?}"
+            );
+        }
+        shared_and_pinned_agree(&field, 12);
+    }
+
+    /// The rare threshold of [`rare_threshold`] from one shared list: each
+    /// school's peers pooled are the list's less its own (12 events of 5000
+    /// with the school, as before), the withheld schools still counted.
+    #[test]
+    fn a_shared_list_pools_and_fits_as_a_list_of_the_others() {
+        let (field, _) = rare_threshold();
+        let groups: Vec<Option<PeerGroup>> =
+            PeerGroup::shared_for_test((0..11).map(SchoolRef).collect())
+                .into_iter()
+                .map(Some)
+                .collect();
+        let c = field.compare(SchoolRef(0), &context(&groups));
+        let spread = c.peers.expect("ten peers");
+        assert_eq!(
+            (spread.figure, spread.median, spread.schools),
+            (PeerFigure::Pooled, 12.0 / 5000.0, 10)
+        );
+        assert_eq!(c.judged.expect("shown").target, 12.0 / 5000.0);
+        shared_and_pinned_agree(&field, 11);
+        // Some schools without the figure, one held back: the same again.
+        let (mut field, _) = rare_threshold();
+        field.by_school[4] = None;
+        field.by_school[7] = Some(SchoolFigure {
+            unit: Unit {
+                events: 0,
+                trials: 0,
+            },
+            pupils: 0,
+            shown: true,
+        });
+        shared_and_pinned_agree(&field, 11);
     }
 }

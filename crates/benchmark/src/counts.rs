@@ -154,7 +154,13 @@ struct YearIndex<'a> {
     running: Vec<[u32; BUCKETS]>,
     /// Distinct lesson dates, for counting school days.
     days: Vec<NaiveDate>,
+    /// Index of each half day's lesson from the first lesson day on, by
+    /// days since it x 2 + afternoon; `NO_LESSON` on a half day without:
+    /// one look-up per absence instead of a binary search.
+    slots: Vec<u32>,
 }
+
+const NO_LESSON: u32 = u32::MAX;
 
 impl<'a> YearIndex<'a> {
     fn new(calendar: &'a SchoolYearCalendar) -> Self {
@@ -187,12 +193,24 @@ impl<'a> YearIndex<'a> {
             }
             running.push(sum);
         }
+        let mut slots = Vec::new();
+        if let (Some(first), Some(last)) = (days.first(), days.last()) {
+            slots = vec![NO_LESSON; ((*last - *first).num_days() as usize + 1) * 2];
+            for (i, s) in lessons.iter().enumerate() {
+                slots[Self::slot_key(*first, s.date, s.half)] = i as u32;
+            }
+        }
         Self {
             calendar,
             buckets,
             running,
             days,
+            slots,
         }
+    }
+
+    fn slot_key(first: NaiveDate, date: NaiveDate, half: HalfDay) -> usize {
+        (date - first).num_days() as usize * 2 + usize::from(half == HalfDay::Afternoon)
     }
 
     /// Index range of the lesson half days from `from` to `to`, both included.
@@ -204,10 +222,12 @@ impl<'a> YearIndex<'a> {
     }
 
     fn position(&self, date: NaiveDate, half: HalfDay) -> Option<usize> {
-        self.calendar
-            .lesson_half_days()
-            .binary_search(&mirror_model::HalfDaySlot { date, half })
-            .ok()
+        let first = *self.days.first()?;
+        if date < first {
+            return None;
+        }
+        let i = *self.slots.get(Self::slot_key(first, date, half))?;
+        (i != NO_LESSON).then_some(i as usize)
     }
 
     /// Lesson half days of the [`FOLLOW_UP_SCHOOL_DAYS`] school days before
@@ -242,6 +262,7 @@ const FOLLOW_UP_SCHOOL_DAYS: usize = 20;
 /// it are left out.
 pub(crate) fn count(
     city: &AnonymisedCity,
+    by_school: &Tables,
     period: &Period,
     thresholds: &[u32],
     cohort: Cohort,
@@ -250,7 +271,6 @@ pub(crate) fn count(
         return BTreeMap::new();
     };
     let city_index = YearIndex::new(calendar);
-    let by_school = Tables::new(city);
     (0..city.schools().len())
         .into_par_iter()
         .filter_map(|i| {
@@ -267,7 +287,7 @@ pub(crate) fn count(
                     &own_index
                 }
             };
-            let c = count_school(&by_school, school, index, period, thresholds, cohort);
+            let c = count_school(by_school, school, index, period, thresholds, cohort);
             (c.pupils > 0).then_some((school, c))
         })
         .collect::<Vec<_>>()
@@ -276,7 +296,9 @@ pub(crate) fn count(
 }
 
 /// The city's records grouped by school and pupil, built once per period.
-struct Tables<'a> {
+/// The city's enrolments, absences and guidance files by school and pupil,
+/// sorted once for every period of a run.
+pub(crate) struct Tables<'a> {
     enrolments: Vec<&'a Enrolment>,
     /// Sorted by school, pupil and half day.
     absences: Cow<'a, [Absence]>,
@@ -285,7 +307,7 @@ struct Tables<'a> {
 }
 
 impl<'a> Tables<'a> {
-    fn new(city: &'a AnonymisedCity) -> Self {
+    pub(crate) fn new(city: &'a AnonymisedCity) -> Self {
         let mut enrolments: Vec<&Enrolment> = city.enrolments().iter().collect();
         enrolments.sort_by_key(|e| (e.school, e.pupil, e.from));
         // Ingest sorts absences by school, pupil and half day; counting
@@ -572,6 +594,7 @@ mod tests {
         let period = Period::whole(SchoolYear::starting(2024));
         let counts = count(
             &city,
+            &Tables::new(&city),
             &period,
             &settings.thresholds.problematic_half_days,
             Cohort::Enrolled,
@@ -658,6 +681,16 @@ holidays = [{ name = "break", from = "2024-09-05", to = "2024-09-09" }]
         assert_eq!(index.follow_up_windows(d(10)), [0..5, 5..12]);
         // A file opened before the threshold day counts 0 days.
         assert_eq!(index.school_days_between(d(12), d(4)), 0);
+        // Lesson positions: Wed 4 am is the 5th half day, Wed 4 pm free,
+        // Thu 5 in the break, Tue 10 pm the 7th, nothing before or after.
+        let (am, pm) = (HalfDay::Morning, HalfDay::Afternoon);
+        assert_eq!(index.position(d(4), am), Some(4));
+        assert_eq!(index.position(d(4), pm), None);
+        assert_eq!(index.position(d(5), am), None);
+        assert_eq!(index.position(d(10), pm), Some(6));
+        assert_eq!(index.position(d(13), pm), Some(11));
+        assert_eq!(index.position(d(1), am), None);
+        assert_eq!(index.position(d(14), am), None);
         // Running sums: Tuesday mornings (weekday 1, half 0) in the whole range.
         let tuesday_am = MONTHS + 2;
         assert_eq!(

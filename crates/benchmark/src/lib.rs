@@ -152,9 +152,15 @@ struct PeriodData {
 }
 
 impl PeriodData {
-    fn of(city: &AnonymisedCity, period: &Period, thresholds: &[u32], cohort: Cohort) -> Self {
+    fn of(
+        city: &AnonymisedCity,
+        tables: &counts::Tables,
+        period: &Period,
+        thresholds: &[u32],
+        cohort: Cohort,
+    ) -> Self {
         Self {
-            counted: counts::count(city, period, thresholds, cohort),
+            counted: counts::count(city, tables, period, thresholds, cohort),
             totals: totals::period_totals(city, period),
         }
     }
@@ -358,6 +364,15 @@ pub fn run(
     let history = History::count(city, settings, period, &disclosure);
     let schools = city.schools();
     let groups = peers::build(schools, &settings.peers, settings.privacy.min_peer_schools)?;
+    // Each group's set id, once: the mirror's description and the city's
+    // list of peer sets both print it.
+    let set_ids: Vec<Option<String>> = groups
+        .iter()
+        .map(|g| {
+            g.as_ref()
+                .map(|g| city.school_set_id(&g.members().collect::<Vec<_>>()))
+        })
+        .collect();
     let inputs = MirrorInputs {
         city,
         settings,
@@ -373,6 +388,8 @@ pub fn run(
             min_peer_schools: settings.privacy.min_peer_schools,
         },
         surveys: survey::CityResults::of(city, &settings.privacy),
+        descriptions: peers::Descriptions::new(schools),
+        set_ids: &set_ids,
     };
     let mut mirrors: Vec<SchoolMirror> = schools
         .iter()
@@ -385,7 +402,7 @@ pub fn run(
     Ok(CityBenchmark {
         period,
         mirrors,
-        peer_sets: peer_sets(city, &groups),
+        peer_sets: peer_sets(city, &groups, &set_ids),
     })
 }
 
@@ -406,8 +423,9 @@ impl<'a> History<'a> {
         disclosure: &Disclosure,
     ) -> Self {
         let counted = counted_years(city);
+        let tables = counts::Tables::new(city);
         let count = |p: Period, also_earlier: Option<&Year>| {
-            let data = PeriodData::of(city, &p, disclosure.thresholds, settings.cohort);
+            let data = PeriodData::of(city, &tables, &p, disclosure.thresholds, settings.cohort);
             Year::new(city, p, data, disclosure, also_earlier)
         };
         // Every earlier school year with data: counted, from totals, or known
@@ -454,6 +472,9 @@ struct MirrorInputs<'a> {
     history: &'a History<'a>,
     ctx: Context<'a>,
     surveys: survey::CityResults<'a>,
+    descriptions: peers::Descriptions<'a>,
+    /// Each school's peer group's set id, in registry order.
+    set_ids: &'a [Option<String>],
 }
 
 impl MirrorInputs<'_> {
@@ -488,7 +509,8 @@ impl MirrorInputs<'_> {
             period,
             thresholds: self.settings.thresholds.problematic_half_days.clone(),
             peer_group: group
-                .map(|g| peers::describe(city.schools(), g, city.school_set_id(g.members()))),
+                .zip(self.set_ids[me.index()].as_ref())
+                .map(|(g, set_id)| self.descriptions.describe(g, set_id.clone())),
             funnel: f.rate.funnel_plot(me, ctx),
             trend: rate_trend(me, &self.history.years, &history, period),
             history,
@@ -534,7 +556,7 @@ impl MirrorInputs<'_> {
                 &self.surveys,
                 me,
                 period.year,
-                group.map_or(&[][..], PeerGroup::members),
+                group,
                 &self.settings.privacy,
                 &self.released.earlier(&school.id, period.year),
             ),
@@ -616,22 +638,22 @@ fn choose_practices(
 }
 
 /// Each school's peer set, for the city's list of peer sets.
-fn peer_sets(city: &AnonymisedCity, groups: &[Option<PeerGroup>]) -> Vec<PeerSet> {
+fn peer_sets(
+    city: &AnonymisedCity,
+    groups: &[Option<PeerGroup>],
+    set_ids: &[Option<String>],
+) -> Vec<PeerSet> {
     let schools = city.schools();
     schools
         .iter()
-        .zip(groups)
+        .zip(groups.iter().zip(set_ids))
         .filter(|(s, _)| !s.held_back)
-        .filter_map(|(s, g)| {
+        .filter_map(|(s, (g, set_id))| {
             let g = g.as_ref()?;
             Some(PeerSet {
                 school: s.id.clone(),
-                set_id: city.school_set_id(g.members()),
-                peers: g
-                    .members()
-                    .iter()
-                    .map(|m| schools[m.index()].id.clone())
-                    .collect(),
+                set_id: set_id.clone()?,
+                peers: g.members().map(|m| schools[m.index()].id.clone()).collect(),
             })
         })
         .collect()
@@ -1204,6 +1226,7 @@ mod tests {
         let (city, settings) = tiny_city_anonymised();
         let counts = counts::count(
             &city,
+            &counts::Tables::new(&city),
             &Period::whole(SchoolYear::starting(2024)),
             &settings.thresholds.problematic_half_days,
             Cohort::Enrolled,
@@ -1380,6 +1403,7 @@ mod tests {
         let (city, settings) = tiny_city_anonymised();
         counts::count(
             &city,
+            &counts::Tables::new(&city),
             &period,
             &settings.thresholds.problematic_half_days,
             cohort,

@@ -111,6 +111,21 @@ impl PeerSpread {
         })
     }
 
+    /// The same, of `sorted` (ascending by `f64::total_cmp`) without the
+    /// value at `without`: the peers' figures taken from their list's, the
+    /// school's own left out.
+    pub(crate) fn quartiles_without(sorted: &[f64], without: Option<usize>) -> Option<Self> {
+        let [lower_quartile, median, upper_quartile] =
+            crate::stats::quartiles_without(sorted, without)?;
+        Some(Self {
+            lower_quartile,
+            median,
+            upper_quartile,
+            schools: sorted.len() - usize::from(without.is_some()),
+            figure: PeerFigure::Median,
+        })
+    }
+
     /// The group's pooled figure over `schools` peers, with no middle half.
     pub(crate) fn pooled(pooled: f64, schools: usize) -> Self {
         Self {

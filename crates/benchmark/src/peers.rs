@@ -2,8 +2,18 @@
 //! rules (same form group and socio-economic band, widened while too few
 //! match) or as nearest neighbours, unless the configuration pins its peers.
 //! docs/methodology.md says the same in words.
+//!
+//! With the rules method every school of a class (level, form group, band)
+//! has the same schools beside it, so a class's group is kept once, with the
+//! class's own schools in it ([`List`]), and each member's group is that
+//! list without the school itself: the groups hold as many entries as the
+//! classes do, not schools x group size, and what is worked out over a group
+//! (sorted figures, pooled totals) is worked out once per list and taken
+//! from for each member with its own figure left out.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use mirror_anonymise::SchoolProfile;
 use mirror_model::config::{PeerMethod, PeerSettings};
@@ -11,16 +21,89 @@ use mirror_model::{EducationForm, Level, SchoolId, SchoolRef};
 
 use crate::{BenchmarkError, DisadvantageBand, PeerGroupDescription, Widening};
 
+/// A list of schools one or more peer groups are read from.
+#[derive(Debug)]
+struct List {
+    /// Unique in the process, so figures worked out once per list can be
+    /// kept under it.
+    id: usize,
+    schools: Vec<SchoolRef>,
+}
+
+static NEXT_LIST: AtomicUsize = AtomicUsize::new(0);
+
+impl List {
+    fn new(schools: Vec<SchoolRef>) -> Arc<Self> {
+        Arc::new(Self {
+            id: NEXT_LIST.fetch_add(1, Ordering::Relaxed),
+            schools,
+        })
+    }
+}
+
+/// A peer group as the list it is read from: `schools` less the school at
+/// `without`, if any. A list shared with the school itself is in registry
+/// order (so the school is found in it by binary search).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Shared<'a> {
+    /// The list's id: the same for every group read from the list.
+    pub id: usize,
+    pub schools: &'a [SchoolRef],
+    pub without: Option<usize>,
+}
+
+impl Shared<'_> {
+    /// The school left out of the list (the school whose group it is).
+    pub fn left_out(&self) -> Option<SchoolRef> {
+        self.without.map(|at| self.schools[at])
+    }
+}
+
 /// The schools a school is compared with (itself excluded) and how they were
 /// chosen. It exists only with at least `min_peers` members, so a peer figure
 /// can never rest on fewer schools than the anonymity minimum.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct PeerGroup {
-    members: Vec<SchoolRef>,
+    /// The members, with the school itself at `without` when the list is
+    /// shared by its class (rules); the members alone otherwise.
+    list: Arc<List>,
+    without: Option<usize>,
     method: PeerMethod,
     pinned: bool,
     widening: Option<Widening>,
 }
+
+impl PartialEq for PeerGroup {
+    fn eq(&self, other: &Self) -> bool {
+        self.members().eq(other.members())
+            && (self.method, self.pinned, self.widening)
+                == (other.method, other.pinned, other.widening)
+    }
+}
+
+impl Eq for PeerGroup {}
+
+/// The members of a [`PeerGroup`], in the group's order.
+#[derive(Debug, Clone)]
+pub struct Members<'a> {
+    before: std::slice::Iter<'a, SchoolRef>,
+    after: std::slice::Iter<'a, SchoolRef>,
+}
+
+impl Iterator for Members<'_> {
+    type Item = SchoolRef;
+
+    fn next(&mut self) -> Option<SchoolRef> {
+        self.before.next().or_else(|| self.after.next()).copied()
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = self.before.len() + self.after.len();
+        (n, Some(n))
+    }
+}
+
+impl ExactSizeIterator for Members<'_> {}
 
 impl PeerGroup {
     fn new(
@@ -30,30 +113,87 @@ impl PeerGroup {
         pinned: bool,
         widening: Option<Widening>,
     ) -> Option<Self> {
-        (members.len() >= min_peers).then_some(Self {
-            members,
+        (members.len() >= min_peers).then(|| Self {
+            list: List::new(members),
+            without: None,
             method,
             pinned,
             widening,
         })
     }
 
-    pub fn members(&self) -> &[SchoolRef] {
-        &self.members
+    /// `me`'s group read from `list`, its class's schools in registry order
+    /// (`me` among them).
+    fn sharing(list: &Arc<List>, me: SchoolRef, widening: Option<Widening>) -> Self {
+        let at = list
+            .schools
+            .binary_search(&me)
+            .expect("a class's list holds its schools");
+        Self {
+            list: Arc::clone(list),
+            without: Some(at),
+            method: PeerMethod::Rules,
+            pinned: false,
+            widening,
+        }
+    }
+
+    /// The members, in registry order (nearest first for nearest
+    /// neighbours).
+    pub fn members(&self) -> Members<'_> {
+        let s = &self.list.schools;
+        let (before, after) = match self.without {
+            Some(at) => (&s[..at], &s[at + 1..]),
+            None => (&s[..], &s[s.len()..]),
+        };
+        Members {
+            before: before.iter(),
+            after: after.iter(),
+        }
+    }
+
+    /// How many members.
+    pub fn len(&self) -> usize {
+        self.list.schools.len() - usize::from(self.without.is_some())
+    }
+
+    /// Never true for a group [`build`] makes (it has `min_peers` members).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The list the group is read from, for figures worked out once per list.
+    pub(crate) fn shared(&self) -> Shared<'_> {
+        Shared {
+            id: self.list.id,
+            schools: &self.list.schools,
+            without: self.without,
+        }
     }
 
     /// A group of exactly `members`, for tests of what is computed over it.
     #[cfg(test)]
     pub(crate) fn pinned_for_test(members: Vec<SchoolRef>) -> Self {
         Self {
-            members,
+            list: List::new(members),
+            without: None,
             method: PeerMethod::Rules,
             pinned: true,
             widening: None,
         }
     }
-}
 
+    /// `me`'s group read from `schools` (registry order, `me` among them),
+    /// as the rules method shares one list within a class, for tests.
+    #[cfg(test)]
+    pub(crate) fn shared_for_test(schools: Vec<SchoolRef>) -> Vec<Self> {
+        let list = List::new(schools);
+        list.schools
+            .iter()
+            .map(|me| Self::sharing(&list, *me, None))
+            .collect()
+    }
+}
 /// Every school's peer group, in registry order: by `settings.method`, or
 /// the schools `settings.pinned` lists for it. `None` for a held-back school
 /// and where fewer than `min_peers` schools are left. Fails on a pin naming
@@ -161,7 +301,9 @@ const STEPS: [Step; 6] = [
 
 /// For every school, the schools of its level in the same form group and
 /// socio-economic band, widened along [`STEPS`] until at least `min_peers`
-/// match; members in registry order.
+/// match; members in registry order. Every school of a class (level, form
+/// group, band) has the same schools beside it, so each class's list (with
+/// its own schools) is found once and shared by its members' groups.
 fn by_rules(
     schools: &[SchoolProfile],
     settings: &PeerSettings,
@@ -172,25 +314,39 @@ fn by_rules(
         .map(|s| form_group(s, &settings.form_groups))
         .collect();
     let bands = socio_economic_bands(schools, settings.bands);
+    let mut levels: BTreeMap<Level, Vec<usize>> = BTreeMap::new();
+    for i in (0..schools.len()).filter(|&i| !schools[i].held_back) {
+        levels.entry(schools[i].level).or_default().push(i);
+    }
+    // Per class (level, form group, band): its list and how it was widened,
+    // `None` when no step gives enough schools.
+    type Class = (Level, Option<usize>, usize);
+    type ClassList = Option<(Arc<List>, Option<Widening>)>;
+    let mut classes: HashMap<Class, ClassList> = HashMap::new();
     (0..schools.len())
         .map(|me| {
             if schools[me].held_back {
                 return None;
             }
-            let others: Vec<usize> = comparable(schools, schools[me].level)
-                .filter(|&i| i != me)
-                .collect();
-            STEPS.iter().find_map(|step| {
-                let members = others
-                    .iter()
-                    .filter(|&&i| {
-                        (step.any_form_group || form_groups[i] == form_groups[me])
-                            && bands[i].abs_diff(bands[me]) <= step.band_distance
-                    })
-                    .map(|&i| SchoolRef(i as u32))
-                    .collect();
-                PeerGroup::new(members, min_peers, PeerMethod::Rules, false, step.widening)
-            })
+            let (level, form, band) = (schools[me].level, form_groups[me], bands[me]);
+            let class = classes.entry((level, form, band)).or_insert_with(|| {
+                // The class's own schools are in every step's list, so its
+                // members have `min_peers` others when it has one more.
+                STEPS.iter().find_map(|step| {
+                    let with_class: Vec<SchoolRef> = levels[&level]
+                        .iter()
+                        .filter(|&&i| {
+                            (step.any_form_group || form_groups[i] == form)
+                                && bands[i].abs_diff(band) <= step.band_distance
+                        })
+                        .map(|&i| SchoolRef(i as u32))
+                        .collect();
+                    (with_class.len() > min_peers).then(|| (List::new(with_class), step.widening))
+                })
+            });
+            class
+                .as_ref()
+                .map(|(list, widening)| PeerGroup::sharing(list, SchoolRef(me as u32), *widening))
         })
         .collect()
 }
@@ -210,13 +366,20 @@ fn form_group(school: &SchoolProfile, form_groups: &[Vec<EducationForm>]) -> Opt
 /// between k/bands and (k+1)/bands of those schools less disadvantaged than
 /// them, so equal indices share a band.
 pub(crate) fn socio_economic_bands(schools: &[SchoolProfile], bands: usize) -> Vec<usize> {
+    // Each level's comparable schools' disadvantages, sorted once.
+    let mut levels: BTreeMap<Level, Vec<u32>> = BTreeMap::new();
+    for s in schools.iter().filter(|s| !s.held_back) {
+        levels.entry(s.level).or_default().push(disadvantage(s));
+    }
+    for level in levels.values_mut() {
+        level.sort_unstable();
+    }
     schools
         .iter()
         .map(|s| {
-            let level: Vec<u32> = comparable(schools, s.level)
-                .map(|i| disadvantage(&schools[i]))
-                .collect();
-            let below = level.iter().filter(|d| **d < disadvantage(s)).count();
+            let level = levels.get(&s.level).map_or(&[][..], Vec::as_slice);
+            let own = disadvantage(s);
+            let below = level.partition_point(|d| *d < own);
             below * bands / level.len().max(1)
         })
         .collect()
@@ -330,58 +493,128 @@ fn thousandths(share: f64) -> u32 {
 /// Who the group is: its level, size, the forms most of its schools offer,
 /// where its median disadvantage falls among the city's schools of that
 /// level, and how it was chosen.
+#[cfg(test)]
 pub(crate) fn describe(
     schools: &[SchoolProfile],
     group: &PeerGroup,
     set_id: String,
 ) -> PeerGroupDescription {
-    let level = schools[group.members()[0].index()].level;
-    let mut common_forms: Vec<(usize, EducationForm)> = EducationForm::ALL
-        .iter()
-        .map(|f| {
-            let n = group
-                .members()
+    Descriptions::new(schools).describe(group, set_id)
+}
+
+/// Describes peer groups (see [`Descriptions::describe`]) from what is
+/// worked out once: the city's disadvantages per level, and per list the
+/// forms its schools offer and their disadvantages.
+pub(crate) struct Descriptions<'a> {
+    schools: &'a [SchoolProfile],
+    /// The disadvantages of each level's schools (held back ones too), sorted.
+    city: BTreeMap<Level, Vec<u32>>,
+    lists: std::sync::Mutex<HashMap<usize, Arc<ListProfile>>>,
+}
+
+/// A list's schools: how many offer each form (in [`EducationForm::ALL`]'s
+/// order) and their disadvantages, sorted.
+struct ListProfile {
+    forms: Vec<usize>,
+    disadvantages: Vec<u32>,
+}
+
+impl<'a> Descriptions<'a> {
+    pub(crate) fn new(schools: &'a [SchoolProfile]) -> Self {
+        let mut city: BTreeMap<Level, Vec<u32>> = BTreeMap::new();
+        for s in schools {
+            city.entry(s.level).or_default().push(disadvantage(s));
+        }
+        for level in city.values_mut() {
+            level.sort_unstable();
+        }
+        Self {
+            schools,
+            city,
+            lists: std::sync::Mutex::default(),
+        }
+    }
+
+    fn list(&self, shared: Shared) -> Arc<ListProfile> {
+        let mut lists = self.lists.lock().expect("no description panics");
+        let list = lists.entry(shared.id).or_insert_with(|| {
+            let forms = EducationForm::ALL
                 .iter()
-                .filter(|m| schools[m.index()].forms.contains(f))
-                .count();
-            (n, *f)
-        })
-        .filter(|(n, _)| 2 * n > group.members().len())
-        .collect();
-    common_forms.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-    let city: Vec<u32> = schools
-        .iter()
-        .filter(|s| s.level == level)
-        .map(disadvantage)
-        .collect();
-    let mut own: Vec<u32> = group
-        .members()
-        .iter()
-        .map(|m| disadvantage(&schools[m.index()]))
-        .collect();
-    own.sort_unstable();
-    // Where the group's median falls among the city's schools of its level,
-    // in whole numbers: twice the median is the sum of the middle two (or
-    // twice the middle one), and "below a third" is 3 below < all.
-    let twice_median = own[(own.len() - 1) / 2] + own[own.len() / 2];
-    let below = city.iter().filter(|d| 2 * **d < twice_median).count();
-    let all = city.len();
-    let band = if 3 * below < all {
-        DisadvantageBand::Lower
-    } else if 3 * below > 2 * all {
-        DisadvantageBand::Higher
-    } else {
-        DisadvantageBand::Middle
-    };
-    PeerGroupDescription {
-        level,
-        schools: group.members().len(),
-        common_forms: common_forms.into_iter().map(|(_, f)| f).collect(),
-        disadvantage_band: band,
-        method: group.method,
-        pinned: group.pinned,
-        widening: group.widening,
-        set_id,
+                .map(|f| {
+                    shared
+                        .schools
+                        .iter()
+                        .filter(|m| self.schools[m.index()].forms.contains(f))
+                        .count()
+                })
+                .collect();
+            let mut disadvantages: Vec<u32> = shared
+                .schools
+                .iter()
+                .map(|m| disadvantage(&self.schools[m.index()]))
+                .collect();
+            disadvantages.sort_unstable();
+            Arc::new(ListProfile {
+                forms,
+                disadvantages,
+            })
+        });
+        Arc::clone(list)
+    }
+
+    /// Who the group is: its level, size, the forms most of its schools
+    /// offer, where its median disadvantage falls among the city's schools
+    /// of that level, and how it was chosen. Taken from its list's profile
+    /// with the school itself left out, in whole numbers.
+    pub(crate) fn describe(&self, group: &PeerGroup, set_id: String) -> PeerGroupDescription {
+        let schools = self.schools;
+        let shared = group.shared();
+        let list = self.list(shared);
+        let left_out = shared.left_out().map(|s| &schools[s.index()]);
+        let n = group.len();
+        let level = schools[group.members().next().expect("a group has members").index()].level;
+        let mut common_forms: Vec<(usize, EducationForm)> = EducationForm::ALL
+            .iter()
+            .zip(&list.forms)
+            .map(|(f, all)| {
+                let own = left_out.is_some_and(|s| s.forms.contains(f));
+                (all - usize::from(own), *f)
+            })
+            .filter(|(count, _)| 2 * count > n)
+            .collect();
+        common_forms.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        let city = self.city.get(&level).map_or(&[][..], Vec::as_slice);
+        // The members' disadvantages, sorted: the list's without one of the
+        // school's own.
+        let own = &list.disadvantages;
+        let skip = left_out.map_or(own.len(), |s| {
+            let d = disadvantage(s);
+            own.partition_point(|x| *x < d)
+        });
+        let at = |k: usize| if k < skip { own[k] } else { own[k + 1] };
+        // Where the group's median falls among the city's schools of its level,
+        // in whole numbers: twice the median is the sum of the middle two (or
+        // twice the middle one), and "below a third" is 3 below < all.
+        let twice_median = at((n - 1) / 2) + at(n / 2);
+        let below = city.partition_point(|d| 2 * *d < twice_median);
+        let all = city.len();
+        let band = if 3 * below < all {
+            DisadvantageBand::Lower
+        } else if 3 * below > 2 * all {
+            DisadvantageBand::Higher
+        } else {
+            DisadvantageBand::Middle
+        };
+        PeerGroupDescription {
+            level,
+            schools: n,
+            common_forms: common_forms.into_iter().map(|(_, f)| f).collect(),
+            disadvantage_band: band,
+            method: group.method,
+            pinned: group.pinned,
+            widening: group.widening,
+            set_id,
+        }
     }
 }
 
@@ -448,7 +681,6 @@ mod tests {
     ) -> Option<Vec<&'a str>> {
         groups[at(schools, id)].as_ref().map(|g| {
             g.members()
-                .iter()
                 .map(|m| schools[m.index()].id.as_str())
                 .collect()
         })

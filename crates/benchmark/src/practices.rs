@@ -258,6 +258,8 @@ pub struct Sources<'a> {
     standings: Standings,
     /// Each school's socio-economic band among the schools of its level.
     bands: Vec<usize>,
+    /// Each school's place in the registry (the first with its id).
+    registry: BTreeMap<&'a SchoolId, usize>,
 }
 
 impl<'a> Sources<'a> {
@@ -267,6 +269,13 @@ impl<'a> Sources<'a> {
             mirrors: mirrors.iter().map(|m| (&m.school, m)).collect(),
             standings: Standings::of(mirrors),
             bands: crate::peers::socio_economic_bands(city.schools(), bands),
+            registry: city
+                .schools()
+                .iter()
+                .enumerate()
+                .rev()
+                .map(|(i, s)| (&s.id, i))
+                .collect(),
         }
     }
 
@@ -276,7 +285,7 @@ impl<'a> Sources<'a> {
 
     /// At most `per_report` practices of other schools for `m`'s appendix.
     pub fn choose(&self, m: &SchoolMirror, per_report: usize) -> Vec<PracticeShown> {
-        let Some(me) = self.city.schools().iter().position(|s| s.id == m.school) else {
+        let Some(&me) = self.registry.get(&m.school) else {
             return Vec::new();
         };
         let mut weakest: Vec<(&String, f64)> = self

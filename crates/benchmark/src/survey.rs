@@ -20,6 +20,7 @@
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
+use std::sync::{Arc, Mutex};
 
 use mirror_anonymise::disclosure::Release;
 use mirror_anonymise::{AnonymisedCity, SurveyGroup};
@@ -30,6 +31,7 @@ use mirror_model::{
 };
 use serde::Serialize;
 
+use crate::peers::{PeerGroup, Shared};
 use crate::{Figure, MIN_SCHOOLS_FOR_SPREAD, PeerSpread};
 
 /// Respondents are flagged as unlike the school when the dissimilarity
@@ -368,13 +370,13 @@ fn answer_code<S: serde::Serializer>(
 }
 
 /// The school's questionnaires in `year` beside its `peers` (itself not
-/// among them; may be empty), and its checklist; `earlier` holds what
-/// earlier reports of the school released for `year`.
+/// among them; none without a peer group), and its checklist; `earlier`
+/// holds what earlier reports of the school released for `year`.
 pub(crate) fn survey_mirror(
     results: &CityResults,
     school: SchoolRef,
     year: SchoolYear,
-    peers: &[SchoolRef],
+    peers: Option<&PeerGroup>,
     privacy: &PrivacySettings,
     earlier: &[&BTreeMap<String, u32>],
 ) -> SurveyMirror {
@@ -488,7 +490,7 @@ struct Context<'a> {
     instrument: &'a Instrument,
     school: SchoolRef,
     year: SchoolYear,
-    peers: &'a [SchoolRef],
+    peers: Option<&'a PeerGroup>,
     privacy: &'a PrivacySettings,
 }
 
@@ -618,12 +620,22 @@ impl Context<'_> {
                     difference: now.mean - mean,
                 })
         });
-        let peer_results: Vec<ScaleResult> = self
-            .peers
-            .iter()
-            .filter_map(|p| group_at(self.results.city, self.index, *p, self.year, group.group))
-            .filter_map(|at| self.results.shown_scale(at, scale))
-            .collect();
+        // The peers' shown results: their group's list's (none without a
+        // group), less the school's own when the list holds it.
+        let k = self.instrument.scales.iter().position(|s| s.id == scale);
+        let (list, without) = match (self.peers.map(PeerGroup::shared), k) {
+            (Some(shared), Some(k)) => {
+                let list = self
+                    .results
+                    .list_scales(shared, self.index, self.year, group.group, k);
+                let without = shared.left_out().and_then(|own| {
+                    let at = list.results.binary_search_by_key(&own, |(s, _)| *s).ok()?;
+                    Some((at, list.results[at].1.mean))
+                });
+                (list, without)
+            }
+            _ => (Arc::default(), None),
+        };
         ScaleScore {
             group: group.group,
             respondents: match &group.answers {
@@ -636,8 +648,9 @@ impl Context<'_> {
                 .as_ref()
                 .map_or(Figure::Suppressed, |r| Figure::Value(r.mean)),
             standard_error: result.as_ref().and_then(ScaleResult::standard_error),
-            peers: spread(
-                &peer_results,
+            peers: list_spread(
+                &list,
+                without,
                 result.as_ref(),
                 self.privacy.min_peer_schools,
             ),
@@ -786,6 +799,30 @@ pub(crate) struct CityResults<'a> {
     checklist: HashMap<(SchoolRef, &'a str), ChecklistAnswer>,
     /// Whether a school answered any checklist item, by school index.
     answered_checklist: Vec<bool>,
+    /// The shown results of a peer-group list's schools on a scale, by
+    /// list id, instrument, year, group and scale, worked out on first use:
+    /// each school of the list takes its peers' from them with its own left
+    /// out, rather than looking up every member again.
+    list_scales: Mutex<HashMap<ListScale, Arc<ListScales>>>,
+    /// Per peer-group list, per checklist item (in the city's order): how
+    /// many of its schools answered the item and how many said yes.
+    list_checklist: Mutex<HashMap<usize, Arc<ListChecklist>>>,
+}
+
+/// Per checklist item: how many of a list's schools answered, how many yes.
+type ListChecklist = Vec<(usize, usize)>;
+
+/// A list's id, the instrument's index, the year, the group and the
+/// scale's place in the instrument.
+type ListScale = (usize, usize, SchoolYear, RespondentGroup, usize);
+
+/// The shown results on one scale of a peer-group list's schools.
+#[derive(Default)]
+struct ListScales {
+    /// In the list's order, with the school each is of.
+    results: Vec<(SchoolRef, ScaleResult)>,
+    /// Their means, sorted by `f64::total_cmp`.
+    means: Vec<f64>,
 }
 
 impl<'a> CityResults<'a> {
@@ -815,7 +852,60 @@ impl<'a> CityResults<'a> {
             scales,
             checklist,
             answered_checklist,
+            list_scales: Mutex::default(),
+            list_checklist: Mutex::default(),
         }
+    }
+
+    /// The shown results on the `k`th scale of the instrument at `index` of
+    /// the `group`s of `shared`'s schools in `year`, worked out once per list.
+    fn list_scales(
+        &self,
+        shared: Shared,
+        index: usize,
+        year: SchoolYear,
+        group: RespondentGroup,
+        k: usize,
+    ) -> Arc<ListScales> {
+        let mut lists = self.list_scales.lock().expect("no survey panics");
+        let list = lists
+            .entry((shared.id, index, year, group, k))
+            .or_insert_with(|| {
+                let results: Vec<(SchoolRef, ScaleResult)> = shared
+                    .schools
+                    .iter()
+                    .filter_map(|s| Some((*s, group_at(self.city, index, *s, year, group)?)))
+                    .filter_map(|(s, at)| Some((s, self.scales[at][k]?)))
+                    .collect();
+                let mut means: Vec<f64> = results.iter().map(|(_, r)| r.mean).collect();
+                means.sort_by(f64::total_cmp);
+                Arc::new(ListScales { results, means })
+            });
+        Arc::clone(list)
+    }
+
+    /// Per checklist item, how many of `shared`'s schools answered it and
+    /// how many said yes, worked out once per list.
+    fn list_checklist(&self, shared: Shared) -> Arc<ListChecklist> {
+        let mut lists = self.list_checklist.lock().expect("no checklist panics");
+        let list = lists.entry(shared.id).or_insert_with(|| {
+            let counts = self
+                .city
+                .checklist()
+                .iter()
+                .map(|item| {
+                    let answers = shared
+                        .schools
+                        .iter()
+                        .filter_map(|s| self.checklist_answer(*s, &item.id));
+                    answers.fold((0, 0), |(answered, yes), a| {
+                        (answered + 1, yes + usize::from(a == ChecklistAnswer::Yes))
+                    })
+                })
+                .collect();
+            Arc::new(counts)
+        });
+        Arc::clone(list)
     }
 
     /// The result of the group at `at` in `city.surveys()` on `scale`, when
@@ -927,6 +1017,34 @@ fn answer_counts(answers: &AnswerScale, group: &SurveyGroup, k: usize) -> Vec<u3
         }
     }
     counts
+}
+
+/// [`spread`] over a list's results (see [`CityResults::list_scales`])
+/// without the one at `without` (with its mean), if any: the quartiles
+/// from the list's sorted means with the school's left out; the pooled mean
+/// over the few peers in the list's order, as `spread` sums them.
+fn list_spread(
+    list: &ListScales,
+    without: Option<(usize, f64)>,
+    own: Option<&ScaleResult>,
+    min_peers: usize,
+) -> Option<PeerSpread> {
+    let peers = list.results.len() - usize::from(without.is_some());
+    if peers < min_peers {
+        return None;
+    }
+    if peers >= MIN_SCHOOLS_FOR_SPREAD {
+        let at = without.map(|(_, mean)| crate::stats::position_of(&list.means, mean));
+        return PeerSpread::quartiles_without(&list.means, at);
+    }
+    let results: Vec<ScaleResult> = list
+        .results
+        .iter()
+        .enumerate()
+        .filter(|(k, _)| without.is_none_or(|(at, _)| *k != at))
+        .map(|(_, (_, r))| *r)
+        .collect();
+    spread(&results, own, min_peers)
 }
 
 /// The peers' figure on a scale (see [`ScaleScore::peers`]): quartiles of
@@ -1057,25 +1175,29 @@ fn representativeness(
 fn checklist(
     results: &CityResults,
     school: SchoolRef,
-    peers: &[SchoolRef],
+    peers: Option<&PeerGroup>,
     privacy: &PrivacySettings,
 ) -> Vec<ChecklistComparison> {
     let answer = |s: SchoolRef, item: &str| results.checklist_answer(s, item);
     if !results.answered_checklist[school.index()] {
         return Vec::new();
     }
+    // The peers' answers: their list's counts, less the school's own when
+    // the list holds it.
+    let counts = peers.map(|g| (results.list_checklist(g.shared()), g.shared().left_out()));
     results
         .city
         .checklist()
         .iter()
-        .map(|item| {
-            let peer_answers: Vec<ChecklistAnswer> =
-                peers.iter().filter_map(|p| answer(*p, &item.id)).collect();
-            let yes = peer_answers
-                .iter()
-                .filter(|a| **a == ChecklistAnswer::Yes)
-                .count();
-            let answered = peer_answers.len();
+        .enumerate()
+        .map(|(k, item)| {
+            let (answered, yes) = counts.as_ref().map_or((0, 0), |(counts, left_out)| {
+                let (answered, yes) = counts[k];
+                match left_out.and_then(|s| answer(s, &item.id)) {
+                    Some(own) => (answered - 1, yes - usize::from(own == ChecklistAnswer::Yes)),
+                    None => (answered, yes),
+                }
+            });
             // The configuration keeps `min_peer_schools` at 1 or more.
             let enough = answered >= privacy.min_peer_schools;
             let exact = answered >= MIN_SCHOOLS_FOR_SPREAD;
@@ -1245,12 +1367,12 @@ en = "e"
     }
 
     fn mirror_of(city: &AnonymisedCity, privacy: &PrivacySettings) -> SurveyMirror {
-        let peers: Vec<SchoolRef> = (1..7).map(SchoolRef).collect();
+        let peers = PeerGroup::pinned_for_test((1..7).map(SchoolRef).collect());
         survey_mirror(
             &CityResults::of(city, privacy),
             ASTER,
             SchoolYear::starting(2024),
-            &peers,
+            Some(&peers),
             privacy,
             &[],
         )
@@ -1443,7 +1565,7 @@ en = "e"
             &CityResults::of(&city, &privacy),
             SchoolRef(2),
             SchoolYear::starting(2024),
-            &[],
+            None,
             &privacy,
             &[],
         );
@@ -1462,13 +1584,13 @@ en = "e"
         let mut responses = aster_pupils(["S2", "S3", "S3"]);
         responses.push(respondent(0, PUPILS, "2024-09-12", Some("S3"), "44444"));
         let (city, privacy) = trial_city(responses, &[], &[]);
-        let peers: Vec<SchoolRef> = (1..7).map(SchoolRef).collect();
+        let peers = PeerGroup::pinned_for_test((1..7).map(SchoolRef).collect());
         let year = SchoolYear::starting(2024);
         let with_earlier = |n: u32| {
             let earlier: BTreeMap<String, u32> =
                 [("respondents trial pupils".to_owned(), n)].into();
             let results = CityResults::of(&city, &privacy);
-            survey_mirror(&results, ASTER, year, &peers, &privacy, &[&earlier])
+            survey_mirror(&results, ASTER, year, Some(&peers), &privacy, &[&earlier])
         };
         let m = with_earlier(3);
         let i = &m.instruments[0];
@@ -1527,16 +1649,99 @@ en = "e"
         );
         assert_eq!(item("pupil-voice").answer, None);
         // A school that answered no item gets no checklist.
-        let peers = [ASTER];
+        let peers = PeerGroup::pinned_for_test(vec![ASTER]);
         let eik = survey_mirror(
             &CityResults::of(&city, &privacy),
             SchoolRef(4),
             SchoolYear::starting(2024),
-            &peers,
+            Some(&peers),
             &privacy,
             &[],
         );
         assert!(eik.checklist.is_empty());
+    }
+
+    /// The seven schools' groups read from one list shared with each school
+    /// (as the rules method builds them) give the mirrors that a list of
+    /// the six others gives: scales pooled over the few peers that answered
+    /// (Aster, Berk and Ceder's pupils, in the list's order) and the
+    /// checklist counts less the school's own answer. Berk's peers on
+    /// "safe": Aster and Ceder, 3 each, fewer than the 3 peers needed; with
+    /// 2 needed, their 6 pupils pooled with Berk's 3.
+    #[test]
+    fn a_shared_list_gives_each_school_the_mirror_of_its_others() {
+        use ChecklistAnswer::{No, Yes};
+        let mut responses = aster_pupils(["S2", "S3", "S3"]);
+        for (school, answers) in [
+            (1, ["44444", "33333", "2-222"]),
+            (2, ["33333", "33333", "33333"]),
+        ] {
+            responses.extend(
+                answers
+                    .iter()
+                    .map(|a| respondent(school, PUPILS, "2024-09-10", Some("S3"), a)),
+            );
+        }
+        let answers = [
+            (0, "truancy-protocol", Yes),
+            (1, "truancy-protocol", Yes),
+            (2, "truancy-protocol", No),
+            (3, "truancy-protocol", Yes),
+            (4, "truancy-protocol", Yes),
+            (5, "safe-routes", Yes),
+        ];
+        let (city, mut privacy) = trial_city(responses, &[], &answers);
+        let year = SchoolYear::starting(2024);
+        let shared = PeerGroup::shared_for_test((0..7).map(SchoolRef).collect());
+        for min_peer_schools in [2, 3] {
+            privacy.min_peer_schools = min_peer_schools;
+            let results = CityResults::of(&city, &privacy);
+            for (me, group) in (0..7).zip(&shared) {
+                let others = PeerGroup::pinned_for_test(
+                    (0..7).filter(|s| *s != me).map(SchoolRef).collect(),
+                );
+                let school = SchoolRef(me);
+                assert_eq!(
+                    survey_mirror(&results, school, year, Some(group), &privacy, &[]),
+                    survey_mirror(&results, school, year, Some(&others), &privacy, &[]),
+                    "school {me}, {min_peer_schools} peers needed"
+                );
+            }
+        }
+        // Berk (1) with 2 peers needed: the pooled mean of 9 pupils.
+        privacy.min_peer_schools = 2;
+        let berk = survey_mirror(
+            &CityResults::of(&city, &privacy),
+            SchoolRef(1),
+            year,
+            Some(&shared[1]),
+            &privacy,
+            &[],
+        );
+        let safe = scale(&berk.instruments[0], "safe", PUPILS);
+        assert_eq!(
+            safe.peers.map(|p| (p.figure, p.schools)),
+            Some((crate::PeerFigure::Pooled, 2))
+        );
+        // Truancy protocol: of the six others of Aster, 4 answered, 3 yes:
+        // half or more (fewer than 10 answered, no share).
+        let item = |m: &SurveyMirror| {
+            let c = m
+                .checklist
+                .iter()
+                .find(|c| c.item == "truancy-protocol")
+                .unwrap();
+            (c.answer, c.peers_half_or_more)
+        };
+        let aster = survey_mirror(
+            &CityResults::of(&city, &privacy),
+            ASTER,
+            year,
+            Some(&shared[0]),
+            &privacy,
+            &[],
+        );
+        assert_eq!(item(&aster), (Some(Yes), Some(true)));
     }
 
     /// A pupils' score with `n` respondents whose scores have standard

@@ -684,13 +684,24 @@ fn summarise(prepared: &Prepared, manifest: &manifest::Manifest, took: Duration)
         by_reason.entry(n.reason).or_default().push(&n.school);
     }
     for (reason, schools) in by_reason {
-        let _ = writeln!(
-            out,
-            "no mirror, {} ({}): {}",
-            reason.describe(),
-            schools.len(),
-            schools.join(", ")
-        );
+        // The person asked for the others by leaving them out: a count does,
+        // the manifest names them.
+        let _ = if reason == manifest::NoMirrorReason::NotSelected {
+            writeln!(
+                out,
+                "no mirror, {}: {} school(s), named in the manifest",
+                reason.describe(),
+                schools.len(),
+            )
+        } else {
+            writeln!(
+                out,
+                "no mirror, {} ({}): {}",
+                reason.describe(),
+                schools.len(),
+                schools.join(", ")
+            )
+        };
     }
     // Left out without holding back a school: nobody would hear of them.
     const SHOWN: usize = 5;
