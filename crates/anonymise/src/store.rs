@@ -149,12 +149,12 @@ impl CityStore {
         };
         // The absences, most of the work, beside everything else.
         let (absences, rest) = rayon::join(
-            || absences_from(&frame(ABSENCES)?).map_err(table_error(ABSENCES)),
+            || absences_from(frame(ABSENCES)?).map_err(table_error(ABSENCES)),
             || -> Result<_, StoreError> {
                 let enrolments =
-                    enrolments_from(&frame(ENROLMENTS)?).map_err(table_error(ENROLMENTS))?;
+                    enrolments_from(frame(ENROLMENTS)?).map_err(table_error(ENROLMENTS))?;
                 let pseudonyms =
-                    pseudonyms_from(&frame(PSEUDONYMS)?).map_err(table_error(PSEUDONYMS))?;
+                    pseudonyms_from(frame(PSEUDONYMS)?).map_err(table_error(PSEUDONYMS))?;
                 let other: Other = serde_json::from_slice(&read(OTHER)?)
                     .map_err(|e| damaged(&self.dir.join(OTHER), e))?;
                 Ok((enrolments, pseudonyms, other))
@@ -257,8 +257,13 @@ fn sha256(bytes: &[u8]) -> String {
 fn parquet(frame: PolarsResult<DataFrame>) -> PolarsResult<Vec<u8>> {
     let mut frame = frame?;
     let mut bytes = Vec::new();
+    // One row group, which reads back as one chunk per column: the loader
+    // reads each column as a slice, and gluing 40 chunks together cost
+    // more than building the rows.
+    let rows = frame.height().max(1);
     ParquetWriter::new(&mut bytes)
         .with_compression(ParquetCompression::Zstd(None))
+        .with_row_group_size(Some(rows))
         .finish(&mut frame)?;
     Ok(bytes)
 }
@@ -315,35 +320,45 @@ fn absences_frame(absences: &[Absence]) -> PolarsResult<DataFrame> {
     )
 }
 
-fn absences_from(frame: &DataFrame) -> PolarsResult<Vec<Absence>> {
+fn absences_from(mut frame: DataFrame) -> PolarsResult<Vec<Absence>> {
     // One chunk per column, to read each as a slice.
-    let mut frame = frame.clone();
-    frame.rechunk_mut();
+    frame.rechunk_mut_par();
     let pupil = frame.column("pupil")?.u32()?.cont_slice()?;
     let school = frame.column("school")?.u32()?.cont_slice()?;
     let date = frame.column("date")?.i32()?.cont_slice()?;
     let half = frame.column("half_day")?.u32()?.cont_slice()?;
     let category = frame.column("category")?.u32()?.cont_slice()?;
     let dates = Dates::of(date)?;
-    // Millions of rows: built on every core, in order.
+    // Codes checked first, so that the millions of rows are built without
+    // a `Result` each: collecting results in parallel gathers them in
+    // pieces and copies them, five times the work of the rows themselves.
+    if let Some(row) = category
+        .iter()
+        .position(|c| *c as usize >= AbsenceCategory::ALL.len())
+    {
+        polars_bail!(ComputeError: "row {row}: category code {} is out of range", category[row]);
+    }
+    if let Some(row) = half.iter().position(|h| *h > 1) {
+        polars_bail!(ComputeError: "row {row}: half_day code {} is out of range", half[row]);
+    }
+    let mut absences = Vec::with_capacity(pupil.len());
     (0..pupil.len())
         .into_par_iter()
-        .map(|i| {
-            Ok(Absence {
-                pupil: PupilRef(pupil[i]),
-                school: SchoolRef(school[i]),
-                slot: HalfDaySlot {
-                    date: dates.get(date[i]),
-                    half: if half[i] == 1 {
-                        HalfDay::Afternoon
-                    } else {
-                        HalfDay::Morning
-                    },
+        .map(|i| Absence {
+            pupil: PupilRef(pupil[i]),
+            school: SchoolRef(school[i]),
+            slot: HalfDaySlot {
+                date: dates.get(date[i]),
+                half: if half[i] == 1 {
+                    HalfDay::Afternoon
+                } else {
+                    HalfDay::Morning
                 },
-                category: nth(&AbsenceCategory::ALL, category[i])?,
-            })
+            },
+            category: AbsenceCategory::ALL[category[i] as usize],
         })
-        .collect()
+        .collect_into_vec(&mut absences);
+    Ok(absences)
 }
 
 /// Every date from the first to the last day number of a column, so that
@@ -415,31 +430,38 @@ fn enrolments_frame(enrolments: &[Enrolment]) -> PolarsResult<DataFrame> {
     )
 }
 
-fn enrolments_from(frame: &DataFrame) -> PolarsResult<Vec<Enrolment>> {
-    let pupil = frame.column("pupil")?.u32()?;
-    let school = frame.column("school")?.u32()?;
-    let from = frame.column("from")?.i32()?;
-    let to = frame.column("to")?.i32()?;
+fn enrolments_from(mut frame: DataFrame) -> PolarsResult<Vec<Enrolment>> {
+    frame.rechunk_mut_par();
+    let pupil = frame.column("pupil")?.u32()?.cont_slice()?;
+    let school = frame.column("school")?.u32()?.cont_slice()?;
+    let from = frame.column("from")?.i32()?.cont_slice()?;
+    let to = frame.column("to")?.i32()?.cont_slice()?;
     let grade = frame.column("grade")?.str()?;
-    let form = frame.column("form")?.u32()?;
-    let birth_year = frame.column("birth_year")?.i32()?;
+    let form = frame.column("form")?.u32()?.cont_slice()?;
+    let birth_year = frame.column("birth_year")?.i32()?.cont_slice()?;
     let mut out = Vec::with_capacity(frame.height());
-    for (i, (pupil, school)) in pupil
-        .into_no_null_iter()
-        .zip(school.into_no_null_iter())
-        .enumerate()
-    {
-        let missing = || polars_err!(ComputeError: "row {i} is incomplete");
-        let grade_text = grade.get(i).ok_or_else(missing)?;
+    let mut grades: Vec<(&str, Grade)> = Vec::new();
+    for (i, grade_text) in grade.iter().enumerate() {
+        let grade_text =
+            grade_text.ok_or_else(|| polars_err!(ComputeError: "row {i} has no grade"))?;
+        // A city has a few dozen grades: each is parsed once.
+        let grade = match grades.iter().find(|(text, _)| *text == grade_text) {
+            Some((_, grade)) => *grade,
+            None => {
+                let parsed = Grade::try_from(grade_text.to_owned())
+                    .map_err(|_| polars_err!(ComputeError: "`{grade_text}` is not a grade"))?;
+                grades.push((grade_text, parsed));
+                parsed
+            }
+        };
         out.push(Enrolment {
-            pupil: PupilRef(pupil),
-            school: SchoolRef(school),
-            from: date_of(from.get(i).ok_or_else(missing)?)?,
-            to: date_of(to.get(i).ok_or_else(missing)?)?,
-            grade: Grade::try_from(grade_text.to_owned())
-                .map_err(|_| polars_err!(ComputeError: "`{grade_text}` is not a grade"))?,
-            form: nth(&EducationForm::ALL, form.get(i).ok_or_else(missing)?)?,
-            birth_year: birth_year.get(i).ok_or_else(missing)?,
+            pupil: PupilRef(pupil[i]),
+            school: SchoolRef(school[i]),
+            from: date_of(from[i])?,
+            to: date_of(to[i])?,
+            grade,
+            form: nth(&EducationForm::ALL, form[i])?,
+            birth_year: birth_year[i],
         });
     }
     Ok(out)
@@ -454,21 +476,14 @@ fn pseudonyms_frame(pseudonyms: &[Pseudonym]) -> PolarsResult<DataFrame> {
     DataFrame::new(pseudonyms.len(), (0..4).map(part).collect())
 }
 
-fn pseudonyms_from(frame: &DataFrame) -> PolarsResult<Vec<Pseudonym>> {
+fn pseudonyms_from(mut frame: DataFrame) -> PolarsResult<Vec<Pseudonym>> {
+    frame.rechunk_mut_par();
     let parts = (0..4)
-        .map(|k| Ok(frame.column(&format!("part{k}"))?.u64()?.clone()))
+        .map(|k| frame.column(&format!("part{k}"))?.u64()?.cont_slice())
         .collect::<PolarsResult<Vec<_>>>()?;
-    (0..frame.height())
-        .map(|i| {
-            let mut words = [0; 4];
-            for (k, part) in parts.iter().enumerate() {
-                words[k] = part
-                    .get(i)
-                    .ok_or_else(|| polars_err!(ComputeError: "row {i} is incomplete"))?;
-            }
-            Ok(Pseudonym::from_parts(words))
-        })
-        .collect()
+    Ok((0..frame.height())
+        .map(|i| Pseudonym::from_parts([parts[0][i], parts[1][i], parts[2][i], parts[3][i]]))
+        .collect())
 }
 
 #[cfg(test)]
@@ -525,5 +540,34 @@ mod tests {
         let text = std::fs::read_to_string(&other).unwrap();
         std::fs::write(&other, format!("{text} ")).unwrap();
         assert!(matches!(store.load("k"), Err(StoreError::Damaged { path, .. }) if path == other));
+    }
+
+    #[test]
+    fn absences_are_read_back_from_one_chunk_or_many_and_bad_codes_are_refused() {
+        let absences = kept().pupils.absences;
+        let frame = absences_frame(&absences).unwrap();
+        assert_eq!(absences_from(frame.clone()).unwrap(), absences);
+        // A store written by an earlier build has a chunk per row group.
+        let mut chunked = frame.slice(0, 10);
+        chunked
+            .vstack_mut(&frame.slice(10, absences.len()))
+            .unwrap();
+        assert!(chunked.column("pupil").unwrap().n_chunks() > 1);
+        assert_eq!(absences_from(chunked).unwrap(), absences);
+        // Category codes are 0 to 5 (`AbsenceCategory::ALL`), half days 0 or 1.
+        let mut bad = frame.clone();
+        let mut codes = vec![3u32; absences.len()];
+        codes[4] = 6;
+        bad.with_column(Column::new("category".into(), codes))
+            .unwrap();
+        let error = absences_from(bad).unwrap_err().to_string();
+        assert!(error.contains("row 4: category code 6"), "{error}");
+        let mut bad = frame;
+        let mut halves = vec![0u32; absences.len()];
+        halves[7] = 2;
+        bad.with_column(Column::new("half_day".into(), halves))
+            .unwrap();
+        let error = absences_from(bad).unwrap_err().to_string();
+        assert!(error.contains("row 7: half_day code 2"), "{error}");
     }
 }

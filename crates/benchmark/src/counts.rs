@@ -209,8 +209,11 @@ impl<'a> YearIndex<'a> {
         }
     }
 
+    /// By day numbers: chrono's date difference works through years and
+    /// ordinals, and this runs once per absence.
     fn slot_key(first: NaiveDate, date: NaiveDate, half: HalfDay) -> usize {
-        (date - first).num_days() as usize * 2 + usize::from(half == HalfDay::Afternoon)
+        (date.num_days_from_ce() - first.num_days_from_ce()) as usize * 2
+            + usize::from(half == HalfDay::Afternoon)
     }
 
     /// Index range of the lesson half days from `from` to `to`, both included.
@@ -302,6 +305,10 @@ pub(crate) struct Tables<'a> {
     enrolments: Vec<&'a Enrolment>,
     /// Sorted by school, pupil and half day.
     absences: Cow<'a, [Absence]>,
+    /// Where each school's pupil's absences are, sorted by school and pupil:
+    /// every period finds a pupil's absences without walking those of the
+    /// other school years.
+    runs: Vec<AbsenceRun>,
     /// Opening dates of truancy guidance files per school and pupil.
     files: HashMap<(SchoolRef, PupilRef), Vec<NaiveDate>>,
 }
@@ -320,6 +327,16 @@ impl<'a> Tables<'a> {
             sorted.sort_unstable_by_key(|a| (a.school, a.pupil, a.slot));
             Cow::Owned(sorted)
         };
+        let mut runs = Vec::new();
+        let mut start = 0;
+        for run in absences.chunk_by(|a, b| (a.school, a.pupil) == (b.school, b.pupil)) {
+            runs.push(AbsenceRun {
+                school: run[0].school,
+                pupil: run[0].pupil,
+                absences: start..start + run.len(),
+            });
+            start += run.len();
+        }
         let mut files: HashMap<(SchoolRef, PupilRef), Vec<NaiveDate>> = HashMap::new();
         for f in city.guidance() {
             if f.reason == GuidanceReason::Truancy {
@@ -332,6 +349,7 @@ impl<'a> Tables<'a> {
         Self {
             enrolments,
             absences,
+            runs,
             files,
         }
     }
@@ -341,6 +359,13 @@ impl<'a> Tables<'a> {
         let end = items.partition_point(|x| key(x) <= school);
         &items[start..end]
     }
+}
+
+/// One pupil's absences at one school, as indices into [`Tables`]' absences.
+struct AbsenceRun {
+    school: SchoolRef,
+    pupil: PupilRef,
+    absences: std::ops::Range<usize>,
 }
 
 /// One pupil's tally at one school in the period.
@@ -371,7 +396,7 @@ fn count_school(
         ..Default::default()
     };
     let enrolments = Tables::of_school(&tables.enrolments, school, |e| e.school);
-    let absences = Tables::of_school(&tables.absences, school, |a| a.school);
+    let runs = Tables::of_school(&tables.runs, school, |r| r.school);
     let cohort_day = match cohort {
         Cohort::Enrolled => None,
         Cohort::EnrolledOn { month, day } => {
@@ -383,7 +408,7 @@ fn count_school(
             NaiveDate::from_ymd_opt(y, month, day).map(|d| d.min(period.to))
         }
     };
-    let mut rest = absences;
+    let mut runs = runs.iter().peekable();
     for pupil_enrolments in enrolments.chunk_by(|a, b| a.pupil == b.pupil) {
         let pupil = pupil_enrolments[0].pupil;
         if let Some(day) = cohort_day
@@ -393,20 +418,13 @@ fn count_school(
         {
             continue;
         }
-        // This pupil's absences at the school: absences are in pupil order,
-        // so a walk forward finds them (a binary search over the school's
-        // years of absences per pupil missed the cache most of the time).
-        let start = rest
-            .iter()
-            .position(|a| a.pupil >= pupil)
-            .unwrap_or(rest.len());
-        let end = start
-            + rest[start..]
-                .iter()
-                .position(|a| a.pupil > pupil)
-                .unwrap_or(rest.len() - start);
-        let own = &rest[start..end];
-        rest = &rest[end..];
+        // This pupil's absences at the school: runs and enrolments are
+        // both in pupil order, so a walk forward finds them.
+        while runs.next_if(|r| r.pupil < pupil).is_some() {}
+        let own = match runs.next_if(|r| r.pupil == pupil) {
+            Some(run) => &tables.absences[run.absences.clone()],
+            None => &[],
+        };
         let mut t = PupilTally::default();
         for e in pupil_enrolments {
             let (from, to) = (e.from.max(period.from), e.to.min(period.to));

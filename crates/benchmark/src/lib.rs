@@ -29,6 +29,7 @@ use mirror_anonymise::AnonymisedCity;
 use mirror_anonymise::disclosure::{Release, ReleaseHistory, Suppression};
 use mirror_model::config::{PeerSettings, PrivacySettings, Thresholds};
 use mirror_model::{AbsenceCategory, GovernmentFigures, SchoolId, SchoolRef, SchoolYear};
+use rayon::prelude::*;
 
 use compare::{Context, Field, SchoolFigure};
 pub use counts::{Cohort, HalfDays, Part, PeriodCounts};
@@ -392,7 +393,7 @@ pub fn run(
         set_ids: &set_ids,
     };
     let mut mirrors: Vec<SchoolMirror> = schools
-        .iter()
+        .par_iter()
         .enumerate()
         .map(|(i, school)| (SchoolRef(i as u32), school))
         .filter(|(me, school)| !school.held_back && history.now().data.has(*me))
@@ -439,10 +440,17 @@ impl<'a> History<'a> {
             .collect();
         earlier.sort();
         earlier.dedup();
-        let mut years: Vec<Year> = earlier
-            .into_iter()
-            .map(|y| count(Period::whole(y), None))
-            .collect();
+        // Each period's schools are counted in parallel, but a small city's
+        // periods are too short to keep both cores busy: so are the periods.
+        let (mut years, now): (Vec<Year>, Year) = rayon::join(
+            || {
+                earlier
+                    .into_par_iter()
+                    .map(|y| count(Period::whole(y), None))
+                    .collect()
+            },
+            || count(period, None),
+        );
         let same_dates =
             (period.year_to_date && counted.contains(&period.year.previous())).then(|| {
                 let whole = years
@@ -450,7 +458,7 @@ impl<'a> History<'a> {
                     .find(|y| y.period.year == period.year.previous());
                 count(period.a_year_earlier(), whole)
             });
-        years.push(count(period, None));
+        years.push(now);
         Self { years, same_dates }
     }
 
