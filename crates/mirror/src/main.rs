@@ -21,6 +21,10 @@ mod suggest;
 use output::{ADVISOR, GUIDE, Publication, Root};
 use pipeline::{Prepared, Selection};
 
+// See the workspace manifest for why.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const EXIT_CODES: &str = "Exit status:
   0  every mirror asked for was written; a school without data for the
      period gets none and is listed with its reason in the summary,
