@@ -211,37 +211,40 @@ impl<'a> Year<'a> {
             .filter(|g| g.year == period.year && !period.year_to_date)
             .map(|g| (g.school, g))
             .collect();
-        let mut shown = BTreeMap::new();
-        for (i, school) in city.schools().iter().enumerate() {
-            let me = SchoolRef(i as u32);
-            // What this run prints of the other year (its trend entry).
-            let before = also_earlier.and_then(|y| {
-                let s = y.shown.get(&me)?;
-                Some(
-                    s.release(y.period.year, y.period.to, false, &mut BTreeMap::new())
-                        .counts,
-                )
-            });
-            let mut earlier = disclosure.released.earlier(&school.id, period.year);
-            earlier.extend(before.as_ref());
-            let g = government.get(&me).copied();
-            // Totals give no count of pupils by absence: only the
-            // government's figures of the year, where it gives them.
-            let protected = match data.counted.get(&me) {
-                Some(c) => Some(SchoolShown::counted(
-                    c,
-                    disclosure.thresholds,
-                    disclosure.bands,
-                    g,
-                    disclosure.min_pupils,
-                    &earlier,
-                )),
-                None => g.map(|g| SchoolShown::official(g, disclosure.min_pupils, &earlier)),
-            };
-            if let Some(p) = protected {
-                shown.insert(me, p);
-            }
-        }
+        // Each school's protection on its own, on every core.
+        let shown: BTreeMap<SchoolRef, SchoolShown> = city
+            .schools()
+            .par_iter()
+            .enumerate()
+            .filter_map(|(i, school)| {
+                let me = SchoolRef(i as u32);
+                // What this run prints of the other year (its trend entry).
+                let before = also_earlier.and_then(|y| {
+                    let s = y.shown.get(&me)?;
+                    Some(
+                        s.release(y.period.year, y.period.to, false, &mut BTreeMap::new())
+                            .counts,
+                    )
+                });
+                let mut earlier = disclosure.released.earlier(&school.id, period.year);
+                earlier.extend(before.as_ref());
+                let g = government.get(&me).copied();
+                // Totals give no count of pupils by absence: only the
+                // government's figures of the year, where it gives them.
+                let protected = match data.counted.get(&me) {
+                    Some(c) => Some(SchoolShown::counted(
+                        c,
+                        disclosure.thresholds,
+                        disclosure.bands,
+                        g,
+                        disclosure.min_pupils,
+                        &earlier,
+                    )),
+                    None => g.map(|g| SchoolShown::official(g, disclosure.min_pupils, &earlier)),
+                };
+                protected.map(|p| (me, p))
+            })
+            .collect();
         let fields = Fields::of(
             &data,
             &government,
@@ -425,10 +428,9 @@ impl<'a> History<'a> {
     ) -> Self {
         let counted = counted_years(city);
         let tables = counts::Tables::new(city);
-        let count = |p: Period, also_earlier: Option<&Year>| {
-            let data = PeriodData::of(city, &tables, &p, disclosure.thresholds, settings.cohort);
-            Year::new(city, p, data, disclosure, also_earlier)
-        };
+        let data_of =
+            |p: &Period| PeriodData::of(city, &tables, p, disclosure.thresholds, settings.cohort);
+        let count = |p: Period| Year::new(city, p, data_of(&p), disclosure, None);
         // Every earlier school year with data: counted, from totals, or known
         // only from the government's figures.
         let mut earlier: Vec<SchoolYear> = city
@@ -440,24 +442,32 @@ impl<'a> History<'a> {
             .collect();
         earlier.sort();
         earlier.dedup();
+        let same_dates = (period.year_to_date && counted.contains(&period.year.previous()))
+            .then(|| period.a_year_earlier());
         // Each period's schools are counted in parallel, but a small city's
         // periods are too short to keep both cores busy: so are the periods.
-        let (mut years, now): (Vec<Year>, Year) = rayon::join(
+        let ((mut years, now), same_dates_data): ((Vec<Year>, Year), _) = rayon::join(
             || {
-                earlier
-                    .into_par_iter()
-                    .map(|y| count(Period::whole(y), None))
-                    .collect()
+                rayon::join(
+                    || {
+                        earlier
+                            .into_par_iter()
+                            .map(|y| count(Period::whole(y)))
+                            .collect()
+                    },
+                    || count(period),
+                )
             },
-            || count(period, None),
+            || same_dates.map(|p| data_of(&p)),
         );
-        let same_dates =
-            (period.year_to_date && counted.contains(&period.year.previous())).then(|| {
-                let whole = years
-                    .iter()
-                    .find(|y| y.period.year == period.year.previous());
-                count(period.a_year_earlier(), whole)
-            });
+        // The same dates a year earlier are protected against that whole
+        // year, so made into a `Year` once it is.
+        let same_dates = same_dates.zip(same_dates_data).map(|(p, data)| {
+            let whole = years
+                .iter()
+                .find(|y| y.period.year == period.year.previous());
+            Year::new(city, p, data, disclosure, whole)
+        });
         years.push(now);
         Self { years, same_dates }
     }
