@@ -81,6 +81,14 @@ fn above(size: f64) -> TextStyle<'static> {
     font(size).pos(Pos::new(HPos::Center, VPos::Bottom))
 }
 
+fn below(size: f64) -> TextStyle<'static> {
+    font(size).pos(Pos::new(HPos::Center, VPos::Top))
+}
+
+/// How much of a trend chart's height a value label above its point takes
+/// up, gap included (the label is about 28 of the plot's 190 pixels).
+const LABEL_SPAN: f64 = 0.17;
+
 pub(crate) fn chart_error(chart: &'static str) -> impl Fn(String) -> ChartError {
     move |message| (chart, message)
 }
@@ -221,11 +229,23 @@ pub(crate) fn trend(m: &SchoolMirror, l: &ChartLabels) -> Result<String, ChartEr
         for (i, v) in own.iter().enumerate() {
             let x = i as f64;
             match v {
-                Some(v) => chart.draw_series(std::iter::once(
-                    EmptyElement::at((x, *v))
-                        + Circle::new((0, 0), 5, SCHOOL.filled())
-                        + Text::new(l.percent(*v, 1), (0, -10), above(TEXT_SIZE).color(&SCHOOL)),
-                )),
+                Some(v) => {
+                    // Above the point, unless the peers' median runs just
+                    // above it and there is room below: the dashed line
+                    // would strike the figure through.
+                    let struck = spreads[i]
+                        .is_some_and(|(_, med, _)| med >= *v && med - v < top * LABEL_SPAN);
+                    let (dy, style) = if struck && *v >= top * LABEL_SPAN {
+                        (10, below(TEXT_SIZE))
+                    } else {
+                        (-10, above(TEXT_SIZE))
+                    };
+                    chart.draw_series(std::iter::once(
+                        EmptyElement::at((x, *v))
+                            + Circle::new((0, 0), 5, SCHOOL.filled())
+                            + Text::new(l.percent(*v, 1), (0, dy), style.color(&SCHOOL)),
+                    ))
+                }
                 // A labelled gap at the foot of the chart, never a point at 0.
                 None => chart.draw_series(std::iter::once(
                     EmptyElement::at((x, 0.0))
@@ -663,7 +683,7 @@ pub(crate) fn bands(m: &SchoolMirror, l: &ChartLabels) -> Result<String, ChartEr
 #[cfg(test)]
 mod trend_tests {
     use chrono::NaiveDate;
-    use mirror_benchmark::{Figure, Period};
+    use mirror_benchmark::{Figure, PeerFigure, PeerSpread, Period};
 
     use crate::Renderer;
     use crate::tests::{mirror, templates};
@@ -710,5 +730,47 @@ mod trend_tests {
             .filter(|l| l.contains("<polyline") && l.contains("stroke=\"#003F7D\""))
             .count();
         assert_eq!(whole_lines, 2, "{whole}");
+    }
+
+    /// The value of attribute `name` in the SVG element `tag`.
+    fn attribute(tag: &str, name: &str) -> f64 {
+        let start = tag.find(&format!(" {name}=\"")).unwrap() + name.len() + 3;
+        let end = start + tag[start..].find('"').unwrap();
+        tag[start..end].parse().unwrap()
+    }
+
+    /// The school's first year at 2.9 % with the peers' median just above
+    /// it at 3.5 % (the axis runs to about 5 %, so the median lies within a
+    /// label's height): its label goes under the point. The second year at
+    /// 4.0 %, far above its median of 2.1 %, keeps its label above.
+    #[test]
+    fn a_value_label_keeps_clear_of_the_peers_median() {
+        let renderer = Renderer::new(&templates()).unwrap();
+        let mut m = mirror("nl");
+        m.history[0].problematic_rate.school = Figure::Value(0.029);
+        m.history[0].problematic_rate.peers = Some(PeerSpread {
+            lower_quartile: 0.025,
+            median: 0.035,
+            upper_quartile: 0.04,
+            schools: 12,
+            figure: PeerFigure::Median,
+        });
+        m.history[1].problematic_rate.school = Figure::Value(0.04);
+        let svg = super::trend(&m, &renderer.labels["nl"]).unwrap();
+        let points: Vec<f64> = svg
+            .split('<')
+            .filter(|t| t.starts_with("circle") && t.contains("fill=\"#003F7D\""))
+            .map(|t| attribute(t, "cy"))
+            .collect();
+        let label = |text: &str| {
+            let tag = svg
+                .split('<')
+                .find(|t| t.starts_with("text") && t.contains(text))
+                .unwrap_or_else(|| panic!("{text}: {svg}"));
+            attribute(tag, "y")
+        };
+        // SVG's y grows downwards.
+        assert!(label("2,9") > points[0], "{svg}");
+        assert!(label("4,0") < points[1], "{svg}");
     }
 }
