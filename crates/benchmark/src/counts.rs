@@ -362,7 +362,7 @@ impl<'a> Tables<'a> {
 }
 
 /// Whether `absences` are sorted by school, pupil and half day: checked in
-/// pieces on every core, as a report on request checks millions (a third
+/// pieces on every core, as a report on request checks millions (two thirds
 /// of building [`Tables`] on one core).
 fn in_counting_order(absences: &[Absence]) -> bool {
     const PIECE: usize = 1 << 16;
