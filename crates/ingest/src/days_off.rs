@@ -35,7 +35,7 @@ pub(crate) fn read(
         ) else {
             continue;
         };
-        table.for_each_row(quality, |row, v, _| {
+        table.for_each_row(quality, |row, v| {
             let Some(school) = schools.lookup(&row, v, 0)? else {
                 return Ok(());
             };

@@ -222,7 +222,7 @@ pub(crate) fn read(
         };
         let file = places.len() as u32;
         places.push(table.place());
-        table.for_each_row(quality, |row, v, _| {
+        table.for_each_row(quality, |row, v| {
             let number = row.non_empty(v, 0)?;
             let Some(school) = schools.lookup(&row, v, 1)? else {
                 return Ok(());

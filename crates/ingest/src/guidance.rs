@@ -44,7 +44,7 @@ pub(crate) fn read(
         ) else {
             continue;
         };
-        table.for_each_row(quality, |row, v, _| {
+        table.for_each_row(quality, |row, v| {
             let number = row.non_empty(v, 0)?;
             let school = match schools.lookup(&row, v, 1) {
                 Ok(Some(school)) => school,

@@ -51,7 +51,7 @@ pub(crate) fn read(
         };
         let file = read.places.len() as u32;
         read.places.push(table.place());
-        table.for_each_row(quality, |row, v, _| {
+        table.for_each_row(quality, |row, v| {
             let Some(school) = schools.lookup(&row, v, 0)? else {
                 return Ok(());
             };

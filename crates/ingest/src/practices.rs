@@ -223,7 +223,7 @@ pub(crate) fn read_checklists(
         ) else {
             continue;
         };
-        table.for_each_row(quality, |row, v, _| {
+        table.for_each_row(quality, |row, v| {
             let Some(school) = schools.lookup(&row, v, 0)? else {
                 return Ok(());
             };
@@ -524,7 +524,7 @@ pub(crate) fn read_support_offers(
         let Some(table) = Table::open(path, "support", &wanted, quality) else {
             continue;
         };
-        table.for_each_row(quality, |row, v, _| {
+        table.for_each_row(quality, |row, v| {
             let organisation = row.non_empty(v, 0)?.to_owned();
             let language = translated.row_language(&row, v)?;
             let offer = translated.required(&row, v, &language, 1)?;
@@ -585,7 +585,7 @@ pub(crate) fn read_action_plans(
         let Some(table) = Table::open(path, "action-plans", &wanted, quality) else {
             continue;
         };
-        table.for_each_row(quality, |row, v, _| {
+        table.for_each_row(quality, |row, v| {
             let scope = match (v[0].is_empty(), v[1].is_empty()) {
                 (false, true) => match schools.lookup(&row, v, 0)? {
                     Some(school) => PlanScope::School(school),

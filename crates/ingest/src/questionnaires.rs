@@ -77,7 +77,7 @@ pub(crate) fn read(
                 ));
                 continue;
             }
-            table.for_each_row(quality, |row, v, _| {
+            table.for_each_row(quality, |row, v| {
                 let Some(school) = schools.lookup(&row, v, SCHOOL)? else {
                     return Ok(());
                 };

@@ -9,7 +9,9 @@ use mirror_model::{
     Absence, AbsenceCategory, Calendar, Enrolment, HalfDay, HalfDaySlot, PupilRef, SchoolDaysOff,
     SchoolRef, SchoolYear,
 };
-use rayon::iter::{IntoParallelIterator, ParallelIterator};
+use rayon::iter::{
+    IndexedParallelIterator, IntoParallelIterator, IntoParallelRefIterator, ParallelIterator,
+};
 
 use crate::AbsenceCodes;
 use crate::enrolments::{EnrolledOn, EnrolmentSpan, PupilIndex, Schools, enrolled_on_date};
@@ -39,29 +41,8 @@ fn pupil_half_day(pupil: PupilRef, slot: HalfDaySlot) -> u64 {
 }
 
 impl Registration {
-    fn absence(&self) -> Absence {
-        Absence {
-            pupil: self.pupil(),
-            school: self.school,
-            slot: self.slot(),
-            category: self.category,
-        }
-    }
-
     fn pupil(&self) -> PupilRef {
         PupilRef((self.key >> 32) as u32)
-    }
-
-    fn slot(&self) -> HalfDaySlot {
-        let day = (self.key as u32 >> 1) as i32;
-        HalfDaySlot {
-            date: NaiveDate::from_num_days_from_ce_opt(day).expect("made from a date"),
-            half: if self.key & 1 == 1 {
-                HalfDay::Afternoon
-            } else {
-                HalfDay::Morning
-            },
-        }
     }
 }
 
@@ -73,6 +54,9 @@ struct LessonDays<'a> {
     first_day: i32,
     /// Two per day from `first_day` (morning, afternoon).
     lessons: Vec<Option<bool>>,
+    /// Each day from `first_day`: chrono's conversion from a day number,
+    /// done for each of millions of absences, was a tenth of ordering them.
+    dates: Vec<NaiveDate>,
 }
 
 impl<'a> LessonDays<'a> {
@@ -83,13 +67,14 @@ impl<'a> LessonDays<'a> {
                 calendar,
                 first_day: 0,
                 lessons: Vec::new(),
+                dates: Vec::new(),
             };
         };
         let (from, to) = (first.first_day(), last.last_day());
-        let lessons = from
-            .iter_days()
-            .take_while(|d| *d <= to)
-            .flat_map(|date| {
+        let dates: Vec<NaiveDate> = from.iter_days().take_while(|d| *d <= to).collect();
+        let lessons = dates
+            .iter()
+            .flat_map(|&date| {
                 [HalfDay::Morning, HalfDay::Afternoon].map(|half| HalfDaySlot { date, half })
             })
             .map(|slot| Self::in_calendar(calendar, slot))
@@ -98,6 +83,7 @@ impl<'a> LessonDays<'a> {
             calendar,
             first_day: from.num_days_from_ce(),
             lessons,
+            dates,
         }
     }
 
@@ -123,6 +109,28 @@ impl<'a> LessonDays<'a> {
     fn position(&self, r: &Registration) -> usize {
         let day = (r.key as u32 >> 1) as i32 - self.first_day;
         2 * day as usize + (r.key & 1) as usize
+    }
+
+    /// A registration's half day, which has lessons, so lies within the index.
+    fn slot(&self, r: &Registration) -> HalfDaySlot {
+        let position = self.position(r);
+        HalfDaySlot {
+            date: self.dates[position / 2],
+            half: if position % 2 == 1 {
+                HalfDay::Afternoon
+            } else {
+                HalfDay::Morning
+            },
+        }
+    }
+
+    fn absence(&self, r: &Registration) -> Absence {
+        Absence {
+            pupil: r.pupil(),
+            school: r.school,
+            slot: self.slot(r),
+            category: r.category,
+        }
     }
 }
 
@@ -169,6 +177,20 @@ impl<'a> PupilHalfDays<'a> {
     }
 }
 
+/// What one piece of a file's rows gives, checked on its own core: the
+/// registrations and the schools and years that register. Exports list a
+/// school's rows together, and a pupil's: what was looked up for the last
+/// row is kept while they do not change.
+#[derive(Default)]
+struct Piece<'a> {
+    registrations: Vec<Registration>,
+    registered: HashSet<(SchoolRef, SchoolYear)>,
+    last_school: Option<(String, SchoolRef, &'a [HalfDaySlot])>,
+    last_registered: Option<(SchoolRef, SchoolYear)>,
+    last_number: String,
+    last_pupil: Option<(PupilRef, &'a [EnrolmentSpan])>,
+}
+
 /// `folder`: the registrations folder, named when a school has no rows.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn read(
@@ -201,145 +223,179 @@ pub(crate) fn read(
         let file = places.len() as u32;
         places.push(table.place());
         registrations.reserve(table.height());
-        // Exports list a school's rows together, and a pupil's: what was
-        // looked up for the last row is kept while they do not change.
-        let mut last_school: Option<(String, SchoolRef, &[HalfDaySlot])> = None;
-        let mut last_registered: Option<(SchoolRef, SchoolYear)> = None;
-        let mut last_number = String::new();
-        let mut last_pupil: Option<(PupilRef, &[EnrolmentSpan])> = None;
-        table.for_each_row(quality, |row, v, _| {
-            let number = row.non_empty(v, 0)?;
-            let (school, days_off_here) = match &last_school {
-                Some((id, school, off)) if id == v[1] => (*school, *off),
-                _ => match schools.lookup(&row, v, 1) {
-                    Ok(Some(school)) => {
-                        let off = days_off.between(school, NaiveDate::MIN, NaiveDate::MAX);
-                        last_school = Some((v[1].to_owned(), school, off));
-                        (school, off)
-                    }
-                    Ok(None) => return Ok(()),
-                    Err(problem) => {
-                        let enrolled = pupils
-                            .get(number)
-                            .zip(row.date(v, 2).ok())
-                            .and_then(|(pupil, date)| enrolled_on.school(pupil, date));
-                        return Err(schools.place(problem, enrolled));
-                    }
-                },
-            };
-            let date = row.date(v, 2)?;
-            let half: HalfDay = row.parse(v, 3)?;
-            let slot = HalfDaySlot { date, half };
-            let year = SchoolYear::containing(date);
-            if last_registered != Some((school, year)) {
-                registered.insert((school, year));
-                last_registered = Some((school, year));
-            }
-            match lesson_days.is_lesson(slot) {
-                None => {
-                    return Err(row.problem(
-                        2,
-                        ProblemKind::OutsideSchoolYear,
-                        format!("{date} lies in school year {year}, which the school calendar does not list; correct the date or add the year to the calendar file"),
-                    ));
+        table.for_each_row_on_every_core(
+            quality,
+            Piece::default,
+            |piece, row, v| {
+                let number = row.non_empty(v, 0)?;
+                let (school, days_off_here) = match &piece.last_school {
+                    Some((id, school, off)) if id == v[1] => (*school, *off),
+                    _ => match schools.lookup(&row, v, 1) {
+                        Ok(Some(school)) => {
+                            let off = days_off.between(school, NaiveDate::MIN, NaiveDate::MAX);
+                            piece.last_school = Some((v[1].to_owned(), school, off));
+                            (school, off)
+                        }
+                        Ok(None) => return Ok(()),
+                        Err(problem) => {
+                            let enrolled = pupils
+                                .get(number)
+                                .zip(row.date(v, 2).ok())
+                                .and_then(|(pupil, date)| enrolled_on.school(pupil, date));
+                            return Err(schools.place(problem, enrolled));
+                        }
+                    },
+                };
+                let date = row.date(v, 2)?;
+                let half: HalfDay = row.parse(v, 3)?;
+                let slot = HalfDaySlot { date, half };
+                let year = SchoolYear::containing(date);
+                if piece.last_registered != Some((school, year)) {
+                    piece.registered.insert((school, year));
+                    piece.last_registered = Some((school, year));
                 }
-                Some(false) => {
-                    return Err(row.problem(
-                        2,
-                        ProblemKind::NoLessons,
-                        format!(
-                            "{date} {} has no lessons according to the school calendar (a weekend, holiday or free half day); correct the date or the calendar",
-                            half.as_str()
-                        ),
-                    ));
-                }
-                Some(true) => {}
-            }
-            if days_off_here.binary_search(&slot).is_ok() {
-                crate::days_off::refuse_on_day_off(days_off, schools, school, slot, &row, 2)?;
-            }
-            let (code, category) = codes.lookup(v[4]).ok_or_else(|| {
-                row.problem(
-                    4,
-                    ProblemKind::UnknownCode,
-                    format!(
-                        "code `{}` is not in the absence code list `{}`; add it to the code list file with its category",
-                        v[4],
-                        codes.name()
-                    ),
-                )
-            })?;
-            let (pupil, enrolments_of_pupil) = match last_pupil {
-                Some(last) if last_number == number => last,
-                _ => {
-                    let Some(pupil) = pupils.get(number) else {
+                match lesson_days.is_lesson(slot) {
+                    None => {
                         return Err(row.problem(
-                            0,
-                            ProblemKind::NotEnrolled,
-                            "this pupil number has no enrolment at all; add the enrolment or correct the number",
+                            2,
+                            ProblemKind::OutsideSchoolYear,
+                            format!("{date} lies in school year {year}, which the school calendar does not list; correct the date or add the year to the calendar file"),
                         ));
-                    };
-                    last_number.clear();
-                    last_number.push_str(number);
-                    let last = (pupil, enrolled_on.of(pupil));
-                    last_pupil = Some(last);
-                    last
+                    }
+                    Some(false) => {
+                        return Err(row.problem(
+                            2,
+                            ProblemKind::NoLessons,
+                            format!(
+                                "{date} {} has no lessons according to the school calendar (a weekend, holiday or free half day); correct the date or the calendar",
+                                half.as_str()
+                            ),
+                        ));
+                    }
+                    Some(true) => {}
                 }
-            };
-            let enrolled = enrolled_on_date(enrolments_of_pupil, date) == Some(school);
-            registrations.push(Registration {
-                key: pupil_half_day(pupil, slot),
-                school,
-                origin: Origin {
-                    file,
-                    index: row.index as u32,
-                },
-                code,
-                category,
-                enrolled,
-            });
-            Ok(())
-        });
+                if days_off_here.binary_search(&slot).is_ok() {
+                    crate::days_off::refuse_on_day_off(days_off, schools, school, slot, &row, 2)?;
+                }
+                let (code, category) = codes.lookup(v[4]).ok_or_else(|| {
+                    row.problem(
+                        4,
+                        ProblemKind::UnknownCode,
+                        format!(
+                            "code `{}` is not in the absence code list `{}`; add it to the code list file with its category",
+                            v[4],
+                            codes.name()
+                        ),
+                    )
+                })?;
+                let (pupil, enrolments_of_pupil) = match piece.last_pupil {
+                    Some(last) if piece.last_number == number => last,
+                    _ => {
+                        let Some(pupil) = pupils.get(number) else {
+                            return Err(row.problem(
+                                0,
+                                ProblemKind::NotEnrolled,
+                                "this pupil number has no enrolment at all; add the enrolment or correct the number",
+                            ));
+                        };
+                        piece.last_number.clear();
+                        piece.last_number.push_str(number);
+                        let last = (pupil, enrolled_on.of(pupil));
+                        piece.last_pupil = Some(last);
+                        last
+                    }
+                };
+                let enrolled = enrolled_on_date(enrolments_of_pupil, date) == Some(school);
+                piece.registrations.push(Registration {
+                    key: pupil_half_day(pupil, slot),
+                    school,
+                    origin: Origin {
+                        file,
+                        index: row.index as u32,
+                    },
+                    code,
+                    category,
+                    enrolled,
+                });
+                Ok(())
+            },
+            |mut piece| {
+                registrations.append(&mut piece.registrations);
+                registered.extend(piece.registered);
+            },
+        );
     }
     let seen = PupilHalfDays::new(&lesson_days, pupils.len(), &registrations);
     check_across_rows(&mut registrations, seen, schools, &places, quality);
     check_every_school_registers(folder, enrolments, &registered, schools, quality);
-    in_school_order(registrations, schools.registry.len())
+    in_school_order(registrations, &lesson_days, schools.registry.len())
 }
 
 /// The absences among `registrations`, sorted by school, pupil and half
-/// day: placed per school in one pass, then each school's sorted on its
-/// own (an export lists a pupil's half days in order, so that is one
-/// pass too).
-fn in_school_order(registrations: Vec<Registration>, schools: usize) -> Vec<Absence> {
+/// day. Each core places the absences of its part of the registrations in
+/// its own stretch of each school's (the parts in order), then each
+/// school's are sorted on their own: an export lists a pupil's half days
+/// in order, so a school's absences are a few sorted runs (a file each),
+/// which a stable sort merges in a pass or two.
+fn in_school_order(
+    registrations: Vec<Registration>,
+    lesson_days: &LessonDays,
+    schools: usize,
+) -> Vec<Absence> {
     let absent = |r: &&Registration| r.category != AbsenceCategory::Present;
-    let mut starts = vec![0; schools + 1];
-    for r in registrations.iter().filter(absent) {
-        starts[r.school.index() + 1] += 1;
-    }
-    for i in 1..starts.len() {
-        starts[i] += starts[i - 1];
-    }
     let Some(first) = registrations.iter().find(absent) else {
         return Vec::new();
     };
-    let mut absences = vec![first.absence(); starts[schools]];
-    let mut next = starts.clone();
-    for r in registrations.iter().filter(absent) {
-        absences[next[r.school.index()]] = r.absence();
-        next[r.school.index()] += 1;
-    }
-    drop(registrations);
-    let mut per_school = Vec::with_capacity(schools);
+    let parts: Vec<&[Registration]> = registrations
+        .chunks(registrations.len().div_ceil(rayon::current_num_threads()))
+        .collect();
+    // Each part's absences per school.
+    let counts: Vec<Vec<usize>> = parts
+        .par_iter()
+        .map(|part| {
+            let mut absences = vec![0; schools];
+            for r in part.iter().filter(absent) {
+                absences[r.school.index()] += 1;
+            }
+            absences
+        })
+        .collect();
+    let per_school: Vec<usize> = (0..schools)
+        .map(|s| counts.iter().map(|part| part[s]).sum())
+        .collect();
+    let mut absences = vec![lesson_days.absence(first); per_school.iter().sum()];
+    let mut stretches: Vec<Vec<&mut [Absence]>> =
+        parts.iter().map(|_| Vec::with_capacity(schools)).collect();
     let mut rest = absences.as_mut_slice();
-    for w in starts.windows(2) {
-        let (school, after) = rest.split_at_mut(w[1] - w[0]);
-        per_school.push(school);
+    for s in 0..schools {
+        for (part, stretch) in counts.iter().zip(&mut stretches) {
+            let (here, after) = std::mem::take(&mut rest).split_at_mut(part[s]);
+            stretch.push(here);
+            rest = after;
+        }
+    }
+    parts
+        .into_par_iter()
+        .zip(stretches)
+        .for_each(|(part, mut stretch)| {
+            let mut placed = vec![0; schools];
+            for r in part.iter().filter(absent) {
+                let s = r.school.index();
+                stretch[s][placed[s]] = lesson_days.absence(r);
+                placed[s] += 1;
+            }
+        });
+    drop(registrations);
+    let mut rest = absences.as_mut_slice();
+    let mut each_school = Vec::with_capacity(schools);
+    for n in per_school {
+        let (here, after) = std::mem::take(&mut rest).split_at_mut(n);
+        each_school.push(here);
         rest = after;
     }
-    per_school
+    each_school
         .into_par_iter()
-        .for_each(|a| a.sort_unstable_by_key(|a| (a.pupil, a.slot)));
+        .for_each(|a| a.sort_by_key(|a| (a.pupil, a.slot)));
     absences
 }
 
@@ -377,7 +433,7 @@ fn check_across_rows(
             format!(
                 "this pupil is not enrolled at school {} on {}; the enrolment files must cover every registration",
                 schools.entry(r.school).id,
-                r.slot().date
+                seen.lesson_days.slot(r).date
             ),
         )
     };
@@ -397,7 +453,7 @@ fn check_across_rows(
     groups.sort_by_key(|&i| registrations[i].key);
     for group in groups.chunk_by(|&a, &b| registrations[a].key == registrations[b].key) {
         let first = registrations[group[0]];
-        let slot = first.slot();
+        let slot = seen.lesson_days.slot(&first);
         let when = format!("{} {}", slot.date, slot.half.as_str());
         let mut report = |i: usize, problem: Problem| {
             found.push((first.key, found.len(), problem));

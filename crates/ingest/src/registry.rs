@@ -59,7 +59,7 @@ pub(crate) fn read(
     let mut schools = Vec::with_capacity(table.height());
     // Each school's first row, to name both rows of a school listed twice.
     let mut rows: HashMap<SchoolId, usize> = HashMap::new();
-    table.for_each_row(quality, |row, v, _| {
+    table.for_each_row(quality, |row, v| {
         let id = row.parse::<SchoolId>(v, 0)?;
         if let Some(first) = rows.get(&id) {
             return Err(row.problem(

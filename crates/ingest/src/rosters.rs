@@ -30,7 +30,7 @@ pub(crate) fn read(files: &[PathBuf], quality: &mut DataQuality) -> Vec<RosterNa
         let Some(table) = Table::open(path, "rosters", &wanted, quality) else {
             continue;
         };
-        table.for_each_row(quality, |row, v, _| {
+        table.for_each_row(quality, |row, v| {
             let (first_name, last_name) = (v[0].trim(), v[1].trim());
             if first_name.is_empty() && last_name.is_empty() {
                 return Err(row.problem(

@@ -49,7 +49,7 @@ pub(crate) fn read(
         };
         let file = places.len() as u32;
         places.push(table.place());
-        table.for_each_row(quality, |row, v, _| {
+        table.for_each_row(quality, |row, v| {
             let Some(school) = schools.lookup(&row, v, 0)? else {
                 return Ok(());
             };
