@@ -181,7 +181,6 @@ impl<'a> PupilHalfDays<'a> {
 /// registrations and the schools and years that register. Exports list a
 /// school's rows together, and a pupil's: what was looked up for the last
 /// row is kept while they do not change.
-#[derive(Default)]
 struct Piece<'a> {
     registrations: Vec<Registration>,
     registered: HashSet<(SchoolRef, SchoolYear)>,
@@ -189,6 +188,20 @@ struct Piece<'a> {
     last_registered: Option<(SchoolRef, SchoolYear)>,
     last_number: String,
     last_pupil: Option<(PupilRef, &'a [EnrolmentSpan])>,
+}
+
+impl Piece<'_> {
+    /// Room for `rows` registrations, so none is copied as the piece grows.
+    fn new(rows: usize) -> Self {
+        Self {
+            registrations: Vec::with_capacity(rows),
+            registered: HashSet::new(),
+            last_school: None,
+            last_registered: None,
+            last_number: String::new(),
+            last_pupil: None,
+        }
+    }
 }
 
 /// `folder`: the registrations folder, named when a school has no rows.
@@ -225,7 +238,7 @@ pub(crate) fn read(
         registrations.reserve(table.height());
         table.for_each_row_on_every_core(
             quality,
-            Piece::default,
+            Piece::new,
             |piece, row, v| {
                 let number = row.non_empty(v, 0)?;
                 let (school, days_off_here) = match &piece.last_school {

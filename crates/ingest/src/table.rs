@@ -589,13 +589,13 @@ impl Table {
 
     /// [`Self::for_each_row`] for files of millions of rows: each batch is
     /// cut into pieces checked at once on every core, each piece with its
-    /// own `state` from `init`. `merge` gets the pieces' states in row
+    /// own state, which `init` makes for its number of rows. `merge` gets the pieces' states in row
     /// order, and refused rows are recorded in row order, so the outcome
     /// is that of checking row by row, whatever the number of cores.
     pub fn for_each_row_on_every_core<S: Send>(
         &self,
         quality: &mut DataQuality,
-        init: impl Fn() -> S + Sync,
+        init: impl Fn(usize) -> S + Sync,
         f: impl Fn(&mut S, RowRef, &[&str]) -> Result<(), Problem> + Sync,
         mut merge: impl FnMut(S),
     ) {
@@ -612,7 +612,7 @@ impl Table {
                         .iter()
                         .map(|c| c.as_ref().map(|c| c.slice(start, length)))
                         .collect();
-                    let mut state = init();
+                    let mut state = init(length);
                     let mut refused = Vec::new();
                     self.rows_of(
                         &columns,
@@ -1513,7 +1513,7 @@ mod tests {
         pool.install(|| {
             table.for_each_row_on_every_core(
                 &mut quality,
-                Vec::new,
+                Vec::with_capacity,
                 |piece: &mut Vec<String>, row, v| {
                     row.non_empty(v, 1)?;
                     piece.push(v[0].to_owned());
