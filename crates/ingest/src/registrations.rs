@@ -428,9 +428,12 @@ fn check_across_rows(
         .filter(|r| seen.insert(r))
         .copied()
         .collect();
-    seen.bits.fill(0);
-    for r in &repeated {
-        seen.insert(r);
+    // Clearing touches every page of the bits: only when there is a repeat.
+    if !repeated.is_empty() {
+        seen.bits.fill(0);
+        for r in &repeated {
+            seen.insert(r);
+        }
     }
     let repeated = |r: &Registration| !repeated.is_empty() && seen.contains(r);
     let problem = |r: &Registration, position: usize, kind, message: String| {
