@@ -1112,10 +1112,18 @@ fn read_workbook(
     let first_number = start_row as usize + 1;
     let (header, warning) = locate_header(&top, first_number, known, path)?;
     let headers = top[header].clone();
+    let first_row = first_number + header + 1;
     let mut cells: Vec<Vec<String>> = vec![Vec::new(); headers.len()];
-    for row in range.rows().skip(header + 1) {
+    // A workbook's text is Unicode, but a cell can hold text pasted from a
+    // file that was decoded twice.
+    let mut garbled = None;
+    for (i, row) in range.rows().skip(header + 1).enumerate() {
         for (column, cell) in cells.iter_mut().zip(row) {
-            column.push(cell_text(cell));
+            let text = cell_text(cell);
+            if garbled.is_none() && garbled_line(&text).is_some() {
+                garbled = Some(garbled_text(path, first_row + i));
+            }
+            column.push(text);
         }
     }
     let columns = headers
@@ -1131,8 +1139,8 @@ fn read_workbook(
     Ok(RawTable {
         headers,
         rows: RawRows::Read(columns),
-        first_row: first_number + header + 1,
-        warnings: warning.into_iter().collect(),
+        first_row,
+        warnings: warning.into_iter().chain(garbled).collect(),
     })
 }
 
@@ -1202,15 +1210,20 @@ fn decode(mut bytes: Vec<u8>, path: &Path) -> Result<(Vec<u8>, Option<Problem>),
     } else {
         text
     };
-    let warning = garbled_line(&text).map(|line| Problem {
-        row: Some(line),
+    let warning = garbled_line(&text).map(|line| garbled_text(path, line));
+    Ok((text.into_bytes(), warning))
+}
+
+/// The warning for text that was decoded twice, at the first such row.
+fn garbled_text(path: &Path, row: usize) -> Problem {
+    Problem {
+        row: Some(row),
         ..Problem::file(
             ProblemKind::SuspectText,
             path,
             "text such as `Ã©` looks like UTF-8 read as another encoding and saved again; check accents in this file",
         )
-    });
-    Ok((text.into_bytes(), warning))
+    }
 }
 
 /// The line of the first `Ã` or `â€` followed by a continuation-like
@@ -1481,6 +1494,36 @@ mod tests {
 
     fn row(values: &[&str]) -> Vec<String> {
         values.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    /// A workbook cell holding text decoded twice is named by its row, as
+    /// in a CSV file; the row is still read.
+    #[test]
+    fn garbled_text_in_a_workbook_is_named_by_its_row() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("registry.xlsx");
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        for (r, (id, name)) in [
+            ("school_id", "name"),
+            ("1", "Sint-Jan"),
+            ("2", "CafÃ© De Brug"),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            sheet.write_string(r as u32, 0, id).unwrap();
+            sheet.write_string(r as u32, 1, name).unwrap();
+        }
+        book.save(&path).unwrap();
+        let (rows, problems) = read_path(&path, &[]);
+        assert_eq!(rows.len(), 2);
+        assert_eq!(
+            problems,
+            [
+                "registry.xlsx: row 3: text such as `Ã©` looks like UTF-8 read as another encoding and saved again; check accents in this file"
+            ]
+        );
     }
 
     /// Rows checked in pieces on several cores come out as if checked one
