@@ -601,6 +601,7 @@ impl Table {
     ) {
         self.each_batch(quality, |columns, offset, quality| {
             let height = height_of(columns);
+            // Two pieces a core: a core whose piece was quick takes another.
             let pieces = 2 * rayon::current_num_threads();
             let size = height.div_ceil(pieces).max(1);
             let checked: Vec<(S, Vec<Problem>)> = (0..height.div_ceil(size))
