@@ -589,9 +589,10 @@ impl Table {
 
     /// [`Self::for_each_row`] for files of millions of rows: each batch is
     /// cut into pieces checked at once on every core, each piece with its
-    /// own state, which `init` makes for its number of rows. `merge` gets the pieces' states in row
-    /// order, and refused rows are recorded in row order, so the outcome
-    /// is that of checking row by row, whatever the number of cores.
+    /// own state, which `init` makes for its number of rows. `merge` gets
+    /// the pieces' states in row order, and refused rows are recorded in
+    /// row order, so the outcome is that of checking row by row, whatever
+    /// the number of cores.
     pub fn for_each_row_on_every_core<S: Send>(
         &self,
         quality: &mut DataQuality,
@@ -1549,7 +1550,7 @@ mod tests {
         )
         .unwrap();
         let mut schools: Vec<String> = Vec::new();
-        // 4 threads, so 8 pieces of at most 2 rows each.
+        // 4 threads ask for 8 pieces: 9 rows make 5 pieces of at most 2.
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(4)
             .build()
