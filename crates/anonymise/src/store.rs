@@ -248,10 +248,7 @@ fn damaged(path: &Path, e: impl std::fmt::Display) -> StoreError {
 }
 
 fn sha256(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    mirror_model::hex(&Sha256::digest(bytes))
 }
 
 fn parquet(frame: PolarsResult<DataFrame>) -> PolarsResult<Vec<u8>> {

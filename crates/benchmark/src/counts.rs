@@ -298,7 +298,6 @@ pub(crate) fn count(
         .collect()
 }
 
-/// The city's records grouped by school and pupil, built once per period.
 /// The city's enrolments, absences and guidance files by school and pupil,
 /// sorted once for every period of a run.
 pub(crate) struct Tables<'a> {

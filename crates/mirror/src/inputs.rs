@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use mirror_model::Config;
+use mirror_model::{Config, hex};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -36,10 +36,6 @@ pub struct Inputs {
     /// print. The city store is kept under it.
     #[serde(skip)]
     pub pupil_sources_sha256: String,
-}
-
-pub fn hex(digest: &[u8]) -> String {
-    digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Hashes every input of a run with `config` (loaded from `config_path`).

@@ -11,11 +11,11 @@ use chrono::NaiveDate;
 use mirror_anonymise::disclosure::Suppression;
 use mirror_anonymise::{LeakError, RedactionCounts, Rule};
 use mirror_benchmark::{Period, SchoolMirror};
-use mirror_model::SchoolId;
+use mirror_model::{SchoolId, hex};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::inputs::{Inputs, hex};
+use crate::inputs::Inputs;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Written {

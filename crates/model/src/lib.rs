@@ -35,6 +35,12 @@ impl ParseValueError {
     }
 }
 
+/// How every hash the tool writes (a manifest's, an input's, the city
+/// store's) is spelled: lowercase hexadecimal, two digits a byte.
+pub fn hex(digest: &[u8]) -> String {
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 mod guidance;
 mod practice;
 mod questionnaire;
