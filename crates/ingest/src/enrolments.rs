@@ -162,22 +162,36 @@ impl<'a> Schools<'a> {
 /// An enrolment's first and last day and school.
 pub(crate) type EnrolmentSpan = (NaiveDate, NaiveDate, SchoolRef);
 
-/// Each pupil's enrolments, to find where a pupil is on a day.
+/// Each pupil's enrolments, to find where a pupil is on a day: held by
+/// pupil reference, which is dense, so that finding them is an index and
+/// not a hash (a twentieth of checking registrations that do not list a
+/// pupil's half days together).
 #[derive(Default)]
 pub(crate) struct EnrolledOn {
-    by_pupil: FastMap<PupilRef, Vec<EnrolmentSpan>>,
+    /// Every enrolment, those of a pupil together in their order.
+    spans: Vec<EnrolmentSpan>,
+    /// Pupil `p`'s enrolments are `spans[starts[p]..starts[p + 1]]`.
+    starts: Vec<usize>,
 }
 
 impl EnrolledOn {
     pub fn new(enrolments: &[Enrolment]) -> Self {
-        let mut by_pupil: FastMap<PupilRef, Vec<_>> = FastMap::default();
+        let pupils = enrolments.iter().map(|e| e.pupil.0 as usize + 1).max();
+        let mut starts = vec![0; pupils.unwrap_or(0) + 1];
         for e in enrolments {
-            by_pupil
-                .entry(e.pupil)
-                .or_default()
-                .push((e.from, e.to, e.school));
+            starts[e.pupil.0 as usize + 1] += 1;
         }
-        Self { by_pupil }
+        for p in 1..starts.len() {
+            starts[p] += starts[p - 1];
+        }
+        let mut placed = starts.clone();
+        let mut spans = vec![(NaiveDate::MIN, NaiveDate::MIN, SchoolRef(0)); enrolments.len()];
+        for e in enrolments {
+            let at = &mut placed[e.pupil.0 as usize];
+            spans[*at] = (e.from, e.to, e.school);
+            *at += 1;
+        }
+        Self { spans, starts }
     }
 
     /// The school `pupil` is enrolled at on `date`, if any (enrolments of a
@@ -188,7 +202,11 @@ impl EnrolledOn {
 
     /// `pupil`'s enrolments: from, to and school.
     pub fn of(&self, pupil: PupilRef) -> &[EnrolmentSpan] {
-        self.by_pupil.get(&pupil).map_or(&[], Vec::as_slice)
+        let p = pupil.0 as usize;
+        match (self.starts.get(p), self.starts.get(p + 1)) {
+            (Some(&from), Some(&to)) => &self.spans[from..to],
+            _ => &[],
+        }
     }
 }
 
@@ -333,4 +351,53 @@ pub(crate) fn read(
         .collect();
     enrolments.sort_by_key(|e| (e.school, e.pupil, e.from));
     enrolments
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A day of school year 2025-2026.
+    fn day((m, d): (u32, u32)) -> NaiveDate {
+        NaiveDate::from_ymd_opt(if m >= 9 { 2025 } else { 2026 }, m, d).unwrap()
+    }
+
+    fn enrolment(pupil: u32, school: u32, from: (u32, u32), to: (u32, u32)) -> Enrolment {
+        Enrolment {
+            pupil: PupilRef(pupil),
+            school: SchoolRef(school),
+            from: day(from),
+            to: day(to),
+            grade: Grade::new('P', 3).unwrap(),
+            form: EducationForm::Primary,
+            birth_year: 2017,
+        }
+    }
+
+    /// Pupil 2 changes school in January, listed before and after pupil 0;
+    /// pupil 1 has no enrolment and pupil 3 is past the last one.
+    #[test]
+    fn each_pupil_finds_its_own_enrolments_in_their_order() {
+        let enrolled = EnrolledOn::new(&[
+            enrolment(2, 7, (9, 1), (12, 31)),
+            enrolment(0, 5, (9, 1), (6, 30)),
+            enrolment(2, 8, (1, 5), (6, 30)),
+        ]);
+        let schools = |p: u32| -> Vec<u32> {
+            enrolled
+                .of(PupilRef(p))
+                .iter()
+                .map(|(_, _, s)| s.0)
+                .collect()
+        };
+        assert_eq!(schools(0), [5]);
+        assert!(schools(1).is_empty());
+        assert_eq!(schools(2), [7, 8]);
+        assert!(schools(3).is_empty());
+        let on = |p: u32, m: u32, d: u32| enrolled.school(PupilRef(p), day((m, d))).map(|s| s.0);
+        assert_eq!(on(2, 12, 31), Some(7));
+        assert_eq!(on(2, 1, 2), None, "between the two enrolments");
+        assert_eq!(on(2, 1, 5), Some(8));
+        assert_eq!(on(0, 3, 3), Some(5));
+    }
 }

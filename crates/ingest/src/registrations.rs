@@ -104,6 +104,12 @@ impl<'a> LessonDays<'a> {
         }
     }
 
+    /// The date of a day number within the index.
+    fn date_of(&self, day: i32) -> Option<NaiveDate> {
+        let i = usize::try_from(day.checked_sub(self.first_day)?).ok()?;
+        self.dates.get(i).copied()
+    }
+
     /// The position of a registration's half day, which has lessons, so
     /// lies within the index.
     fn position(&self, r: &Registration) -> usize {
@@ -259,7 +265,10 @@ pub(crate) fn read(
                         }
                     },
                 };
-                let date = row.date(v, 2)?;
+                let date = match lesson_days.date_of(row.day_number(v, 2)?) {
+                    Some(date) => date,
+                    None => row.date(v, 2)?,
+                };
                 let half: HalfDay = row.parse(v, 3)?;
                 let slot = HalfDaySlot { date, half };
                 let year = SchoolYear::containing(date);
