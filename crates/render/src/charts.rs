@@ -2,7 +2,7 @@
 //! blue and solid, peers grey and dashed or light, so the charts read in
 //! colour, for colour-blind readers and in black-and-white print.
 
-use mirror_benchmark::{Against, Band, Figure, SchoolMirror, YearFigures};
+use mirror_benchmark::{Against, Band, Figure, PeerFigure, PeerSpread, SchoolMirror, YearFigures};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use serde::Deserialize;
@@ -29,6 +29,8 @@ const LIMIT_998: RGBColor = RGBColor(165, 165, 165);
 pub(crate) struct ChartLabels {
     pub school: String,
     pub peers_median: String,
+    /// The legend's name for peer marks that are all pooled figures.
+    pub peers_pooled: String,
     pub peers_middle_half: String,
     pub rate_axis: String,
     pub year_axis: String,
@@ -254,8 +256,8 @@ pub(crate) fn trend(m: &SchoolMirror, l: &ChartLabels) -> Result<String, ChartEr
             }
             .map_err(|e| err(e.to_string()))?;
         }
-        let has_peers = spreads.iter().any(Option::is_some);
-        legend_row(&legend, l, true, has_peers).map_err(|e| err(e.to_string()))?;
+        let peers = PeerLegend::of(points.iter().map(|(_, y)| y.problematic_rate.peers));
+        legend_row(&legend, l, true, peers).map_err(|e| err(e.to_string()))?;
         root.present().map_err(|e| err(e.to_string()))?;
     }
     Ok(svg)
@@ -506,13 +508,48 @@ fn runs<T: Copy>(values: &[Option<T>]) -> Vec<Vec<(f64, T)>> {
     out
 }
 
+/// What a chart's peer marks are, for its legend to name. Below
+/// `MIN_SCHOOLS_FOR_SPREAD` similar schools a peer figure is the group's
+/// pooled one with the school's, without a middle half: a chart of only
+/// those must not promise a median and a band it does not draw. Where some
+/// marks are medians the legend names those, and the caption the rest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PeerLegend {
+    /// No peer mark at all.
+    Absent,
+    Median,
+    Pooled,
+}
+
+impl PeerLegend {
+    pub(crate) fn of(spreads: impl IntoIterator<Item = Option<PeerSpread>>) -> Self {
+        let mut legend = Self::Absent;
+        for spread in spreads.into_iter().flatten() {
+            match spread.figure {
+                PeerFigure::Median => return Self::Median,
+                PeerFigure::Pooled => legend = Self::Pooled,
+            }
+        }
+        legend
+    }
+
+    /// The legend's words for the peer mark, if there is one.
+    pub(crate) fn label(self, l: &ChartLabels) -> Option<&str> {
+        match self {
+            Self::Absent => None,
+            Self::Median => Some(&l.peers_median),
+            Self::Pooled => Some(&l.peers_pooled),
+        }
+    }
+}
+
 /// The legend, below the plot so it never covers data. Widths are estimated
 /// (plotters has no font metrics without `ttf`): about 0.5 em per character.
 fn legend_row<DB: DrawingBackend>(
     area: &DrawingArea<DB, plotters::coord::Shift>,
     l: &ChartLabels,
     lines: bool,
-    has_peers: bool,
+    peers: PeerLegend,
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
     let y = 17;
     let mut x = 80;
@@ -531,9 +568,9 @@ fn legend_row<DB: DrawingBackend>(
         ))?;
     }
     area.draw(&text(&l.school, x + 38))?;
-    if !has_peers {
+    let Some(peers_label) = peers.label(l) else {
         return Ok(());
-    }
+    };
     x += advance(&l.school);
     if lines {
         for dash in [x, x + 12, x + 24] {
@@ -552,8 +589,11 @@ fn legend_row<DB: DrawingBackend>(
             PEERS.stroke_width(1),
         ))?;
     }
-    area.draw(&text(&l.peers_median, x + 38))?;
-    x += advance(&l.peers_median);
+    area.draw(&text(peers_label, x + 38))?;
+    if peers == PeerLegend::Pooled {
+        return Ok(());
+    }
+    x += advance(peers_label);
     if lines {
         area.draw(&Rectangle::new(
             [(x, y - 7), (x + 30, y + 7)],
@@ -673,8 +713,8 @@ pub(crate) fn bands(m: &SchoolMirror, l: &ChartLabels) -> Result<String, ChartEr
                 }
             }
         }
-        let has_peers = shown.iter().any(|b| b.share.peers.is_some());
-        legend_row(&legend, l, false, has_peers).map_err(|e| err(e.to_string()))?;
+        let peers = PeerLegend::of(shown.iter().map(|b| b.share.peers));
+        legend_row(&legend, l, false, peers).map_err(|e| err(e.to_string()))?;
         root.present().map_err(|e| err(e.to_string()))?;
     }
     Ok(svg)
@@ -730,6 +770,50 @@ mod trend_tests {
             .filter(|l| l.contains("<polyline") && l.contains("stroke=\"#003F7D\""))
             .count();
         assert_eq!(whole_lines, 2, "{whole}");
+    }
+
+    /// Fewer than 10 similar schools in every year: each peer mark is the
+    /// group's pooled figure, drawn without a band, and the legend names it
+    /// so, with no middle half. One year with 12 schools and a median: the
+    /// legend names the median and its middle half (the caption says which
+    /// marks are pooled).
+    #[test]
+    fn the_legend_names_pooled_peer_figures_as_pooled() {
+        let renderer = Renderer::new(&templates()).unwrap();
+        let labels = &renderer.labels["en"];
+        let mut m = mirror("en");
+        for y in &mut m.history {
+            let peers = y.problematic_rate.peers.as_mut().unwrap();
+            let pooled = peers.median;
+            *peers = PeerSpread {
+                lower_quartile: pooled,
+                median: pooled,
+                upper_quartile: pooled,
+                schools: 6,
+                figure: PeerFigure::Pooled,
+            };
+        }
+        let pooled = super::trend(&m, labels).unwrap();
+        assert!(
+            pooled.contains("Similar schools and yours together")
+                && !pooled.contains("Median of similar schools")
+                && !pooled.contains("Middle half"),
+            "{pooled}"
+        );
+        m.history[0].problematic_rate.peers = Some(PeerSpread {
+            lower_quartile: 0.015,
+            median: 0.021,
+            upper_quartile: 0.03,
+            schools: 12,
+            figure: PeerFigure::Median,
+        });
+        let mixed = super::trend(&m, labels).unwrap();
+        assert!(
+            mixed.contains("Median of similar schools")
+                && mixed.contains("Middle half")
+                && !mixed.contains("yours together"),
+            "{mixed}"
+        );
     }
 
     /// The value of attribute `name` in the SVG element `tag`.

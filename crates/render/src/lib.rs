@@ -1155,8 +1155,9 @@ mod tests {
         let labels = &renderer.labels["nl"];
         let svg = charts::trend(&m, labels).unwrap();
         assert!(svg.contains("niet getoond"));
-        // No peers, so no legend entry for them.
+        // No peers, so no legend entry for them, of either kind.
         assert!(!svg.contains("Mediaan vergelijkbare scholen"));
+        assert!(!svg.contains("Vergelijkbare scholen en uw school samen"));
     }
 
     #[test]

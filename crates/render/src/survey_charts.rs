@@ -20,8 +20,8 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::charts::{
-    ChartError, ChartLabels, PEER_BAND, PEERS, SCHOOL, TEXT_SIZE, WIDTH, chart_error, font,
-    percent_digits,
+    ChartError, ChartLabels, PEER_BAND, PEERS, PeerLegend, SCHOOL, TEXT_SIZE, WIDTH, chart_error,
+    font, percent_digits,
 };
 
 /// The respondent groups' names, for the charts and the template.
@@ -233,11 +233,13 @@ fn scales(instrument: &InstrumentMirror, l: &ChartLabels) -> Result<String, Char
         .map(|s| HEADER + ROW * s.groups.len() as i32)
         .sum();
     let height = MARGIN_TOP + rows + X_AXIS + LEGEND;
-    let has_peers = instrument
-        .scales
-        .iter()
-        .flat_map(|s| &s.groups)
-        .any(|g| g.peers.is_some());
+    let peers = PeerLegend::of(
+        instrument
+            .scales
+            .iter()
+            .flat_map(|s| &s.groups)
+            .map(|g| g.peers),
+    );
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (WIDTH, height as u32)).into_drawing_area();
@@ -291,7 +293,7 @@ fn scales(instrument: &InstrumentMirror, l: &ChartLabels) -> Result<String, Char
                 y += ROW;
             }
         }
-        scales_legend(&legend, l, has_peers).map_err(|e| err(e.to_string()))?;
+        scales_legend(&legend, l, peers).map_err(|e| err(e.to_string()))?;
         root.present().map_err(|e| err(e.to_string()))?;
     }
     Ok(svg)
@@ -365,11 +367,12 @@ fn group_row<DB: DrawingBackend>(
 }
 
 /// The scales chart's legend, below the plot: the school's bar, the peers'
-/// median and middle half, or that there are too few peers to show.
+/// median and middle half (or their pooled figure, which has none), or
+/// that there are too few peers to show.
 fn scales_legend<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     l: &ChartLabels,
-    has_peers: bool,
+    peers: PeerLegend,
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
     let y = 17;
     let size = TEXT_SIZE - 1.0;
@@ -389,15 +392,18 @@ fn scales_legend<DB: DrawingBackend>(
     ))?;
     area.draw(&text(&l.school, x + 36, &BLACK))?;
     x += 36 + text_width(&l.school, size) + 28;
-    if !has_peers {
+    let Some(peers_label) = peers.label(l) else {
         return area.draw(&text(&l.no_peers, x, &PEERS));
-    }
+    };
     area.draw(&PathElement::new(
         vec![(x + 14, y - 10), (x + 14, y + 10)],
         PEERS.stroke_width(2),
     ))?;
-    area.draw(&text(&l.peers_median, x + 26, &BLACK))?;
-    x += 26 + text_width(&l.peers_median, size) + 28;
+    area.draw(&text(peers_label, x + 26, &BLACK))?;
+    if peers == PeerLegend::Pooled {
+        return Ok(());
+    }
+    x += 26 + text_width(peers_label, size) + 28;
     area.draw(&Rectangle::new(
         [(x, y - 8), (x + 28, y + 8)],
         PEER_BAND.filled(),
