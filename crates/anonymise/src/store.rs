@@ -329,13 +329,18 @@ fn absences_from(mut frame: DataFrame) -> PolarsResult<Vec<Absence>> {
     // Codes checked first, so that the millions of rows are built without
     // a `Result` each: collecting results in parallel gathers them in
     // pieces and copies them, five times the work of the rows themselves.
-    if let Some(row) = category
-        .iter()
-        .position(|c| *c as usize >= AbsenceCategory::ALL.len())
-    {
+    // The largest code first, a pass the compiler vectorises: looking for
+    // the first bad row in every row took a tenth of loading them.
+    let largest = |column: &[u32]| column.iter().copied().fold(0, u32::max);
+    if largest(category) as usize >= AbsenceCategory::ALL.len() {
+        let row = category
+            .iter()
+            .position(|c| *c as usize >= AbsenceCategory::ALL.len())
+            .unwrap_or_default();
         polars_bail!(ComputeError: "row {row}: category code {} is out of range", category[row]);
     }
-    if let Some(row) = half.iter().position(|h| *h > 1) {
+    if largest(half) > 1 {
+        let row = half.iter().position(|h| *h > 1).unwrap_or_default();
         polars_bail!(ComputeError: "row {row}: half_day code {} is out of range", half[row]);
     }
     let mut absences = Vec::with_capacity(pupil.len());
@@ -367,17 +372,17 @@ struct Dates {
 
 impl Dates {
     fn of(days: &[i32]) -> PolarsResult<Self> {
-        let (Some(first), Some(last)) = (days.iter().min(), days.iter().max()) else {
+        if days.is_empty() {
             return Ok(Self {
                 first: 0,
                 dates: Vec::new(),
             });
-        };
-        let dates = (*first..=*last).map(date_of).collect::<PolarsResult<_>>()?;
-        Ok(Self {
-            first: *first,
-            dates,
-        })
+        }
+        // Folds over values, which vectorise, not `min()` over references.
+        let first = days.iter().copied().fold(i32::MAX, i32::min);
+        let last = days.iter().copied().fold(i32::MIN, i32::max);
+        let dates = (first..=last).map(date_of).collect::<PolarsResult<_>>()?;
+        Ok(Self { first, dates })
     }
 
     fn get(&self, day: i32) -> NaiveDate {
