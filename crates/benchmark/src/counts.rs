@@ -261,41 +261,62 @@ impl<'a> YearIndex<'a> {
 /// 20 school days, about four weeks.
 const FOLLOW_UP_SCHOOL_DAYS: usize = 20;
 
-/// Counts of every school over `period`; schools without a pupil expected in
-/// it are left out.
+/// Counts of every school over each of `periods`, in their order; in each,
+/// schools without a pupil expected are left out. A school's periods are
+/// counted together, pupil by pupil: each pupil's absences are read from
+/// memory once for all of them, not once a period (waiting for them was a
+/// third of counting).
 pub(crate) fn count(
     city: &AnonymisedCity,
     by_school: &Tables,
-    period: &Period,
+    periods: &[Period],
     thresholds: &[u32],
     cohort: Cohort,
-) -> BTreeMap<SchoolRef, PeriodCounts> {
-    let Some(calendar) = city.calendar().year(period.year) else {
-        return BTreeMap::new();
-    };
-    let city_index = YearIndex::new(calendar);
-    (0..city.schools().len())
+) -> Vec<BTreeMap<SchoolRef, PeriodCounts>> {
+    // The periods the calendar has lessons for, with the city's index.
+    let calendars: Vec<(usize, &SchoolYearCalendar, YearIndex)> = periods
+        .iter()
+        .enumerate()
+        .filter_map(|(k, p)| {
+            let calendar = city.calendar().year(p.year)?;
+            Some((k, calendar, YearIndex::new(calendar)))
+        })
+        .collect();
+    let schools: Vec<Vec<PeriodCounts>> = (0..city.schools().len())
         .into_par_iter()
-        .filter_map(|i| {
+        .map(|i| {
             let school = SchoolRef(i as u32);
             // A school with days off has its own lesson half days: they are
             // no expected half days, no weekday half and no school day next
             // to a holiday (but not a holiday either).
-            let own = city.days_off().school_year(school, calendar);
-            let own_index;
-            let index = match &own {
-                Cow::Borrowed(_) => &city_index,
-                Cow::Owned(year) => {
-                    own_index = YearIndex::new(year);
-                    &own_index
-                }
-            };
-            let c = count_school(by_school, school, index, period, thresholds, cohort);
-            (c.pupils > 0).then_some((school, c))
+            let own: Vec<Cow<SchoolYearCalendar>> = calendars
+                .iter()
+                .map(|(_, calendar, _)| city.days_off().school_year(school, calendar))
+                .collect();
+            let own_indexes: Vec<Option<YearIndex>> = own
+                .iter()
+                .map(|year| match year {
+                    Cow::Borrowed(_) => None,
+                    Cow::Owned(year) => Some(YearIndex::new(year)),
+                })
+                .collect();
+            let counted: Vec<(&Period, &YearIndex)> = calendars
+                .iter()
+                .zip(&own_indexes)
+                .map(|((k, _, city_index), own)| (&periods[*k], own.as_ref().unwrap_or(city_index)))
+                .collect();
+            count_school(by_school, school, &counted, thresholds, cohort)
         })
-        .collect::<Vec<_>>()
-        .into_iter()
-        .collect()
+        .collect();
+    let mut counts = vec![BTreeMap::new(); periods.len()];
+    for (i, counted) in schools.into_iter().enumerate() {
+        for ((k, _, _), c) in calendars.iter().zip(counted) {
+            if c.pupils > 0 {
+                counts[*k].insert(SchoolRef(i as u32), c);
+            }
+        }
+    }
+    counts
 }
 
 /// The city's enrolments, absences and guidance files by school and pupil,
@@ -393,42 +414,42 @@ struct PupilTally {
     forms: Vec<EducationForm>,
 }
 
+/// One school's counts over each of `periods`, with the lesson index of
+/// its calendar in that period's school year.
 fn count_school(
     tables: &Tables,
     school: SchoolRef,
-    index: &YearIndex,
-    period: &Period,
+    periods: &[(&Period, &YearIndex)],
     thresholds: &[u32],
     cohort: Cohort,
-) -> PeriodCounts {
-    let mut c = PeriodCounts {
-        pupils_from_threshold: vec![0; thresholds.len()],
-        pupils_per_band: vec![0; thresholds.len() + 2],
-        ..Default::default()
-    };
+) -> Vec<PeriodCounts> {
+    let mut counts: Vec<PeriodCounts> = periods
+        .iter()
+        .map(|_| PeriodCounts {
+            pupils_from_threshold: vec![0; thresholds.len()],
+            pupils_per_band: vec![0; thresholds.len() + 2],
+            ..Default::default()
+        })
+        .collect();
+    let cohort_days: Vec<Option<NaiveDate>> = periods
+        .iter()
+        .map(|(period, _)| match cohort {
+            Cohort::Enrolled => None,
+            Cohort::EnrolledOn { month, day } => {
+                let y = if month >= 9 {
+                    period.year.start_year()
+                } else {
+                    period.year.start_year() + 1
+                };
+                NaiveDate::from_ymd_opt(y, month, day).map(|d| d.min(period.to))
+            }
+        })
+        .collect();
     let enrolments = Tables::of_school(&tables.enrolments, school, |e| e.school);
     let runs = Tables::of_school(&tables.runs, school, |r| r.school);
-    let cohort_day = match cohort {
-        Cohort::Enrolled => None,
-        Cohort::EnrolledOn { month, day } => {
-            let y = if month >= 9 {
-                period.year.start_year()
-            } else {
-                period.year.start_year() + 1
-            };
-            NaiveDate::from_ymd_opt(y, month, day).map(|d| d.min(period.to))
-        }
-    };
     let mut runs = runs.iter().peekable();
     for pupil_enrolments in enrolments.chunk_by(|a, b| a.pupil == b.pupil) {
         let pupil = pupil_enrolments[0].pupil;
-        if let Some(day) = cohort_day
-            && !pupil_enrolments
-                .iter()
-                .any(|e| e.from <= day && day <= e.to)
-        {
-            continue;
-        }
         // This pupil's absences at the school: runs and enrolments are
         // both in pupil order, so a walk forward finds them.
         while runs.next_if(|r| r.pupil < pupil).is_some() {}
@@ -436,91 +457,129 @@ fn count_school(
             Some(run) => &tables.absences[run.absences.clone()],
             None => &[],
         };
-        let mut t = PupilTally::default();
-        for e in pupil_enrolments {
-            let (from, to) = (e.from.max(period.from), e.to.min(period.to));
-            if from > to {
+        for (((period, index), c), cohort_day) in periods.iter().zip(&mut counts).zip(&cohort_days)
+        {
+            if let Some(day) = cohort_day
+                && !pupil_enrolments
+                    .iter()
+                    .any(|e| e.from <= *day && *day <= e.to)
+            {
                 continue;
             }
-            let range = index.range(from, to);
-            if range.is_empty() {
-                continue;
-            }
-            let (lo, hi) = (&index.running[range.start], &index.running[range.end]);
-            let expected = u64::from(range.len() as u32);
-            t.expected += expected;
-            for (k, month) in c.by_month.iter_mut().enumerate() {
-                month.expected += u64::from(hi[k] - lo[k]);
-            }
-            for (d, halves) in c.by_weekday.iter_mut().enumerate() {
-                for (h, half) in halves.iter_mut().enumerate() {
-                    let k = MONTHS + d * 2 + h;
-                    half.expected += u64::from(hi[k] - lo[k]);
-                }
-            }
-            for (n, near) in c.near_holidays.iter_mut().enumerate() {
-                let k = MONTHS + WEEKDAYS * 2 + n;
-                near.expected += u64::from(hi[k] - lo[k]);
-            }
-            let mut problematic = 0;
-            // The pupil's absences are in half-day order: only those of
-            // the enrolment's days in the period are visited, not every
-            // year's.
-            let first = own.partition_point(|a| a.slot.date < from);
-            let last = own.partition_point(|a| a.slot.date <= to);
-            for a in &own[first..last.max(first)] {
-                let Some(i) = index.position(a.slot.date, a.slot.half) else {
-                    continue; // ingest refuses absences on days without lessons
-                };
-                c.absent[category_index(a.category)] += 1;
-                if a.category != AbsenceCategory::Problematic {
-                    continue;
-                }
-                problematic += 1;
-                t.problematic += 1;
-                t.problematic_at.push(i);
-                let [month, weekday, near] = index.buckets[i];
-                c.by_month[month].problematic += 1;
-                c.by_weekday[(weekday - MONTHS) / 2][(weekday - MONTHS) % 2].problematic += 1;
-                c.near_holidays[near - MONTHS - WEEKDAYS * 2].problematic += 1;
-            }
-            let slice = HalfDays {
-                expected,
-                problematic,
-            };
-            // A pupil counts once in a grade or form, however many enrolments.
-            let first_in_grade = !t.grades.contains(&e.grade);
-            let first_in_form = !t.forms.contains(&e.form);
-            let grade = c.by_grade.entry(e.grade).or_default();
-            grade.half_days.add(slice);
-            grade.pupils += u32::from(first_in_grade);
-            let form = c.by_form.entry(e.form).or_default();
-            form.half_days.add(slice);
-            form.pupils += u32::from(first_in_form);
-            t.grades.push(e.grade);
-            t.forms.push(e.form);
-            t.enrolled.push(range);
+            count_pupil(
+                c,
+                pupil_enrolments,
+                own,
+                index,
+                period,
+                thresholds,
+                tables,
+                school,
+            );
         }
-        if t.expected == 0 {
+    }
+    for c in &mut counts {
+        c.guidance.days_to_file.sort_unstable();
+    }
+    counts
+}
+
+/// Adds one pupil's enrolments at a school, and `own` absences there, to
+/// the school's counts `c` over `period`.
+#[allow(clippy::too_many_arguments)]
+fn count_pupil(
+    c: &mut PeriodCounts,
+    pupil_enrolments: &[&Enrolment],
+    own: &[Absence],
+    index: &YearIndex,
+    period: &Period,
+    thresholds: &[u32],
+    tables: &Tables,
+    school: SchoolRef,
+) {
+    let mut t = PupilTally::default();
+    for e in pupil_enrolments {
+        let (from, to) = (e.from.max(period.from), e.to.min(period.to));
+        if from > to {
             continue;
         }
-        t.problematic_at.sort_unstable();
-        if let Some(first) = thresholds.first()
-            && let Some(i) = t.problematic_at.get(*first as usize - 1)
-        {
-            t.reached_on = Some(index.calendar.lesson_half_days()[*i].date);
+        let range = index.range(from, to);
+        if range.is_empty() {
+            continue;
         }
-        add_pupil(
-            &mut c,
-            &t,
-            thresholds,
-            index,
-            tables.files.get(&(school, pupil)),
-            period,
-        );
+        let (lo, hi) = (&index.running[range.start], &index.running[range.end]);
+        let expected = u64::from(range.len() as u32);
+        t.expected += expected;
+        for (k, month) in c.by_month.iter_mut().enumerate() {
+            month.expected += u64::from(hi[k] - lo[k]);
+        }
+        for (d, halves) in c.by_weekday.iter_mut().enumerate() {
+            for (h, half) in halves.iter_mut().enumerate() {
+                let k = MONTHS + d * 2 + h;
+                half.expected += u64::from(hi[k] - lo[k]);
+            }
+        }
+        for (n, near) in c.near_holidays.iter_mut().enumerate() {
+            let k = MONTHS + WEEKDAYS * 2 + n;
+            near.expected += u64::from(hi[k] - lo[k]);
+        }
+        let mut problematic = 0;
+        // The pupil's absences are in half-day order: only those of
+        // the enrolment's days in the period are visited, not every
+        // year's.
+        let first = own.partition_point(|a| a.slot.date < from);
+        let last = own.partition_point(|a| a.slot.date <= to);
+        for a in &own[first..last.max(first)] {
+            let Some(i) = index.position(a.slot.date, a.slot.half) else {
+                continue; // ingest refuses absences on days without lessons
+            };
+            c.absent[category_index(a.category)] += 1;
+            if a.category != AbsenceCategory::Problematic {
+                continue;
+            }
+            problematic += 1;
+            t.problematic += 1;
+            t.problematic_at.push(i);
+            let [month, weekday, near] = index.buckets[i];
+            c.by_month[month].problematic += 1;
+            c.by_weekday[(weekday - MONTHS) / 2][(weekday - MONTHS) % 2].problematic += 1;
+            c.near_holidays[near - MONTHS - WEEKDAYS * 2].problematic += 1;
+        }
+        let slice = HalfDays {
+            expected,
+            problematic,
+        };
+        // A pupil counts once in a grade or form, however many enrolments.
+        let first_in_grade = !t.grades.contains(&e.grade);
+        let first_in_form = !t.forms.contains(&e.form);
+        let grade = c.by_grade.entry(e.grade).or_default();
+        grade.half_days.add(slice);
+        grade.pupils += u32::from(first_in_grade);
+        let form = c.by_form.entry(e.form).or_default();
+        form.half_days.add(slice);
+        form.pupils += u32::from(first_in_form);
+        t.grades.push(e.grade);
+        t.forms.push(e.form);
+        t.enrolled.push(range);
     }
-    c.guidance.days_to_file.sort_unstable();
-    c
+    if t.expected == 0 {
+        return;
+    }
+    t.problematic_at.sort_unstable();
+    if let Some(first) = thresholds.first()
+        && let Some(i) = t.problematic_at.get(*first as usize - 1)
+    {
+        t.reached_on = Some(index.calendar.lesson_half_days()[*i].date);
+    }
+    let pupil = pupil_enrolments[0].pupil;
+    add_pupil(
+        c,
+        &t,
+        thresholds,
+        index,
+        tables.files.get(&(school, pupil)),
+        period,
+    );
 }
 
 fn add_pupil(
@@ -624,10 +683,11 @@ mod tests {
         let counts = count(
             &city,
             &Tables::new(&city),
-            &period,
+            &[period],
             &settings.thresholds.problematic_half_days,
             Cohort::Enrolled,
-        );
+        )
+        .remove(0);
         assert_eq!(counts[&SchoolRef(3)].half_days.expected, 36);
         let c = &counts[&eik];
         assert_eq!(c.pupils, 2);

@@ -153,17 +153,22 @@ struct PeriodData {
 }
 
 impl PeriodData {
+    /// The data of each of `periods`, in their order, counted together.
     fn of(
         city: &AnonymisedCity,
-        tables: &counts::Tables,
-        period: &Period,
+        periods: &[Period],
         thresholds: &[u32],
         cohort: Cohort,
-    ) -> Self {
-        Self {
-            counted: counts::count(city, tables, period, thresholds, cohort),
-            totals: totals::period_totals(city, period),
-        }
+    ) -> Vec<Self> {
+        let tables = counts::Tables::new(city);
+        counts::count(city, &tables, periods, thresholds, cohort)
+            .into_iter()
+            .zip(periods)
+            .map(|(counted, period)| Self {
+                counted,
+                totals: totals::period_totals(city, period),
+            })
+            .collect()
     }
 
     /// Whether the school has half days in the period, from either source.
@@ -427,10 +432,6 @@ impl<'a> History<'a> {
         disclosure: &Disclosure,
     ) -> Self {
         let counted = counted_years(city);
-        let tables = counts::Tables::new(city);
-        let data_of =
-            |p: &Period| PeriodData::of(city, &tables, p, disclosure.thresholds, settings.cohort);
-        let count = |p: Period| Year::new(city, p, data_of(&p), disclosure, None);
         // Every earlier school year with data: counted, from totals, or known
         // only from the government's figures.
         let mut earlier: Vec<SchoolYear> = city
@@ -444,22 +445,22 @@ impl<'a> History<'a> {
         earlier.dedup();
         let same_dates = (period.year_to_date && counted.contains(&period.year.previous()))
             .then(|| period.a_year_earlier());
-        // Each period's schools are counted in parallel, but a small city's
-        // periods are too short to keep both cores busy: so are the periods.
-        let ((mut years, now), same_dates_data): ((Vec<Year>, Year), _) = rayon::join(
-            || {
-                rayon::join(
-                    || {
-                        earlier
-                            .into_par_iter()
-                            .map(|y| count(Period::whole(y)))
-                            .collect()
-                    },
-                    || count(period),
-                )
-            },
-            || same_dates.map(|p| data_of(&p)),
-        );
+        // The earlier years, the reported period, then the same dates a
+        // year earlier: counted together, then each protected on its own.
+        let periods: Vec<Period> = earlier
+            .iter()
+            .map(|y| Period::whole(*y))
+            .chain([period])
+            .chain(same_dates)
+            .collect();
+        let mut data = PeriodData::of(city, &periods, disclosure.thresholds, settings.cohort);
+        let same_dates_data = same_dates.and_then(|_| data.pop());
+        let years: Vec<Year> = periods[..data.len()]
+            .par_iter()
+            .copied()
+            .zip(data)
+            .map(|(p, data)| Year::new(city, p, data, disclosure, None))
+            .collect();
         // The same dates a year earlier are protected against that whole
         // year, so made into a `Year` once it is.
         let same_dates = same_dates.zip(same_dates_data).map(|(p, data)| {
@@ -468,7 +469,6 @@ impl<'a> History<'a> {
                 .find(|y| y.period.year == period.year.previous());
             Year::new(city, p, data, disclosure, whole)
         });
-        years.push(now);
         Self { years, same_dates }
     }
 
@@ -1245,10 +1245,11 @@ mod tests {
         let counts = counts::count(
             &city,
             &counts::Tables::new(&city),
-            &Period::whole(SchoolYear::starting(2024)),
+            &[Period::whole(SchoolYear::starting(2024))],
             &settings.thresholds.problematic_half_days,
             Cohort::Enrolled,
-        );
+        )
+        .remove(0);
         let aster = &counts[&SchoolRef(0)];
         assert_eq!(aster.pupils_from_threshold, [1, 0, 0, 0]);
         assert_eq!(aster.pupils_per_band, [1, 1, 1, 0, 0, 0]);
@@ -1422,10 +1423,11 @@ mod tests {
         counts::count(
             &city,
             &counts::Tables::new(&city),
-            &period,
+            &[period],
             &settings.thresholds.problematic_half_days,
             cohort,
         )
+        .remove(0)
     }
 
     fn september(day: u32) -> NaiveDate {

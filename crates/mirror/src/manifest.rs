@@ -274,7 +274,8 @@ impl Manifest {
         self.reports.extend(kept);
         // Stable, so that of one file listed twice the first stays.
         self.reports.sort_by(|a, b| a.file.cmp(&b.file));
-        self.reports.dedup_by(|later, first| later.file == first.file);
+        self.reports
+            .dedup_by(|later, first| later.file == first.file);
     }
 
     pub fn refused(&mut self, school: &SchoolId, error: &LeakError) {
