@@ -1543,6 +1543,41 @@ mod tests {
         assert_eq!(b.mirrors[0].same_dates_last_year, None);
     }
 
+    /// The whole year and the year up to 6 September counted together, as
+    /// a follow-up counts its periods: each is what counting it alone gives
+    /// (Aster up to 6 September: 2 pupils, 18 half days, 5 problematic), with
+    /// every pupil and with a cohort day (13 September, so 6 September for
+    /// the part of the year), which differs per period.
+    #[test]
+    fn periods_counted_together_are_those_counted_alone() {
+        let (city, settings) = tiny_city_anonymised();
+        let tables = counts::Tables::new(&city);
+        let periods = [
+            Period::whole(SchoolYear::starting(2024)),
+            Period::up_to(september(6)),
+        ];
+        let thresholds = &settings.thresholds.problematic_half_days;
+        for cohort in [Cohort::Enrolled, Cohort::EnrolledOn { month: 9, day: 13 }] {
+            let together = counts::count(&city, &tables, &periods, thresholds, cohort);
+            let alone: Vec<_> = periods
+                .iter()
+                .map(|p| counts::count(&city, &tables, &[*p], thresholds, cohort).remove(0))
+                .collect();
+            assert_eq!(together, alone, "{cohort:?}");
+        }
+        let together =
+            counts::count(&city, &tables, &periods, thresholds, Cohort::Enrolled).remove(1);
+        let aster = &together[&SchoolRef(0)];
+        assert_eq!(aster.pupils, 2);
+        assert_eq!(
+            aster.half_days,
+            HalfDays {
+                expected: 18,
+                problematic: 5
+            }
+        );
+    }
+
     /// Counting only pupils enrolled on 6 Sept: Aster keeps pupils 1 and 3
     /// (36 half days, 5 problematic); Beuk keeps its two and pupil 2, who
     /// counts over his week there (9 half days).
