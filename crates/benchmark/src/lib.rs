@@ -320,9 +320,8 @@ pub fn period_of(city: &AnonymisedCity, reported: Reported) -> Result<Period, Be
         Reported::UpTo(day) => {
             let first = counted.first().ok_or(BenchmarkError::NoData)?.first_day();
             let last = city
-                .absences()
-                .iter()
-                .map(|a| a.slot.date)
+                .last_absence_day()
+                .into_iter()
                 .chain(city.attendance_totals().iter().map(|t| t.to))
                 .max();
             match last {
