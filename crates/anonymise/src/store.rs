@@ -201,15 +201,18 @@ impl CityStore {
         let files: Vec<(&str, Vec<u8>)> = vec![
             (
                 ABSENCES,
-                parquet(absences_frame(&p.absences)).map_err(|e| write_error(&partial, &e))?,
+                parquet(&p.absences, ROWS_PER_GROUP, absences_frame)
+                    .map_err(|e| write_error(&partial, &e))?,
             ),
             (
                 ENROLMENTS,
-                parquet(enrolments_frame(&p.enrolments)).map_err(|e| write_error(&partial, &e))?,
+                parquet(&p.enrolments, ROWS_PER_GROUP, enrolments_frame)
+                    .map_err(|e| write_error(&partial, &e))?,
             ),
             (
                 PSEUDONYMS,
-                parquet(pseudonyms_frame(&p.pseudonyms)).map_err(|e| write_error(&partial, &e))?,
+                parquet(&p.pseudonyms, ROWS_PER_GROUP, pseudonyms_frame)
+                    .map_err(|e| write_error(&partial, &e))?,
             ),
             (
                 OTHER,
@@ -251,17 +254,33 @@ fn sha256(bytes: &[u8]) -> String {
     mirror_model::hex(&Sha256::digest(bytes))
 }
 
-fn parquet(frame: PolarsResult<DataFrame>) -> PolarsResult<Vec<u8>> {
-    let mut frame = frame?;
+/// Rows of a table per Parquet row group. A table is turned into columns
+/// and written a group at a time, so saving a region's store holds one
+/// group's columns beside the records, not all of them (20 bytes a
+/// registered absence: the whole table's were the peak of a region's run).
+const ROWS_PER_GROUP: usize = 1 << 22;
+
+/// `rows` as Parquet, `frame` making the columns of each row group of
+/// `rows_per_group` rows.
+fn parquet<T>(
+    rows: &[T],
+    rows_per_group: usize,
+    frame: impl Fn(&[T]) -> PolarsResult<DataFrame>,
+) -> PolarsResult<Vec<u8>> {
     let mut bytes = Vec::new();
-    // One row group, which reads back as one chunk per column: the loader
-    // reads each column as a slice, and gluing 40 chunks together cost
-    // more than building the rows.
-    let rows = frame.height().max(1);
-    ParquetWriter::new(&mut bytes)
+    let mut groups = rows.chunks(rows_per_group);
+    // The first group (or the empty table) gives the schema.
+    let first = frame(groups.next().unwrap_or_default())?;
+    let mut writer = ParquetWriter::new(&mut bytes)
         .with_compression(ParquetCompression::Zstd(None))
-        .with_row_group_size(Some(rows))
-        .finish(&mut frame)?;
+        .batched(first.schema())?;
+    writer.write_batch(&first)?;
+    drop(first);
+    for group in groups {
+        writer.write_batch(&frame(group)?)?;
+    }
+    writer.finish()?;
+    drop(writer);
     Ok(bytes)
 }
 
@@ -317,36 +336,58 @@ fn absences_frame(absences: &[Absence]) -> PolarsResult<DataFrame> {
     )
 }
 
+/// The absences of `frame`, a row group at a time on every core: a store
+/// has a group every 4 million absences, and gluing each column's groups
+/// together first would copy all of them.
 fn absences_from(mut frame: DataFrame) -> PolarsResult<Vec<Absence>> {
-    // One chunk per column, to read each as a slice.
-    frame.rechunk_mut_par();
-    let pupil = frame.column("pupil")?.u32()?.cont_slice()?;
-    let school = frame.column("school")?.u32()?.cont_slice()?;
-    let date = frame.column("date")?.i32()?.cont_slice()?;
-    let half = frame.column("half_day")?.u32()?.cont_slice()?;
-    let category = frame.column("category")?.u32()?.cont_slice()?;
-    let dates = Dates::of(date)?;
+    // One writer wrote every column's groups, so their chunks align; a
+    // frame made otherwise is aligned first.
+    frame.align_chunks_par();
+    let u32s = |name: &str| -> PolarsResult<Vec<&[u32]>> { chunks(frame.column(name)?.u32()?) };
+    let (pupil, school, half, category) = (
+        u32s("pupil")?,
+        u32s("school")?,
+        u32s("half_day")?,
+        u32s("category")?,
+    );
+    let date = chunks(frame.column("date")?.i32()?)?;
+    // The first bad value of a column, with its row.
+    let first_bad = |column: &[&[u32]], bad: &dyn Fn(u32) -> bool| {
+        column
+            .iter()
+            .flat_map(|c| c.iter().copied())
+            .enumerate()
+            .find(|(_, v)| bad(*v))
+    };
     // Codes checked first, so that the millions of rows are built without
     // a `Result` each: collecting results in parallel gathers them in
     // pieces and copies them, five times the work of the rows themselves.
+    let categories = AbsenceCategory::ALL.len() as u32;
     // The largest code first, a pass the compiler vectorises: looking for
     // the first bad row in every row took a tenth of loading them.
-    let largest = |column: &[u32]| column.iter().copied().fold(0, u32::max);
-    if largest(category) as usize >= AbsenceCategory::ALL.len() {
-        let row = category
+    let largest = |column: &[&[u32]]| {
+        column
             .iter()
-            .position(|c| *c as usize >= AbsenceCategory::ALL.len())
-            .unwrap_or_default();
-        polars_bail!(ComputeError: "row {row}: category code {} is out of range", category[row]);
+            .map(|c| c.iter().copied().fold(0, u32::max))
+            .fold(0, u32::max)
+    };
+    if largest(&category) >= categories
+        && let Some((row, code)) = first_bad(&category, &|c| c >= categories)
+    {
+        polars_bail!(ComputeError: "row {row}: category code {code} is out of range");
     }
-    if largest(half) > 1 {
-        let row = half.iter().position(|h| *h > 1).unwrap_or_default();
-        polars_bail!(ComputeError: "row {row}: half_day code {} is out of range", half[row]);
+    if largest(&half) > 1
+        && let Some((row, code)) = first_bad(&half, &|h| h > 1)
+    {
+        polars_bail!(ComputeError: "row {row}: half_day code {code} is out of range");
     }
-    let mut absences = Vec::with_capacity(pupil.len());
-    (0..pupil.len())
-        .into_par_iter()
-        .map(|i| Absence {
+    let dates = Dates::of(&date)?;
+    // Each group's rows on every core, written in place after the last.
+    let mut absences = Vec::with_capacity(frame.height());
+    for k in 0..date.len() {
+        let (pupil, school, date, half, category) =
+            (pupil[k], school[k], date[k], half[k], category[k]);
+        absences.par_extend((0..date.len()).into_par_iter().map(|i| Absence {
             pupil: PupilRef(pupil[i]),
             school: SchoolRef(school[i]),
             slot: HalfDaySlot {
@@ -358,9 +399,20 @@ fn absences_from(mut frame: DataFrame) -> PolarsResult<Vec<Absence>> {
                 },
             },
             category: AbsenceCategory::ALL[category[i] as usize],
-        })
-        .collect_into_vec(&mut absences);
+        }));
+    }
     Ok(absences)
+}
+
+/// A column's values, a slice per chunk; a stored column has no nulls.
+fn chunks<T: PolarsNumericType>(column: &ChunkedArray<T>) -> PolarsResult<Vec<&[T::Native]>> {
+    if column.null_count() > 0 {
+        polars_bail!(ComputeError: "column `{}` has an empty value", column.name());
+    }
+    Ok(column
+        .downcast_iter()
+        .map(|chunk| chunk.values().as_slice())
+        .collect())
 }
 
 /// Every date from the first to the last day number of a column, so that
@@ -371,16 +423,17 @@ struct Dates {
 }
 
 impl Dates {
-    fn of(days: &[i32]) -> PolarsResult<Self> {
-        if days.is_empty() {
+    fn of(days: &[&[i32]]) -> PolarsResult<Self> {
+        if days.iter().all(|d| d.is_empty()) {
             return Ok(Self {
                 first: 0,
                 dates: Vec::new(),
             });
         }
         // Folds over values, which vectorise, not `min()` over references.
-        let first = days.iter().copied().fold(i32::MAX, i32::min);
-        let last = days.iter().copied().fold(i32::MIN, i32::max);
+        let values = || days.iter().flat_map(|d| d.iter().copied());
+        let first = values().fold(i32::MAX, i32::min);
+        let last = values().fold(i32::MIN, i32::max);
         let dates = (first..=last).map(date_of).collect::<PolarsResult<_>>()?;
         Ok(Self { first, dates })
     }
@@ -556,6 +609,14 @@ mod tests {
             .unwrap();
         assert!(chunked.column("pupil").unwrap().n_chunks() > 1);
         assert_eq!(absences_from(chunked).unwrap(), absences);
+        // Saved in row groups of 3 rows: a chunk for each when read back.
+        let bytes = parquet(&absences, 3, absences_frame).unwrap();
+        let grouped = ParquetReader::new(Cursor::new(bytes)).finish().unwrap();
+        assert_eq!(
+            grouped.column("date").unwrap().n_chunks(),
+            absences.len().div_ceil(3)
+        );
+        assert_eq!(absences_from(grouped).unwrap(), absences);
         // Category codes are 0 to 5 (`AbsenceCategory::ALL`), half days 0 or 1.
         let mut bad = frame.clone();
         let mut codes = vec![3u32; absences.len()];
