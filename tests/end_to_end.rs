@@ -98,10 +98,16 @@ fn rates_by_hand_up_to(city: &Path, year: &str, up_to: Option<NaiveDate>) -> BTr
         .collect()
 }
 
-/// A percentage with one decimal as reports print it: "3,4 %" in Dutch,
+/// A percentage as reports print it: "3,4 %" in Dutch,
 /// "3.4%" in English.
 fn percent(rate: f64, language: &str) -> String {
-    let digits = format!("{:.1}", rate * 100.0);
+    // The report prints two decimals under 1 % (0.08 %), one otherwise.
+    let decimals = if rate > 0.0 && rate * 100.0 < 0.995 {
+        2
+    } else {
+        1
+    };
+    let digits = format!("{:.decimals$}", rate * 100.0);
     match language {
         "nl" => format!("{} %", digits.replace('.', ",")),
         _ => format!("{digits}%"),

@@ -61,7 +61,16 @@ pub(crate) struct ChartLabels {
 
 impl ChartLabels {
     fn percent(&self, fraction: f64, decimals: usize) -> String {
-        let s = percent_digits(fraction, decimals).replace('.', &self.decimal);
+        self.with_percent_sign(&percent_digits(fraction, decimals))
+    }
+
+    /// A figure's label, as the report prints it ([`printed_percent`]).
+    fn printed(&self, fraction: f64) -> String {
+        self.with_percent_sign(&printed_percent(fraction))
+    }
+
+    fn with_percent_sign(&self, digits: &str) -> String {
+        let s = digits.replace('.', &self.decimal);
         format!("{s}{}%", self.percent_space)
     }
 }
@@ -71,6 +80,26 @@ impl ChartLabels {
 /// way everywhere in the report (the one rule of `numbers::rounded`).
 pub(crate) fn percent_digits(fraction: f64, decimals: usize) -> String {
     crate::numbers::rounded(fraction * 100.0, decimals)
+}
+
+/// The decimals a percentage prints with: one, or two when it rounds to
+/// less than 1 % but not to 0. A primary school's problematic absence rising
+/// from 0.08 % to 0.14 % would otherwise read "0.1 %" every year, and a
+/// funnel's lower limit of 0.03 % "0.0 %".
+pub(crate) fn percent_decimals(fraction: f64) -> usize {
+    let hundredths: f64 = percent_digits(fraction, 2)
+        .parse()
+        .expect("percentage digits are a number");
+    if hundredths != 0.0 && hundredths.abs() < 1.0 {
+        2
+    } else {
+        1
+    }
+}
+
+/// A percentage's digits as the report prints it ([`percent_decimals`]).
+pub(crate) fn printed_percent(fraction: f64) -> String {
+    percent_digits(fraction, percent_decimals(fraction))
 }
 
 pub(crate) fn font(size: f64) -> TextStyle<'static> {
@@ -245,7 +274,7 @@ pub(crate) fn trend(m: &SchoolMirror, l: &ChartLabels) -> Result<String, ChartEr
                     chart.draw_series(std::iter::once(
                         EmptyElement::at((x, *v))
                             + Circle::new((0, 0), 5, SCHOOL.filled())
-                            + Text::new(l.percent(*v, 1), (0, dy), style.color(&SCHOOL)),
+                            + Text::new(l.printed(*v), (0, dy), style.color(&SCHOOL)),
                     ))
                 }
                 // A labelled gap at the foot of the chart, never a point at 0.
@@ -356,7 +385,7 @@ pub(crate) fn funnel(m: &SchoolMirror, l: &ChartLabels) -> Result<Option<String>
                     + Circle::new((0, 0), 5, WHITE.filled())
                     + Circle::new((0, 0), 3, SCHOOL.filled())
                     + Text::new(
-                        l.percent(f.school_rate, 1),
+                        l.printed(f.school_rate),
                         (0, -10),
                         above(TEXT_SIZE).color(&SCHOOL),
                     ),
@@ -693,7 +722,7 @@ pub(crate) fn bands(m: &SchoolMirror, l: &ChartLabels) -> Result<String, ChartEr
                         .draw_series(std::iter::once(
                             EmptyElement::at((x - 0.195, v))
                                 + Text::new(
-                                    l.percent(v, 1),
+                                    l.printed(v),
                                     (0, -4),
                                     above(TEXT_SIZE - 1.0).color(&SCHOOL),
                                 ),
@@ -856,5 +885,49 @@ mod trend_tests {
         // SVG's y grows downwards.
         assert!(label("2,9") > points[0], "{svg}");
         assert!(label("4,0") < points[1], "{svg}");
+    }
+    /// A primary school's problematic absence of 0.08 %, 0.11 % and 0.14 %:
+    /// each point labelled with two decimals, not "0,1" three times.
+    #[test]
+    fn rates_under_one_percent_are_labelled_with_two_decimals() {
+        let renderer = Renderer::new(&templates()).unwrap();
+        let mut m = mirror("nl");
+        for (year, rate) in m.history.iter_mut().zip([0.0008, 0.0011, 0.0014]) {
+            year.problematic_rate.school = Figure::Value(rate);
+        }
+        let svg = super::trend(&m, &renderer.labels["nl"]).unwrap();
+        let labels: Vec<&str> = svg
+            .split("fill=\"#003F7D\">")
+            .skip(1)
+            .filter_map(|t| t.lines().nth(1))
+            .collect();
+        assert_eq!(
+            labels,
+            ["0,08\u{a0}%", "0,11\u{a0}%", "0,14\u{a0}%"],
+            "{svg}"
+        );
+    }
+}
+
+#[cfg(test)]
+mod percent_tests {
+    use super::{percent_decimals, printed_percent};
+
+    /// Worked out by hand: one decimal from 1 % up and for 0; two below 1 %,
+    /// judged on the figure rounded to hundredths (0.996 % is 1.00 %, so
+    /// 1.0 %; 0.004 % is 0.00 %, so 0.0 %).
+    #[test]
+    fn a_percentage_under_one_gets_two_decimals() {
+        assert_eq!(printed_percent(0.0008), "0.08");
+        assert_eq!(printed_percent(0.0014), "0.14");
+        assert_eq!(printed_percent(0.009_94), "0.99");
+        assert_eq!(printed_percent(0.009_96), "1.0");
+        assert_eq!(printed_percent(0.012), "1.2");
+        assert_eq!(printed_percent(0.145), "14.5");
+        assert_eq!(printed_percent(0.0), "0.0");
+        assert_eq!(printed_percent(0.000_04), "0.0");
+        assert_eq!(printed_percent(-0.0005), "-0.05");
+        assert_eq!(percent_decimals(0.0005), 2);
+        assert_eq!(percent_decimals(0.01), 1);
     }
 }

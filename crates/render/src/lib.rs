@@ -273,33 +273,31 @@ const SINCE_FRACTIONS: [&str; 6] = [
 const SUPPORT_FRACTIONS: [&str; 2] = ["value", "compared_with"];
 
 /// The same for the goals whose indicator is a share: the figures over
-/// time, the target, and the trend and the pace needed (percentage points
-/// a year). Scores on 0-100 get none.
-const GOAL_FRACTIONS: [&str; 6] = [
-    "value",
-    "target",
-    "baseline",
-    "trend_per_year",
-    "needed_per_year",
-    "projected",
-];
+/// time, the target and the projection. Scores on 0-100 get none.
+const GOAL_FRACTIONS: [&str; 4] = ["value", "target", "baseline", "projected"];
 
-/// The same for the advisor's list (`difference` in percentage points).
-const ADVISOR_FRACTIONS: [&str; 6] = [
-    "rate",
-    "previous_rate",
-    "difference",
-    "target",
-    "lower95",
-    "upper95",
-];
+/// The goals' trend and the pace needed, in percentage points a year.
+const GOAL_POINTS: [&str; 2] = ["trend_per_year", "needed_per_year"];
+
+/// The same for the advisor's list.
+const ADVISOR_FRACTIONS: [&str; 5] = ["rate", "previous_rate", "target", "lower95", "upper95"];
+
+/// The advisor's list's difference, in percentage points.
+const ADVISOR_POINTS: [&str; 1] = ["difference"];
 
 /// Beside every fraction `k` (one of `keys`) in a report's JSON, adds
-/// `k_pct`: its percentage digits ("3.4"), rounded by the same code as the
+/// `k_pct`: its percentage digits ("3.4", "0.08"), rounded by the same code as the
 /// chart labels. The template only swaps the decimal sign, so a table and a
 /// chart never round one figure differently, nor the advisor's list and the
 /// school's mirror.
 fn add_percent_digits(value: &mut Value, keys: &[&str]) {
+    add_printed(value, keys, "_pct", &charts::printed_percent);
+}
+
+/// The same for differences and paces in percentage points (`k_pct` too):
+/// always one decimal. A level under 1 % gets two ([`charts::percent_decimals`]);
+/// "-0.70 points a year" would only look more precise than the pace is.
+fn add_point_digits(value: &mut Value, keys: &[&str]) {
     add_printed(value, keys, "_pct", &|f| charts::percent_digits(f, 1));
 }
 
@@ -365,6 +363,7 @@ fn report_json(
                 let mut json = serde_json::to_value(g)?;
                 if g.indicator.is_share() {
                     add_percent_digits(&mut json, &GOAL_FRACTIONS);
+                    add_point_digits(&mut json, &GOAL_POINTS);
                 }
                 Ok(json)
             })
@@ -402,7 +401,8 @@ fn since_json(since: &SinceLastMirror) -> Result<Value, serde_json::Error> {
                 figure.now,
                 figure.comparable,
             ) {
-                let (digits, sign) = change_points(then, now, 1);
+                let decimals = charts::percent_decimals(then).max(charts::percent_decimals(now));
+                let (digits, sign) = change_points(then, now, decimals);
                 map.insert("change_pct".to_owned(), digits.into());
                 map.insert("change_sign".to_owned(), sign.into());
             }
@@ -443,6 +443,7 @@ fn advisor_json(
     let mut list_json = serde_json::to_value(list)?;
     other_language.pick(&mut list_json, language);
     add_percent_digits(&mut list_json, &ADVISOR_FRACTIONS);
+    add_point_digits(&mut list_json, &ADVISOR_POINTS);
     add_p_value_texts(&mut list_json);
     add_printed(&mut list_json, &["z"], "_digits", &|z| {
         numbers::rounded(z, 1)

@@ -116,6 +116,12 @@ impl Quoted {
             Some(PeerFigure::Pooled) => PeerQuote::Pooled,
             None => PeerQuote::City,
         };
+        // Both figures and their difference with as many decimals, never
+        // fewer than the tables print either figure with (0.36 % against
+        // 2.10 %, 1.74 points).
+        let decimals = decimals
+            .max(crate::charts::percent_decimals(school))
+            .max(crate::charts::percent_decimals(peer));
         let (difference, sign) = crate::change_points(peer, school, decimals);
         Some(Self {
             school: crate::charts::percent_digits(school, decimals),
@@ -130,8 +136,9 @@ impl Quoted {
         })
     }
 
-    /// With the fewest decimals (one to [`MAX_DECIMALS`]) at which the two
-    /// figures print apart; at one decimal when they never do.
+    /// With the fewest decimals (from those the tables print them with, to
+    /// [`MAX_DECIMALS`]) at which the two figures print apart; as the tables
+    /// print them when they never do.
     fn apart(c: &Comparison) -> Option<Self> {
         let one = Self::of(c, 1)?;
         if one.side != Printed::Same {
@@ -256,8 +263,9 @@ pub(crate) fn key_messages(m: &SchoolMirror) -> Vec<KeyMessage> {
 }
 
 /// The trend over the years, when its test found one: each year's rate
-/// with the fewest decimals (one to [`MAX_DECIMALS`]) at which the first
-/// and the last print the way the trend goes; not said where they never do
+/// with the fewest decimals (from as many as the chart prints any of them
+/// with, to [`MAX_DECIMALS`]) at which the first and the last print the way
+/// the trend goes; not said where they never do
 /// (0.1% every year, but rising by hundredths of a point).
 fn trend_message(m: &SchoolMirror) -> Option<KeyMessage> {
     let t = m.trend.filter(|t| t.change != Change::Steady)?;
@@ -270,7 +278,13 @@ fn trend_message(m: &SchoolMirror) -> Option<KeyMessage> {
         Change::Rising => ("trend_rising", 1),
         _ => ("trend_falling", -1),
     };
-    let decimals = (1..=MAX_DECIMALS).find(|d| crate::change_points(first, last, *d).1 == way)?;
+    // From the most decimals the chart's labels print these rates with.
+    let fewest = rates
+        .iter()
+        .map(|r| crate::charts::percent_decimals(*r))
+        .max()?;
+    let decimals =
+        (fewest..=MAX_DECIMALS).find(|d| crate::change_points(first, last, *d).1 == way)?;
     Some(KeyMessage {
         points: Some(t.years as f64),
         rates_pct: Some(
@@ -439,8 +453,10 @@ mod truancy_tests {
     }
 
     /// 100094's case: 0.4% within its funnel, a median of 1.8% beside it.
-    /// Not "in line": 1.8 - 0.4 = 1.4 points below the median the table
-    /// prints (not the funnel's average of 2.1%), within chance.
+    /// Not "in line": 1.80 - 0.40 = 1.40 points below the median the table
+    /// prints (not the funnel's average of 2.1%), within chance. Under 1 %
+    /// the school's figure prints with two decimals, as in the tables, and
+    /// the median beside it with as many.
     #[test]
     fn a_school_within_its_limits_is_told_how_far_it_is() {
         let c = judged(
@@ -454,10 +470,10 @@ mod truancy_tests {
             quoted(&m),
             (
                 "rate_within",
-                Some("0.4"),
-                Some("1.8"),
+                Some("0.40"),
+                Some("1.80"),
                 Some(PeerQuote::Median),
-                Some("1.4"),
+                Some("1.40"),
                 Some(Printed::Lower)
             )
         );
@@ -528,11 +544,27 @@ mod truancy_tests {
         );
     }
 
-    /// 100010's case: 0.21% within its funnel beside a pooled 0.24%; both
-    /// print 0.2, so the school is said to be as high, with no "difference
-    /// within chance" after it (and no difference in points).
+    /// 2.11% within its funnel beside a pooled 2.14%; both print 2.1, so
+    /// the school is said to be as high, with no "difference within chance"
+    /// after it (and no difference in points).
     #[test]
     fn a_school_within_its_limits_that_prints_equal_is_said_to_be_as_high() {
+        let c = judged(
+            0.0211,
+            Position::Within,
+            0.0214,
+            Some((0.0214, PeerFigure::Pooled)),
+        );
+        let m = judged_message(&c, "rate", true).expect("judged");
+        assert_eq!(m.key, "rate_within_same");
+        assert_eq!(m.side, Some(Printed::Same));
+    }
+
+    /// 100010's case: 0.21% within its funnel beside a pooled 0.24%. Both
+    /// printed 0.2 when every figure had one decimal; under 1 % they print
+    /// with two, as in the tables: 0.21 against 0.24, 0.03 points lower.
+    #[test]
+    fn figures_under_one_percent_are_quoted_with_two_decimals() {
         let c = judged(
             0.0021,
             Position::Within,
@@ -540,8 +572,17 @@ mod truancy_tests {
             Some((0.0024, PeerFigure::Pooled)),
         );
         let m = judged_message(&c, "rate", true).expect("judged");
-        assert_eq!(m.key, "rate_within_same");
-        assert_eq!(m.side, Some(Printed::Same));
+        assert_eq!(
+            quoted(&m),
+            (
+                "rate_within",
+                Some("0.21"),
+                Some("0.24"),
+                Some(PeerQuote::Pooled),
+                Some("0.03"),
+                Some(Printed::Lower)
+            )
+        );
     }
 
     /// Without a peer group the funnel's city average is quoted, as such.
