@@ -419,7 +419,6 @@ fn read_pupil_sources(
         schools,
         &enrolments,
         &absences,
-        calendar,
         config.ingest.cross_check_tolerance,
         quality,
     );

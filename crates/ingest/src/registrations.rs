@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::{Datelike, NaiveDate};
 use mirror_model::{
@@ -17,7 +18,7 @@ use crate::AbsenceCodes;
 use crate::enrolments::{EnrolledOn, EnrolmentSpan, PupilIndex, Schools, enrolled_on_date};
 use crate::layouts::ExportLayouts;
 use crate::problems::{DataQuality, Problem, ProblemKind};
-use crate::table::{FilePlace, Origin, Table, columns};
+use crate::table::{FilePlace, Origin, RowRef, Table, columns};
 
 pub(crate) const COLUMNS: &[&str] = &["pupil_number", "school_id", "date", "half_day", "code"];
 
@@ -94,14 +95,26 @@ impl<'a> LessonDays<'a> {
     }
 
     fn is_lesson(&self, slot: HalfDaySlot) -> Option<bool> {
-        let day = slot.date.num_days_from_ce() - self.first_day;
-        let at = usize::try_from(day)
-            .ok()
-            .map(|d| 2 * d + usize::from(slot.half == HalfDay::Afternoon));
-        match at.and_then(|i| self.lessons.get(i)) {
-            Some(lessons) => *lessons,
+        match self.slot_position(slot) {
+            Some(i) => self.lessons[i],
             None => Self::in_calendar(self.calendar, slot),
         }
+    }
+
+    /// The position of a half day within the index.
+    fn slot_position(&self, slot: HalfDaySlot) -> Option<usize> {
+        let day = usize::try_from(slot.date.num_days_from_ce() - self.first_day).ok()?;
+        let at = 2 * day + usize::from(slot.half == HalfDay::Afternoon);
+        (at < self.lessons.len()).then_some(at)
+    }
+
+    /// The position of `date`'s morning; the index's nearer end for a date
+    /// outside it.
+    fn first_position(&self, date: NaiveDate) -> usize {
+        let day = i64::from(date.num_days_from_ce()) - i64::from(self.first_day);
+        usize::try_from(2 * day)
+            .unwrap_or(0)
+            .min(self.lessons.len())
     }
 
     /// The date of a day number within the index.
@@ -140,67 +153,108 @@ impl<'a> LessonDays<'a> {
     }
 }
 
-/// One bit per pupil and half day of the [`LessonDays`] between the first
-/// and last registered: finds repeated registrations in one pass instead
-/// of sorting millions of them.
-struct PupilHalfDays<'a> {
-    lesson_days: &'a LessonDays<'a>,
-    /// The position of the first half day, and how many follow.
-    first: usize,
-    half_days: usize,
+/// Each school's own half days without lessons, one bit per school and
+/// [`LessonDays`] position: a binary search among a school's days off for
+/// each of millions of rows took 4 % of `mirror check`'s time.
+struct HalfDaysOff {
+    positions: usize,
     bits: Vec<u64>,
 }
 
-impl<'a> PupilHalfDays<'a> {
-    fn new(lesson_days: &'a LessonDays<'a>, pupils: usize, registrations: &[Registration]) -> Self {
-        let positions = registrations.iter().map(|r| lesson_days.position(r));
-        let first = positions.clone().min().unwrap_or(0);
-        let half_days = positions.max().map_or(0, |last| last + 1 - first);
-        Self {
-            lesson_days,
-            first,
-            half_days,
-            bits: vec![0; (pupils * half_days).div_ceil(64)],
+impl HalfDaysOff {
+    fn new(days_off: &SchoolDaysOff, schools: usize, lesson_days: &LessonDays) -> Self {
+        let positions = lesson_days.lessons.len();
+        let mut bits = vec![0; (schools * positions).div_ceil(64)];
+        for school in 0..schools {
+            let off = days_off.between(SchoolRef(school as u32), NaiveDate::MIN, NaiveDate::MAX);
+            for position in off.iter().filter_map(|s| lesson_days.slot_position(*s)) {
+                let at = school * positions + position;
+                bits[at / 64] |= 1 << (at % 64);
+            }
         }
+        Self { positions, bits }
     }
 
-    fn bit(&self, r: &Registration) -> (usize, u64) {
-        let at = r.pupil().0 as usize * self.half_days + self.lesson_days.position(r) - self.first;
-        (at / 64, 1 << (at % 64))
-    }
-
-    fn contains(&self, r: &Registration) -> bool {
-        let (word, mask) = self.bit(r);
-        self.bits[word] & mask != 0
-    }
-
-    /// Marks `r`'s pupil and half day; whether it was marked already.
-    fn insert(&mut self, r: &Registration) -> bool {
-        let (word, mask) = self.bit(r);
-        let had = self.bits[word] & mask != 0;
-        self.bits[word] |= mask;
-        had
+    /// Whether the half day at `position` is one of `school`'s days off.
+    fn contains(&self, school: SchoolRef, position: usize) -> bool {
+        let at = school.index() * self.positions + position;
+        self.bits[at / 64] & (1 << (at % 64)) != 0
     }
 }
 
-/// What one piece of a file's rows gives, checked on its own core: the
-/// registrations and the schools and years that register. Exports list a
-/// school's rows together, and a pupil's: what was looked up for the last
-/// row is kept while they do not change.
-struct Piece<'a> {
-    registrations: Vec<Registration>,
+/// One bit per pupil and half day of the [`LessonDays`] from the first to
+/// the last day of any enrolment: finds repeated registrations as the rows
+/// are read, on every core, so that no row is kept for it. A row outside
+/// these days has no enrolment, so no bit.
+struct PupilHalfDays {
+    /// The position of the first half day, and how many follow.
+    first: usize,
+    half_days: usize,
+    bits: Vec<AtomicU64>,
+}
+
+impl PupilHalfDays {
+    fn new(lesson_days: &LessonDays, pupils: usize, enrolments: &[Enrolment]) -> Self {
+        let from = enrolments.iter().map(|e| e.from).min();
+        let to = enrolments.iter().map(|e| e.to).max();
+        let (first, half_days) = match from.zip(to) {
+            Some((from, to)) => {
+                let first = lesson_days.first_position(from);
+                let end = lesson_days.first_position(to.succ_opt().unwrap_or(to));
+                (first, end.saturating_sub(first))
+            }
+            None => (0, 0),
+        };
+        Self {
+            first,
+            half_days,
+            bits: (0..(pupils * half_days).div_ceil(64))
+                .into_par_iter()
+                .map(|_| AtomicU64::new(0))
+                .collect(),
+        }
+    }
+
+    /// Marks `r`'s pupil and half day: whether it was marked already, by
+    /// this or another core; `None` outside every enrolment's days.
+    fn insert(&self, r: &Registration, lesson_days: &LessonDays) -> Option<bool> {
+        let half_day = lesson_days.position(r).checked_sub(self.first)?;
+        if half_day >= self.half_days {
+            return None;
+        }
+        let at = r.pupil().0 as usize * self.half_days + half_day;
+        let mask = 1 << (at % 64);
+        // One atomic read-and-set: of two rows of one half day, exactly one
+        // finds the bit set, whatever the order; nothing else is ordered by it.
+        Some(self.bits[at / 64].fetch_or(mask, Ordering::Relaxed) & mask != 0)
+    }
+}
+
+/// What every row is checked against.
+struct RowChecks<'a> {
+    schools: &'a Schools<'a>,
+    days_off: &'a SchoolDaysOff,
+    codes: &'a AbsenceCodes,
+    pupils: &'a PupilIndex,
+    enrolled_on: &'a EnrolledOn,
+    lesson_days: &'a LessonDays<'a>,
+    half_days_off: HalfDaysOff,
+}
+
+/// What a piece of rows looked up for its last row, and the schools and
+/// years that register. Exports list a school's rows together, and a
+/// pupil's: what was looked up is kept while they do not change.
+struct Lookups<'a> {
     registered: HashSet<(SchoolRef, SchoolYear)>,
-    last_school: Option<(String, SchoolRef, &'a [HalfDaySlot])>,
+    last_school: Option<(String, SchoolRef)>,
     last_registered: Option<(SchoolRef, SchoolYear)>,
     last_number: String,
     last_pupil: Option<(PupilRef, &'a [EnrolmentSpan])>,
 }
 
-impl Piece<'_> {
-    /// Room for `rows` registrations, so none is copied as the piece grows.
-    fn new(rows: usize) -> Self {
+impl Lookups<'_> {
+    fn new() -> Self {
         Self {
-            registrations: Vec::with_capacity(rows),
             registered: HashSet::new(),
             last_school: None,
             last_registered: None,
@@ -208,6 +262,199 @@ impl Piece<'_> {
             last_pupil: None,
         }
     }
+}
+
+impl<'a> RowChecks<'a> {
+    /// Row `v` of file `file` as a registration, or the problem that refuses
+    /// it; `None` for a row of a school refused whole. A school and year
+    /// count as registering from a row with a date.
+    fn registration(
+        &self,
+        lookups: &mut Lookups<'a>,
+        row: RowRef,
+        v: &[&str],
+        file: u32,
+    ) -> Result<Option<Registration>, Problem> {
+        let Self {
+            schools,
+            days_off,
+            codes,
+            pupils,
+            enrolled_on,
+            lesson_days,
+            half_days_off,
+        } = self;
+        let number = row.non_empty(v, 0)?;
+        let school = match &lookups.last_school {
+            Some((id, school)) if id == v[1] => *school,
+            _ => match schools.lookup(&row, v, 1) {
+                Ok(Some(school)) => {
+                    lookups.last_school = Some((v[1].to_owned(), school));
+                    school
+                }
+                // A school refused whole: its rows are skipped quietly.
+                Ok(None) => return Ok(None),
+                Err(problem) => {
+                    let enrolled = pupils
+                        .get(number)
+                        .zip(row.date(v, 2).ok())
+                        .and_then(|(pupil, date)| enrolled_on.school(pupil, date));
+                    return Err(schools.place(problem, enrolled));
+                }
+            },
+        };
+        let date = match lesson_days.date_of(row.day_number(v, 2)?) {
+            Some(date) => date,
+            None => row.date(v, 2)?,
+        };
+        let half: HalfDay = row.parse(v, 3)?;
+        let slot = HalfDaySlot { date, half };
+        let year = SchoolYear::containing(date);
+        if lookups.last_registered != Some((school, year)) {
+            lookups.registered.insert((school, year));
+            lookups.last_registered = Some((school, year));
+        }
+        match lesson_days.is_lesson(slot) {
+            None => {
+                return Err(row.problem(
+                    2,
+                    ProblemKind::OutsideSchoolYear,
+                    format!("{date} lies in school year {year}, which the school calendar does not list; correct the date or add the year to the calendar file"),
+                ));
+            }
+            Some(false) => {
+                return Err(row.problem(
+                    2,
+                    ProblemKind::NoLessons,
+                    format!(
+                        "{date} {} has no lessons according to the school calendar (a weekend, holiday or free half day); correct the date or the calendar",
+                        half.as_str()
+                    ),
+                ));
+            }
+            Some(true) => {}
+        }
+        if lesson_days
+            .slot_position(slot)
+            .is_some_and(|position| half_days_off.contains(school, position))
+        {
+            crate::days_off::refuse_on_day_off(days_off, schools, school, slot, &row, 2)?;
+        }
+        let (code, category) = codes.lookup(v[4]).ok_or_else(|| {
+            row.problem(
+                4,
+                ProblemKind::UnknownCode,
+                format!(
+                    "code `{}` is not in the absence code list `{}`; add it to the code list file with its category",
+                    v[4],
+                    codes.name()
+                ),
+            )
+        })?;
+        let (pupil, enrolments_of_pupil) = match lookups.last_pupil {
+            Some(last) if lookups.last_number == number => last,
+            _ => {
+                let Some(pupil) = pupils.get(number) else {
+                    return Err(row.problem(
+                        0,
+                        ProblemKind::NotEnrolled,
+                        "this pupil number has no enrolment at all; add the enrolment or correct the number",
+                    ));
+                };
+                lookups.last_number.clear();
+                lookups.last_number.push_str(number);
+                let last = (pupil, enrolled_on.of(pupil));
+                lookups.last_pupil = Some(last);
+                last
+            }
+        };
+        Ok(Some(Registration {
+            key: pupil_half_day(pupil, slot),
+            school,
+            origin: Origin {
+                file,
+                index: row.index as u32,
+            },
+            code,
+            category,
+            enrolled: enrolled_on_date(enrolments_of_pupil, date) == Some(school),
+        }))
+    }
+}
+
+/// What one piece of a file's rows keeps on the first reading. Only
+/// absences are kept: a full register's present marks leave a bit each.
+#[derive(Default)]
+struct Kept {
+    /// Enrolled absences whose pupil and half day were not marked before.
+    absences: Vec<Absence>,
+    /// The pupil and half day of each row that found them marked.
+    repeated: Vec<u64>,
+    /// Rows outside the pupil's enrolment at the school, kept until it is
+    /// known whether they repeat another.
+    unenrolled: Vec<Registration>,
+}
+
+/// Reads `files` and checks each row on its own, with one state `S` per
+/// piece of rows (made by `init` with the piece's rows): `keep` takes each
+/// registration that passes. `merge` adds each piece's state and lookups
+/// to `into`, pieces in file and row order; `opened` the place of each file
+/// read. `quality` gets what the checks refuse.
+#[allow(clippy::too_many_arguments)]
+fn each_registration<'a, T, S: Send>(
+    files: &[PathBuf],
+    layouts: &ExportLayouts,
+    checks: &RowChecks<'a>,
+    quality: &mut DataQuality,
+    into: &mut T,
+    opened: impl Fn(&mut T, FilePlace),
+    init: impl Fn(usize) -> S + Sync,
+    keep: impl Fn(&mut S, Registration) + Sync,
+    merge: impl Fn(&mut T, Lookups<'a>, S),
+) {
+    let mut file = 0;
+    for path in files {
+        let Some(table) = Table::open_in_layouts(
+            path,
+            "registrations",
+            &columns(COLUMNS, &[]),
+            layouts.of("registrations"),
+            quality,
+        ) else {
+            continue;
+        };
+        opened(into, table.place());
+        table.for_each_row_on_every_core(
+            quality,
+            |rows| (Lookups::new(), init(rows)),
+            |(lookups, state), row, v| {
+                if let Some(r) = checks.registration(lookups, row, v, file)? {
+                    keep(state, r);
+                }
+                Ok(())
+            },
+            |(lookups, state)| merge(into, lookups, state),
+        );
+        file += 1;
+    }
+}
+
+/// What the first reading of the files gives.
+#[derive(Default)]
+struct FirstReading {
+    places: Vec<FilePlace>,
+    registered: HashSet<(SchoolRef, SchoolYear)>,
+    kept: KeptRows,
+}
+
+/// The rows the first reading keeps: each piece's absences, in file and
+/// row order (not copied into one list), and what the pieces found to check
+/// across rows.
+#[derive(Default)]
+struct KeptRows {
+    absences: Vec<Vec<Absence>>,
+    repeated: Vec<u64>,
+    unenrolled: Vec<Registration>,
 }
 
 /// `folder`: the registrations folder, named when a school has no rows.
@@ -226,158 +473,111 @@ pub(crate) fn read(
 ) -> Vec<Absence> {
     let enrolled_on = EnrolledOn::new(enrolments);
     let lesson_days = LessonDays::new(calendar);
-    let mut registered: HashSet<(SchoolRef, SchoolYear)> = HashSet::new();
-    let mut registrations = Vec::new();
-    let mut places: Vec<FilePlace> = Vec::new();
-    for path in files {
-        let Some(table) = Table::open_in_layouts(
-            path,
-            "registrations",
-            &columns(COLUMNS, &[]),
-            layouts.of("registrations"),
-            quality,
-        ) else {
-            continue;
-        };
-        let file = places.len() as u32;
-        places.push(table.place());
-        registrations.reserve(table.height());
-        table.for_each_row_on_every_core(
-            quality,
-            Piece::new,
-            |piece, row, v| {
-                let number = row.non_empty(v, 0)?;
-                let (school, days_off_here) = match &piece.last_school {
-                    Some((id, school, off)) if id == v[1] => (*school, *off),
-                    _ => match schools.lookup(&row, v, 1) {
-                        Ok(Some(school)) => {
-                            let off = days_off.between(school, NaiveDate::MIN, NaiveDate::MAX);
-                            piece.last_school = Some((v[1].to_owned(), school, off));
-                            (school, off)
-                        }
-                        Ok(None) => return Ok(()),
-                        Err(problem) => {
-                            let enrolled = pupils
-                                .get(number)
-                                .zip(row.date(v, 2).ok())
-                                .and_then(|(pupil, date)| enrolled_on.school(pupil, date));
-                            return Err(schools.place(problem, enrolled));
-                        }
-                    },
-                };
-                let date = match lesson_days.date_of(row.day_number(v, 2)?) {
-                    Some(date) => date,
-                    None => row.date(v, 2)?,
-                };
-                let half: HalfDay = row.parse(v, 3)?;
-                let slot = HalfDaySlot { date, half };
-                let year = SchoolYear::containing(date);
-                if piece.last_registered != Some((school, year)) {
-                    piece.registered.insert((school, year));
-                    piece.last_registered = Some((school, year));
+    let checks = RowChecks {
+        schools,
+        days_off,
+        codes,
+        pupils,
+        enrolled_on: &enrolled_on,
+        lesson_days: &lesson_days,
+        half_days_off: HalfDaysOff::new(days_off, schools.registry.len(), &lesson_days),
+    };
+    let seen = PupilHalfDays::new(&lesson_days, pupils.len(), enrolments);
+    let mut first = FirstReading::default();
+    each_registration(
+        files,
+        layouts,
+        &checks,
+        quality,
+        &mut first,
+        |first, place| first.places.push(place),
+        |rows| Kept {
+            absences: Vec::with_capacity(rows),
+            ..Kept::default()
+        },
+        |piece, r| match seen.insert(&r, &lesson_days) {
+            Some(true) => piece.repeated.push(r.key),
+            Some(false) if r.enrolled => {
+                if r.category != AbsenceCategory::Present {
+                    piece.absences.push(lesson_days.absence(&r));
                 }
-                match lesson_days.is_lesson(slot) {
-                    None => {
-                        return Err(row.problem(
-                            2,
-                            ProblemKind::OutsideSchoolYear,
-                            format!("{date} lies in school year {year}, which the school calendar does not list; correct the date or add the year to the calendar file"),
-                        ));
-                    }
-                    Some(false) => {
-                        return Err(row.problem(
-                            2,
-                            ProblemKind::NoLessons,
-                            format!(
-                                "{date} {} has no lessons according to the school calendar (a weekend, holiday or free half day); correct the date or the calendar",
-                                half.as_str()
-                            ),
-                        ));
-                    }
-                    Some(true) => {}
+            }
+            _ => piece.unenrolled.push(r),
+        },
+        |first, lookups, mut piece| {
+            // Room for every row is more than a register's absences need.
+            if piece.absences.len() < piece.absences.capacity() / 2 {
+                piece.absences.shrink_to_fit();
+            }
+            first.kept.absences.push(piece.absences);
+            first.kept.repeated.append(&mut piece.repeated);
+            first.kept.unenrolled.append(&mut piece.unenrolled);
+            first.registered.extend(lookups.registered);
+        },
+    );
+    drop(seen); // Every row of the pupils and half days registered more than once, read
+    // again with its file and row: only faulty exports have any.
+    let read_again = |wanted: &HashSet<u64>| {
+        let mut rows = Vec::new();
+        each_registration(
+            files,
+            layouts,
+            &checks,
+            &mut DataQuality::default(),
+            &mut rows,
+            |_, _| {},
+            |_| Vec::new(),
+            |piece, r| {
+                if wanted.contains(&r.key) {
+                    piece.push(r);
                 }
-                if days_off_here.binary_search(&slot).is_ok() {
-                    crate::days_off::refuse_on_day_off(days_off, schools, school, slot, &row, 2)?;
-                }
-                let (code, category) = codes.lookup(v[4]).ok_or_else(|| {
-                    row.problem(
-                        4,
-                        ProblemKind::UnknownCode,
-                        format!(
-                            "code `{}` is not in the absence code list `{}`; add it to the code list file with its category",
-                            v[4],
-                            codes.name()
-                        ),
-                    )
-                })?;
-                let (pupil, enrolments_of_pupil) = match piece.last_pupil {
-                    Some(last) if piece.last_number == number => last,
-                    _ => {
-                        let Some(pupil) = pupils.get(number) else {
-                            return Err(row.problem(
-                                0,
-                                ProblemKind::NotEnrolled,
-                                "this pupil number has no enrolment at all; add the enrolment or correct the number",
-                            ));
-                        };
-                        piece.last_number.clear();
-                        piece.last_number.push_str(number);
-                        let last = (pupil, enrolled_on.of(pupil));
-                        piece.last_pupil = Some(last);
-                        last
-                    }
-                };
-                let enrolled = enrolled_on_date(enrolments_of_pupil, date) == Some(school);
-                piece.registrations.push(Registration {
-                    key: pupil_half_day(pupil, slot),
-                    school,
-                    origin: Origin {
-                        file,
-                        index: row.index as u32,
-                    },
-                    code,
-                    category,
-                    enrolled,
-                });
-                Ok(())
             },
-            |mut piece| {
-                registrations.append(&mut piece.registrations);
-                registered.extend(piece.registered);
-            },
+            |rows, _, mut piece| rows.append(&mut piece),
         );
-    }
-    let seen = PupilHalfDays::new(&lesson_days, pupils.len(), &registrations);
-    check_across_rows(&mut registrations, seen, schools, &places, quality);
-    check_every_school_registers(folder, enrolments, &registered, schools, quality);
-    in_school_order(registrations, &lesson_days, schools.registry.len())
+        rows
+    };
+    let absences = check_across_rows(
+        first.kept,
+        read_again,
+        &lesson_days,
+        schools,
+        &first.places,
+        quality,
+    );
+    check_every_school_registers(folder, enrolments, &first.registered, schools, quality);
+    in_school_order(absences, schools.registry.len())
 }
 
-/// The absences among `registrations`, sorted by school, pupil and half
-/// day. Each core places the absences of its part of the registrations in
-/// its own stretch of each school's (the parts in order), then each
-/// school's are sorted on their own: an export lists a pupil's half days
-/// in order, so a school's absences are a few sorted runs (a file each),
-/// which a stable sort merges in a pass or two.
-fn in_school_order(
-    registrations: Vec<Registration>,
-    lesson_days: &LessonDays,
-    schools: usize,
-) -> Vec<Absence> {
-    let absent = |r: &&Registration| r.category != AbsenceCategory::Present;
-    let Some(first) = registrations.iter().find(absent) else {
+/// The absences of every piece sorted by school, pupil and half day. Each
+/// core places the absences of its run of pieces (the runs in order) in its
+/// own stretch of each school's, then each school's are sorted on their
+/// own: an export lists a pupil's half days in order, so a school's
+/// absences are a few sorted runs (a file each), which a stable sort merges
+/// in a pass or two.
+fn in_school_order(pieces: Vec<Vec<Absence>>, schools: usize) -> Vec<Absence> {
+    let Some(&first) = pieces.iter().find_map(|p| p.first()) else {
         return Vec::new();
     };
-    let parts: Vec<&[Registration]> = registrations
-        .chunks(registrations.len().div_ceil(rayon::current_num_threads()))
-        .collect();
+    let total: usize = pieces.iter().map(Vec::len).sum();
+    // Runs of pieces with about as many absences each, one a core.
+    let per_part = total.div_ceil(rayon::current_num_threads());
+    let mut parts: Vec<Vec<&[Absence]>> = vec![Vec::new()];
+    let mut in_part = 0;
+    for piece in &pieces {
+        if in_part >= per_part {
+            parts.push(Vec::new());
+            in_part = 0;
+        }
+        parts.last_mut().expect("one part at least").push(piece);
+        in_part += piece.len();
+    }
     // Each part's absences per school.
     let counts: Vec<Vec<usize>> = parts
         .par_iter()
         .map(|part| {
             let mut absences = vec![0; schools];
-            for r in part.iter().filter(absent) {
-                absences[r.school.index()] += 1;
+            for a in part.iter().copied().flatten() {
+                absences[a.school.index()] += 1;
             }
             absences
         })
@@ -385,7 +585,7 @@ fn in_school_order(
     let per_school: Vec<usize> = (0..schools)
         .map(|s| counts.iter().map(|part| part[s]).sum())
         .collect();
-    let mut absences = vec![lesson_days.absence(first); per_school.iter().sum()];
+    let mut absences = vec![first; total];
     let mut stretches: Vec<Vec<&mut [Absence]>> =
         parts.iter().map(|_| Vec::with_capacity(schools)).collect();
     let mut rest = absences.as_mut_slice();
@@ -401,13 +601,13 @@ fn in_school_order(
         .zip(stretches)
         .for_each(|(part, mut stretch)| {
             let mut placed = vec![0; schools];
-            for r in part.iter().filter(absent) {
-                let s = r.school.index();
-                stretch[s][placed[s]] = lesson_days.absence(r);
+            for a in part.into_iter().flatten() {
+                let s = a.school.index();
+                stretch[s][placed[s]] = *a;
                 placed[s] += 1;
             }
         });
-    drop(registrations);
+    drop(pieces);
     let mut rest = absences.as_mut_slice();
     let mut each_school = Vec::with_capacity(schools);
     for n in per_school {
@@ -423,28 +623,27 @@ fn in_school_order(
 
 /// One registration per pupil and half day, at one school, within an
 /// enrolment. Rows that break this are recorded, in pupil and half-day
-/// order, and dropped.
+/// order, and dropped; `read_again` gives every row of the pupils and half
+/// days wanted, in file and row order.
 fn check_across_rows(
-    registrations: &mut Vec<Registration>,
-    mut seen: PupilHalfDays,
+    kept: KeptRows,
+    read_again: impl FnOnce(&HashSet<u64>) -> Vec<Registration>,
+    lesson_days: &LessonDays,
     schools: &Schools,
     places: &[FilePlace],
     quality: &mut DataQuality,
-) {
-    // Pupil and half days registered more than once.
-    let repeated: Vec<Registration> = registrations
-        .iter()
-        .filter(|r| seen.insert(r))
-        .copied()
-        .collect();
-    // Clearing touches every page of the bits: only when there is a repeat.
-    if !repeated.is_empty() {
-        seen.bits.fill(0);
-        for r in &repeated {
-            seen.insert(r);
-        }
-    }
-    let repeated = |r: &Registration| !repeated.is_empty() && seen.contains(r);
+) -> Vec<Vec<Absence>> {
+    let KeptRows {
+        mut absences,
+        repeated,
+        unenrolled,
+    } = kept;
+    let mut repeated: HashSet<u64> = repeated.into_iter().collect();
+    // Rows outside every enrolment's days have no bit: their repeats are
+    // found among them.
+    let mut outside: Vec<u64> = unenrolled.iter().map(|r| r.key).collect();
+    outside.sort_unstable();
+    repeated.extend(outside.windows(2).filter(|w| w[0] == w[1]).map(|w| w[0]));
     let problem = |r: &Registration, position: usize, kind, message: String| {
         places[r.origin.file as usize]
             .problem_at(r.origin.index as usize, position, kind, message)
@@ -458,48 +657,38 @@ fn check_across_rows(
             format!(
                 "this pupil is not enrolled at school {} on {}; the enrolment files must cover every registration",
                 schools.entry(r.school).id,
-                seen.lesson_days.slot(r).date
+                lesson_days.slot(r).date
             ),
         )
     };
     // Each problem with its pupil and half day and its order among theirs.
-    let mut found: Vec<(u64, usize, Problem)> = Vec::new();
-    let mut dropped: Vec<usize> = Vec::new();
-    let mut groups: Vec<usize> = Vec::new();
-    for (i, r) in registrations.iter().enumerate() {
-        if repeated(r) {
-            groups.push(i);
-        } else if !r.enrolled {
-            found.push((r.key, 0, not_enrolled(r)));
-            dropped.push(i);
+    let mut found: Vec<(u64, usize, Problem)> = unenrolled
+        .iter()
+        .filter(|r| !repeated.contains(&r.key))
+        .map(|r| (r.key, 0, not_enrolled(r)))
+        .collect();
+    if !repeated.is_empty() {
+        for piece in &mut absences {
+            piece.retain(|a| !repeated.contains(&pupil_half_day(a.pupil, a.slot)));
         }
-    }
-    // Stable: a pupil's rows of one half day stay in file and row order.
-    groups.sort_by_key(|&i| registrations[i].key);
-    for group in groups.chunk_by(|&a, &b| registrations[a].key == registrations[b].key) {
-        let first = registrations[group[0]];
-        let slot = seen.lesson_days.slot(&first);
-        let when = format!("{} {}", slot.date, slot.half.as_str());
-        let mut report = |i: usize, problem: Problem| {
-            found.push((first.key, found.len(), problem));
-            dropped.push(i);
-        };
-        if let Some(other) = group
-            .iter()
-            .map(|&i| registrations[i])
-            .find(|r| r.school != first.school)
-        {
-            // Every row of the group is suspect: each school hears of it.
-            for &i in group {
-                let r = &registrations[i];
-                let elsewhere = if r.school == first.school {
-                    other
-                } else {
-                    first
-                };
-                report(
-                    i,
-                    problem(
+        let mut kept_first = Vec::new();
+        let mut rows = read_again(&repeated);
+        // Stable: a pupil's rows of one half day stay in file and row order.
+        rows.sort_by_key(|r| r.key);
+        for group in rows.chunk_by(|a, b| a.key == b.key) {
+            let first = group[0];
+            let slot = lesson_days.slot(&first);
+            let when = format!("{} {}", slot.date, slot.half.as_str());
+            let mut report = |problem: Problem| found.push((first.key, found.len(), problem));
+            if let Some(other) = group.iter().find(|r| r.school != first.school) {
+                // Every row of the group is suspect: each school hears of it.
+                for r in group {
+                    let elsewhere = if r.school == first.school {
+                        other
+                    } else {
+                        &first
+                    };
+                    report(problem(
                         r,
                         0,
                         ProblemKind::TwoSchools,
@@ -507,12 +696,11 @@ fn check_across_rows(
                             "this pupil is also registered at school {} on {when}; a pupil is at one school at a time: correct the pupil number or the enrolments",
                             schools.entry(elsewhere.school).id
                         ),
-                    ),
-                );
+                    ));
+                }
+                continue;
             }
-        } else {
-            for &i in &group[1..] {
-                let r = &registrations[i];
+            for r in &group[1..] {
                 let (kind, message) = if r.code == first.code {
                     (
                         ProblemKind::RepeatedRow,
@@ -528,23 +716,19 @@ fn check_across_rows(
                         ),
                     )
                 };
-                report(i, problem(r, 4, kind, message));
+                report(problem(r, 4, kind, message));
             }
             if !first.enrolled {
-                report(group[0], not_enrolled(&first));
+                report(not_enrolled(&first));
+            } else if first.category != AbsenceCategory::Present {
+                kept_first.push(lesson_days.absence(&first));
             }
         }
+        absences.push(kept_first);
     }
     found.sort_by_key(|(key, order, _)| (*key, *order));
     quality.extend(found.into_iter().map(|(_, _, p)| p));
-    dropped.sort_unstable();
-    let mut dropped = dropped.into_iter().peekable();
-    let mut index = 0;
-    registrations.retain(|_| {
-        let drop = dropped.next_if_eq(&index).is_some();
-        index += 1;
-        !drop
-    });
+    absences
 }
 
 /// A school this size registers some absence in a school year: nearly every

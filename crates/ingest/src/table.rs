@@ -702,7 +702,7 @@ impl Table {
         for local in 0..height {
             for ((v, it), cells) in values.iter_mut().zip(iters.iter_mut()).zip(columns) {
                 *v = match (it, cells) {
-                    (Some(it), _) => it.next().flatten().unwrap_or("").trim(),
+                    (Some(it), _) => trimmed(it.next().flatten().unwrap_or("")),
                     (None, Some(Cells::Dates(d))) if d.get(local).is_some() => DATE_CELL,
                     _ => "",
                 };
@@ -818,6 +818,16 @@ impl FilePlace {
 pub(crate) struct Origin {
     pub file: u32,
     pub index: u32,
+}
+
+/// `cell` without the white space around it. Most cells have none: one
+/// look at the first and last byte spares them `str::trim`'s scan, which
+/// took 3 % of `mirror check`'s time.
+fn trimmed(cell: &str) -> &str {
+    match (cell.as_bytes().first(), cell.as_bytes().last()) {
+        (Some(a), Some(b)) if a.is_ascii_graphic() && b.is_ascii_graphic() => cell,
+        _ => cell.trim(),
+    }
 }
 
 /// The first required column missing from a file read with `layout` (`None`:
@@ -1477,6 +1487,26 @@ pub(crate) fn data_files(dir: &Path) -> Result<Vec<PathBuf>, std::io::Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Cells trimmed as `str::trim` does, whichever way they are checked:
+    /// a no-break space and a tab are white space, an accented letter is not.
+    #[test]
+    fn a_cell_is_trimmed_of_any_white_space() {
+        for (cell, want) in [
+            ("100001", "100001"),
+            (" 100001 ", "100001"),
+            ("B\t", "B"),
+            ("\u{a0}2024-09-02\u{a0}", "2024-09-02"),
+            ("\r\nam", "am"),
+            ("é", "é"),
+            ("Zoë ", "Zoë"),
+            ("x", "x"),
+            ("   ", ""),
+            ("", ""),
+        ] {
+            assert_eq!(trimmed(cell), want, "{cell:?}");
+        }
+    }
 
     /// Reads `bytes` as `name` with the columns `school_id` and `name`
     /// (`note` optional): each row's values, and every problem as printed.

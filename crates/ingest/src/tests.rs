@@ -215,6 +215,64 @@ fn a_pupil_at_two_schools_on_one_half_day_is_named_at_both() {
     assert_eq!(city.ingest().city.held_back, [SchoolRef(0), SchoolRef(1)]);
 }
 
+/// A full register's present mark at the pupil's school and an absence at
+/// another school on the same half day: the present mark is kept only as a
+/// bit on the first reading, so both rows are read again to name them.
+#[test]
+fn a_present_mark_and_an_absence_elsewhere_on_one_half_day_are_named_at_both() {
+    let city = City::new().edit(REGISTRATIONS, |t| {
+        t + "20000001,100002,2024-09-02,am,|\n20000001,100003,2024-09-02,am,B\n"
+    });
+    assert_eq!(
+        city.problems(),
+        [
+            "registrations/2024-2025.csv: row 24, column `pupil_number`: this pupil is also registered at school 100003 on 2024-09-02 am; a pupil is at one school at a time: correct the pupil number or the enrolments",
+            "registrations/2024-2025.csv: row 25, column `pupil_number`: this pupil is also registered at school 100002 on 2024-09-02 am; a pupil is at one school at a time: correct the pupil number or the enrolments",
+        ]
+    );
+    // The fixture's 21 absences: the absence at 100003 is dropped.
+    assert_eq!(city.ingest().pupils.unwrap().absences.len(), 21);
+}
+
+/// A present mark, then an absence with another code for the same pupil
+/// and half day: the later row is the conflict, and the present mark
+/// stands, so no absence is added.
+#[test]
+fn an_absence_after_a_present_mark_for_the_same_half_day_is_the_conflict() {
+    let city = City::new().edit(REGISTRATIONS, |t| {
+        t + "20000001,100002,2024-09-02,am,|\n20000001,100002,2024-09-02,am,B\n"
+    });
+    assert_eq!(
+        city.problems(),
+        [
+            "registrations/2024-2025.csv: row 25, column `code`: the same pupil has another code for 2024-09-02 am in an earlier row; keep one registration per half day",
+        ]
+    );
+    assert_eq!(city.ingest().pupils.unwrap().absences.len(), 21);
+}
+
+/// Two rows of one half day a year before every enrolment: no enrolment
+/// covers them, so the first reading marks no bit for them; they are still
+/// found as a repeat, and the first is not enrolled.
+#[test]
+fn a_repeat_outside_every_enrolment_is_named_as_a_repeat_and_as_not_enrolled() {
+    let city = City::new()
+        .edit("calendar.toml", |t| {
+            t + "\n[[school_year]]\nyear = \"2023-2024\"\nfirst_day = \"2023-09-04\"\nlast_day = \"2023-09-15\"\n"
+        })
+        .edit(REGISTRATIONS, |t| {
+            t + "20000001,100002,2023-09-05,am,B\n20000001,100002,2023-09-05,am,B\n"
+        });
+    assert_eq!(
+        city.problems(),
+        [
+            "registrations/2024-2025.csv: row 25, column `code`: the same pupil, half day (2023-09-05 am) and code are registered twice; the repeat is ignored",
+            "registrations/2024-2025.csv: row 24, column `pupil_number`: this pupil is not enrolled at school 100002 on 2023-09-05; the enrolment files must cover every registration",
+        ]
+    );
+    assert_eq!(city.ingest().pupils.unwrap().absences.len(), 21);
+}
+
 #[test]
 fn registrations_outside_an_enrolment_are_refused_without_the_pupil_number() {
     // 10000002 left Lyceum Beuk on 6 September; 99999999 has no enrolment.

@@ -56,6 +56,4 @@ pub use questionnaire::{
     AnswerScale, Instrument, Item, Layout, Questionnaire, QuestionnaireError, RespondentGroup,
     Response, Scale, Wording,
 };
-pub use records::{
-    Absence, AttendanceTotals, Enrolment, GovernmentFigures, PupilYear, pupil_years,
-};
+pub use records::{Absence, AttendanceTotals, Enrolment, GovernmentFigures};
