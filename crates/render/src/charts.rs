@@ -693,6 +693,10 @@ pub(crate) fn bands(m: &SchoolMirror, l: &ChartLabels) -> Result<String, ChartEr
                         ),
                     ])
                     .map_err(|e| err(e.to_string()))?;
+            }
+            // A pooled figure has no middle half: no whisker, whose caps
+            // would lie flat on the bar's top.
+            if let Some(p) = b.share.peers.filter(|p| p.figure == PeerFigure::Median) {
                 chart
                     .draw_series([
                         PathElement::new(
@@ -886,6 +890,45 @@ mod trend_tests {
         assert!(label("2,9") > points[0], "{svg}");
         assert!(label("4,0") < points[1], "{svg}");
     }
+
+    /// The bands chart draws a whisker (three lines) for a median's middle
+    /// half, and none for a pooled figure, which has none (nor does the
+    /// legend then show one).
+    #[test]
+    fn a_pooled_band_has_no_whisker() {
+        let renderer = Renderer::new(&templates()).unwrap();
+        let whiskers = |m: &mirror_benchmark::SchoolMirror| {
+            let svg = super::bands(m, &renderer.labels["en"]).unwrap();
+            svg.lines()
+                .filter(|l| {
+                    l.contains("<polyline")
+                        && l.contains("stroke=\"#5A5A5A\"")
+                        && l.contains("stroke-width=\"2\"")
+                })
+                .count()
+        };
+        let mut m = mirror("en");
+        let shown = m.bands.iter().filter(|b| b.band.from > 0).count();
+        let mut every_band = |lower_quartile, upper_quartile, schools, figure| {
+            for b in &mut m.bands {
+                b.share.peers = Some(PeerSpread {
+                    lower_quartile,
+                    median: 0.03,
+                    upper_quartile,
+                    schools,
+                    figure,
+                });
+            }
+            whiskers(&m)
+        };
+        // One for each band shown and one in the legend.
+        assert_eq!(
+            every_band(0.02, 0.05, 12, PeerFigure::Median),
+            3 * (shown + 1)
+        );
+        assert_eq!(every_band(0.03, 0.03, 6, PeerFigure::Pooled), 0);
+    }
+
     /// A primary school's problematic absence of 0.08 %, 0.11 % and 0.14 %:
     /// each point labelled with two decimals, not "0,1" three times.
     #[test]
