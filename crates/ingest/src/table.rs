@@ -9,7 +9,7 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::io::Cursor;
+use std::io::{Cursor, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 use calamine::{Data, Reader};
@@ -166,6 +166,9 @@ const PARQUET_BATCH_ROWS: usize = 1 << 19;
 /// one and a half of them; a smaller one is read whole.
 const CSV_BATCH_BYTES: usize = 16 << 20;
 
+/// A large CSV file's header is looked for in this many bytes at its start.
+const CSV_HEAD_BYTES: usize = 1 << 20;
+
 /// The wanted columns of one input file, as text.
 #[derive(Debug)]
 pub(crate) struct Table {
@@ -215,12 +218,25 @@ enum BatchSource {
     Csv {
         /// The first batch, read with the header to learn the columns.
         first: DataFrame,
-        /// The file's text and the byte ranges of the other batches, each
-        /// a run of whole records.
-        text: Vec<u8>,
+        /// Where the text is, and the byte ranges in it of the other
+        /// batches, each a run of whole records.
+        text: CsvText,
         rest: Vec<std::ops::Range<usize>>,
         separator: u8,
     },
+}
+
+/// Where the text of a CSV file read in batches is.
+#[derive(Debug)]
+enum CsvText {
+    /// Decoded and held whole: a file in Windows-1252, or with old Mac
+    /// line ends, whose text differs from its bytes.
+    Held(Vec<u8>),
+    /// Left on disk: UTF-8 with `\n` line ends is its own text, from
+    /// `offset` bytes in (after a byte-order mark). Each batch is read
+    /// from the disk when its turn comes, so memory does not grow with
+    /// the file.
+    OnDisk { offset: u64 },
 }
 
 impl Batched {
@@ -253,13 +269,32 @@ impl Batched {
                 text,
                 rest,
                 separator,
-            } => CsvReadOptions::default()
-                .with_has_header(false)
-                .with_schema(Some(first.schema().clone()))
-                .map_parse_options(|p| p.with_separator(*separator))
-                .into_reader_with_file_handle(Cursor::new(&text[rest[i - 1].clone()]))
-                .finish()
-                .map_err(|e| unreadable_csv(path, &e)),
+            } => {
+                let range = rest[i - 1].clone();
+                let bytes = match text {
+                    CsvText::Held(text) => Cow::Borrowed(&text[range]),
+                    CsvText::OnDisk { offset } => {
+                        let bytes = read_span(path, offset + range.start as u64, range.len())?;
+                        // Checked whole when the file was opened: other
+                        // bytes now mean it was written to since.
+                        if !plain_text(&bytes) {
+                            return Err(Problem::file(
+                                ProblemKind::UnreadableFile,
+                                path,
+                                "the file changed while it was being read; run again once it is written",
+                            ));
+                        }
+                        Cow::Owned(bytes)
+                    }
+                };
+                CsvReadOptions::default()
+                    .with_has_header(false)
+                    .with_schema(Some(first.schema().clone()))
+                    .map_parse_options(|p| p.with_separator(*separator))
+                    .into_reader_with_file_handle(Cursor::new(bytes.as_ref()))
+                    .finish()
+                    .map_err(|e| unreadable_csv(path, &e))
+            }
         }
     }
 
@@ -937,15 +972,72 @@ fn column_cells(column: &Column, path: &Path) -> Result<Cells, Problem> {
 
 /// A CSV file: an Excel `sep=` first line names the separator and is
 /// skipped (Excel hides it, so row numbers are counted without it); else
-/// the header line's commonest separator is used.
+/// the header line's commonest separator is used. A file over one and a
+/// half batches in UTF-8 with `\n` line ends is read from the disk a batch
+/// at a time ([`read_csv_from_disk`]); any other is read whole.
 fn read_csv(path: &Path, known: &dyn Fn(&str) -> bool) -> Result<RawTable, Problem> {
-    let problem = |kind, message: String| Problem::file(kind, path, message);
-    let bytes =
-        std::fs::read(path).map_err(|e| problem(ProblemKind::UnreadableFile, e.to_string()))?;
+    let size = std::fs::metadata(path)
+        .map_err(|e| Problem::file(ProblemKind::UnreadableFile, path, e.to_string()))?
+        .len();
+    if size > (CSV_BATCH_BYTES + CSV_BATCH_BYTES / 2) as u64
+        && let Some(table) = read_csv_from_disk(path, known, size, CSV_BATCH_BYTES)?
+    {
+        return Ok(table);
+    }
+    read_csv_whole(path, known, CSV_BATCH_BYTES)
+}
+
+/// A CSV file decoded and held whole, its records in batches of
+/// `batch_bytes` ([`csv_batches`]).
+fn read_csv_whole(
+    path: &Path,
+    known: &dyn Fn(&str) -> bool,
+    batch_bytes: usize,
+) -> Result<RawTable, Problem> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| Problem::file(ProblemKind::UnreadableFile, path, e.to_string()))?;
     let (text, encoding_warning) = decode(bytes, path)?;
-    let (named, body) = match excel_separator(&text) {
+    let header = csv_header(&text, known, path)?;
+    let mut batches = csv_batches(&text, header.start, batch_bytes);
+    let df = first_csv_batch(&text[batches.remove(0)], header.separator, path)?;
+    let headers = df.columns().iter().map(|c| c.name().to_string()).collect();
+    let rows = if batches.is_empty() {
+        RawRows::Read(text_columns(&df, path)?)
+    } else {
+        RawRows::Batched(BatchSource::Csv {
+            first: df,
+            text: CsvText::Held(text),
+            rest: batches,
+            separator: header.separator,
+        })
+    };
+    Ok(RawTable {
+        headers,
+        rows,
+        first_row: header.row + 2,
+        warnings: header.warning.into_iter().chain(encoding_warning).collect(),
+    })
+}
+
+/// Where a CSV file's header is: the row (counted from 0, after an Excel
+/// `sep=` line), the byte where it starts, the separator, and a warning
+/// for title rows above it.
+struct CsvHeader {
+    row: usize,
+    start: usize,
+    separator: u8,
+    warning: Option<Problem>,
+}
+
+/// The header of the CSV `text` (at least its first [`HEADER_SEARCH`] lines).
+fn csv_header(
+    text: &[u8],
+    known: &dyn Fn(&str) -> bool,
+    path: &Path,
+) -> Result<CsvHeader, Problem> {
+    let (named, body) = match excel_separator(text) {
         Some((separator, rest)) => (Some(separator), &text[rest..]),
-        None => (None, &text[..]),
+        None => (None, text),
     };
     // The first lines as cells, each with the separator it would be read with.
     let mut lines = Vec::new();
@@ -957,36 +1049,162 @@ fn read_csv(path: &Path, known: &dyn Fn(&str) -> bool) -> Result<RawTable, Probl
         lines.push(split_line(line, separator));
         offset += line.len() + 1;
     }
-    let (header, title_warning) = locate_header(&lines, 1, known, path)?;
-    let (start, separator) = offsets[header];
-    let start = (text.len() - body.len()) + start.min(body.len());
-    let mut batches = csv_batches(&text, start, CSV_BATCH_BYTES);
-    let df = CsvReadOptions::default()
+    let (row, warning) = locate_header(&lines, 1, known, path)?;
+    let (start, separator) = offsets[row];
+    Ok(CsvHeader {
+        row,
+        start: (text.len() - body.len()) + start.min(body.len()),
+        separator,
+        warning,
+    })
+}
+
+/// The header and first batch of records of a CSV file, every column as text.
+fn first_csv_batch(text: &[u8], separator: u8, path: &Path) -> Result<DataFrame, Problem> {
+    CsvReadOptions::default()
         .with_has_header(true)
         // Every column as text: values are parsed below, with row numbers.
         .with_infer_schema_length(Some(0))
         .with_raise_if_empty(false)
         .map_parse_options(|p| p.with_separator(separator))
-        .into_reader_with_file_handle(Cursor::new(&text[batches.remove(0)]))
+        .into_reader_with_file_handle(Cursor::new(text))
         .finish()
-        .map_err(|e| unreadable_csv(path, &e))?;
+        .map_err(|e| unreadable_csv(path, &e))
+}
+
+/// `len` bytes of `path` from byte `at`.
+fn read_span(path: &Path, at: u64, len: usize) -> Result<Vec<u8>, Problem> {
+    let unreadable =
+        |e: std::io::Error| Problem::file(ProblemKind::UnreadableFile, path, e.to_string());
+    let mut file = std::fs::File::open(path).map_err(unreadable)?;
+    file.seek(SeekFrom::Start(at)).map_err(unreadable)?;
+    let mut bytes = vec![0; len];
+    file.read_exact(&mut bytes).map_err(unreadable)?;
+    Ok(bytes)
+}
+
+/// A large CSV file (`size` bytes) read from the disk: one pass finds the
+/// batches of `batch_bytes` exactly as [`csv_batches`] would in its text
+/// (the first batch's bytes hold its header) and checks each
+/// (UTF-8, no NUL byte, text decoded twice), holding one batch at a time;
+/// the batches are read again when their rows are checked. `None` when
+/// the file is not plain UTF-8 with `\n` line ends, or is blank at its
+/// start: reading it whole decodes it, or says what is wrong, as for
+/// any file.
+fn read_csv_from_disk(
+    path: &Path,
+    known: &dyn Fn(&str) -> bool,
+    size: u64,
+    batch_bytes: usize,
+) -> Result<Option<RawTable>, Problem> {
+    let size = usize::try_from(size).unwrap_or(usize::MAX);
+    let head = read_span(path, 0, CSV_HEAD_BYTES.min(size))?;
+    let offset = if head.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        3
+    } else {
+        0
+    };
+    let head = &head[offset..];
+    // Up to the head's last line end, so no letter is cut in two.
+    let Some(end) = head.iter().rposition(|&b| b == b'\n') else {
+        return Ok(None);
+    };
+    let head = &head[..=end];
+    let lines = head.iter().filter(|&&b| b == b'\n').count();
+    if lines < HEADER_SEARCH || !plain_text(head) || head.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    let header = csv_header(head, known, path)?;
+    let text_len = size - offset;
+    let mut garbled = garbled_line(std::str::from_utf8(&head[..header.start]).unwrap_or(""));
+    let mut lines_before = head[..header.start].iter().filter(|&&b| b == b'\n').count();
+    let unreadable =
+        |e: std::io::Error| Problem::file(ProblemKind::UnreadableFile, path, e.to_string());
+    let mut file = std::fs::File::open(path).map_err(unreadable)?;
+    file.seek(SeekFrom::Start((offset + header.start) as u64))
+        .map_err(unreadable)?;
+    // One buffer for every batch, read in order: fresh memory for each
+    // took as long as the reading.
+    let mut batch: Vec<u8> = Vec::new();
+    let mut more = vec![0; 1 << 16];
+    let mut batches = Vec::new();
+    let (mut from, mut quoted) = (header.start, false);
+    while from < text_len {
+        // The next batch: as `csv_batches` cuts it, read as it is cut.
+        let last = text_len - from <= batch_bytes + batch_bytes / 2;
+        let wanted = if last { text_len - from } else { batch_bytes };
+        batch.resize(wanted, 0);
+        file.read_exact(&mut batch).map_err(unreadable)?;
+        if !last {
+            quoted ^= batch.iter().filter(|&&b| b == b'"').count() % 2 == 1;
+            // On to the end of the record, a little at a time.
+            let mut at = from + batch.len();
+            loop {
+                let more = &mut more[..(1 << 16).min(text_len - at)];
+                file.read_exact(more).map_err(unreadable)?;
+                let cut = more.iter().position(|&b| {
+                    let end = !quoted && b == b'\n';
+                    quoted ^= b == b'"';
+                    end
+                });
+                let took = cut.map_or(more.len(), |i| i + 1);
+                batch.extend_from_slice(&more[..took]);
+                at += took;
+                if let Some(i) = cut {
+                    // The file is read on from the next batch's start.
+                    file.seek(SeekFrom::Current(-((more.len() - i - 1) as i64)))
+                        .map_err(unreadable)?;
+                    break;
+                }
+                if at == text_len {
+                    break;
+                }
+            }
+        }
+        // A record's letters are never cut: a batch ends at a line end.
+        if !plain_text(&batch) {
+            return Ok(None);
+        }
+        if garbled.is_none() {
+            let text = std::str::from_utf8(&batch).unwrap_or("");
+            garbled = garbled_line(text).map(|line| lines_before + line);
+        }
+        lines_before += batch.iter().filter(|&&b| b == b'\n').count();
+        batches.push(from..from + batch.len());
+        from += batch.len();
+    }
+    let first = batches.remove(0);
+    let df = first_csv_batch(
+        &read_span(path, (offset + first.start) as u64, first.len())?,
+        header.separator,
+        path,
+    )?;
     let headers = df.columns().iter().map(|c| c.name().to_string()).collect();
     let rows = if batches.is_empty() {
         RawRows::Read(text_columns(&df, path)?)
     } else {
         RawRows::Batched(BatchSource::Csv {
             first: df,
-            text,
+            text: CsvText::OnDisk {
+                offset: offset as u64,
+            },
             rest: batches,
-            separator,
+            separator: header.separator,
         })
     };
-    Ok(RawTable {
+    let encoding_warning = garbled.map(|line| garbled_text(path, line));
+    Ok(Some(RawTable {
         headers,
         rows,
-        first_row: header + 2,
-        warnings: title_warning.into_iter().chain(encoding_warning).collect(),
-    })
+        first_row: header.row + 2,
+        warnings: header.warning.into_iter().chain(encoding_warning).collect(),
+    }))
+}
+
+/// UTF-8 without NUL bytes: with `\n` line ends, text that reads the same
+/// from the disk as decoded.
+fn plain_text(bytes: &[u8]) -> bool {
+    !bytes.contains(&0) && std::str::from_utf8(bytes).is_ok()
 }
 
 /// Excel's `sep=;` first line: the separator it names and where the rest
@@ -1842,6 +2060,95 @@ mod tests {
     /// record is `1,"a` line end `b"` (bytes 2-9, its line end at 9; a cut
     /// after 3 bytes falls at byte 5, inside the quotes) and the next ones
     /// are `2,c` and `3,d` (bytes 10-13 and 14-17).
+    /// A CSV file read from the disk in batches gives what the same file
+    /// read whole gives: header, title warning, the text decoded twice (in
+    /// a later batch, at its line), and the same batches, cut between
+    /// records (a quoted value holds a line end and a quote).
+    #[test]
+    fn a_csv_file_read_from_the_disk_equals_it_read_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("schools.csv");
+        let mut text = "\u{feff}Export of 2025\nschool_id,name\n".to_owned();
+        for i in 0..40 {
+            match i {
+                7 => text.push_str("100007,\"De \"\"Linde\"\"\nCampus 2\"\n"),
+                29 => text.push_str("100029,CafÃ© De Brug\n"),
+                _ => text.push_str(&format!("1000{i:02},School {i}\n")),
+            }
+        }
+        std::fs::write(&path, &text).unwrap();
+        let known = |h: &str| h == "school_id";
+        let size = text.len() as u64;
+        let disk = read_csv_from_disk(&path, &known, size, 48)
+            .unwrap()
+            .unwrap();
+        let whole = read_csv_whole(&path, &known, 48).unwrap();
+        let printed = |t: &RawTable| t.warnings.iter().map(|w| w.to_string()).collect::<Vec<_>>();
+        assert_eq!(printed(&disk), printed(&whole));
+        assert_eq!(printed(&disk).len(), 2, "{:?}", printed(&disk));
+        assert!(printed(&disk)[1].contains("row 33"), "{:?}", printed(&disk));
+        assert_eq!(
+            (&disk.headers, disk.first_row),
+            (&whole.headers, whole.first_row)
+        );
+        let batches = |t: &RawTable| match &t.rows {
+            RawRows::Batched(BatchSource::Csv {
+                first, text, rest, ..
+            }) => {
+                let bytes: Vec<Vec<u8>> = rest
+                    .iter()
+                    .map(|r| match text {
+                        CsvText::Held(text) => text[r.clone()].to_vec(),
+                        CsvText::OnDisk { offset } => {
+                            read_span(&path, offset + r.start as u64, r.len()).unwrap()
+                        }
+                    })
+                    .collect();
+                (first.clone(), rest.clone(), bytes)
+            }
+            _ => panic!("not read in batches"),
+        };
+        let (disk_first, disk_rest, disk_bytes) = batches(&disk);
+        let (whole_first, whole_rest, whole_bytes) = batches(&whole);
+        assert!(disk_first.equals(&whole_first));
+        assert_eq!(disk_rest, whole_rest);
+        assert_eq!(disk_bytes, whole_bytes);
+        assert!(disk_rest.len() > 5, "{disk_rest:?}");
+        assert!(matches!(
+            &disk.rows,
+            RawRows::Batched(BatchSource::Csv {
+                text: CsvText::OnDisk { offset: 3 },
+                ..
+            })
+        ));
+        // "Café" in Windows-1252 past the first megabyte, in a later batch:
+        // left to be read whole, which decodes it.
+        let mut latin = text.replace("CafÃ©", "Cafe");
+        for i in 0..60_000 {
+            latin.push_str(&format!("2{i:05},School {i}\n"));
+        }
+        latin.push_str("300000,Cafe\n");
+        let mut latin = latin.into_bytes();
+        let last = latin.len() - 2;
+        latin[last] = 0xE9;
+        std::fs::write(&path, &latin).unwrap();
+        let size = latin.len() as u64;
+        assert!(size > CSV_HEAD_BYTES as u64);
+        assert!(
+            read_csv_from_disk(&path, &known, size, 1 << 16)
+                .unwrap()
+                .is_none()
+        );
+        let whole = read_csv_whole(&path, &known, 1 << 16).unwrap();
+        assert!(matches!(
+            &whole.rows,
+            RawRows::Batched(BatchSource::Csv {
+                text: CsvText::Held(_),
+                ..
+            })
+        ));
+    }
+
     #[test]
     fn csv_batches_cut_between_records() {
         let text = b"h\n1,\"a\nb\"\n2,c\n3,d\n";
