@@ -999,15 +999,36 @@ fn read_csv_whole(
     let (text, encoding_warning) = decode(bytes, path)?;
     let header = csv_header(&text, known, path)?;
     let mut batches = csv_batches(&text, header.start, batch_bytes);
-    let df = first_csv_batch(&text[batches.remove(0)], header.separator, path)?;
+    let first = batches.remove(0);
+    let df = first_csv_batch(&text[first], header.separator, path)?;
+    csv_table(
+        df,
+        header,
+        CsvText::Held(text),
+        batches,
+        encoding_warning,
+        path,
+    )
+}
+
+/// The table of a CSV file whose first batch of records is `df`, with the
+/// other batches (`rest`, ranges of `text`) left to read as rows are checked.
+fn csv_table(
+    df: DataFrame,
+    header: CsvHeader,
+    text: CsvText,
+    rest: Vec<std::ops::Range<usize>>,
+    encoding_warning: Option<Problem>,
+    path: &Path,
+) -> Result<RawTable, Problem> {
     let headers = df.columns().iter().map(|c| c.name().to_string()).collect();
-    let rows = if batches.is_empty() {
+    let rows = if rest.is_empty() {
         RawRows::Read(text_columns(&df, path)?)
     } else {
         RawRows::Batched(BatchSource::Csv {
             first: df,
-            text: CsvText::Held(text),
-            rest: batches,
+            text,
+            rest,
             separator: header.separator,
         })
     };
@@ -1179,26 +1200,11 @@ fn read_csv_from_disk(
         header.separator,
         path,
     )?;
-    let headers = df.columns().iter().map(|c| c.name().to_string()).collect();
-    let rows = if batches.is_empty() {
-        RawRows::Read(text_columns(&df, path)?)
-    } else {
-        RawRows::Batched(BatchSource::Csv {
-            first: df,
-            text: CsvText::OnDisk {
-                offset: offset as u64,
-            },
-            rest: batches,
-            separator: header.separator,
-        })
+    let text = CsvText::OnDisk {
+        offset: offset as u64,
     };
     let encoding_warning = garbled.map(|line| garbled_text(path, line));
-    Ok(Some(RawTable {
-        headers,
-        rows,
-        first_row: header.row + 2,
-        warnings: header.warning.into_iter().chain(encoding_warning).collect(),
-    }))
+    csv_table(df, header, text, batches, encoding_warning, path).map(Some)
 }
 
 /// UTF-8 without NUL bytes: with `\n` line ends, text that reads the same
